@@ -1,0 +1,353 @@
+/**
+ * The WebGPU backend. Ops are recorded eagerly into one open command encoder and compute pass;
+ * the work is submitted when a result is read, on `flush()`/`sync()`, or every
+ * `MAX_PENDING_DISPATCHES` dispatches. Pipelines come from the cache; buffers are accounted
+ * for (`memoryInfo()`).
+ */
+import type { Backend } from '../backend.js';
+import type { Tensor } from '../../tensor.js';
+import { type Shape, fmtShape, sizeOf, assertValidShape } from '../../shape.js';
+import {
+  BackendMismatchError,
+  DeviceLostError,
+  DisposedError,
+  LimitExceededError,
+  ShapeError,
+} from '../../errors.js';
+import { type GpuContext, type DeviceOptions, acquireDevice } from '../../device/device.js';
+import { PipelineCache } from './pipeline_cache.js';
+import { type KernelCall, checkWorkgroups } from './program.js';
+import { GpuStorage, GpuTensor } from './gpu_tensor.js';
+import type { Activation } from '../../ops/activation.js';
+import type { Conv2dParams } from '../../ops/conv2d.js';
+import type { Pool2dParams, SubsampleParams, LrnParams } from '../../ops/pool.js';
+import type { MatmulParams } from '../../ops/matmul.js';
+import type { BatchNormParams } from '../../ops/normalization.js';
+import { activationGpu, addGpu, mulGpu } from './kernels/elementwise.js';
+import { conv2dGpu } from './kernels/conv2d.js';
+import { pool2dGpu, globalPoolGpu, subsampleGpu, lrnGpu } from './kernels/pool.js';
+import { matmulGpu, denseGpu, rbfGpu, softmaxGpu } from './kernels/matmul.js';
+import { batchNormGpu, concatGpu } from './kernels/normalization.js';
+import { reshapeShape, flattenShape, checkDropoutRate } from '../../ops/elementwise.js';
+
+/** Submit after this many recorded dispatches even if nobody reads. */
+const MAX_PENDING_DISPATCHES = 512;
+
+/** Debug switches a user can reach. */
+export interface WebGpuDebugOptions {
+  /** Called with the key and WGSL of every pipeline the first time it is created. */
+  dumpWgsl?: (key: string, code: string) => void;
+  /** Use the simplest kernel of each family (e.g. direct conv instead of implicit GEMM). */
+  forceNaive?: boolean;
+}
+
+export interface WebGpuBackendOptions extends DeviceOptions {
+  /** Use this context instead of acquiring a device (the backend will not destroy it). */
+  context?: GpuContext;
+  debug?: WebGpuDebugOptions;
+}
+
+export interface MemoryInfo {
+  /** Live tensor storage buffers and their bytes. */
+  buffers: number;
+  bytes: number;
+  /** Compiled pipelines in the cache. */
+  pipelines: number;
+}
+
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu' as const;
+  readonly ctx: GpuContext;
+  readonly pipelines: PipelineCache;
+  readonly debug: WebGpuDebugOptions;
+  readonly #ownsDevice: boolean;
+  #encoder: GPUCommandEncoder | null = null;
+  #pass: GPUComputePassEncoder | null = null;
+  #pendingDispatches = 0;
+  #transient: GPUBuffer[] = [];
+  #deferredFree: GPUBuffer[] = [];
+  #liveBuffers = 0;
+  #liveBytes = 0;
+  #submits = 0;
+  #lost: GPUDeviceLostInfo | null = null;
+  #disposed = false;
+
+  constructor(ctx: GpuContext, ownsDevice: boolean, debug: WebGpuDebugOptions = {}) {
+    this.ctx = ctx;
+    this.#ownsDevice = ownsDevice;
+    this.debug = debug;
+    this.pipelines = new PipelineCache(ctx.device);
+    if (debug.dumpWgsl) this.pipelines.onCreate = debug.dumpWgsl;
+    void ctx.lost.then((info) => {
+      this.#lost = info;
+    });
+  }
+
+  /** Acquires a device (or uses `options.context`) and makes a backend on it. */
+  static async create(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+    const ctx = options.context ?? (await acquireDevice(options));
+    return new WebGpuBackend(ctx, !options.context, options.debug);
+  }
+
+  get device(): GPUDevice {
+    return this.ctx.device;
+  }
+
+  get limits(): GpuContext['limits'] {
+    return this.ctx.limits;
+  }
+
+  /** Number of queue submits so far (a planned forward is exactly one). */
+  get submitCount(): number {
+    return this.#submits;
+  }
+
+  memoryInfo(): MemoryInfo {
+    return { buffers: this.#liveBuffers, bytes: this.#liveBytes, pipelines: this.pipelines.stats.pipelines };
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Tensors and buffers
+
+  #checkUsable(op: string): void {
+    if (this.#disposed) throw new DisposedError(`${op}: the WebGPU backend was disposed`);
+    if (this.#lost) {
+      throw new DeviceLostError(`${op}: the GPU device was lost (${this.#lost.reason}: ${this.#lost.message})`, this.#lost.reason);
+    }
+  }
+
+  /** Checks that `t` is a live tensor of this backend and returns it typed. */
+  own(t: Tensor, op: string, what = 'input'): GpuTensor {
+    if (!(t instanceof GpuTensor) || t.backend !== this) {
+      throw new BackendMismatchError(`${op}: ${what} ${String(t)} belongs to another backend; move it with tensor(await t.read(), t.shape)`);
+    }
+    t.assertLive(op);
+    return t;
+  }
+
+  #allocate(bytes: number, op: string, shape: Shape): GPUBuffer {
+    const max = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
+    if (bytes > max) {
+      throw new LimitExceededError(
+        `${op}: tensor ${fmtShape(shape)} needs ${bytes} bytes, more than this device's maxStorageBufferBindingSize (${max} bytes)`,
+      );
+    }
+    // Rounded to 16 bytes so vec4 loads at the tail stay in bounds.
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    const buffer = this.device.createBuffer({
+      label: `${op} ${fmtShape(shape)}`,
+      size,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    this.#liveBuffers++;
+    this.#liveBytes += size;
+    return buffer;
+  }
+
+  /** An uninitialised (zero-filled by WebGPU) tensor, for kernels to write into. */
+  empty(shape: Shape, op = 'empty'): GpuTensor {
+    this.#checkUsable(op);
+    assertValidShape(op, 'output', shape);
+    const bytes = sizeOf(shape) * 4;
+    const buffer = this.#allocate(bytes, op, shape);
+    return new GpuTensor(this, new GpuStorage(buffer, buffer.size), shape);
+  }
+
+  tensor(data: Float32Array | readonly number[], shape: Shape): GpuTensor {
+    this.#checkUsable('tensor');
+    assertValidShape('tensor', 'data', shape);
+    if (data.length !== sizeOf(shape)) {
+      throw new ShapeError('tensor', `data has ${data.length} values but shape ${fmtShape(shape)} needs ${sizeOf(shape)}`);
+    }
+    const t = this.empty(shape, 'tensor');
+    if (data.length > 0) {
+      const src = data instanceof Float32Array ? data : Float32Array.from(data);
+      this.device.queue.writeBuffer(t.buffer, 0, src.buffer, src.byteOffset, src.byteLength);
+    }
+    return t;
+  }
+
+  zeros(shape: Shape): GpuTensor {
+    return this.empty(shape, 'zeros');
+  }
+
+  /** A transient read-only buffer (tables, indices) freed after the next submit. */
+  auxBuffer(data: Uint32Array | Int32Array | Float32Array, label = 'aux'): GPUBuffer {
+    this.#checkUsable(label);
+    const size = Math.max(16, Math.ceil(data.byteLength / 16) * 16);
+    const buffer = this.device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    this.#transient.push(buffer);
+    return buffer;
+  }
+
+  /** A new tensor handle sharing `t`'s buffer (reshape, flatten, dropout at inference). */
+  view(t: GpuTensor, shape: Shape): GpuTensor {
+    t.storage.refs++;
+    return new GpuTensor(this, t.storage, shape);
+  }
+
+  /** Called by `GpuTensor.dispose()`. Buffers used by unsubmitted work are freed after the submit. */
+  releaseStorage(storage: GpuStorage): void {
+    storage.refs--;
+    if (storage.refs > 0) return;
+    this.#liveBuffers--;
+    this.#liveBytes -= storage.bytes;
+    if (this.#encoder) this.#deferredFree.push(storage.buffer);
+    else storage.buffer.destroy();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Recording and submitting
+
+  /**
+   * Records one dispatch. `buffers` fill the kernel's non-uniform bindings in order; the
+   * uniform binding (if any) is made from `call.uniforms`.
+   */
+  run(call: KernelCall, buffers: readonly (GpuTensor | GPUBuffer)[]): void {
+    this.#checkUsable(call.label ?? call.kernel.name);
+    checkWorkgroups(call, this.limits.maxComputeWorkgroupsPerDimension);
+    const pipeline = this.pipelines.get(call.kernel, call.overrides);
+    const entries: GPUBindGroupEntry[] = [];
+    let next = 0;
+    call.kernel.bindings.forEach((kind, binding) => {
+      if (kind === 'uniform') {
+        if (!call.uniforms) throw new Error(`${call.kernel.name}: kernel declares a uniform binding but the call has no uniforms`);
+        const ub = this.device.createBuffer({ size: call.uniforms.byteLength, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
+        new Uint8Array(ub.getMappedRange()).set(new Uint8Array(call.uniforms));
+        ub.unmap();
+        this.#transient.push(ub);
+        entries.push({ binding, resource: { buffer: ub } });
+      } else {
+        const b = buffers[next++];
+        if (!b) throw new Error(`${call.kernel.name}: binding ${binding} has no buffer`);
+        entries.push({ binding, resource: { buffer: b instanceof GpuTensor ? b.buffer : b } });
+      }
+    });
+    if (next !== buffers.length) throw new Error(`${call.kernel.name}: ${buffers.length} buffers given, ${next} bindings`);
+    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    if (!this.#encoder) this.#encoder = this.device.createCommandEncoder({ label: 'webcnn eager' });
+    if (!this.#pass) this.#pass = this.#encoder.beginComputePass({ label: 'webcnn eager' });
+    this.#pass.setPipeline(pipeline);
+    this.#pass.setBindGroup(0, bindGroup);
+    const [x, y, z] = call.workgroups;
+    if (x > 0 && y > 0 && z > 0) this.#pass.dispatchWorkgroups(x, y, z);
+    if (++this.#pendingDispatches >= MAX_PENDING_DISPATCHES) this.flush();
+  }
+
+  /** Ends the open pass, submits recorded work and frees what it no longer needs. */
+  flush(extra?: (encoder: GPUCommandEncoder) => void): void {
+    if (!this.#encoder && !extra) return;
+    const encoder = this.#encoder ?? this.device.createCommandEncoder({ label: 'webcnn eager' });
+    this.#pass?.end();
+    extra?.(encoder);
+    this.device.queue.submit([encoder.finish()]);
+    this.#submits++;
+    this.#encoder = null;
+    this.#pass = null;
+    this.#pendingDispatches = 0;
+    for (const b of this.#transient) b.destroy();
+    for (const b of this.#deferredFree) b.destroy();
+    this.#transient = [];
+    this.#deferredFree = [];
+  }
+
+  async read(t: Tensor): Promise<Float32Array> {
+    const g = this.own(t, 'read');
+    this.#checkUsable('read');
+    const bytes = g.size * 4;
+    if (bytes === 0) return new Float32Array(0);
+    const staging = this.device.createBuffer({ label: 'readback', size: Math.ceil(bytes / 4) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.flush((enc) => enc.copyBufferToBuffer(g.buffer, 0, staging, 0, bytes));
+    try {
+      await Promise.race([
+        staging.mapAsync(GPUMapMode.READ),
+        this.ctx.lost.then((info) => {
+          throw new DeviceLostError(`read: the GPU device was lost while reading ${fmtShape(g.shape)} (${info.message})`, info.reason);
+        }),
+      ]);
+      return new Float32Array(staging.getMappedRange().slice(0));
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.flush();
+    this.#disposed = true;
+    if (this.#ownsDevice) this.device.destroy();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Ops
+
+  conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, params: Conv2dParams = {}): Tensor {
+    return conv2dGpu(this, this.own(x, 'conv2d'), this.own(w, 'conv2d', 'weights'), bias && this.own(bias, 'conv2d', 'bias'), params);
+  }
+  pool2d(x: Tensor, params: Pool2dParams): Tensor {
+    return pool2dGpu(this, this.own(x, 'pool2d'), params);
+  }
+  globalPool(x: Tensor, type: 'max' | 'avg'): Tensor {
+    return globalPoolGpu(this, this.own(x, 'globalPool'), type);
+  }
+  subsample(x: Tensor, coeff: Tensor, bias: Tensor, params: SubsampleParams = {}): Tensor {
+    return subsampleGpu(this, this.own(x, 'subsample'), this.own(coeff, 'subsample', 'coeff'), this.own(bias, 'subsample', 'bias'), params);
+  }
+  lrn(x: Tensor, params: LrnParams = {}): Tensor {
+    return lrnGpu(this, this.own(x, 'lrn'), params);
+  }
+  matmul(a: Tensor, b: Tensor, params: MatmulParams = {}): Tensor {
+    const bias = params.bias && this.own(params.bias, 'matmul', 'bias');
+    return matmulGpu(this, this.own(a, 'matmul', 'a'), this.own(b, 'matmul', 'b'), bias, params);
+  }
+  dense(x: Tensor, w: Tensor, bias: Tensor | undefined, activation?: Activation): Tensor {
+    return denseGpu(this, this.own(x, 'dense'), this.own(w, 'dense', 'weights'), bias && this.own(bias, 'dense', 'bias'), activation);
+  }
+  rbf(x: Tensor, centers: Tensor): Tensor {
+    return rbfGpu(this, this.own(x, 'rbf'), this.own(centers, 'rbf', 'centers'));
+  }
+  softmax(x: Tensor, axis = -1): Tensor {
+    return softmaxGpu(this, this.own(x, 'softmax'), axis);
+  }
+  activation(x: Tensor, act: Activation): Tensor {
+    return activationGpu(this, this.own(x, 'activation'), act);
+  }
+  add(a: Tensor, b: Tensor): Tensor {
+    return addGpu(this, this.own(a, 'add', 'a'), this.own(b, 'add', 'b'));
+  }
+  mul(a: Tensor, b: Tensor): Tensor {
+    return mulGpu(this, this.own(a, 'mul', 'a'), this.own(b, 'mul', 'b'));
+  }
+  batchNorm(x: Tensor, params: BatchNormParams): Tensor {
+    const own = (t: Tensor, what: string) => this.own(t, 'batchNorm', what);
+    return batchNormGpu(this, own(x, 'input'), {
+      ...params,
+      gamma: own(params.gamma, 'gamma'),
+      beta: own(params.beta, 'beta'),
+      mean: own(params.mean, 'mean'),
+      variance: own(params.variance, 'variance'),
+    });
+  }
+  concat(xs: readonly Tensor[], axis = 1): Tensor {
+    return concatGpu(this, xs.map((t, i) => this.own(t, 'concat', `input ${i}`)), axis);
+  }
+  reshape(x: Tensor, shape: Shape): Tensor {
+    const g = this.own(x, 'reshape');
+    return this.view(g, reshapeShape(g.shape, shape));
+  }
+  flatten(x: Tensor, axis = 1): Tensor {
+    const g = this.own(x, 'flatten');
+    return this.view(g, flattenShape(g.shape, axis));
+  }
+  dropout(x: Tensor, rate: number): Tensor {
+    const g = this.own(x, 'dropout');
+    checkDropoutRate(rate);
+    return this.view(g, g.shape);
+  }
+}

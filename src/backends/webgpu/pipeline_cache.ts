@@ -1,0 +1,109 @@
+/**
+ * Shader modules, bind group layouts and compute pipelines, each created once and cached:
+ * modules by kernel name, layouts by binding signature, pipelines by `pipelineKey`.
+ */
+import { type KernelSpec, type BindingKind, pipelineKey } from './program.js';
+
+export interface PipelineCacheStats {
+  pipelines: number;
+  modules: number;
+  hits: number;
+  misses: number;
+}
+
+export class PipelineCache {
+  readonly #device: GPUDevice;
+  readonly #modules = new Map<string, GPUShaderModule>();
+  readonly #layouts = new Map<string, GPUBindGroupLayout>();
+  readonly #pipelineLayouts = new Map<string, GPUPipelineLayout>();
+  readonly #pipelines = new Map<string, GPUComputePipeline>();
+  readonly #pending = new Map<string, Promise<GPUComputePipeline>>();
+  #hits = 0;
+  #misses = 0;
+  /** Debug hook: called with the key and WGSL of every pipeline created. */
+  onCreate?: (key: string, code: string) => void;
+
+  constructor(device: GPUDevice) {
+    this.#device = device;
+  }
+
+  bindGroupLayout(bindings: readonly BindingKind[]): GPUBindGroupLayout {
+    const sig = bindings.join(',');
+    let layout = this.#layouts.get(sig);
+    if (!layout) {
+      layout = this.#device.createBindGroupLayout({
+        label: `layout(${sig})`,
+        entries: bindings.map((kind, binding) => ({
+          binding,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: kind === 'uniform' ? 'uniform' : kind === 'read' ? 'read-only-storage' : 'storage' },
+        })),
+      });
+      this.#layouts.set(sig, layout);
+    }
+    return layout;
+  }
+
+  #descriptor(kernel: KernelSpec, overrides: Readonly<Record<string, number>>, key: string): GPUComputePipelineDescriptor {
+    let module = this.#modules.get(kernel.name);
+    if (!module) {
+      module = this.#device.createShaderModule({ label: kernel.name, code: kernel.code });
+      this.#modules.set(kernel.name, module);
+    }
+    const sig = kernel.bindings.join(',');
+    let layout = this.#pipelineLayouts.get(sig);
+    if (!layout) {
+      layout = this.#device.createPipelineLayout({ bindGroupLayouts: [this.bindGroupLayout(kernel.bindings)] });
+      this.#pipelineLayouts.set(sig, layout);
+    }
+    this.onCreate?.(key, kernel.code);
+    return { label: key, layout, compute: { module, entryPoint: kernel.entryPoint, constants: { ...overrides } } };
+  }
+
+  /** The pipeline for a kernel and its constants, created synchronously on first use. */
+  get(kernel: KernelSpec, overrides: Readonly<Record<string, number>>): GPUComputePipeline {
+    const key = pipelineKey(kernel, overrides);
+    const hit = this.#pipelines.get(key);
+    if (hit) {
+      this.#hits++;
+      return hit;
+    }
+    this.#misses++;
+    const pipeline = this.#device.createComputePipeline(this.#descriptor(kernel, overrides, key));
+    this.#pipelines.set(key, pipeline);
+    return pipeline;
+  }
+
+  /** The same, compiled with `createComputePipelineAsync` (for warming a plan ahead of its first run). */
+  async getAsync(kernel: KernelSpec, overrides: Readonly<Record<string, number>>): Promise<GPUComputePipeline> {
+    const key = pipelineKey(kernel, overrides);
+    const hit = this.#pipelines.get(key);
+    if (hit) {
+      this.#hits++;
+      return hit;
+    }
+    let pending = this.#pending.get(key);
+    if (!pending) {
+      this.#misses++;
+      pending = this.#device.createComputePipelineAsync(this.#descriptor(kernel, overrides, key)).then((p) => {
+        this.#pipelines.set(key, p);
+        this.#pending.delete(key);
+        return p;
+      });
+      this.#pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  has(key: string): boolean {
+    return this.#pipelines.has(key);
+  }
+
+  keys(): string[] {
+    return [...this.#pipelines.keys()];
+  }
+
+  get stats(): PipelineCacheStats {
+    return { pipelines: this.#pipelines.size, modules: this.#modules.size, hits: this.#hits, misses: this.#misses };
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The small uniform interface every GPU kernel has (after tfjs-backend-webgpu's programs):
+ * a static `KernelSpec` (one WGSL entry point and its bindings) and, per call, a `KernelCall`
+ * (specialisation constants, packed uniforms, workgroup count). Buffers are supplied apart,
+ * so the same call description can be recorded eagerly or planned once by a scheduler.
+ */
+import { LimitExceededError } from '../../errors.js';
+
+/** How a binding is used. Binding i of group 0 is `bindings[i]`. */
+export type BindingKind = 'uniform' | 'read' | 'write';
+
+export interface KernelSpec {
+  /** Unique name of this WGSL source variant; the first part of every pipeline key. */
+  readonly name: string;
+  /** Full WGSL text (preludes already prepended). */
+  readonly code: string;
+  readonly entryPoint: string;
+  /** Bindings of group 0 in order. At most one 'uniform', and it comes first. */
+  readonly bindings: readonly BindingKind[];
+}
+
+export interface KernelCall {
+  readonly kernel: KernelSpec;
+  /** Pipeline-overridable constants. Part of the pipeline key. */
+  readonly overrides: Readonly<Record<string, number>>;
+  /** Contents of the uniform binding, if the kernel has one (see `packUniforms`). */
+  readonly uniforms?: ArrayBuffer;
+  readonly workgroups: readonly [number, number, number];
+  /** A label for debugging and per-layer timing. */
+  readonly label?: string;
+}
+
+/** The explicit pipeline cache key: kernel name, entry point and sorted override constants. */
+export function pipelineKey(kernel: KernelSpec, overrides: Readonly<Record<string, number>>): string {
+  const consts = Object.keys(overrides)
+    .sort()
+    .map((k) => `${k}=${overrides[k]}`)
+    .join(',');
+  return `${kernel.name}:${kernel.entryPoint}{${consts}}`;
+}
+
+export type UniformField = readonly ['u32' | 'i32' | 'f32', number];
+
+/**
+ * Packs 4-byte scalars in declaration order, as a WGSL struct of u32/i32/f32 fields lays them
+ * out, padded to a multiple of 16 bytes.
+ */
+export function packUniforms(fields: readonly UniformField[]): ArrayBuffer {
+  const bytes = Math.max(16, Math.ceil((fields.length * 4) / 16) * 16);
+  const buf = new ArrayBuffer(bytes);
+  const view = new DataView(buf);
+  fields.forEach(([type, value], i) => {
+    if (type === 'f32') view.setFloat32(i * 4, value, true);
+    else if (type === 'i32') view.setInt32(i * 4, value, true);
+    else view.setUint32(i * 4, value, true);
+  });
+  return buf;
+}
+
+/**
+ * Workgroup counts for `count` workgroups in a 1-D problem, folded into y when x would exceed
+ * `maxPerDim`. WGSL recovers the linear id as `wid.x + wid.y * nwg.x` and must bound-check it.
+ */
+export function grid1d(count: number, maxPerDim: number, what = 'dispatch'): [number, number, number] {
+  const n = Math.max(1, Math.ceil(count));
+  if (n <= maxPerDim) return [n, 1, 1];
+  const y = Math.ceil(n / maxPerDim);
+  if (y > maxPerDim) {
+    throw new LimitExceededError(`${what} needs ${n} workgroups, more than ${maxPerDim}² (maxComputeWorkgroupsPerDimension²)`);
+  }
+  return [maxPerDim, y, 1];
+}
+
+/** Throws `LimitExceededError` if a dispatch dimension exceeds the device limit. */
+export function checkWorkgroups(call: KernelCall, maxPerDim: number): void {
+  for (const d of call.workgroups) {
+    if (!Number.isInteger(d) || d < 0 || d > maxPerDim) {
+      throw new LimitExceededError(
+        `${call.label ?? call.kernel.name}: dispatch [${call.workgroups.join(',')}] exceeds maxComputeWorkgroupsPerDimension ${maxPerDim}`,
+      );
+    }
+  }
+}
+
+/** ceil(a / b) for positive integers. */
+export function ceilDiv(a: number, b: number): number {
+  return Math.floor((a + b - 1) / b);
+}

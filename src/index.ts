@@ -1,0 +1,26 @@
+/**
+ * webcnn: a CNN engine on WebGPU, with a CPU reference backend.
+ *
+ * ```ts
+ * import { createBackend } from 'webcnn';
+ * const { backend } = await createBackend();
+ * const x = backend.tensor(new Float32Array(1 * 1 * 32 * 32), [1, 1, 32, 32]);
+ * ```
+ */
+export * from './errors.js';
+export { type Shape, fmtShape, sizeOf, shapesEqual, broadcastShapes } from './shape.js';
+export { Tensor } from './tensor.js';
+export type { Backend, BackendName } from './backends/backend.js';
+export { CpuBackend } from './backends/cpu/backend.js';
+export { CpuTensor, type HostTensor } from './backends/cpu/cpu_tensor.js';
+export { WebGpuBackend, type WebGpuBackendOptions, type WebGpuDebugOptions, type MemoryInfo } from './backends/webgpu/backend.js';
+export { GpuTensor } from './backends/webgpu/gpu_tensor.js';
+export { type KernelSpec, type KernelCall, type BindingKind, pipelineKey, packUniforms } from './backends/webgpu/program.js';
+export { PipelineCache, type PipelineCacheStats } from './backends/webgpu/pipeline_cache.js';
+export { createBackend, type CreateBackendOptions, type BackendChoice } from './backends/create.js';
+export { acquireDevice, type GpuContext, type DeviceOptions, type AdapterSummary, type LimitName, OPTIONAL_FEATURES } from './device/device.js';
+export { type Activation, type ActivationName, SCALED_TANH_A, SCALED_TANH_S } from './ops/activation.js';
+export type { Conv2dParams, Padding2d } from './ops/conv2d.js';
+export type { Pool2dParams, SubsampleParams, LrnParams } from './ops/pool.js';
+export type { MatmulParams } from './ops/matmul.js';
+export type { BatchNormParams } from './ops/normalization.js';

@@ -1,0 +1,2 @@
+// Runs before every test file: nothing global to set up yet beyond making CI strictness visible.
+export {};

@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+// Node tests run the kernels on Dawn (npm `webgpu`); on a machine without a GPU the device
+// layer points Dawn at SwiftShader. Files run in separate forks, one at a time per core.
+export default defineConfig({
+  resolve: {
+    alias: { webcnn: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/browser/**', 'node_modules/**'],
+    pool: 'forks',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    setupFiles: ['test/helpers/setup.ts'],
+  },
+});
