@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// One-time set-up behind `npm start` and `npm test` (their pre-scripts), so that a fresh clone
+// needs nothing else:
+//  1. npm dependencies, when node_modules is missing or older than package-lock.json;
+//  2. for tests on Linux: Debian's `chromium` (headless browser tests, and SwiftShader, the
+//     Vulkan driver on the CPU that gives a WebGPU adapter without a GPU) and `libvulkan1`
+//     (the Vulkan loader Dawn needs). Installed with apt-get when running as root, otherwise
+//     one line saying what to install.
+// Only Node built-ins here: this runs before dependencies exist.
+import { existsSync, statSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const purpose = process.argv.includes('--for') ? process.argv[process.argv.indexOf('--for') + 1] : 'test';
+
+function log(msg) {
+  console.log(`[setup] ${msg}`);
+}
+
+function run(cmd, opts = {}) {
+  log(cmd);
+  execSync(cmd, { stdio: 'inherit', cwd: root, ...opts });
+}
+
+function npmDependencies() {
+  const lock = join(root, 'package-lock.json');
+  const stamp = join(root, 'node_modules', '.package-lock.json');
+  if (!existsSync(stamp) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(stamp).mtimeMs + 1000)) {
+    run(existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund');
+  }
+}
+
+const DEBIAN_PACKAGES = [
+  { pkg: 'chromium', files: ['/usr/bin/chromium', '/usr/lib/chromium/vk_swiftshader_icd.json'] },
+  { pkg: 'libvulkan1', files: ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'], any: true },
+];
+
+function systemPackages() {
+  if (process.platform !== 'linux') return;
+  const missing = DEBIAN_PACKAGES.filter(({ files, any }) => (any ? !files.some(existsSync) : !files.every(existsSync))).map((p) => p.pkg);
+  if (missing.length === 0) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const hasApt = existsSync('/usr/bin/apt-get');
+  if (!isRoot || !hasApt) {
+    console.error(
+      `[setup] missing system packages for the WebGPU tests: install them with 'sudo apt-get install -y ${missing.join(' ')}' (Debian/Ubuntu), then run npm test again.`,
+    );
+    process.exit(1);
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get update -qq', { env });
+  run(`apt-get install -y -qq --no-install-recommends ${missing.join(' ')}`, { env });
+}
+
+npmDependencies();
+if (purpose === 'test') systemPackages();
