@@ -15,6 +15,8 @@ export { CpuBackend } from './backends/cpu/backend.js';
 export { CpuTensor, type HostTensor } from './backends/cpu/cpu_tensor.js';
 export { WebGpuBackend, type WebGpuBackendOptions, type WebGpuDebugOptions, type MemoryInfo } from './backends/webgpu/backend.js';
 export { GpuTensor } from './backends/webgpu/gpu_tensor.js';
+export { ExecutionPlan, type PlanOptions, type PlanMemoryReport } from './backends/webgpu/plan.js';
+export { planMemory, lifetimesOverlap, type Lifetime, type MemoryPlan } from './backends/webgpu/memory_plan.js';
 export { type KernelSpec, type KernelCall, type BindingKind, pipelineKey, packUniforms } from './backends/webgpu/program.js';
 export { PipelineCache, type PipelineCacheStats } from './backends/webgpu/pipeline_cache.js';
 export { createBackend, type CreateBackendOptions, type BackendChoice } from './backends/create.js';

@@ -47,6 +47,21 @@ export interface WebGpuBackendOptions extends DeviceOptions {
   debug?: WebGpuDebugOptions;
 }
 
+/** One dispatch captured while recording a plan: the call and its non-uniform bindings. */
+export interface RecordedDispatch {
+  readonly call: KernelCall;
+  readonly bindings: readonly (GpuStorage | GPUBuffer)[];
+}
+
+/** What the backend captures while a plan is recorded (see `ExecutionPlan`). */
+export interface Recording {
+  readonly dispatches: RecordedDispatch[];
+  /** Virtual storages in creation order. */
+  readonly storages: GpuStorage[];
+  /** Buffers made during recording that the plan owns (kernel tables, indices). */
+  readonly owned: GPUBuffer[];
+}
+
 export interface MemoryInfo {
   /** Live tensor storage buffers and their bytes. */
   buffers: number;
@@ -71,6 +86,7 @@ export class WebGpuBackend implements Backend {
   #submits = 0;
   #lost: GPUDeviceLostInfo | null = null;
   #disposed = false;
+  #recording: Recording | null = null;
 
   constructor(ctx: GpuContext, ownsDevice: boolean, debug: WebGpuDebugOptions = {}) {
     this.ctx = ctx;
@@ -125,13 +141,17 @@ export class WebGpuBackend implements Backend {
     return t;
   }
 
-  #allocate(bytes: number, op: string, shape: Shape): GPUBuffer {
+  #checkSize(bytes: number, op: string, shape: Shape): void {
     const max = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
     if (bytes > max) {
       throw new LimitExceededError(
         `${op}: tensor ${fmtShape(shape)} needs ${bytes} bytes, more than this device's maxStorageBufferBindingSize (${max} bytes)`,
       );
     }
+  }
+
+  #allocate(bytes: number, op: string, shape: Shape): GPUBuffer {
+    this.#checkSize(bytes, op, shape);
     // Rounded to 16 bytes so vec4 loads at the tail stay in bounds.
     const size = Math.max(16, Math.ceil(bytes / 16) * 16);
     const buffer = this.device.createBuffer({
@@ -149,6 +169,12 @@ export class WebGpuBackend implements Backend {
     this.#checkUsable(op);
     assertValidShape(op, 'output', shape);
     const bytes = sizeOf(shape) * 4;
+    if (this.#recording) {
+      this.#checkSize(bytes, op, shape);
+      const storage = new GpuStorage(null, Math.max(16, Math.ceil(bytes / 16) * 16));
+      this.#recording.storages.push(storage);
+      return new GpuTensor(this, storage, shape);
+    }
     const buffer = this.#allocate(bytes, op, shape);
     return new GpuTensor(this, new GpuStorage(buffer, buffer.size), shape);
   }
@@ -159,7 +185,9 @@ export class WebGpuBackend implements Backend {
     if (data.length !== sizeOf(shape)) {
       throw new ShapeError('tensor', `data has ${data.length} values but shape ${fmtShape(shape)} needs ${sizeOf(shape)}`);
     }
-    const t = this.empty(shape, 'tensor');
+    // Always a real buffer, even while recording a plan: data given up front is a constant.
+    const buffer = this.#allocate(sizeOf(shape) * 4, 'tensor', shape);
+    const t = new GpuTensor(this, new GpuStorage(buffer, buffer.size), shape);
     if (data.length > 0) {
       const src = data instanceof Float32Array ? data : Float32Array.from(data);
       this.device.queue.writeBuffer(t.buffer, 0, src.buffer, src.byteOffset, src.byteLength);
@@ -177,7 +205,8 @@ export class WebGpuBackend implements Backend {
     const size = Math.max(16, Math.ceil(data.byteLength / 16) * 16);
     const buffer = this.device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
-    this.#transient.push(buffer);
+    if (this.#recording) this.#recording.owned.push(buffer);
+    else this.#transient.push(buffer);
     return buffer;
   }
 
@@ -190,7 +219,7 @@ export class WebGpuBackend implements Backend {
   /** Called by `GpuTensor.dispose()`. Buffers used by unsubmitted work are freed after the submit. */
   releaseStorage(storage: GpuStorage): void {
     storage.refs--;
-    if (storage.refs > 0) return;
+    if (storage.refs > 0 || !storage.buffer) return;
     this.#liveBuffers--;
     this.#liveBytes -= storage.bytes;
     if (this.#encoder) this.#deferredFree.push(storage.buffer);
@@ -207,6 +236,12 @@ export class WebGpuBackend implements Backend {
   run(call: KernelCall, buffers: readonly (GpuTensor | GPUBuffer)[]): void {
     this.#checkUsable(call.label ?? call.kernel.name);
     checkWorkgroups(call, this.limits.maxComputeWorkgroupsPerDimension);
+    if (this.#recording) {
+      const expected = call.kernel.bindings.filter((k) => k !== 'uniform').length;
+      if (expected !== buffers.length) throw new Error(`${call.kernel.name}: ${buffers.length} buffers given, ${expected} bindings`);
+      this.#recording.dispatches.push({ call, bindings: buffers.map((b) => (b instanceof GpuTensor ? b.storage : b)) });
+      return;
+    }
     const pipeline = this.pipelines.get(call.kernel, call.overrides);
     const entries: GPUBindGroupEntry[] = [];
     let next = 0;
@@ -233,6 +268,42 @@ export class WebGpuBackend implements Backend {
     const [x, y, z] = call.workgroups;
     if (x > 0 && y > 0 && z > 0) this.#pass.dispatchWorkgroups(x, y, z);
     if (++this.#pendingDispatches >= MAX_PENDING_DISPATCHES) this.flush();
+  }
+
+  /**
+   * Records instead of running: inside `build`, ops allocate virtual tensors and append their
+   * dispatches to the returned recording. Used by `ExecutionPlan`.
+   */
+  record<T>(build: () => T): { result: T; recording: Recording } {
+    if (this.#recording) throw new Error('record: a plan is already being recorded on this backend');
+    this.#checkUsable('record');
+    const recording: Recording = { dispatches: [], storages: [], owned: [] };
+    this.#recording = recording;
+    try {
+      return { result: build(), recording };
+    } catch (e) {
+      for (const b of recording.owned) b.destroy();
+      throw e;
+    } finally {
+      this.#recording = null;
+    }
+  }
+
+  /** Runs `encode` on a new command encoder after any eager work, and submits both at once. */
+  submitWith(encode: (encoder: GPUCommandEncoder) => void): void {
+    this.#checkUsable('submit');
+    this.flush(encode);
+  }
+
+  /** Counts buffers made outside `empty()` (execution plans) in `memoryInfo()`. */
+  accountExternal(buffers: number, bytes: number): void {
+    this.#liveBuffers += buffers;
+    this.#liveBytes += bytes;
+  }
+
+  /** Throws `DeviceLostError`/`DisposedError` if the backend can no longer run work. */
+  assertUsable(op: string): void {
+    this.#checkUsable(op);
   }
 
   /** Ends the open pass, submits recorded work and frees what it no longer needs. */

@@ -3,13 +3,21 @@ import { Tensor } from '../../tensor.js';
 import type { Shape } from '../../shape.js';
 import type { WebGpuBackend } from './backend.js';
 
-/** A GPU buffer shared by a tensor and its views; freed when the last one is disposed. */
+/**
+ * A GPU buffer shared by a tensor and its views; freed when the last one is disposed.
+ * While an execution plan is being recorded, storages are virtual (`buffer` null): the
+ * memory planner gives them a real buffer afterwards.
+ */
 export class GpuStorage {
   refs = 1;
   constructor(
-    readonly buffer: GPUBuffer,
+    public buffer: GPUBuffer | null,
     readonly bytes: number,
   ) {}
+
+  get isVirtual(): boolean {
+    return this.buffer === null;
+  }
 }
 
 export class GpuTensor extends Tensor {
@@ -23,7 +31,9 @@ export class GpuTensor extends Tensor {
   }
 
   get buffer(): GPUBuffer {
-    return this.storage.buffer;
+    const b = this.storage.buffer;
+    if (!b) throw new Error(`tensor ${this.toString()} is a placeholder of a plan being recorded and has no buffer yet`);
+    return b;
   }
 
   protected release(): void {

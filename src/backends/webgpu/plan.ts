@@ -1,0 +1,287 @@
+/**
+ * Execution plans: a computation recorded once on placeholder tensors, then run many times
+ * with no allocation, no pipeline or bind-group creation and exactly one queue submit per run.
+ *
+ * At plan time: the ops run in recording mode (their dispatches are captured, their outputs
+ * are virtual), the memory planner gives every virtual tensor a buffer (tensors whose
+ * lifetimes do not overlap share one), pipelines are compiled with
+ * `createComputePipelineAsync` in parallel, and bind groups and one packed uniform buffer are
+ * made. At run time: inputs are written, one pass replays the dispatches, outputs are copied
+ * to persistent staging buffers, and everything goes in one submit.
+ */
+import type { Shape } from '../../shape.js';
+import type { Tensor } from '../../tensor.js';
+import { fmtShape, sizeOf } from '../../shape.js';
+import { ShapeError, DisposedError } from '../../errors.js';
+import type { WebGpuBackend, Recording } from './backend.js';
+import { type GpuTensor, GpuStorage } from './gpu_tensor.js';
+import { planMemory, type Lifetime, type MemoryPlan } from './memory_plan.js';
+
+export interface PlanOptions {
+  /** Share buffers between tensors whose lifetimes do not overlap (default true). Off is a debug switch. */
+  reuseMemory?: boolean;
+  label?: string;
+}
+
+export interface PlanMemoryReport {
+  /** Bytes of intermediate and output buffers the plan allocates. */
+  peakBytes: number;
+  /** Bytes one buffer per tensor would need. */
+  naiveBytes: number;
+  /** naiveBytes − peakBytes. */
+  savedBytes: number;
+  /** Number of buffers allocated (inputs included). */
+  buffers: number;
+}
+
+interface Step {
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: readonly [number, number, number];
+}
+
+export class ExecutionPlan {
+  readonly inputShapes: readonly Shape[];
+  readonly outputShapes: readonly Shape[];
+  readonly memory: PlanMemoryReport;
+  /** The memory plan itself (buffer of each recorded tensor), for inspection and tests. */
+  readonly memoryPlan: MemoryPlan;
+  /** Lifetimes of the recorded tensors, in the order of `memoryPlan.assignment`. */
+  readonly lifetimes: readonly Lifetime[];
+  readonly label: string;
+  readonly #be: WebGpuBackend;
+  readonly #steps: Step[];
+  readonly #inputBuffers: GPUBuffer[];
+  readonly #outputBuffers: GPUBuffer[];
+  readonly #staging: GPUBuffer[];
+  readonly #owned: GPUBuffer[];
+  #queue: Promise<unknown> = Promise.resolve();
+  #disposed = false;
+
+  private constructor(args: {
+    be: WebGpuBackend;
+    label: string;
+    inputShapes: Shape[];
+    outputShapes: Shape[];
+    steps: Step[];
+    inputBuffers: GPUBuffer[];
+    outputBuffers: GPUBuffer[];
+    staging: GPUBuffer[];
+    owned: GPUBuffer[];
+    memoryPlan: MemoryPlan;
+    lifetimes: Lifetime[];
+    inputBytes: number;
+  }) {
+    this.#be = args.be;
+    this.label = args.label;
+    this.inputShapes = args.inputShapes;
+    this.outputShapes = args.outputShapes;
+    this.#steps = args.steps;
+    this.#inputBuffers = args.inputBuffers;
+    this.#outputBuffers = args.outputBuffers;
+    this.#staging = args.staging;
+    this.#owned = args.owned;
+    this.memoryPlan = args.memoryPlan;
+    this.lifetimes = args.lifetimes;
+    this.memory = {
+      peakBytes: args.memoryPlan.peakBytes,
+      naiveBytes: args.memoryPlan.naiveBytes,
+      savedBytes: args.memoryPlan.naiveBytes - args.memoryPlan.peakBytes,
+      buffers: args.memoryPlan.bufferBytes.length + args.inputBuffers.length,
+    };
+  }
+
+  /** Number of dispatches one run replays. */
+  get dispatchCount(): number {
+    return this.#steps.length;
+  }
+
+  /**
+   * Records `build` on placeholder inputs of `inputShapes` and makes the plan. `build` uses
+   * the backend's ops; tensors made with `backend.tensor()` inside or before it (weights) are
+   * constants the caller keeps and disposes.
+   */
+  static async create(
+    be: WebGpuBackend,
+    inputShapes: readonly Shape[],
+    build: (inputs: Tensor[]) => Tensor | readonly Tensor[],
+    options: PlanOptions = {},
+  ): Promise<ExecutionPlan> {
+    const label = options.label ?? 'plan';
+    const { result, recording } = be.record(() => {
+      const inputs = inputShapes.map((s) => be.empty(s, `${label} input`));
+      const out = build(inputs);
+      const list: readonly Tensor[] = Array.isArray(out) ? out : [out as Tensor];
+      return { inputs, outputs: list.map((t, i) => be.own(t, label, `output ${i}`)) };
+    });
+    try {
+      return await ExecutionPlan.#finish(be, label, result.inputs, result.outputs, recording, options.reuseMemory ?? true);
+    } catch (e) {
+      for (const b of recording.owned) b.destroy();
+      throw e;
+    }
+  }
+
+  static async #finish(
+    be: WebGpuBackend,
+    label: string,
+    inputs: GpuTensor[],
+    outputs: GpuTensor[],
+    recording: Recording,
+    reuse: boolean,
+  ): Promise<ExecutionPlan> {
+    const device = be.device;
+    const inputStorages = new Set(inputs.map((t) => t.storage));
+
+    // Lifetimes of the virtual intermediate/output storages (inputs get their own buffers).
+    const first = new Map<GpuStorage, number>();
+    const last = new Map<GpuStorage, number>();
+    recording.dispatches.forEach((d, i) => {
+      for (const b of d.bindings) {
+        if (!(b instanceof GpuStorage) || !b.isVirtual) continue;
+        if (!first.has(b)) first.set(b, i);
+        last.set(b, i);
+      }
+    });
+    const outputStorages = new Set(outputs.map((t) => t.storage));
+    const planned = recording.storages.filter((s) => !inputStorages.has(s) && (first.has(s) || outputStorages.has(s)));
+    const lifetimes: Lifetime[] = planned.map((s) => ({
+      bytes: s.bytes,
+      first: first.get(s) ?? -1,
+      last: outputStorages.has(s) ? Infinity : (last.get(s) ?? -1),
+    }));
+    const memoryPlan = planMemory(lifetimes, reuse);
+
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const planBuffers = memoryPlan.bufferBytes.map((size, i) => device.createBuffer({ label: `${label} buffer ${i}`, size, usage }));
+    const inputBuffers = inputs.map((t, i) => device.createBuffer({ label: `${label} input ${i}`, size: t.storage.bytes, usage }));
+    const bufferOf = new Map<GpuStorage, GPUBuffer>();
+    planned.forEach((s, i) => bufferOf.set(s, planBuffers[memoryPlan.assignment[i]]));
+    inputs.forEach((t, i) => bufferOf.set(t.storage, inputBuffers[i]));
+    const resolve = (b: GpuStorage | GPUBuffer): GPUBuffer => {
+      if (!(b instanceof GpuStorage)) return b;
+      if (b.buffer) return b.buffer;
+      const got = bufferOf.get(b);
+      if (!got) throw new Error(`${label}: a recorded tensor has no buffer (read before it was written?)`);
+      return got;
+    };
+
+    // One uniform buffer, each dispatch's block at an aligned offset.
+    const align = be.limits.minUniformBufferOffsetAlignment;
+    let uniformBytes = 0;
+    const offsets = recording.dispatches.map((d) => {
+      if (!d.call.uniforms) return -1;
+      const at = Math.ceil(uniformBytes / align) * align;
+      uniformBytes = at + d.call.uniforms.byteLength;
+      return at;
+    });
+    const owned = [...recording.owned, ...planBuffers, ...inputBuffers];
+    let uniformBuffer: GPUBuffer | null = null;
+    if (uniformBytes > 0) {
+      uniformBuffer = device.createBuffer({ label: `${label} uniforms`, size: Math.ceil(uniformBytes / 16) * 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+      const data = new Uint8Array(uniformBuffer.size);
+      recording.dispatches.forEach((d, i) => {
+        if (d.call.uniforms) data.set(new Uint8Array(d.call.uniforms), offsets[i]);
+      });
+      device.queue.writeBuffer(uniformBuffer, 0, data);
+      owned.push(uniformBuffer);
+    }
+
+    // Pipelines compiled in parallel, ahead of the first run.
+    const pipelines = await Promise.all(recording.dispatches.map((d) => be.pipelines.getAsync(d.call.kernel, d.call.overrides)));
+    const steps: Step[] = recording.dispatches.map((d, i) => {
+      const entries: GPUBindGroupEntry[] = [];
+      let next = 0;
+      d.call.kernel.bindings.forEach((kind, binding) => {
+        if (kind === 'uniform') {
+          entries.push({ binding, resource: { buffer: uniformBuffer!, offset: offsets[i], size: d.call.uniforms!.byteLength } });
+        } else {
+          entries.push({ binding, resource: { buffer: resolve(d.bindings[next++]) } });
+        }
+      });
+      return {
+        pipeline: pipelines[i],
+        bindGroup: device.createBindGroup({ label: d.call.label, layout: pipelines[i].getBindGroupLayout(0), entries }),
+        workgroups: d.call.workgroups,
+      };
+    });
+
+    const outputBuffers = outputs.map((t) => resolve(t.storage));
+    const staging = outputs.map((t, i) =>
+      device.createBuffer({ label: `${label} readback ${i}`, size: Math.max(4, t.size * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+    );
+    owned.push(...staging);
+    be.accountExternal(owned.length, owned.reduce((s, b) => s + b.size, 0));
+    return new ExecutionPlan({
+      be,
+      label,
+      inputShapes: inputs.map((t) => t.shape),
+      outputShapes: outputs.map((t) => t.shape),
+      steps,
+      inputBuffers,
+      outputBuffers,
+      staging,
+      owned,
+      memoryPlan,
+      lifetimes,
+      inputBytes: inputBuffers.reduce((s, b) => s + b.size, 0),
+    });
+  }
+
+  /** Runs the plan on `inputs` (one Float32Array per input, in order). One submit. Calls are served in order. */
+  run(inputs: readonly Float32Array[]): Promise<Float32Array[]> {
+    if (this.#disposed) return Promise.reject(new DisposedError(`${this.label}: the plan was disposed`));
+    if (inputs.length !== this.inputShapes.length) {
+      return Promise.reject(new ShapeError(this.label, `expects ${this.inputShapes.length} inputs, got ${inputs.length}`));
+    }
+    for (let i = 0; i < inputs.length; i++) {
+      const want = sizeOf(this.inputShapes[i]);
+      if (!(inputs[i] instanceof Float32Array) || inputs[i].length !== want) {
+        const got = inputs[i] instanceof Float32Array ? `${inputs[i].length} values` : typeof inputs[i];
+        return Promise.reject(new ShapeError(this.label, `input ${i} must be a Float32Array of ${want} values for shape ${fmtShape(this.inputShapes[i])}, got ${got}`));
+      }
+    }
+    const result = this.#queue.then(() => this.#run(inputs));
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async #run(inputs: readonly Float32Array[]): Promise<Float32Array[]> {
+    const be = this.#be;
+    be.assertUsable(this.label);
+    const device = be.device;
+    inputs.forEach((data, i) => device.queue.writeBuffer(this.#inputBuffers[i], 0, data.buffer, data.byteOffset, data.byteLength));
+    be.submitWith((encoder) => {
+      const pass = encoder.beginComputePass({ label: this.label });
+      for (const s of this.#steps) {
+        pass.setPipeline(s.pipeline);
+        pass.setBindGroup(0, s.bindGroup);
+        const [x, y, z] = s.workgroups;
+        if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
+      }
+      pass.end();
+      this.#outputBuffers.forEach((b, i) => {
+        const bytes = sizeOf(this.outputShapes[i]) * 4;
+        if (bytes > 0) encoder.copyBufferToBuffer(b, 0, this.#staging[i], 0, bytes);
+      });
+    });
+    await Promise.all(this.#staging.map((s) => s.mapAsync(GPUMapMode.READ)));
+    return this.#staging.map((s, i) => {
+      const out = new Float32Array(s.getMappedRange(0, Math.max(4, sizeOf(this.outputShapes[i]) * 4)).slice(0, sizeOf(this.outputShapes[i]) * 4));
+      s.unmap();
+      return out;
+    });
+  }
+
+  /** Frees the plan's buffers. A second call is harmless. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    const owned = this.#owned;
+    this.#be.accountExternal(-owned.length, -owned.reduce((s, b) => s + b.size, 0));
+    void this.#queue.then(() => {
+      for (const b of owned) b.destroy();
+    });
+  }
+}
+
