@@ -1,6 +1,6 @@
 // Placeholder demo: shows the adapter and times one conv2d on the GPU against the CPU
 // reference, through the public API only. The LeNet drawing pad replaces it (issue 6).
-import { createBackend, CpuBackend, type Backend } from 'webcnn';
+import { createBackend, CpuBackend, WebGpuBackend, type Backend } from 'webcnn';
 
 const adapterEl = document.getElementById('adapter')!;
 const resultEl = document.getElementById('result')!;
@@ -22,7 +22,7 @@ async function conv(b: Backend, x: Float32Array, w: Float32Array): Promise<[Floa
 
 async function main(): Promise<void> {
   const { backend, fallbackReason } = await createBackend();
-  if (backend.name === 'webgpu' && 'ctx' in backend) {
+  if (backend instanceof WebGpuBackend) {
     const { info, limits } = backend.ctx;
     adapterEl.textContent = `${info.vendor} ${info.architecture} ${info.description}\nmaxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}, maxComputeInvocationsPerWorkgroup ${limits.maxComputeInvocationsPerWorkgroup}`;
   } else {

@@ -1,6 +1,12 @@
-/** Batch normalization and concatenation: parameters and shape inference shared by both backends. */
-import type { Activation } from './activation.js';
+/**
+ * Batch normalization (inference) and concatenation: parameters, their normalized form and
+ * shape inference — pure functions shared by the CPU reference and the WebGPU kernels, run
+ * before any GPU work.
+ */
+import { type Activation, type ActivationConfig, normalizeActivation } from './activation.js';
 import type { Tensor } from '../tensor.js';
+import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { type Shape, fmtShape, sizeOf } from '../shape.js';
 
 export interface BatchNormParams {
   /** Scale γ, shape (C). */
@@ -15,4 +21,127 @@ export interface BatchNormParams {
   epsilon?: number;
   activation?: Activation;
   name?: string;
+}
+
+/** PyTorch's and ONNX's default. */
+export const DEFAULT_BN_EPSILON = 1e-5;
+
+/** The shapes of batch norm's four per-channel vectors, in the order they are checked. */
+export interface BatchNormParamShapes {
+  gamma: Shape;
+  beta: Shape;
+  mean: Shape;
+  variance: Shape;
+}
+
+/** Batch norm options other than the tensors. */
+export interface BatchNormOptions {
+  epsilon?: number;
+  activation?: Activation;
+  name?: string;
+}
+
+/** Everything a batch norm kernel needs besides the data: x viewed as (N, C, S). */
+export interface BatchNormGeometry {
+  /** Output shape: the input's. */
+  outShape: number[];
+  batch: number;
+  channels: number;
+  /** Product of the dimensions after C (1 for rank 2). */
+  spatial: number;
+  epsilon: number;
+  act: ActivationConfig;
+}
+
+const BN_PARAMS = ['gamma', 'beta', 'mean', 'variance'] as const;
+
+/**
+ * Checks batch norm's input and parameters. x is (N, C, …): (N, C), (N, C, L) or (N, C, H, W);
+ * each of gamma, beta, mean, variance has shape (C). Variance is not checked (a negative one
+ * gives NaN, as everywhere else); epsilon must be finite and >= 0.
+ */
+export function inferBatchNorm(xShape: Shape, params: BatchNormParamShapes, options: BatchNormOptions = {}): BatchNormGeometry {
+  const layer = options.name;
+  if (xShape.length < 2) {
+    throw new ShapeError('batchNorm', `input must have rank >= 2 (N, C, …), got ${fmtShape(xShape)}`, layer);
+  }
+  const channels = xShape[1];
+  for (const what of BN_PARAMS) {
+    const s = params[what];
+    if (s.length !== 1) {
+      throw new ShapeError('batchNorm', `${what} must have shape [${channels}], got ${fmtShape(s)} (input ${fmtShape(xShape)})`, layer);
+    }
+    if (s[0] !== channels) {
+      throw new ShapeError(
+        'batchNorm',
+        `${what} has ${s[0]} values, input has ${channels} channels (input ${fmtShape(xShape)})`,
+        layer,
+      );
+    }
+  }
+  const epsilon = options.epsilon ?? DEFAULT_BN_EPSILON;
+  if (!(Number.isFinite(epsilon) && epsilon >= 0)) {
+    throw new InvalidArgumentError('batchNorm', `epsilon must be a finite number >= 0, got ${epsilon}`, layer);
+  }
+  return {
+    outShape: [...xShape],
+    batch: xShape[0],
+    channels,
+    spatial: sizeOf(xShape.slice(2)),
+    epsilon,
+    act: normalizeActivation('batchNorm', options.activation),
+  };
+}
+
+/** x viewed as (outer, axis, inner) around the concatenation axis. */
+export interface ConcatGeometry {
+  outShape: number[];
+  /** The axis, made non-negative. */
+  axis: number;
+  /** Product of the dimensions before the axis. */
+  outer: number;
+  /** Product of the dimensions after the axis. */
+  inner: number;
+  /** Each input's extent along the axis. */
+  sizes: number[];
+  /** Where each input starts along the output's axis. */
+  offsets: number[];
+}
+
+/**
+ * Concatenation of `shapes` along `axis` (negative counts from the end): at least one input,
+ * all of the same rank, equal on every other axis. Inputs that are empty along the axis are
+ * allowed and contribute nothing.
+ */
+export function inferConcat(shapes: readonly Shape[], axis = 1): ConcatGeometry {
+  if (shapes.length === 0) throw new ShapeError('concat', 'needs at least one input, got an empty list');
+  const first = shapes[0];
+  const rank = first.length;
+  const all = shapes.map(fmtShape).join(', ');
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(axis) || a < 0 || a >= rank) {
+    throw new ShapeError('concat', `axis ${axis} is out of range for rank ${rank} (inputs ${all})`);
+  }
+  // Input 0's shape with the axis free: [2,*,5,5].
+  const expected = `[${first.map((d, i) => (i === a ? '*' : d)).join(',')}]`;
+  const sizes: number[] = [];
+  const offsets: number[] = [];
+  let total = 0;
+  shapes.forEach((s, i) => {
+    if (s.length !== rank) {
+      throw new ShapeError('concat', `input ${i} has rank ${s.length}, expected rank ${rank} like input 0 (inputs ${all})`);
+    }
+    if (s.some((d, k) => k !== a && d !== first[k])) {
+      throw new ShapeError(
+        'concat',
+        `input ${i} has shape ${fmtShape(s)}, expected ${expected} (concatenating along axis ${a}, every other dimension must match input 0)`,
+      );
+    }
+    sizes.push(s[a]);
+    offsets.push(total);
+    total += s[a];
+  });
+  const outShape = [...first];
+  outShape[a] = total;
+  return { outShape, axis: a, outer: sizeOf(first.slice(0, a)), inner: sizeOf(first.slice(a + 1)), sizes, offsets };
 }
