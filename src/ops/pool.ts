@@ -1,9 +1,13 @@
 /**
  * Pooling, LeNet-5's trainable subsampling and local response normalization: parameters,
  * normalized forms and shape inference shared by the CPU reference and the WebGPU kernels.
+ * Every function here is pure and runs before any GPU work.
  */
-import type { Activation } from './activation.js';
+import { type Activation, type ActivationConfig, normalizeActivation } from './activation.js';
 import type { Padding2d } from './conv2d.js';
+import { type Pads, positivePair, resolvePadding, windowOutputSize } from './window.js';
+import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { type Shape, assertRank, fmtShape, sizeOf } from '../shape.js';
 
 export interface Pool2dParams {
   type: 'max' | 'avg';
@@ -38,4 +42,155 @@ export interface LrnParams {
   /** AlexNet: 2 (PyTorch's default is 1). */
   k?: number;
   name?: string;
+}
+
+/** Sliding-window geometry of a pooling-like op over an (N, C, H, W) input. */
+export interface WindowGeometry {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  /** Output height and width. */
+  ho: number;
+  wo: number;
+  kernel: [number, number];
+  stride: [number, number];
+  pads: Pads;
+  /** (N, C, Ho, Wo). */
+  outShape: number[];
+}
+
+export interface Pool2dConfig extends WindowGeometry {
+  type: 'max' | 'avg';
+  countIncludePad: boolean;
+}
+
+export interface SubsampleConfig extends WindowGeometry {
+  activation: ActivationConfig;
+}
+
+export interface LrnConfig {
+  size: number;
+  alpha: number;
+  beta: number;
+  k: number;
+  /** The window of channel c is c - before .. c + after, clipped to [0, C). */
+  before: number;
+  after: number;
+  n: number;
+  c: number;
+  /** H·W (1 for an (N, C) input). */
+  plane: number;
+}
+
+function fmtPads(p: Pads): string {
+  return `[${p.top},${p.left},${p.bottom},${p.right}]`;
+}
+
+/** Output sizes of a window sliding over the input, with the error message naming everything. */
+function geometry(
+  op: string,
+  x: Shape,
+  kernel: [number, number],
+  stride: [number, number],
+  pads: Pads,
+  ceilMode: boolean,
+  layer?: string,
+): WindowGeometry {
+  const [n, c, h, w] = x;
+  const describe = () => `input ${fmtShape(x)}, kernel ${fmtShape(kernel)}, stride ${fmtShape(stride)}, padding ${fmtPads(pads)}`;
+  const ho = windowOutputSize(op, h, kernel[0], stride[0], 1, pads.top, pads.bottom, ceilMode, describe, layer);
+  const wo = windowOutputSize(op, w, kernel[1], stride[1], 1, pads.left, pads.right, ceilMode, describe, layer);
+  return { n, c, h, w, ho, wo, kernel, stride, pads, outShape: [n, c, ho, wo] };
+}
+
+/**
+ * Normalizes pool2d parameters and infers the output shape.
+ *
+ * Padding is limited to half the window (floor(k / 2) per side), as PyTorch does. Together
+ * with PyTorch's ceil-mode rule (the last window starts inside the input or the top/left
+ * padding) this guarantees that every window covers at least one real input cell, so a max
+ * is always a real value and the count of real cells (the avg divisor) is never 0.
+ */
+export function inferPool2d(x: Shape, params: Pool2dParams): Pool2dConfig {
+  const op = 'pool2d';
+  const layer = params.name;
+  assertRank(op, 'input', x, 4, layer);
+  if (params.type !== 'max' && params.type !== 'avg') {
+    throw new InvalidArgumentError(op, `type must be 'max' or 'avg', got ${JSON.stringify(params.type)}`, layer);
+  }
+  const kernel = positivePair(op, 'kernelSize', params.kernelSize, 0, layer);
+  const stride: [number, number] = params.stride === undefined ? [kernel[0], kernel[1]] : positivePair(op, 'stride', params.stride, 1, layer);
+  const pads = resolvePadding(op, params.padding, [x[2], x[3]], kernel, stride, [1, 1], layer);
+  const maxH = Math.floor(kernel[0] / 2);
+  const maxW = Math.floor(kernel[1] / 2);
+  if (pads.top > maxH || pads.bottom > maxH || pads.left > maxW || pads.right > maxW) {
+    throw new InvalidArgumentError(
+      op,
+      `pad should be at most half of effective kernel size, got padding ${fmtPads(pads)} for kernel ${fmtShape(kernel)} (input ${fmtShape(x)})`,
+      layer,
+    );
+  }
+  const g = geometry(op, x, kernel, stride, pads, params.ceilMode ?? false, layer);
+  return { ...g, type: params.type, countIncludePad: params.countIncludePad ?? false };
+}
+
+/** Global pooling: (N, C, H, W) → (N, C, 1, 1). The plane must not be empty. */
+export function inferGlobalPool(x: Shape, type: 'max' | 'avg'): { n: number; c: number; plane: number; outShape: number[] } {
+  const op = 'globalPool';
+  assertRank(op, 'input', x, 4);
+  if (type !== 'max' && type !== 'avg') {
+    throw new InvalidArgumentError(op, `type must be 'max' or 'avg', got ${JSON.stringify(type)}`);
+  }
+  const [n, c, h, w] = x;
+  if (h * w === 0) throw new ShapeError(op, `cannot pool an empty plane (input ${fmtShape(x)})`);
+  return { n, c, plane: h * w, outShape: [n, c, 1, 1] };
+}
+
+/** LeNet-5's subsampling: windows without padding; coeff and bias hold one value per channel. */
+export function inferSubsample(x: Shape, coeff: Shape, bias: Shape, params: SubsampleParams): SubsampleConfig {
+  const op = 'subsample';
+  const layer = params.name;
+  assertRank(op, 'input', x, 4, layer);
+  const k = positivePair(op, 'kernelSize', params.kernelSize, 2, layer);
+  const stride = positivePair(op, 'stride', params.stride, k[0], layer);
+  const c = x[1];
+  for (const [what, s] of [['coeff', coeff], ['bias', bias]] as const) {
+    if (s.length !== 1 || s[0] !== c) {
+      throw new ShapeError(op, `${what} must have shape [${c}] (one value per input channel), got ${fmtShape(s)} (input ${fmtShape(x)})`, layer);
+    }
+  }
+  const activation = normalizeActivation(op, params.activation);
+  const g = geometry(op, x, k, stride, { top: 0, left: 0, bottom: 0, right: 0 }, false, layer);
+  return { ...g, activation };
+}
+
+/**
+ * Local response normalization across channels (PyTorch/ONNX):
+ * y = x / (k + alpha/size · Σ_{c' in window} x[c']²)^beta, window c - floor((size-1)/2) ..
+ * c + ceil((size-1)/2) clipped to [0, C). Input (N, C, H, W) or (N, C, …).
+ * k must be positive and alpha non-negative, so the base of the power is always positive.
+ * For an even size this is ONNX's window (c .. c+1 for size 2); PyTorch's LocalResponseNorm
+ * pads the other way (c-1 .. c). Odd sizes, AlexNet's 5 included, agree.
+ */
+export function inferLrn(x: Shape, params: LrnParams): LrnConfig {
+  const op = 'lrn';
+  const layer = params.name;
+  if (x.length < 2) throw new ShapeError(op, `input must have rank >= 2 (N, C, …), got ${fmtShape(x)}`, layer);
+  const size = params.size ?? 5;
+  const alpha = params.alpha ?? 1e-4;
+  const beta = params.beta ?? 0.75;
+  const k = params.k ?? 2;
+  if (!Number.isInteger(size) || size <= 0) throw new InvalidArgumentError(op, `size must be a positive integer, got ${size}`, layer);
+  if (!(Number.isFinite(alpha) && alpha >= 0)) throw new InvalidArgumentError(op, `alpha must be finite and >= 0, got ${alpha}`, layer);
+  if (!Number.isFinite(beta)) throw new InvalidArgumentError(op, `beta must be finite, got ${beta}`, layer);
+  if (!(Number.isFinite(k) && k > 0)) throw new InvalidArgumentError(op, `k must be finite and > 0, got ${k}`, layer);
+  return {
+    size, alpha, beta, k,
+    before: Math.floor((size - 1) / 2),
+    after: Math.ceil((size - 1) / 2),
+    n: x[0],
+    c: x[1],
+    plane: sizeOf(x.slice(2)),
+  };
 }

@@ -1,15 +1,113 @@
+/**
+ * CPU reference: max/avg pooling, global pooling, LeNet-5's subsampling and local response
+ * normalization. Naive loops, float64 accumulation, float32 storage.
+ */
 import type { HostTensor } from './cpu_tensor.js';
-import type { Pool2dParams, SubsampleParams, LrnParams } from '../../ops/pool.js';
+import { applyActivation } from '../../ops/activation.js';
+import {
+  type Pool2dParams,
+  type SubsampleParams,
+  type LrnParams,
+  inferPool2d,
+  inferGlobalPool,
+  inferSubsample,
+  inferLrn,
+} from '../../ops/pool.js';
 
-export function pool2dCpu(_x: HostTensor, _params: Pool2dParams): HostTensor {
-  throw new Error('pool2d: not implemented yet');
+export function pool2dCpu(x: HostTensor, params: Pool2dParams): HostTensor {
+  const g = inferPool2d(x.shape, params);
+  const { h, w, ho, wo, kernel: [kh, kw], stride: [sh, sw], pads } = g;
+  const out = new Float32Array(g.n * g.c * ho * wo); // (N, C, Ho, Wo)
+  let o = 0;
+  for (let plane = 0; plane < g.n * g.c; plane++) {
+    const base = plane * h * w;
+    for (let oy = 0; oy < ho; oy++) {
+      for (let ox = 0; ox < wo; ox++) {
+        // Window in input coordinates; padded cells are skipped (never win a max).
+        const hs = oy * sh - pads.top;
+        const ws = ox * sw - pads.left;
+        let best = -Infinity;
+        let sum = 0;
+        let real = 0;
+        for (let iy = hs; iy < hs + kh; iy++) {
+          if (iy < 0 || iy >= h) continue;
+          for (let ix = ws; ix < ws + kw; ix++) {
+            if (ix < 0 || ix >= w) continue;
+            const v = x.data[base + iy * w + ix];
+            if (v > best || Number.isNaN(v)) best = v;
+            sum += v;
+            real++;
+          }
+        }
+        if (g.type === 'max') {
+          out[o++] = best;
+        } else {
+          // PyTorch: with countIncludePad the divisor is the window clipped to the padded
+          // input (cells past the bottom/right padding, reachable in ceil mode, do not count).
+          const hPadded = Math.min(hs + kh, h + pads.bottom) - hs;
+          const wPadded = Math.min(ws + kw, w + pads.right) - ws;
+          out[o++] = sum / (g.countIncludePad ? hPadded * wPadded : real);
+        }
+      }
+    }
+  }
+  return { data: out, shape: g.outShape };
 }
-export function globalPoolCpu(_x: HostTensor, _type: 'max' | 'avg'): HostTensor {
-  throw new Error('globalPool: not implemented yet');
+
+export function globalPoolCpu(x: HostTensor, type: 'max' | 'avg'): HostTensor {
+  const g = inferGlobalPool(x.shape, type);
+  const out = new Float32Array(g.n * g.c); // (N, C, 1, 1)
+  for (let p = 0; p < out.length; p++) {
+    let best = -Infinity;
+    let sum = 0;
+    for (let i = p * g.plane; i < (p + 1) * g.plane; i++) {
+      const v = x.data[i];
+      if (v > best || Number.isNaN(v)) best = v;
+      sum += v;
+    }
+    out[p] = type === 'max' ? best : sum / g.plane;
+  }
+  return { data: out, shape: g.outShape };
 }
-export function subsampleCpu(_x: HostTensor, _coeff: HostTensor, _bias: HostTensor, _params: SubsampleParams): HostTensor {
-  throw new Error('subsample: not implemented yet');
+
+export function subsampleCpu(x: HostTensor, coeff: HostTensor, bias: HostTensor, params: SubsampleParams): HostTensor {
+  const g = inferSubsample(x.shape, coeff.shape, bias.shape, params);
+  const { h, w, ho, wo, kernel: [kh, kw], stride: [sh, sw] } = g;
+  const out = new Float32Array(g.n * g.c * ho * wo); // (N, C, Ho, Wo)
+  let o = 0;
+  for (let plane = 0; plane < g.n * g.c; plane++) {
+    const c = plane % g.c;
+    const base = plane * h * w;
+    for (let oy = 0; oy < ho; oy++) {
+      for (let ox = 0; ox < wo; ox++) {
+        let sum = 0;
+        for (let ky = 0; ky < kh; ky++) {
+          for (let kx = 0; kx < kw; kx++) sum += x.data[base + (oy * sh + ky) * w + ox * sw + kx];
+        }
+        out[o++] = applyActivation(coeff.data[c] * sum + bias.data[c], g.activation);
+      }
+    }
+  }
+  return { data: out, shape: g.outShape };
 }
-export function lrnCpu(_x: HostTensor, _params: LrnParams): HostTensor {
-  throw new Error('lrn: not implemented yet');
+
+export function lrnCpu(x: HostTensor, params: LrnParams): HostTensor {
+  const g = inferLrn(x.shape, params);
+  const out = new Float32Array(x.data.length); // same shape as x
+  for (let n = 0; n < g.n; n++) {
+    for (let c = 0; c < g.c; c++) {
+      const lo = Math.max(0, c - g.before);
+      const hi = Math.min(g.c - 1, c + g.after);
+      for (let p = 0; p < g.plane; p++) {
+        let sq = 0;
+        for (let cc = lo; cc <= hi; cc++) {
+          const v = x.data[(n * g.c + cc) * g.plane + p];
+          sq += v * v;
+        }
+        const i = (n * g.c + c) * g.plane + p;
+        out[i] = x.data[i] / Math.pow(g.k + (g.alpha / g.size) * sq, g.beta);
+      }
+    }
+  }
+  return { data: out, shape: x.shape };
 }

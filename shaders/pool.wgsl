@@ -1,0 +1,158 @@
+// Pooling kernels over (N, C, H, W) inputs, three entry points sharing one uniform struct:
+//
+// - `pool2d`: max or average pooling. One invocation computes one output value by looping
+//   over its window (clipped to the real input: padded cells never win a max and, without
+//   COUNT_PAD, are not counted); one workgroup computes WG consecutive outputs of the
+//   (N, C, Ho, Wo) output. Bandwidth-bound, so no tiling.
+// - `subsample`: LeNet-5's trainable subsampling, y = activate(coeff[c] · Σ window + bias[c]),
+//   windows without padding. Same mapping as `pool2d`. Requires the activation prelude.
+// - `global_pool`: one workgroup reduces one (n, c) plane of H·W values. Each invocation folds
+//   a strided slice of the plane, then a shared-memory tree reduction combines the WG partial
+//   results (WG must be a power of two).
+//
+// 1-D problems may be folded into y when they exceed maxComputeWorkgroupsPerDimension: the
+// linear workgroup id is wid.x + wid.y * nwg.x.
+//
+// Every pooling window covers at least one real input cell (inferPool2d limits padding to half
+// the window), so a max starts from the window's first real cell and needs no -inf constant,
+// and the avg divisor is never 0.
+
+// Invocations per workgroup (a power of two for `global_pool`).
+override WG: u32 = 256u;
+// `pool2d` and `global_pool`: 1 max, 0 average.
+override POOL_MAX: u32 = 1u;
+// `pool2d` average: 1 divides by the window clipped to the padded input (PyTorch's
+// count_include_pad), 0 by the number of real input cells in the window.
+override COUNT_PAD: u32 = 0u;
+
+struct Params {
+  // Outputs to compute: N·C·Ho·Wo for pool2d/subsample, N·C planes for global_pool.
+  count: u32,
+  // C, to find a plane's channel (subsample's coeff and bias).
+  channels: u32,
+  h: u32,
+  w: u32,
+  ho: u32,
+  wo: u32,
+  kh: u32,
+  kw: u32,
+  sh: u32,
+  sw: u32,
+  pad_top: u32,
+  pad_left: u32,
+  pad_bottom: u32,
+  pad_right: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;            // (N, C, H, W)
+// pool2d and global_pool: uniform, x, y.
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;      // (N, C, Ho, Wo) or (N, C, 1, 1)
+// subsample: uniform, x, coeff, bias, y_sub (a different entry point may reuse binding 2).
+@group(0) @binding(2) var<storage, read> coeff: array<f32>;        // (C)
+@group(0) @binding(3) var<storage, read> bias: array<f32>;         // (C)
+@group(0) @binding(4) var<storage, read_write> y_sub: array<f32>;  // (N, C, Ho, Wo)
+
+var<workgroup> partial: array<f32, WG>;
+
+// An output index split into its plane (n·C + c) and its output row and column.
+struct OutPos {
+  plane: u32,
+  oy: u32,
+  ox: u32,
+}
+
+fn out_pos(i: u32) -> OutPos {
+  let ox = i % params.wo;
+  let t = i / params.wo;
+  return OutPos(t / params.ho, t % params.ho, ox);
+}
+
+@compute @workgroup_size(WG)
+fn pool2d(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.count) { return; }
+  let p = out_pos(i);
+  // Window start in input coordinates (negative inside the top/left padding).
+  let hs = i32(p.oy * params.sh) - i32(params.pad_top);
+  let ws = i32(p.ox * params.sw) - i32(params.pad_left);
+  let he = hs + i32(params.kh);
+  let we = ws + i32(params.kw);
+  // The window clipped to the real input.
+  let h0 = u32(max(hs, 0));
+  let w0 = u32(max(ws, 0));
+  let h1 = u32(min(he, i32(params.h)));
+  let w1 = u32(min(we, i32(params.w)));
+  let base = p.plane * params.h * params.w;
+  if (POOL_MAX == 1u) {
+    var best = x[base + h0 * params.w + w0];
+    for (var iy = h0; iy < h1; iy++) {
+      let row = base + iy * params.w;
+      for (var ix = w0; ix < w1; ix++) { best = max(best, x[row + ix]); }
+    }
+    y[i] = best;
+  } else {
+    var sum = 0.0;
+    for (var iy = h0; iy < h1; iy++) {
+      let row = base + iy * params.w;
+      for (var ix = w0; ix < w1; ix++) { sum += x[row + ix]; }
+    }
+    var cells = (h1 - h0) * (w1 - w0);
+    if (COUNT_PAD == 1u) {
+      // Clipped to the padded input: with ceil mode a window may overhang the bottom/right padding.
+      let hp = min(he, i32(params.h + params.pad_bottom)) - hs;
+      let wp = min(we, i32(params.w + params.pad_right)) - ws;
+      cells = u32(hp * wp);
+    }
+    y[i] = sum / f32(cells);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn subsample(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.count) { return; }
+  let p = out_pos(i);
+  let c = p.plane % params.channels;
+  let base = p.plane * params.h * params.w + p.oy * params.sh * params.w + p.ox * params.sw;
+  var sum = 0.0;
+  for (var ky = 0u; ky < params.kh; ky++) {
+    let row = base + ky * params.w;
+    for (var kx = 0u; kx < params.kw; kx++) { sum += x[row + kx]; }
+  }
+  y_sub[i] = activate(coeff[c] * sum + bias[c]);
+}
+
+@compute @workgroup_size(WG)
+fn global_pool(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  // Uniform per workgroup, so the early return keeps the barriers below in uniform control flow.
+  let plane = wid.x + wid.y * nwg.x;
+  if (plane >= params.count) { return; }
+  let n = params.h * params.w;
+  let base = plane * n;
+  // Invocations past the end of a small plane start from the plane's first value: neutral for max.
+  var acc = select(0.0, x[base], POOL_MAX == 1u);
+  for (var j = lid; j < n; j += WG) {
+    let v = x[base + j];
+    if (POOL_MAX == 1u) { acc = max(acc, v); } else { acc += v; }
+  }
+  partial[lid] = acc;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (lid < s) {
+      if (POOL_MAX == 1u) {
+        partial[lid] = max(partial[lid], partial[lid + s]);
+      } else {
+        partial[lid] += partial[lid + s];
+      }
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    y[plane] = select(partial[0] / f32(n), partial[0], POOL_MAX == 1u);
+  }
+}
