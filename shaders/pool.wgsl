@@ -1,4 +1,4 @@
-// Pooling kernels over (N, C, H, W) inputs, three entry points sharing one uniform struct:
+// Pooling kernels over (N, C, H, W) inputs, four entry points sharing one uniform struct:
 //
 // - `pool2d`: max or average pooling. One invocation computes one output value by looping
 //   over its window (clipped to the real input: padded cells never win a max and, without
@@ -6,6 +6,10 @@
 //   (N, C, Ho, Wo) output. Bandwidth-bound, so no tiling.
 // - `subsample`: LeNet-5's trainable subsampling, y = activate(coeff[c] · Σ window + bias[c]),
 //   windows without padding. Same mapping as `pool2d`. Requires the activation prelude.
+// - `adaptive_avg_pool`: PyTorch's AdaptiveAvgPool2d to a fixed Ho×Wo. One invocation computes
+//   one output value, the mean of its bin: rows floor(oy·H/Ho) .. ceil((oy+1)·H/Ho) - 1, columns
+//   likewise (bins may overlap; with Ho > H rows are replicated). Same mapping as `pool2d`;
+//   reads count, h, w, ho and wo only.
 // - `global_pool`: one workgroup reduces one (n, c) plane of H·W values. Each invocation folds
 //   a strided slice of the plane, then a shared-memory tree reduction combines the WG partial
 //   results (WG must be a power of two).
@@ -26,7 +30,7 @@ override POOL_MAX: u32 = 1u;
 override COUNT_PAD: u32 = 0u;
 
 struct Params {
-  // Outputs to compute: N·C·Ho·Wo for pool2d/subsample, N·C planes for global_pool.
+  // Outputs to compute: N·C·Ho·Wo for pool2d/subsample/adaptive_avg_pool, N·C planes for global_pool.
   count: u32,
   // C, to find a plane's channel (subsample's coeff and bias).
   channels: u32,
@@ -46,7 +50,7 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;            // (N, C, H, W)
-// pool2d and global_pool: uniform, x, y.
+// pool2d, adaptive_avg_pool and global_pool: uniform, x, y.
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;      // (N, C, Ho, Wo) or (N, C, 1, 1)
 // subsample: uniform, x, coeff, bias, y_sub (a different entry point may reuse binding 2).
 @group(0) @binding(2) var<storage, read> coeff: array<f32>;        // (C)
@@ -121,6 +125,25 @@ fn subsample(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
     for (var kx = 0u; kx < params.kw; kx++) { sum += x[row + kx]; }
   }
   y_sub[i] = activate(coeff[c] * sum + bias[c]);
+}
+
+@compute @workgroup_size(WG)
+fn adaptive_avg_pool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.count) { return; }
+  let p = out_pos(i);
+  // The bin [h0, h1) × [w0, w1): never empty since H, W >= 1.
+  let h0 = (p.oy * params.h) / params.ho;
+  let h1 = ((p.oy + 1u) * params.h + params.ho - 1u) / params.ho;
+  let w0 = (p.ox * params.w) / params.wo;
+  let w1 = ((p.ox + 1u) * params.w + params.wo - 1u) / params.wo;
+  let base = p.plane * params.h * params.w;
+  var sum = 0.0;
+  for (var iy = h0; iy < h1; iy++) {
+    let row = base + iy * params.w;
+    for (var ix = w0; ix < w1; ix++) { sum += x[row + ix]; }
+  }
+  y[i] = sum / f32((h1 - h0) * (w1 - w0));
 }
 
 @compute @workgroup_size(WG)

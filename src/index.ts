@@ -23,6 +23,14 @@ export { createBackend, type CreateBackendOptions, type BackendChoice } from './
 export { acquireDevice, type GpuContext, type DeviceOptions, type AdapterSummary, type LimitName, OPTIONAL_FEATURES } from './device/device.js';
 export { type Activation, type ActivationName, SCALED_TANH_A, SCALED_TANH_S } from './ops/activation.js';
 export type { Conv2dParams, Padding2d } from './ops/conv2d.js';
-export type { Pool2dParams, SubsampleParams, LrnParams } from './ops/pool.js';
+export type { Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams } from './ops/pool.js';
 export type { MatmulParams } from './ops/matmul.js';
 export type { BatchNormParams } from './ops/normalization.js';
+export { MetaBackend, MetaTensor } from './backends/meta/backend.js';
+export { layers } from './graph/factories.js';
+export type {
+  LayerConfig, LayerType, ParamSpec, Init, Conv2dLayer, Pool2dLayer, GlobalPoolLayer, SubsampleLayer, LrnLayer, BatchNormLayer,
+  ActivationLayer, DropoutLayer, FlattenLayer, DenseLayer, RbfLayer, SoftmaxLayer, AddLayer, ConcatLayer,
+} from './graph/layers.js';
+export { type Graph, type GraphNode, type GraphInput, type GraphInfo, type NodeInfo, checkGraph, inferGraph } from './graph/graph.js';
+export { Model, Sequential, SymbolicTensor, input, apply, type ModelOptions, type SequentialOptions, type FunctionalModelSpec } from './graph/model.js';

@@ -7,11 +7,11 @@ import type { Tensor } from '../tensor.js';
 import type { Shape } from '../shape.js';
 import type { Activation } from '../ops/activation.js';
 import type { Conv2dParams } from '../ops/conv2d.js';
-import type { Pool2dParams, SubsampleParams, LrnParams } from '../ops/pool.js';
+import type { Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams } from '../ops/pool.js';
 import type { MatmulParams } from '../ops/matmul.js';
 import type { BatchNormParams } from '../ops/normalization.js';
 
-export type BackendName = 'webgpu' | 'cpu';
+export type BackendName = 'webgpu' | 'cpu' | 'meta';
 
 export interface Backend {
   readonly name: BackendName;
@@ -35,6 +35,12 @@ export interface Backend {
   pool2d(x: Tensor, params: Pool2dParams): Tensor;
   /** Global average or max over H and W: (N, C, H, W) → (N, C, 1, 1). */
   globalPool(x: Tensor, type: 'max' | 'avg'): Tensor;
+  /**
+   * Adaptive average pooling (PyTorch's AdaptiveAvgPool2d): (N, C, H, W) → (N, C, oh, ow), output
+   * (i, j) the mean of rows floor(i·H/oh) .. ceil((i+1)·H/oh) - 1 and columns likewise. Any H×W,
+   * smaller than the target included (values are then replicated).
+   */
+  adaptiveAvgPool(x: Tensor, params: AdaptivePoolParams): Tensor;
   /** LeNet-5's trainable subsampling: sum of each window × coeff[c] + bias[c], then activation. */
   subsample(x: Tensor, coeff: Tensor, bias: Tensor, params?: SubsampleParams): Tensor;
   /** Local response normalization across channels (PyTorch/ONNX convention: alpha is divided by size). */

@@ -1,7 +1,7 @@
 /**
- * Pooling, LeNet-5's trainable subsampling and local response normalization: parameters,
- * normalized forms and shape inference shared by the CPU reference and the WebGPU kernels.
- * Every function here is pure and runs before any GPU work.
+ * Pooling (windowed, global and adaptive), LeNet-5's trainable subsampling and local response
+ * normalization: parameters, normalized forms and shape inference shared by the CPU reference
+ * and the WebGPU kernels. Every function here is pure and runs before any GPU work.
  */
 import { type Activation, type ActivationConfig, normalizeActivation } from './activation.js';
 import type { Padding2d } from './conv2d.js';
@@ -21,6 +21,17 @@ export interface Pool2dParams {
   ceilMode?: boolean;
   /** avg only: divide by the full window including padding (default false, PyTorch's default is true). */
   countIncludePad?: boolean;
+  name?: string;
+}
+
+/**
+ * Adaptive average pooling (PyTorch's AdaptiveAvgPool2d): the output size is fixed and each
+ * output cell averages its own bin of the input, so any H×W (even smaller than the target)
+ * maps to it. torchvision's AlexNet uses 6 before its classifier, VGG 7.
+ */
+export interface AdaptivePoolParams {
+  /** Output size, one number or [oh, ow]. */
+  outputSize: number | readonly [number, number];
   name?: string;
 }
 
@@ -63,6 +74,18 @@ export interface WindowGeometry {
 export interface Pool2dConfig extends WindowGeometry {
   type: 'max' | 'avg';
   countIncludePad: boolean;
+}
+
+export interface AdaptivePoolConfig {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  /** Output height and width. */
+  ho: number;
+  wo: number;
+  /** (N, C, Ho, Wo). */
+  outShape: number[];
 }
 
 export interface SubsampleConfig extends WindowGeometry {
@@ -145,6 +168,32 @@ export function inferGlobalPool(x: Shape, type: 'max' | 'avg'): { n: number; c: 
   const [n, c, h, w] = x;
   if (h * w === 0) throw new ShapeError(op, `cannot pool an empty plane (input ${fmtShape(x)})`);
   return { n, c, plane: h * w, outShape: [n, c, 1, 1] };
+}
+
+/**
+ * Adaptive average pooling: (N, C, H, W) → (N, C, oh, ow). Output row i averages input rows
+ * floor(i·H/oh) .. ceil((i+1)·H/oh) - 1 (see `adaptiveBin`), columns likewise. Bins of
+ * neighbouring outputs may overlap, and when oh > H rows are replicated (1×1 → 6×6 copies the
+ * value). Every bin holds at least one cell as long as the plane is not empty.
+ */
+export function inferAdaptiveAvgPool(x: Shape, params: AdaptivePoolParams): AdaptivePoolConfig {
+  const op = 'adaptiveAvgPool';
+  const layer = params.name;
+  assertRank(op, 'input', x, 4, layer);
+  const s = params.outputSize;
+  const size: number[] = typeof s === 'number' ? [s, s] : Array.isArray(s) && s.length === 2 ? [s[0], s[1]] : [];
+  if (size.length !== 2 || !size.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new InvalidArgumentError(op, `outputSize must be a positive integer or [oh, ow] of positive integers, got ${JSON.stringify(s)} (input ${fmtShape(x)})`, layer);
+  }
+  const [n, c, h, w] = x;
+  if (h === 0 || w === 0) throw new ShapeError(op, `cannot pool an empty plane (input ${fmtShape(x)}, outputSize ${fmtShape(size)})`, layer);
+  const [ho, wo] = size;
+  return { n, c, h, w, ho, wo, outShape: [n, c, ho, wo] };
+}
+
+/** Input cells [start, end) averaged by output cell i of `out` along an axis of length `len`. */
+export function adaptiveBin(i: number, len: number, out: number): [number, number] {
+  return [Math.floor((i * len) / out), Math.ceil(((i + 1) * len) / out)];
 }
 
 /** LeNet-5's subsampling: windows without padding; coeff and bias hold one value per channel. */

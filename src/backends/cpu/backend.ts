@@ -10,13 +10,13 @@ import { BackendMismatchError, DisposedError, ShapeError } from '../../errors.js
 import { CpuTensor, type HostTensor } from './cpu_tensor.js';
 import type { Activation } from '../../ops/activation.js';
 import type { Conv2dParams } from '../../ops/conv2d.js';
-import type { Pool2dParams, SubsampleParams, LrnParams } from '../../ops/pool.js';
+import type { Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams } from '../../ops/pool.js';
 import type { MatmulParams } from '../../ops/matmul.js';
 import type { BatchNormParams } from '../../ops/normalization.js';
 import { reshapeShape, flattenShape, checkDropoutRate } from '../../ops/elementwise.js';
 import { activationCpu, binaryCpu } from './elementwise.js';
 import { conv2dCpu } from './conv2d.js';
-import { pool2dCpu, globalPoolCpu, subsampleCpu, lrnCpu } from './pool.js';
+import { pool2dCpu, globalPoolCpu, adaptiveAvgPoolCpu, subsampleCpu, lrnCpu } from './pool.js';
 import { matmulCpu, denseCpu, rbfCpu, softmaxCpu } from './matmul.js';
 import { batchNormCpu, concatCpu } from './normalization.js';
 
@@ -69,6 +69,9 @@ export class CpuBackend implements Backend {
   }
   globalPool(x: Tensor, type: 'max' | 'avg'): Tensor {
     return this.#wrap(globalPoolCpu(this.own(x, 'globalPool'), type));
+  }
+  adaptiveAvgPool(x: Tensor, params: AdaptivePoolParams): Tensor {
+    return this.#wrap(adaptiveAvgPoolCpu(this.own(x, 'adaptiveAvgPool'), params));
   }
   subsample(x: Tensor, coeff: Tensor, bias: Tensor, params: SubsampleParams = {}): Tensor {
     return this.#wrap(subsampleCpu(this.own(x, 'subsample'), this.own(coeff, 'subsample', 'coeff'), this.own(bias, 'subsample', 'bias'), params));

@@ -1,6 +1,7 @@
 /**
- * CPU reference: max/avg pooling, global pooling, LeNet-5's subsampling and local response
- * normalization. Naive loops, float64 accumulation, float32 storage.
+ * CPU reference: max/avg pooling, global pooling, adaptive average pooling, LeNet-5's
+ * subsampling and local response normalization. Naive loops, float64 accumulation, float32
+ * storage.
  */
 import type { HostTensor } from './cpu_tensor.js';
 import { applyActivation } from '../../ops/activation.js';
@@ -8,8 +9,11 @@ import {
   type Pool2dParams,
   type SubsampleParams,
   type LrnParams,
+  type AdaptivePoolParams,
   inferPool2d,
   inferGlobalPool,
+  inferAdaptiveAvgPool,
+  adaptiveBin,
   inferSubsample,
   inferLrn,
 } from '../../ops/pool.js';
@@ -66,6 +70,28 @@ export function globalPoolCpu(x: HostTensor, type: 'max' | 'avg'): HostTensor {
       sum += v;
     }
     out[p] = type === 'max' ? best : sum / g.plane;
+  }
+  return { data: out, shape: g.outShape };
+}
+
+export function adaptiveAvgPoolCpu(x: HostTensor, params: AdaptivePoolParams): HostTensor {
+  const g = inferAdaptiveAvgPool(x.shape, params);
+  const { h, w, ho, wo } = g;
+  const out = new Float32Array(g.n * g.c * ho * wo); // (N, C, Ho, Wo)
+  let o = 0;
+  for (let plane = 0; plane < g.n * g.c; plane++) {
+    const base = plane * h * w;
+    for (let oy = 0; oy < ho; oy++) {
+      const [h0, h1] = adaptiveBin(oy, h, ho);
+      for (let ox = 0; ox < wo; ox++) {
+        const [w0, w1] = adaptiveBin(ox, w, wo);
+        let sum = 0;
+        for (let iy = h0; iy < h1; iy++) {
+          for (let ix = w0; ix < w1; ix++) sum += x.data[base + iy * w + ix];
+        }
+        out[o++] = sum / ((h1 - h0) * (w1 - w0));
+      }
+    }
   }
   return { data: out, shape: g.outShape };
 }

@@ -20,12 +20,12 @@ import { type KernelCall, checkWorkgroups } from './program.js';
 import { GpuStorage, GpuTensor } from './gpu_tensor.js';
 import type { Activation } from '../../ops/activation.js';
 import type { Conv2dParams } from '../../ops/conv2d.js';
-import type { Pool2dParams, SubsampleParams, LrnParams } from '../../ops/pool.js';
+import type { Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams } from '../../ops/pool.js';
 import type { MatmulParams } from '../../ops/matmul.js';
 import type { BatchNormParams } from '../../ops/normalization.js';
 import { activationGpu, addGpu, mulGpu } from './kernels/elementwise.js';
 import { conv2dGpu } from './kernels/conv2d.js';
-import { pool2dGpu, globalPoolGpu, subsampleGpu, lrnGpu } from './kernels/pool.js';
+import { pool2dGpu, globalPoolGpu, adaptiveAvgPoolGpu, subsampleGpu, lrnGpu } from './kernels/pool.js';
 import { matmulGpu, denseGpu, rbfGpu, softmaxGpu } from './kernels/matmul.js';
 import { batchNormGpu, concatGpu } from './kernels/normalization.js';
 import { reshapeShape, flattenShape, checkDropoutRate } from '../../ops/elementwise.js';
@@ -366,6 +366,9 @@ export class WebGpuBackend implements Backend {
   }
   globalPool(x: Tensor, type: 'max' | 'avg'): Tensor {
     return globalPoolGpu(this, this.own(x, 'globalPool'), type);
+  }
+  adaptiveAvgPool(x: Tensor, params: AdaptivePoolParams): Tensor {
+    return adaptiveAvgPoolGpu(this, this.own(x, 'adaptiveAvgPool'), params);
   }
   subsample(x: Tensor, coeff: Tensor, bias: Tensor, params: SubsampleParams = {}): Tensor {
     return subsampleGpu(this, this.own(x, 'subsample'), this.own(coeff, 'subsample', 'coeff'), this.own(bias, 'subsample', 'bias'), params);

@@ -1,8 +1,9 @@
 /**
- * WebGPU pooling family: max/avg pooling and LeNet-5's subsampling (one invocation per
- * output), global pooling (one workgroup per plane, shared-memory tree reduction) and local
- * response normalization (one invocation per output). Shapes and parameters come from the
- * pure functions in src/ops/pool.ts, so bad input throws before any GPU work.
+ * WebGPU pooling family: max/avg pooling, adaptive average pooling and LeNet-5's subsampling
+ * (one invocation per output), global pooling (one workgroup per plane, shared-memory tree
+ * reduction) and local response normalization (one invocation per output). Shapes and
+ * parameters come from the pure functions in src/ops/pool.ts, so bad input throws before any
+ * GPU work.
  */
 import poolWgsl from '../../../../shaders/pool.wgsl?raw';
 import lrnWgsl from '../../../../shaders/lrn.wgsl?raw';
@@ -15,9 +16,11 @@ import {
   type Pool2dParams,
   type SubsampleParams,
   type LrnParams,
+  type AdaptivePoolParams,
   type WindowGeometry,
   inferPool2d,
   inferGlobalPool,
+  inferAdaptiveAvgPool,
   inferSubsample,
   inferLrn,
 } from '../../../ops/pool.js';
@@ -25,10 +28,11 @@ import {
 /** Invocations per workgroup of the one-output-per-invocation kernels. */
 const WG = 256;
 
-// One module (pool.wgsl with the activation prelude, which only `subsample` uses), three entry points.
+// One module (pool.wgsl with the activation prelude, which only `subsample` uses), four entry points.
 const POOL_CODE = withActivation(poolWgsl);
 const POOL2D: KernelSpec = { name: 'pool', code: POOL_CODE, entryPoint: 'pool2d', bindings: ['uniform', 'read', 'write'] };
 const GLOBAL_POOL: KernelSpec = { name: 'pool', code: POOL_CODE, entryPoint: 'global_pool', bindings: ['uniform', 'read', 'write'] };
+const ADAPTIVE_AVG_POOL: KernelSpec = { name: 'pool', code: POOL_CODE, entryPoint: 'adaptive_avg_pool', bindings: ['uniform', 'read', 'write'] };
 const SUBSAMPLE: KernelSpec = {
   name: 'pool',
   code: POOL_CODE,
@@ -83,6 +87,26 @@ export function globalPoolGpu(be: WebGpuBackend, x: GpuTensor, type: 'max' | 'av
       uniforms: packUniforms([u32(planes), u32(g.c), u32(1), u32(g.plane), ...new Array<UniformField>(10).fill(u32(0))]),
       workgroups: grid1d(planes, be.limits.maxComputeWorkgroupsPerDimension, 'globalPool'),
       label: `globalPool ${type}`,
+    },
+    [x, out],
+  );
+  return out;
+}
+
+export function adaptiveAvgPoolGpu(be: WebGpuBackend, x: GpuTensor, params: AdaptivePoolParams): GpuTensor {
+  const g = inferAdaptiveAvgPool(x.shape, params);
+  const out = be.empty(g.outShape, 'adaptiveAvgPool');
+  if (out.size === 0) return out;
+  be.run(
+    {
+      kernel: ADAPTIVE_AVG_POOL,
+      overrides: { WG },
+      // The whole Params struct (the binding must cover it); adaptive_avg_pool reads count, h, w, ho and wo.
+      uniforms: packUniforms([
+        u32(out.size), u32(g.c), u32(g.h), u32(g.w), u32(g.ho), u32(g.wo), ...new Array<UniformField>(8).fill(u32(0)),
+      ]),
+      workgroups: grid1d(ceilDiv(out.size, WG), be.limits.maxComputeWorkgroupsPerDimension, 'adaptiveAvgPool'),
+      label: params.name ? `adaptiveAvgPool '${params.name}'` : 'adaptiveAvgPool',
     },
     [x, out],
   );

@@ -1,0 +1,35 @@
+/**
+ * Layer constructors: `layers.conv2d({ filters: 6, kernelSize: 5 })` and so on. Each returns
+ * plain layer data for `Sequential.add()` or `apply()`.
+ */
+import type { Activation } from '../ops/activation.js';
+import type {
+  Conv2dLayer, Pool2dLayer, GlobalPoolLayer, SubsampleLayer, LrnLayer, BatchNormLayer, ActivationLayer,
+  DropoutLayer, FlattenLayer, DenseLayer, RbfLayer, SoftmaxLayer, AddLayer, ConcatLayer,
+} from './layers.js';
+
+type Without<T, K extends keyof T> = Omit<T, K | 'type'>;
+
+export const layers = {
+  conv2d: (c: Without<Conv2dLayer, 'type'>): Conv2dLayer => ({ type: 'conv2d', ...c }),
+  maxPool2d: (c: Without<Pool2dLayer, 'pool' | 'countIncludePad'>): Pool2dLayer => ({ type: 'pool2d', pool: 'max', ...c }),
+  avgPool2d: (c: Without<Pool2dLayer, 'pool'>): Pool2dLayer => ({ type: 'pool2d', pool: 'avg', ...c }),
+  globalAvgPool: (): GlobalPoolLayer => ({ type: 'globalPool', pool: 'avg' }),
+  globalMaxPool: (): GlobalPoolLayer => ({ type: 'globalPool', pool: 'max' }),
+  /** LeNet-5's trainable subsampling (S2, S4). */
+  subsample: (c: Without<SubsampleLayer, 'type'> = {}): SubsampleLayer => ({ type: 'subsample', ...c }),
+  lrn: (c: Without<LrnLayer, 'type'> = {}): LrnLayer => ({ type: 'lrn', ...c }),
+  batchNorm: (c: Without<BatchNormLayer, 'type'> = {}): BatchNormLayer => ({ type: 'batchNorm', ...c }),
+  activation: (activation: Activation): ActivationLayer => ({ type: 'activation', activation }),
+  relu: (): ActivationLayer => ({ type: 'activation', activation: 'relu' }),
+  dropout: (rate: number): DropoutLayer => ({ type: 'dropout', rate }),
+  flatten: (): FlattenLayer => ({ type: 'flatten' }),
+  dense: (c: Without<DenseLayer, 'type'>): DenseLayer => ({ type: 'dense', ...c }),
+  /** LeNet-5's output: squared Euclidean distance to each class's parameter vector. */
+  rbf: (c: Without<RbfLayer, 'type'>): RbfLayer => ({ type: 'rbf', ...c }),
+  softmax: (): SoftmaxLayer => ({ type: 'softmax' }),
+  /** Elementwise sum of two or more inputs (residual connections), optionally activated. */
+  add: (c: Without<AddLayer, 'type'> = {}): AddLayer => ({ type: 'add', ...c }),
+  /** Concatenation along channels by default (Inception). */
+  concat: (c: Without<ConcatLayer, 'type'> = {}): ConcatLayer => ({ type: 'concat', ...c }),
+};

@@ -1,0 +1,173 @@
+/**
+ * The graph IR both model APIs compile to: named nodes, each a layer applied to named inputs
+ * (graph inputs or other nodes), and named outputs. Pure data; `checkGraph` validates it and
+ * returns the nodes in topological order, and `inferGraph` infers every shape and parameter
+ * count on the meta backend before any GPU work.
+ */
+import type { Shape } from '../shape.js';
+import { fmtShape, sizeOf } from '../shape.js';
+import { ShapeError, InvalidArgumentError, WebCnnError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { MetaBackend } from '../backends/meta/backend.js';
+import { type LayerConfig, type ParamSpec, layerParams, applyLayer, layerFlops } from './layers.js';
+
+export interface GraphInput {
+  readonly name: string;
+  /** Shape of one sample, without the batch dimension: (C, H, W) for images. */
+  readonly shape: Shape;
+}
+
+export interface GraphNode {
+  readonly name: string;
+  readonly layer: LayerConfig;
+  /** Names of graph inputs or earlier nodes, in the order the layer takes them. */
+  readonly inputs: readonly string[];
+}
+
+export interface Graph {
+  readonly name: string;
+  readonly inputs: readonly GraphInput[];
+  readonly nodes: readonly GraphNode[];
+  readonly outputs: readonly string[];
+}
+
+/** Shape, parameters and cost of one node for a given batch size. */
+export interface NodeInfo {
+  readonly name: string;
+  readonly type: LayerConfig['type'];
+  readonly inputs: readonly string[];
+  readonly inputShapes: readonly Shape[];
+  readonly outputShape: Shape;
+  readonly params: readonly ParamSpec[];
+  /** Number of parameter values (trainable and not). */
+  readonly paramCount: number;
+  readonly flops: number;
+}
+
+export interface GraphInfo {
+  readonly nodes: readonly NodeInfo[];
+  readonly totalParams: number;
+  readonly trainableParams: number;
+  readonly flops: number;
+  readonly outputShapes: readonly Shape[];
+  /** Bytes of every node output at this batch size (what a plan without reuse would allocate). */
+  readonly activationBytes: number;
+}
+
+/** Validates names and references and returns the nodes in topological order. */
+export function checkGraph(graph: Graph): GraphNode[] {
+  const where = `graph '${graph.name}'`;
+  if (graph.inputs.length === 0) throw new InvalidArgumentError(where, 'has no inputs');
+  if (graph.outputs.length === 0) throw new InvalidArgumentError(where, 'has no outputs');
+  const names = new Set<string>();
+  for (const n of [...graph.inputs.map((i) => i.name), ...graph.nodes.map((n) => n.name)]) {
+    if (typeof n !== 'string' || n.length === 0) throw new InvalidArgumentError(where, 'every input and node needs a non-empty name');
+    if (names.has(n)) throw new InvalidArgumentError(where, `the name '${n}' is used twice`);
+    names.add(n);
+  }
+  for (const node of graph.nodes) {
+    for (const i of node.inputs) {
+      if (!names.has(i)) throw new InvalidArgumentError(where, `node '${node.name}' reads '${i}', which is neither a graph input nor a node`);
+    }
+  }
+  for (const o of graph.outputs) if (!names.has(o)) throw new InvalidArgumentError(where, `output '${o}' is neither a graph input nor a node`);
+
+  // Kahn's algorithm, stable in declaration order.
+  const done = new Set(graph.inputs.map((i) => i.name));
+  const order: GraphNode[] = [];
+  let pending = [...graph.nodes];
+  while (pending.length > 0) {
+    const ready = pending.filter((n) => n.inputs.every((i) => done.has(i)));
+    if (ready.length === 0) {
+      throw new InvalidArgumentError(where, `has a cycle through ${pending.map((n) => `'${n.name}'`).join(', ')}`);
+    }
+    for (const n of ready) {
+      order.push(n);
+      done.add(n.name);
+    }
+    const readySet = new Set(ready);
+    pending = pending.filter((n) => !readySet.has(n));
+  }
+  return order;
+}
+
+/** Re-throws an op's error with the layer's name when the op did not know it. */
+export function withLayerName<T>(name: string, type: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if ((e instanceof ShapeError || e instanceof InvalidArgumentError) && !e.layer) {
+      const detail = e.message.startsWith(`${e.op}: `) ? e.message.slice(e.op.length + 2) : e.message;
+      const Ctor = e instanceof ShapeError ? ShapeError : InvalidArgumentError;
+      throw new Ctor(e.op, detail, name);
+    }
+    if (e instanceof WebCnnError || !(e instanceof Error)) throw e;
+    throw new WebCnnError(`${type} '${name}': ${e.message}`);
+  }
+}
+
+/** Infers every node's shapes, parameters and FLOPs for a batch size, on the meta backend. */
+export function inferGraph(graph: Graph, batch = 1): GraphInfo {
+  if (!Number.isInteger(batch) || batch < 1) throw new InvalidArgumentError(`graph '${graph.name}'`, `batch must be a positive integer, got ${batch}`);
+  const order = checkGraph(graph);
+  const meta = new MetaBackend();
+  const values = new Map<string, Tensor>();
+  for (const i of graph.inputs) values.set(i.name, meta.placeholder([batch, ...i.shape]));
+  const nodes: NodeInfo[] = [];
+  for (const node of order) {
+    const inputs = node.inputs.map((i) => values.get(i)!);
+    const inputShapes = inputs.map((t) => t.shape);
+    const info = withLayerName(node.name, node.layer.type, () => {
+      const params = layerParams(node.layer, node.name, inputShapes);
+      const out = applyLayer(
+        meta,
+        node.layer,
+        node.name,
+        inputs,
+        params.map((p) => meta.placeholder(p.shape)),
+      );
+      return { params, out };
+    });
+    values.set(node.name, info.out);
+    nodes.push({
+      name: node.name,
+      type: node.layer.type,
+      inputs: node.inputs,
+      inputShapes,
+      outputShape: info.out.shape,
+      params: info.params,
+      paramCount: info.params.reduce((s, p) => s + sizeOf(p.shape), 0),
+      flops: layerFlops(node.layer, inputShapes, info.out.shape, info.params),
+    });
+  }
+  const count = (trainable: boolean | null) =>
+    nodes.reduce((s, n) => s + n.params.filter((p) => trainable === null || p.trainable === trainable).reduce((a, p) => a + sizeOf(p.shape), 0), 0);
+  return {
+    nodes,
+    totalParams: count(null),
+    trainableParams: count(true),
+    flops: nodes.reduce((s, n) => s + n.flops, 0),
+    outputShapes: graph.outputs.map((o) => values.get(o)!.shape),
+    activationBytes: nodes.reduce((s, n) => s + sizeOf(n.outputShape) * 4, 0),
+  };
+}
+
+/** A fixed-width text table of the nodes: name, type, output shape, parameters. */
+export function formatSummary(graph: Graph, info: GraphInfo, extra: readonly string[] = []): string {
+  const rows = info.nodes.map((n) => [n.name, n.type, fmtShape(n.outputShape), n.paramCount.toLocaleString('en-US')]);
+  const header = ['layer', 'type', 'output shape', 'params'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+  const rule = '-'.repeat(widths.reduce((s, w) => s + w + 2, -2));
+  return [
+    `model '${graph.name}'`,
+    rule,
+    line(header),
+    rule,
+    ...rows.map(line),
+    rule,
+    `total params: ${info.totalParams.toLocaleString('en-US')} (trainable ${info.trainableParams.toLocaleString('en-US')})`,
+    `FLOPs per forward: ${info.flops.toLocaleString('en-US')}`,
+    ...extra,
+  ].join('\n');
+}

@@ -1,0 +1,330 @@
+/**
+ * Layers: what a model is made of. A layer is plain data (`LayerConfig`, serialisable) plus,
+ * per type, three pure functions: the shapes of its parameters given its input shapes, how
+ * to apply it with any backend, and its FLOPs. Shapes are inferred by applying the layer on the
+ * shape-only meta backend, so there is one code path for shapes, the CPU and the GPU.
+ *
+ * Parameter names follow PyTorch's state_dict (`weight`, `bias`, `running_mean`,
+ * `running_var`), so weights exported from PyTorch map onto them by name.
+ */
+import type { Backend } from '../backends/backend.js';
+import type { Tensor } from '../tensor.js';
+import { type Shape, sizeOf } from '../shape.js';
+import type { Activation } from '../ops/activation.js';
+import type { Padding2d } from '../ops/conv2d.js';
+import { InvalidArgumentError, ShapeError } from '../errors.js';
+
+/** How a parameter is initialised when a model is built with random weights. */
+export type Init =
+  | { kind: 'uniform'; bound: number }
+  | { kind: 'constant'; value: number }
+  /** Fixed values given by the architecture (LeNet-5's RBF centres). */
+  | { kind: 'values'; values: Float32Array };
+
+export interface ParamSpec {
+  /** Name within the layer: `weight`, `bias`, `running_mean`, … */
+  readonly name: string;
+  readonly shape: Shape;
+  readonly init: Init;
+  /** False for statistics (batch norm's running mean/var) and fixed parameters. */
+  readonly trainable: boolean;
+}
+
+export interface Conv2dLayer {
+  type: 'conv2d';
+  filters: number;
+  kernelSize: number | readonly [number, number];
+  stride?: number | readonly [number, number];
+  padding?: Padding2d;
+  dilation?: number | readonly [number, number];
+  groups?: number;
+  /** Default true. */
+  useBias?: boolean;
+  activation?: Activation;
+  /** LeNet-5's C3: the input maps each output map reads. */
+  connectionTable?: readonly (readonly number[])[];
+  /** Weight init: PyTorch's default (uniform ±1/√fanIn) or LeCun 1998's (uniform ±2.4/fanIn). */
+  init?: 'pytorch' | 'lecun98';
+}
+export interface Pool2dLayer {
+  type: 'pool2d';
+  pool: 'max' | 'avg';
+  kernelSize: number | readonly [number, number];
+  stride?: number | readonly [number, number];
+  padding?: Padding2d;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+}
+export interface GlobalPoolLayer {
+  type: 'globalPool';
+  pool: 'max' | 'avg';
+}
+export interface SubsampleLayer {
+  type: 'subsample';
+  kernelSize?: number;
+  activation?: Activation;
+}
+export interface LrnLayer {
+  type: 'lrn';
+  size?: number;
+  alpha?: number;
+  beta?: number;
+  k?: number;
+}
+export interface BatchNormLayer {
+  type: 'batchNorm';
+  epsilon?: number;
+  /** Running-average momentum used by training (PyTorch convention, default 0.1). */
+  momentum?: number;
+  activation?: Activation;
+}
+export interface ActivationLayer {
+  type: 'activation';
+  activation: Activation;
+}
+export interface DropoutLayer {
+  type: 'dropout';
+  rate: number;
+}
+export interface FlattenLayer {
+  type: 'flatten';
+}
+export interface DenseLayer {
+  type: 'dense';
+  units: number;
+  useBias?: boolean;
+  activation?: Activation;
+  init?: 'pytorch' | 'lecun98';
+}
+export interface RbfLayer {
+  type: 'rbf';
+  units: number;
+  /** Fixed centres, (units · features) values; default random ±1. */
+  centers?: Float32Array;
+}
+export interface SoftmaxLayer {
+  type: 'softmax';
+}
+export interface AddLayer {
+  type: 'add';
+  activation?: Activation;
+}
+export interface ConcatLayer {
+  type: 'concat';
+  axis?: number;
+}
+
+export type LayerConfig =
+  | Conv2dLayer
+  | Pool2dLayer
+  | GlobalPoolLayer
+  | SubsampleLayer
+  | LrnLayer
+  | BatchNormLayer
+  | ActivationLayer
+  | DropoutLayer
+  | FlattenLayer
+  | DenseLayer
+  | RbfLayer
+  | SoftmaxLayer
+  | AddLayer
+  | ConcatLayer;
+
+export type LayerType = LayerConfig['type'];
+
+const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+function fanInInit(kind: 'pytorch' | 'lecun98' | undefined, fanIn: number): Init {
+  return { kind: 'uniform', bound: kind === 'lecun98' ? 2.4 / fanIn : 1 / Math.sqrt(Math.max(1, fanIn)) };
+}
+
+function expectInputs(type: string, name: string, inputs: readonly Shape[], count: number | 'many'): void {
+  const ok = count === 'many' ? inputs.length >= 1 : inputs.length === count;
+  if (!ok) throw new ShapeError(type, `takes ${count === 'many' ? 'one or more inputs' : `${count} input${count === 1 ? '' : 's'}`}, got ${inputs.length}`, name);
+}
+
+function channels(type: string, name: string, x: Shape): number {
+  if (x.length < 2) throw new ShapeError(type, `input must have a channel dimension, got rank ${x.length}`, name);
+  return x[1];
+}
+
+/** Shapes and initialisation of a layer's parameters, given its input shapes (batch included). */
+export function layerParams(layer: LayerConfig, name: string, inputs: readonly Shape[]): ParamSpec[] {
+  const p = (pname: string, shape: Shape, init: Init, trainable = true): ParamSpec => ({ name: pname, shape, init, trainable });
+  switch (layer.type) {
+    case 'conv2d': {
+      expectInputs(layer.type, name, inputs, 1);
+      const c = channels(layer.type, name, inputs[0]);
+      const [kh, kw] = pair(layer.kernelSize);
+      if (!Number.isInteger(layer.filters) || layer.filters <= 0) {
+        throw new InvalidArgumentError('conv2d', `filters must be a positive integer, got ${layer.filters}`, name);
+      }
+      let wShape: number[];
+      let fanIn: number;
+      if (layer.connectionTable) {
+        const conns = layer.connectionTable.reduce((s, row) => s + row.length, 0);
+        wShape = [conns, kh, kw];
+        fanIn = (conns / Math.max(1, layer.connectionTable.length)) * kh * kw;
+      } else {
+        const g = layer.groups ?? 1;
+        if (!Number.isInteger(g) || g <= 0 || c % g !== 0) {
+          throw new ShapeError('conv2d', `groups ${g} must divide the ${c} input channels`, name);
+        }
+        wShape = [layer.filters, c / g, kh, kw];
+        fanIn = (c / g) * kh * kw;
+      }
+      const init = fanInInit(layer.init, fanIn);
+      const out = [p('weight', wShape, init)];
+      if (layer.useBias ?? true) out.push(p('bias', [layer.filters], init));
+      return out;
+    }
+    case 'subsample': {
+      expectInputs(layer.type, name, inputs, 1);
+      const c = channels(layer.type, name, inputs[0]);
+      const k = layer.kernelSize ?? 2;
+      const init = fanInInit('lecun98', k * k);
+      return [p('weight', [c], init), p('bias', [c], init)];
+    }
+    case 'batchNorm': {
+      expectInputs(layer.type, name, inputs, 1);
+      const c = channels(layer.type, name, inputs[0]);
+      return [
+        p('weight', [c], { kind: 'constant', value: 1 }),
+        p('bias', [c], { kind: 'constant', value: 0 }),
+        p('running_mean', [c], { kind: 'constant', value: 0 }, false),
+        p('running_var', [c], { kind: 'constant', value: 1 }, false),
+      ];
+    }
+    case 'dense': {
+      expectInputs(layer.type, name, inputs, 1);
+      const x = inputs[0];
+      if (x.length !== 2) throw new ShapeError('dense', `input must be (N, features), got rank ${x.length}: flatten first`, name);
+      if (!Number.isInteger(layer.units) || layer.units <= 0) {
+        throw new InvalidArgumentError('dense', `units must be a positive integer, got ${layer.units}`, name);
+      }
+      const init = fanInInit(layer.init, x[1]);
+      const out = [p('weight', [layer.units, x[1]], init)];
+      if (layer.useBias ?? true) out.push(p('bias', [layer.units], init));
+      return out;
+    }
+    case 'rbf': {
+      expectInputs(layer.type, name, inputs, 1);
+      const x = inputs[0];
+      if (x.length !== 2) throw new ShapeError('rbf', `input must be (N, features), got rank ${x.length}`, name);
+      const shape = [layer.units, x[1]];
+      if (layer.centers && layer.centers.length !== sizeOf(shape)) {
+        throw new ShapeError('rbf', `centers have ${layer.centers.length} values, expected ${layer.units}×${x[1]}`, name);
+      }
+      return [p('weight', shape, layer.centers ? { kind: 'values', values: layer.centers } : { kind: 'uniform', bound: 1 }, !layer.centers)];
+    }
+    default:
+      return [];
+  }
+}
+
+/** Applies a layer with a backend: inputs in order, parameters in `layerParams` order. */
+export function applyLayer(b: Backend, layer: LayerConfig, name: string, inputs: readonly Tensor[], params: readonly Tensor[]): Tensor {
+  const x = inputs[0];
+  switch (layer.type) {
+    case 'conv2d':
+      return b.conv2d(x, params[0], params[1], {
+        stride: layer.stride,
+        padding: layer.padding,
+        dilation: layer.dilation,
+        groups: layer.groups,
+        activation: layer.activation,
+        connectionTable: layer.connectionTable,
+        name,
+      });
+    case 'pool2d':
+      return b.pool2d(x, {
+        type: layer.pool,
+        kernelSize: layer.kernelSize,
+        stride: layer.stride,
+        padding: layer.padding,
+        ceilMode: layer.ceilMode,
+        countIncludePad: layer.countIncludePad,
+        name,
+      });
+    case 'globalPool':
+      return b.globalPool(x, layer.pool);
+    case 'subsample':
+      return b.subsample(x, params[0], params[1], { kernelSize: layer.kernelSize, activation: layer.activation, name });
+    case 'lrn':
+      return b.lrn(x, { size: layer.size, alpha: layer.alpha, beta: layer.beta, k: layer.k, name });
+    case 'batchNorm':
+      return b.batchNorm(x, {
+        gamma: params[0],
+        beta: params[1],
+        mean: params[2],
+        variance: params[3],
+        epsilon: layer.epsilon,
+        activation: layer.activation,
+        name,
+      });
+    case 'activation':
+      return b.activation(x, layer.activation);
+    case 'dropout':
+      return b.dropout(x, layer.rate);
+    case 'flatten':
+      return b.flatten(x, 1);
+    case 'dense':
+      return b.dense(x, params[0], params[1], layer.activation);
+    case 'rbf':
+      return b.rbf(x, params[0]);
+    case 'softmax':
+      return b.softmax(x, -1);
+    case 'add': {
+      if (inputs.length < 2) throw new ShapeError('add', `takes two or more inputs, got ${inputs.length}`, name);
+      let acc = b.add(inputs[0], inputs[1]);
+      for (let i = 2; i < inputs.length; i++) {
+        const next = b.add(acc, inputs[i]);
+        acc.dispose();
+        acc = next;
+      }
+      if (layer.activation && layer.activation !== 'none') {
+        const act = b.activation(acc, layer.activation);
+        acc.dispose();
+        acc = act;
+      }
+      return acc;
+    }
+    case 'concat':
+      return b.concat(inputs, layer.axis ?? 1);
+  }
+}
+
+/** Multiply-accumulates ×2 (or comparisons/adds for the cheap layers) of one application. */
+export function layerFlops(layer: LayerConfig, inputs: readonly Shape[], output: Shape, params: readonly ParamSpec[]): number {
+  const outSize = sizeOf(output);
+  switch (layer.type) {
+    case 'conv2d': {
+      const w = params[0].shape;
+      const perOutput = layer.connectionTable ? (sizeOf(w) / layer.filters) : sizeOf(w.slice(1));
+      return 2 * outSize * perOutput;
+    }
+    case 'dense':
+    case 'rbf':
+      return 2 * outSize * inputs[0][1];
+    case 'pool2d': {
+      const [kh, kw] = pair(layer.kernelSize);
+      return outSize * kh * kw;
+    }
+    case 'subsample': {
+      const k = layer.kernelSize ?? 2;
+      return outSize * (k * k + 2);
+    }
+    case 'lrn':
+      return outSize * (2 * (layer.size ?? 5) + 4);
+    case 'globalPool':
+      return sizeOf(inputs[0]);
+    case 'batchNorm':
+    case 'activation':
+    case 'softmax':
+      return 2 * outSize;
+    case 'add':
+      return outSize * (inputs.length - 1);
+    default:
+      return 0;
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Inference lowering: the graph as it runs. Dropout disappears; a batch norm right after a
+ * convolution is folded into the convolution's weights and bias; an activation right after a
+ * convolution, dense layer, batch norm, subsampling or residual add is fused into it. A node
+ * is only fused into its producer when it is that producer's sole consumer and the producer
+ * is not itself a graph output.
+ */
+import type { Graph, GraphNode, NodeInfo } from './graph.js';
+import type { LayerConfig } from './layers.js';
+import type { Activation } from '../ops/activation.js';
+
+/** A node of the lowered graph; `params` are keys into the weight map. */
+export interface ExecNode {
+  readonly name: string;
+  readonly layer: LayerConfig;
+  readonly inputs: readonly string[];
+  readonly params: readonly string[];
+}
+
+export interface Lowered {
+  readonly nodes: readonly ExecNode[];
+  /** Weights computed by folding (keyed like the others, e.g. `conv1.weight@folded`), with their shapes. */
+  readonly derived: ReadonlyMap<string, Float32Array>;
+  readonly derivedShapes: ReadonlyMap<string, readonly number[]>;
+  /** Graph value names after aliasing (dropout outputs map to their inputs). */
+  readonly outputs: readonly string[];
+  /** What was fused, for `summary()` and debugging: `bn1 → conv1`. */
+  readonly fusions: readonly string[];
+}
+
+const FUSES_ACTIVATION = new Set(['conv2d', 'dense', 'batchNorm', 'subsample', 'add']);
+
+function hasActivation(layer: LayerConfig): boolean {
+  const act = (layer as { activation?: Activation }).activation;
+  return act !== undefined && act !== 'none';
+}
+
+export function lowerForInference(
+  graph: Graph,
+  order: readonly GraphNode[],
+  info: readonly NodeInfo[],
+  weights: ReadonlyMap<string, Float32Array>,
+  options: { fuse?: boolean } = {},
+): Lowered {
+  const fuse = options.fuse ?? true;
+  const infoOf = new Map(info.map((n) => [n.name, n]));
+  const alias = new Map<string, string>();
+  const resolve = (n: string): string => alias.get(n) ?? n;
+  const consumers = new Map<string, string[]>();
+  for (const node of order) for (const i of node.inputs) consumers.set(i, [...(consumers.get(i) ?? []), node.name]);
+  const isOutput = new Set(graph.outputs);
+
+  const nodes: ExecNode[] = [];
+  const byName = new Map<string, ExecNode>();
+  const derived = new Map<string, Float32Array>();
+  const derivedShapes = new Map<string, readonly number[]>();
+  const fusions: string[] = [];
+  const replace = (name: string, next: ExecNode) => {
+    const i = nodes.findIndex((n) => n.name === name);
+    nodes[i] = next;
+    byName.set(next.name, next);
+  };
+
+  for (const node of order) {
+    const inputs = node.inputs.map(resolve);
+    const paramKeys = infoOf.get(node.name)!.params.map((p) => `${node.name}.${p.name}`);
+    if (node.layer.type === 'dropout') {
+      alias.set(node.name, inputs[0]);
+      continue;
+    }
+    const producer = inputs.length === 1 ? byName.get(inputs[0]) : undefined;
+    const sole = producer !== undefined && (consumers.get(producer.name) ?? []).length === 1 && !isOutput.has(producer.name);
+    if (fuse && sole && producer) {
+      // Batch norm after a convolution without activation: fold into the conv.
+      if (node.layer.type === 'batchNorm' && producer.layer.type === 'conv2d' && !hasActivation(producer.layer) && !producer.layer.connectionTable) {
+        const conv = producer.layer;
+        const w = derived.get(producer.params[0]) ?? weights.get(producer.params[0])!;
+        const cout = conv.filters;
+        const perOut = w.length / cout;
+        const bias = producer.params[1] ? (derived.get(producer.params[1]) ?? weights.get(producer.params[1])!) : new Float32Array(cout);
+        const [gamma, beta, mean, variance] = paramKeys.map((k) => weights.get(k)!);
+        const eps = node.layer.epsilon ?? 1e-5;
+        const fw = new Float32Array(w.length);
+        const fb = new Float32Array(cout);
+        for (let o = 0; o < cout; o++) {
+          const scale = gamma[o] / Math.sqrt(variance[o] + eps);
+          for (let i = 0; i < perOut; i++) fw[o * perOut + i] = w[o * perOut + i] * scale;
+          fb[o] = (bias[o] - mean[o]) * scale + beta[o];
+        }
+        const wKey = `${producer.name}.weight@folded`;
+        const bKey = `${producer.name}.bias@folded`;
+        derived.set(wKey, fw);
+        derived.set(bKey, fb);
+        derivedShapes.set(wKey, infoOf.get(producer.name)?.params[0].shape ?? derivedShapes.get(producer.params[0])!);
+        derivedShapes.set(bKey, [cout]);
+        const folded: ExecNode = {
+          name: node.name,
+          layer: { ...conv, useBias: true, activation: node.layer.activation },
+          inputs: producer.inputs,
+          params: [wKey, bKey],
+        };
+        nodes.splice(nodes.indexOf(producer), 1);
+        byName.delete(producer.name);
+        nodes.push(folded);
+        byName.set(folded.name, folded);
+        fusions.push(`${node.name} → ${producer.name}`);
+        continue;
+      }
+      // Activation after a layer that can apply it at its store.
+      if (node.layer.type === 'activation' && FUSES_ACTIVATION.has(producer.layer.type) && !hasActivation(producer.layer)) {
+        const fused: ExecNode = {
+          ...producer,
+          name: node.name,
+          layer: { ...producer.layer, activation: node.layer.activation } as LayerConfig,
+        };
+        replace(producer.name, fused);
+        byName.delete(producer.name);
+        fusions.push(`${node.name} → ${producer.name}`);
+        continue;
+      }
+    }
+    const exec: ExecNode = { name: node.name, layer: node.layer, inputs, params: paramKeys };
+    nodes.push(exec);
+    byName.set(exec.name, exec);
+  }
+  return { nodes, derived, derivedShapes, outputs: graph.outputs.map(resolve), fusions };
+}
