@@ -29,7 +29,7 @@ export type { BatchNormParams } from './ops/normalization.js';
 export { MetaBackend, MetaTensor } from './backends/meta/backend.js';
 export { layers } from './graph/factories.js';
 export type {
-  LayerConfig, LayerType, ParamSpec, Init, Conv2dLayer, Pool2dLayer, GlobalPoolLayer, SubsampleLayer, LrnLayer, BatchNormLayer,
+  LayerConfig, LayerType, ParamSpec, Init, Conv2dLayer, Pool2dLayer, GlobalPoolLayer, AdaptiveAvgPoolLayer, SubsampleLayer, LrnLayer, BatchNormLayer,
   ActivationLayer, DropoutLayer, FlattenLayer, DenseLayer, RbfLayer, SoftmaxLayer, AddLayer, ConcatLayer,
 } from './graph/layers.js';
 export { type Graph, type GraphNode, type GraphInput, type GraphInfo, type NodeInfo, checkGraph, inferGraph } from './graph/graph.js';

@@ -4,7 +4,7 @@
  */
 import type { Activation } from '../ops/activation.js';
 import type {
-  Conv2dLayer, Pool2dLayer, GlobalPoolLayer, SubsampleLayer, LrnLayer, BatchNormLayer, ActivationLayer,
+  Conv2dLayer, Pool2dLayer, GlobalPoolLayer, AdaptiveAvgPoolLayer, SubsampleLayer, LrnLayer, BatchNormLayer, ActivationLayer,
   DropoutLayer, FlattenLayer, DenseLayer, RbfLayer, SoftmaxLayer, AddLayer, ConcatLayer,
 } from './layers.js';
 
@@ -16,6 +16,7 @@ export const layers = {
   avgPool2d: (c: Without<Pool2dLayer, 'pool'>): Pool2dLayer => ({ type: 'pool2d', pool: 'avg', ...c }),
   globalAvgPool: (): GlobalPoolLayer => ({ type: 'globalPool', pool: 'avg' }),
   globalMaxPool: (): GlobalPoolLayer => ({ type: 'globalPool', pool: 'max' }),
+  adaptiveAvgPool: (outputSize: number | readonly [number, number]): AdaptiveAvgPoolLayer => ({ type: 'adaptiveAvgPool', outputSize }),
   /** LeNet-5's trainable subsampling (S2, S4). */
   subsample: (c: Without<SubsampleLayer, 'type'> = {}): SubsampleLayer => ({ type: 'subsample', ...c }),
   lrn: (c: Without<LrnLayer, 'type'> = {}): LrnLayer => ({ type: 'lrn', ...c }),

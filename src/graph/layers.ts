@@ -59,6 +59,11 @@ export interface GlobalPoolLayer {
   type: 'globalPool';
   pool: 'max' | 'avg';
 }
+/** PyTorch's AdaptiveAvgPool2d: torchvision's AlexNet (6×6) and VGG (7×7) heads. */
+export interface AdaptiveAvgPoolLayer {
+  type: 'adaptiveAvgPool';
+  outputSize: number | readonly [number, number];
+}
 export interface SubsampleLayer {
   type: 'subsample';
   kernelSize?: number;
@@ -118,6 +123,7 @@ export type LayerConfig =
   | Conv2dLayer
   | Pool2dLayer
   | GlobalPoolLayer
+  | AdaptiveAvgPoolLayer
   | SubsampleLayer
   | LrnLayer
   | BatchNormLayer
@@ -248,6 +254,8 @@ export function applyLayer(b: Backend, layer: LayerConfig, name: string, inputs:
       });
     case 'globalPool':
       return b.globalPool(x, layer.pool);
+    case 'adaptiveAvgPool':
+      return b.adaptiveAvgPool(x, { outputSize: layer.outputSize, name });
     case 'subsample':
       return b.subsample(x, params[0], params[1], { kernelSize: layer.kernelSize, activation: layer.activation, name });
     case 'lrn':
@@ -317,6 +325,7 @@ export function layerFlops(layer: LayerConfig, inputs: readonly Shape[], output:
     case 'lrn':
       return outSize * (2 * (layer.size ?? 5) + 4);
     case 'globalPool':
+    case 'adaptiveAvgPool':
       return sizeOf(inputs[0]);
     case 'batchNorm':
     case 'activation':
