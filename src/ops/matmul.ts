@@ -1,6 +1,12 @@
-/** Matrix products: parameters and shape inference shared by the CPU reference and the WebGPU kernels. */
-import type { Activation } from './activation.js';
+/**
+ * Matrix products (matmul, dense), LeNet-5's RBF output layer and softmax: parameters and
+ * pure shape inference shared by the CPU reference and the WebGPU kernels, run before any
+ * GPU work. Every error names the op, the layer (when given) and the shapes.
+ */
 import type { Tensor } from '../tensor.js';
+import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { type Shape, fmtShape, sizeOf } from '../shape.js';
+import { type Activation, type ActivationConfig, normalizeActivation } from './activation.js';
 
 export interface MatmulParams {
   /** Use aᵀ: a is (…, K, M). */
@@ -11,4 +17,138 @@ export interface MatmulParams {
   bias?: Tensor;
   activation?: Activation;
   name?: string;
+}
+
+/** Everything a matmul kernel needs, resolved from the operand shapes and the params. */
+export interface MatmulGeometry {
+  /** Output rows, inner (reduced) length, output columns. */
+  readonly M: number;
+  readonly K: number;
+  readonly N: number;
+  /** Number of output matrices (1 when both operands are rank 2). */
+  readonly batch: number;
+  /** Elements between consecutive batch matrices of a and b; 0 where that side is broadcast. */
+  readonly aBatchStride: number;
+  readonly bBatchStride: number;
+  readonly transposeA: boolean;
+  readonly transposeB: boolean;
+  readonly hasBias: boolean;
+  readonly act: ActivationConfig;
+  /** (M, N), or (B, M, N) when either operand is rank 3. */
+  readonly outShape: number[];
+}
+
+/** The shape-only part of MatmulParams (the bias is given by its shape). */
+export interface MatmulShapeParams {
+  transposeA?: boolean;
+  transposeB?: boolean;
+  activation?: Activation;
+  name?: string;
+}
+
+function checkFlag(op: string, what: string, v: unknown, layer?: string): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new InvalidArgumentError(op, `${what} must be a boolean, got ${JSON.stringify(v)}`, layer);
+  return v;
+}
+
+/**
+ * Shape inference of `matmul` (also used by `dense` and `rbf` with their own op name).
+ * a (M, K) or (B, M, K) — (…, K, M) with transposeA; b (K, N) or (B, K, N) — (…, N, K) with
+ * transposeB. Batch dims are equal, or one side is rank 2 or has batch 1 and is broadcast.
+ */
+export function inferMatmul(
+  a: Shape,
+  b: Shape,
+  biasShape: Shape | undefined,
+  params: MatmulShapeParams = {},
+  op = 'matmul',
+): MatmulGeometry {
+  const layer = params.name;
+  const transposeA = checkFlag(op, 'transposeA', params.transposeA, layer);
+  const transposeB = checkFlag(op, 'transposeB', params.transposeB, layer);
+  for (const [what, s] of [['a', a], ['b', b]] as const) {
+    if (s.length !== 2 && s.length !== 3) {
+      throw new ShapeError(op, `${what} must have rank 2 (rows, cols) or 3 (batch, rows, cols), got ${fmtShape(s)}`, layer);
+    }
+  }
+  const ar = a.length;
+  const br = b.length;
+  const M = transposeA ? a[ar - 1] : a[ar - 2];
+  const Ka = transposeA ? a[ar - 2] : a[ar - 1];
+  const Kb = transposeB ? b[br - 1] : b[br - 2];
+  const N = transposeB ? b[br - 2] : b[br - 1];
+  if (Ka !== Kb) {
+    const ta = transposeA ? ' (transposed)' : '';
+    const tb = transposeB ? ' (transposed)' : '';
+    throw new ShapeError(op, `inner dimensions differ: a ${fmtShape(a)}${ta} has K=${Ka}, b ${fmtShape(b)}${tb} has K=${Kb}`, layer);
+  }
+  const Ba = ar === 3 ? a[0] : 1;
+  const Bb = br === 3 ? b[0] : 1;
+  if (Ba !== Bb && Ba !== 1 && Bb !== 1) {
+    throw new ShapeError(op, `batch sizes differ: a ${fmtShape(a)} has ${Ba}, b ${fmtShape(b)} has ${Bb} (they must be equal, or one must be 1 or rank 2)`, layer);
+  }
+  const batch = Math.max(Ba, Bb);
+  if (biasShape !== undefined && (biasShape.length !== 1 || biasShape[0] !== N)) {
+    throw new ShapeError(op, `bias has shape ${fmtShape(biasShape)}, expected [${N}] (one value per output column; a ${fmtShape(a)}, b ${fmtShape(b)})`, layer);
+  }
+  const act = normalizeActivation(op, params.activation);
+  return {
+    M,
+    K: Ka,
+    N,
+    batch,
+    aBatchStride: Ba > 1 ? M * Ka : 0,
+    bBatchStride: Bb > 1 ? Ka * N : 0,
+    transposeA,
+    transposeB,
+    hasBias: biasShape !== undefined,
+    act,
+    outShape: ar === 3 || br === 3 ? [batch, M, N] : [M, N],
+  };
+}
+
+/** dense: x (N, in), w (out, in) [PyTorch Linear], bias (out) → (N, out), as matmul(x, wᵀ). */
+export function inferDense(x: Shape, w: Shape, biasShape: Shape | undefined, activation?: Activation): MatmulGeometry {
+  if (x.length !== 2) throw new ShapeError('dense', `input must have rank 2 (batch, features), got ${fmtShape(x)}; flatten it first`);
+  if (w.length !== 2) throw new ShapeError('dense', `weights must have rank 2 (out, in), got ${fmtShape(w)}`);
+  if (x[1] !== w[1]) {
+    throw new ShapeError('dense', `input has ${x[1]} features, weights expect ${w[1]} (input ${fmtShape(x)}, weights ${fmtShape(w)})`);
+  }
+  if (biasShape !== undefined && (biasShape.length !== 1 || biasShape[0] !== w[0])) {
+    throw new ShapeError('dense', `bias has shape ${fmtShape(biasShape)}, expected [${w[0]}] (weights ${fmtShape(w)})`);
+  }
+  return inferMatmul(x, w, biasShape, { transposeB: true, activation }, 'dense');
+}
+
+/** rbf: x (N, F), centers (K, F) → (N, K) squared distances; the matmul geometry of x · centersᵀ. */
+export function inferRbf(x: Shape, centers: Shape): MatmulGeometry {
+  if (x.length !== 2) throw new ShapeError('rbf', `input must have rank 2 (batch, features), got ${fmtShape(x)}`);
+  if (centers.length !== 2) throw new ShapeError('rbf', `centers must have rank 2 (classes, features), got ${fmtShape(centers)}`);
+  if (x[1] !== centers[1]) {
+    throw new ShapeError('rbf', `input has ${x[1]} features, centers have ${centers[1]} (input ${fmtShape(x)}, centers ${fmtShape(centers)})`);
+  }
+  return inferMatmul(x, centers, undefined, { transposeB: true }, 'rbf');
+}
+
+/** softmax along `axis`: x viewed as (outer, axisLen, inner); the output has x's shape. */
+export interface SoftmaxGeometry {
+  readonly axis: number;
+  readonly outer: number;
+  readonly axisLen: number;
+  readonly inner: number;
+  /** outer · inner: the number of independent rows. */
+  readonly rows: number;
+}
+
+export function inferSoftmax(x: Shape, axis = -1): SoftmaxGeometry {
+  if (x.length === 0) throw new ShapeError('softmax', `input must have rank >= 1, got ${fmtShape(x)}`);
+  const rank = x.length;
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new ShapeError('softmax', `axis ${axis} is out of range for input ${fmtShape(x)} (rank ${rank}: use -${rank}..${rank - 1})`);
+  }
+  const a = axis < 0 ? axis + rank : axis;
+  const outer = sizeOf(x.slice(0, a));
+  const inner = sizeOf(x.slice(a + 1));
+  return { axis: a, outer, axisLen: x[a], inner, rows: outer * inner };
 }

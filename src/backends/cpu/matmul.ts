@@ -1,5 +1,10 @@
+/**
+ * CPU reference: matmul, dense, rbf and softmax. Naive loops, float64 accumulation, float32
+ * storage. Shapes come from the same inference functions the WebGPU kernels use.
+ */
 import type { HostTensor } from './cpu_tensor.js';
-import type { Activation } from '../../ops/activation.js';
+import { type Activation, applyActivation } from '../../ops/activation.js';
+import { type MatmulGeometry, inferMatmul, inferDense, inferRbf, inferSoftmax } from '../../ops/matmul.js';
 
 /** `bias` is passed apart from params because params.bias is a backend Tensor. */
 export interface MatmulCpuParams {
@@ -9,15 +14,62 @@ export interface MatmulCpuParams {
   name?: string;
 }
 
-export function matmulCpu(_a: HostTensor, _b: HostTensor, _bias: HostTensor | undefined, _params: MatmulCpuParams): HostTensor {
-  throw new Error('matmul: not implemented yet');
+/**
+ * out[b, m, n] = act(Σ_k A[b, m, k] · B[b, k, n] + bias[n]), or with `distance`,
+ * Σ_k (A[b, m, k] − B[b, k, n])² (no bias, no activation).
+ */
+function gemm(g: MatmulGeometry, a: Float32Array, b: Float32Array, bias: Float32Array | undefined, distance = false): Float32Array {
+  const { M, K, N } = g;
+  const out = new Float32Array(g.batch * M * N); // (B, M, N)
+  // Element (m, k) of op(A) and (k, n) of op(B), as offsets within one batch matrix.
+  const aAt = g.transposeA ? (m: number, k: number) => k * M + m : (m: number, k: number) => m * K + k;
+  const bAt = g.transposeB ? (k: number, n: number) => n * K + k : (k: number, n: number) => k * N + n;
+  for (let bi = 0; bi < g.batch; bi++) {
+    const aOff = bi * g.aBatchStride;
+    const bOff = bi * g.bBatchStride;
+    for (let m = 0; m < M; m++) {
+      for (let n = 0; n < N; n++) {
+        let acc = 0;
+        for (let k = 0; k < K; k++) {
+          const av = a[aOff + aAt(m, k)];
+          const bv = b[bOff + bAt(k, n)];
+          acc += distance ? (av - bv) * (av - bv) : av * bv;
+        }
+        if (bias) acc += bias[n];
+        out[(bi * M + m) * N + n] = applyActivation(acc, g.act);
+      }
+    }
+  }
+  return out;
 }
-export function denseCpu(_x: HostTensor, _w: HostTensor, _bias: HostTensor | undefined, _act: Activation | undefined): HostTensor {
-  throw new Error('dense: not implemented yet');
+
+export function matmulCpu(a: HostTensor, b: HostTensor, bias: HostTensor | undefined, params: MatmulCpuParams): HostTensor {
+  const g = inferMatmul(a.shape, b.shape, bias?.shape, params);
+  return { data: gemm(g, a.data, b.data, bias?.data), shape: g.outShape };
 }
-export function rbfCpu(_x: HostTensor, _centers: HostTensor): HostTensor {
-  throw new Error('rbf: not implemented yet');
+
+export function denseCpu(x: HostTensor, w: HostTensor, bias: HostTensor | undefined, act: Activation | undefined): HostTensor {
+  const g = inferDense(x.shape, w.shape, bias?.shape, act);
+  return { data: gemm(g, x.data, w.data, bias?.data), shape: g.outShape };
 }
-export function softmaxCpu(_x: HostTensor, _axis: number): HostTensor {
-  throw new Error('softmax: not implemented yet');
+
+export function rbfCpu(x: HostTensor, centers: HostTensor): HostTensor {
+  const g = inferRbf(x.shape, centers.shape);
+  return { data: gemm(g, x.data, centers.data, undefined, true), shape: g.outShape };
+}
+
+export function softmaxCpu(x: HostTensor, axis: number): HostTensor {
+  const { outer, axisLen, inner } = inferSoftmax(x.shape, axis);
+  const out = new Float32Array(x.data.length);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * axisLen * inner + i;
+      let max = -Infinity;
+      for (let j = 0; j < axisLen; j++) max = Math.max(max, x.data[base + j * inner]);
+      let sum = 0;
+      for (let j = 0; j < axisLen; j++) sum += Math.exp(x.data[base + j * inner] - max);
+      for (let j = 0; j < axisLen; j++) out[base + j * inner] = Math.exp(x.data[base + j * inner] - max) / sum;
+    }
+  }
+  return { data: out, shape: x.shape };
 }

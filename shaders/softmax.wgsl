@@ -1,0 +1,59 @@
+// Numerically stable softmax along one axis. x is viewed as (outer, axis_len, inner); a row is
+// the axis_len values x[o, :, i], at base + j·inner with base = o·axis_len·inner + i.
+// One workgroup (WG invocations, a power of two) computes one row; one invocation handles
+// the row's elements j = lid, lid + WG, lid + 2·WG, ... in three passes: the row max and the
+// sum of exp(x − max), each reduced across the workgroup with a shared-memory tree, then the
+// writes exp(x − max) / sum. Rows may be folded into y: the row is wid.x + wid.y · nwg.x.
+
+override WG: u32 = 256u;
+
+struct Params {
+  rows: u32,
+  axis_len: u32,
+  inner: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+
+var<workgroup> red: array<f32, WG>;
+
+// Largest finite f32: the identity of max for finite inputs (WGSL has no infinity literal).
+const F32_MAX: f32 = 0x1.fffffep+127f;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  // Uniform across the workgroup (depends on the workgroup id only), so the barriers below stay in uniform control flow.
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= params.rows) { return; }
+  let inner = params.inner;
+  let base = (row / inner) * params.axis_len * inner + row % inner;
+  let t = lid.x;
+
+  var m = -F32_MAX;
+  for (var j = t; j < params.axis_len; j += WG) { m = max(m, x[base + j * inner]); }
+  red[t] = m;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (t < s) { red[t] = max(red[t], red[t + s]); }
+    workgroupBarrier();
+  }
+  let row_max = red[0];
+  workgroupBarrier();  // everyone has read red[0] before it is reused
+
+  var sum = 0.0;
+  for (var j = t; j < params.axis_len; j += WG) { sum += exp(x[base + j * inner] - row_max); }
+  red[t] = sum;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (t < s) { red[t] += red[t + s]; }
+    workgroupBarrier();
+  }
+  let inv = 1.0 / red[0];
+
+  for (var j = t; j < params.axis_len; j += WG) {
+    let i = base + j * inner;
+    y[i] = exp(x[i] - row_max) * inv;
+  }
+}
