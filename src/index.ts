@@ -15,7 +15,7 @@ export { CpuBackend } from './backends/cpu/backend.js';
 export { CpuTensor, type HostTensor } from './backends/cpu/cpu_tensor.js';
 export { WebGpuBackend, type WebGpuBackendOptions, type WebGpuDebugOptions, type MemoryInfo } from './backends/webgpu/backend.js';
 export { GpuTensor } from './backends/webgpu/gpu_tensor.js';
-export { ExecutionPlan, type PlanOptions, type PlanMemoryReport } from './backends/webgpu/plan.js';
+export { ExecutionPlan, type PlanOptions, type PlanMemoryReport, type PlanProfile, type DispatchTiming } from './backends/webgpu/plan.js';
 export { planMemory, lifetimesOverlap, type Lifetime, type MemoryPlan } from './backends/webgpu/memory_plan.js';
 export { type KernelSpec, type KernelCall, type BindingKind, pipelineKey, packUniforms } from './backends/webgpu/program.js';
 export { PipelineCache, type PipelineCacheStats } from './backends/webgpu/pipeline_cache.js';
@@ -34,3 +34,4 @@ export type {
 } from './graph/layers.js';
 export { type Graph, type GraphNode, type GraphInput, type GraphInfo, type NodeInfo, checkGraph, inferGraph } from './graph/graph.js';
 export { Model, Sequential, SymbolicTensor, input, apply, type ModelOptions, type SequentialOptions, type FunctionalModelSpec } from './graph/model.js';
+export * from './models/index.js';

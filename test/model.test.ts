@@ -140,6 +140,17 @@ describe('predict on WebGPU vs the CPU reference', () => {
     gpuModel.dispose();
   });
 
+  gpuIt('profile() times every layer on the GPU, fused layers under their last name', async (gpu) => {
+    const m = smallLeNet(gpu);
+    const prof = await m.profile(rng.uniform(2 * 28 * 28), 2);
+    expect(prof.source).toBe(gpu.ctx.features.has('timestamp-query') ? 'timestamp-query' : 'cpu');
+    // c3 + its relu are one dispatch, reported as c3_relu; dropout and flatten issue none.
+    expect(prof.layers.map((l) => l.name)).toEqual(['c1', 's2', 'c3_relu', 's4', 'f5', 'f6', 'f7', 'prob']);
+    expect(prof.dispatches.every((d) => d.ms >= 0)).toBe(true);
+    expect(prof.totalMs).toBeGreaterThan(0);
+    m.dispose();
+  });
+
   gpuIt('predict rejects a partial batch before any GPU work', async (gpu) => {
     const m = smallLeNet(gpu);
     const before = gpu.submitCount;

@@ -13,7 +13,7 @@ import type { Tensor } from '../tensor.js';
 import { type Shape, fmtShape, sizeOf } from '../shape.js';
 import { DisposedError, InvalidArgumentError, ShapeError } from '../errors.js';
 import { WebGpuBackend } from '../backends/webgpu/backend.js';
-import { ExecutionPlan } from '../backends/webgpu/plan.js';
+import { ExecutionPlan, type PlanProfile } from '../backends/webgpu/plan.js';
 import { createBackend } from '../backends/create.js';
 import { planMemory } from '../backends/webgpu/memory_plan.js';
 import { type Graph, type GraphNode, type GraphInfo, checkGraph, inferGraph, formatSummary, withLayerName } from './graph.js';
@@ -331,7 +331,8 @@ export class Model {
     for (const n of nodes) {
       const ins = n.inputs.map((i) => values.get(i)!);
       const params = n.params.map((k) => state.weights.get(k)!);
-      const out = withLayerName(n.name, n.layer.type, () => applyLayer(backend, n.layer, n.name, ins, params));
+      const run = () => withLayerName(n.name, n.layer.type, () => applyLayer(backend, n.layer, n.name, ins, params));
+      const out = backend instanceof WebGpuBackend ? backend.withLabel(n.name, run) : run();
       values.set(n.name, out);
       for (const i of n.inputs) {
         const left = (remaining.get(i) ?? 1) - 1;
@@ -404,6 +405,18 @@ export class Model {
       plan.catch(() => state.plans.delete(batch));
     }
     return plan;
+  }
+
+  /**
+   * Runs one forward of `input` on WebGPU and times each layer on the GPU (timestamp queries
+   * when the adapter has them). Fused layers are reported under the name of the last layer
+   * folded into them.
+   */
+  async profile(input: Float32Array, batch?: number): Promise<PlanProfile> {
+    const per = sizeOf(this.#graph.inputs[0].shape);
+    const n = batch ?? (per > 0 ? input.length / per : 1);
+    await this.predict(input, n);
+    return (await this.plan(n)).profile([input]);
   }
 
   /** What inference lowering fused (e.g. `bn1 → conv1`). */

@@ -45,6 +45,7 @@ const CASES: [string, Build][] = [
   ['concat channels', (b, t) => b.concat([t(random(2 * 3 * 2 * 2, 23), [2, 3, 2, 2]), t(random(2 * 5 * 2 * 2, 24), [2, 5, 2, 2])], 1)],
   ['subsample scaledTanh', (b, t) => b.subsample(t(random(2 * 6 * 8 * 8, 25), [2, 6, 8, 8]), t(random(6, 26), [6]), t(random(6, 27), [6]), { activation: 'scaledTanh' })],
   ['globalPool avg', (b, t) => b.globalPool(t(random(2 * 3 * 7 * 7, 28), [2, 3, 7, 7]), 'avg')],
+  ['adaptiveAvgPool 7->3', (b, t) => b.adaptiveAvgPool(t(random(2 * 3 * 7 * 7, 31), [2, 3, 7, 7]), { outputSize: 3 })],
   ['rbf', (b, t) => b.rbf(t(random(2 * 84, 29), [2, 84]), t(random(10 * 84, 30), [10, 84]))],
 ];
 

@@ -51,6 +51,8 @@ export interface WebGpuBackendOptions extends DeviceOptions {
 export interface RecordedDispatch {
   readonly call: KernelCall;
   readonly bindings: readonly (GpuStorage | GPUBuffer)[];
+  /** The layer (or other scope) that issued it, from `withLabel`. */
+  readonly scope?: string;
 }
 
 /** What the backend captures while a plan is recorded (see `ExecutionPlan`). */
@@ -87,6 +89,7 @@ export class WebGpuBackend implements Backend {
   #lost: GPUDeviceLostInfo | null = null;
   #disposed = false;
   #recording: Recording | null = null;
+  #scopes: string[] = [];
 
   constructor(ctx: GpuContext, ownsDevice: boolean, debug: WebGpuDebugOptions = {}) {
     this.ctx = ctx;
@@ -239,7 +242,11 @@ export class WebGpuBackend implements Backend {
     if (this.#recording) {
       const expected = call.kernel.bindings.filter((k) => k !== 'uniform').length;
       if (expected !== buffers.length) throw new Error(`${call.kernel.name}: ${buffers.length} buffers given, ${expected} bindings`);
-      this.#recording.dispatches.push({ call, bindings: buffers.map((b) => (b instanceof GpuTensor ? b.storage : b)) });
+      this.#recording.dispatches.push({
+        call,
+        bindings: buffers.map((b) => (b instanceof GpuTensor ? b.storage : b)),
+        scope: this.#scopes.at(-1),
+      });
       return;
     }
     const pipeline = this.pipelines.get(call.kernel, call.overrides);
@@ -286,6 +293,16 @@ export class WebGpuBackend implements Backend {
       throw e;
     } finally {
       this.#recording = null;
+    }
+  }
+
+  /** Runs `fn` with dispatches attributed to `label` (a layer name) for per-layer timing. */
+  withLabel<T>(label: string, fn: () => T): T {
+    this.#scopes.push(label);
+    try {
+      return fn();
+    } finally {
+      this.#scopes.pop();
     }
   }
 

@@ -38,6 +38,25 @@ interface Step {
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   workgroups: readonly [number, number, number];
+  /** Layer that issued it (`withLabel`), else the kernel's label. */
+  scope: string;
+  kernel: string;
+}
+
+export interface DispatchTiming {
+  readonly scope: string;
+  readonly kernel: string;
+  readonly ms: number;
+}
+
+export interface PlanProfile {
+  /** GPU time of each dispatch, in plan order. */
+  readonly dispatches: readonly DispatchTiming[];
+  /** Summed per scope (layer), in order of first appearance. */
+  readonly layers: readonly { readonly name: string; readonly ms: number; readonly dispatches: number }[];
+  readonly totalMs: number;
+  /** 'timestamp-query': GPU timestamps around each dispatch; 'cpu': each dispatch submitted and awaited alone. */
+  readonly source: 'timestamp-query' | 'cpu';
 }
 
 export class ExecutionPlan {
@@ -203,6 +222,8 @@ export class ExecutionPlan {
         pipeline: pipelines[i],
         bindGroup: device.createBindGroup({ label: d.call.label, layout: pipelines[i].getBindGroupLayout(0), entries }),
         workgroups: d.call.workgroups,
+        scope: d.scope ?? d.call.label ?? d.call.kernel.name,
+        kernel: d.call.kernel.name,
       };
     });
 
@@ -271,6 +292,83 @@ export class ExecutionPlan {
       s.unmap();
       return out;
     });
+  }
+
+  /**
+   * Runs once and times every dispatch: with GPU timestamps (one pass per dispatch) when the
+   * device has 'timestamp-query', else by submitting and awaiting each dispatch alone (CPU
+   * clock, includes submit overhead). For finding hot spots, not for latency figures.
+   */
+  profile(inputs: readonly Float32Array[]): Promise<PlanProfile> {
+    const check = this.run(inputs); // validates inputs and writes them through the same path
+    const result = check.then(() => this.#profile());
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async #profile(): Promise<PlanProfile> {
+    const be = this.#be;
+    const device = be.device;
+    const steps = this.#steps;
+    const times: number[] = [];
+    let source: PlanProfile['source'];
+    if (be.ctx.features.has('timestamp-query') && steps.length > 0) {
+      source = 'timestamp-query';
+      const chunk = 2048;
+      for (let start = 0; start < steps.length; start += chunk) {
+        const part = steps.slice(start, start + chunk);
+        const querySet = device.createQuerySet({ type: 'timestamp', count: part.length * 2 });
+        const resolve = device.createBuffer({ size: part.length * 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+        const read = device.createBuffer({ size: part.length * 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+        try {
+          be.submitWith((encoder) => {
+            part.forEach((s, i) => {
+              const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+              pass.setPipeline(s.pipeline);
+              pass.setBindGroup(0, s.bindGroup);
+              const [x, y, z] = s.workgroups;
+              if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
+              pass.end();
+            });
+            encoder.resolveQuerySet(querySet, 0, part.length * 2, resolve, 0);
+            encoder.copyBufferToBuffer(resolve, 0, read, 0, part.length * 16);
+          });
+          await read.mapAsync(GPUMapMode.READ);
+          const ns = new BigInt64Array(read.getMappedRange().slice(0));
+          for (let i = 0; i < part.length; i++) times.push(Math.max(0, Number(ns[2 * i + 1] - ns[2 * i])) / 1e6);
+          read.unmap();
+        } finally {
+          querySet.destroy();
+          resolve.destroy();
+          read.destroy();
+        }
+      }
+    } else {
+      source = 'cpu';
+      for (const s of steps) {
+        const t0 = performance.now();
+        be.submitWith((encoder) => {
+          const pass = encoder.beginComputePass();
+          pass.setPipeline(s.pipeline);
+          pass.setBindGroup(0, s.bindGroup);
+          const [x, y, z] = s.workgroups;
+          if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
+          pass.end();
+        });
+        await device.queue.onSubmittedWorkDone();
+        times.push(performance.now() - t0);
+      }
+    }
+    const dispatches = steps.map((s, i) => ({ scope: s.scope, kernel: s.kernel, ms: times[i] }));
+    const layers: { name: string; ms: number; dispatches: number }[] = [];
+    for (const d of dispatches) {
+      const last = layers.find((l) => l.name === d.scope);
+      if (last) {
+        last.ms += d.ms;
+        last.dispatches++;
+      } else layers.push({ name: d.scope, ms: d.ms, dispatches: 1 });
+    }
+    return { dispatches, layers, totalMs: times.reduce((a, b) => a + b, 0), source };
   }
 
   /** Frees the plan's buffers. A second call is harmless. */
