@@ -65,7 +65,8 @@ describe('shape inference and parameter counting (no GPU)', () => {
     expect(info.outputShapes).toEqual([[1, 5]]);
     expect(info.nodes.find((n) => n.name === 'cat')!.outputShape).toEqual([1, 6, 9, 9]);
     expect(info.nodes.find((n) => n.name === 'bn1')!.params.map((p) => p.name)).toEqual(['weight', 'bias', 'running_mean', 'running_var']);
-    expect(info.trainableParams).toBe(info.totalParams - 2 * 4 - 2 * 4);
+    expect(info.trainableParams).toBe(info.totalParams);
+    expect(info.bufferValues).toBe(2 * 4 + 2 * 4);
   });
 
   it('a shape error names the layer', () => {

@@ -39,15 +39,20 @@ export interface NodeInfo {
   readonly inputShapes: readonly Shape[];
   readonly outputShape: Shape;
   readonly params: readonly ParamSpec[];
-  /** Number of parameter values (trainable and not). */
+  /** Number of parameter values, trainable and fixed; buffers (running statistics) excluded, as PyTorch counts. */
   readonly paramCount: number;
+  /** Number of buffer values (batch norm's running mean and variance). */
+  readonly bufferCount: number;
   readonly flops: number;
 }
 
 export interface GraphInfo {
   readonly nodes: readonly NodeInfo[];
+  /** Parameters, trainable and fixed (PyTorch's count: buffers excluded). */
   readonly totalParams: number;
   readonly trainableParams: number;
+  /** Values of buffers (running statistics), not counted as parameters. */
+  readonly bufferValues: number;
   readonly flops: number;
   readonly outputShapes: readonly Shape[];
   /** Bytes of every node output at this batch size (what a plan without reuse would allocate). */
@@ -136,16 +141,18 @@ export function inferGraph(graph: Graph, batch = 1): GraphInfo {
       inputShapes,
       outputShape: info.out.shape,
       params: info.params,
-      paramCount: info.params.reduce((s, p) => s + sizeOf(p.shape), 0),
+      paramCount: info.params.filter((p) => !p.buffer).reduce((s, p) => s + sizeOf(p.shape), 0),
+      bufferCount: info.params.filter((p) => p.buffer).reduce((s, p) => s + sizeOf(p.shape), 0),
       flops: layerFlops(node.layer, inputShapes, info.out.shape, info.params),
     });
   }
   const count = (trainable: boolean | null) =>
-    nodes.reduce((s, n) => s + n.params.filter((p) => trainable === null || p.trainable === trainable).reduce((a, p) => a + sizeOf(p.shape), 0), 0);
+    nodes.reduce((s, n) => s + n.params.filter((p) => !p.buffer && (trainable === null || p.trainable === trainable)).reduce((a, p) => a + sizeOf(p.shape), 0), 0);
   return {
     nodes,
     totalParams: count(null),
     trainableParams: count(true),
+    bufferValues: nodes.reduce((s, n) => s + n.bufferCount, 0),
     flops: nodes.reduce((s, n) => s + n.flops, 0),
     outputShapes: graph.outputs.map((o) => values.get(o)!.shape),
     activationBytes: nodes.reduce((s, n) => s + sizeOf(n.outputShape) * 4, 0),
@@ -166,7 +173,8 @@ export function formatSummary(graph: Graph, info: GraphInfo, extra: readonly str
     rule,
     ...rows.map(line),
     rule,
-    `total params: ${info.totalParams.toLocaleString('en-US')} (trainable ${info.trainableParams.toLocaleString('en-US')})`,
+    `total params: ${info.totalParams.toLocaleString('en-US')} (trainable ${info.trainableParams.toLocaleString('en-US')})` +
+      (info.bufferValues > 0 ? `; buffers (running statistics): ${info.bufferValues.toLocaleString('en-US')} values` : ''),
     `FLOPs per forward: ${info.flops.toLocaleString('en-US')}`,
     ...extra,
   ].join('\n');

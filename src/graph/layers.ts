@@ -26,8 +26,13 @@ export interface ParamSpec {
   readonly name: string;
   readonly shape: Shape;
   readonly init: Init;
-  /** False for statistics (batch norm's running mean/var) and fixed parameters. */
+  /** False for statistics (batch norm's running mean/var) and fixed parameters (LeNet-5's RBF centres). */
   readonly trainable: boolean;
+  /**
+   * A buffer, not a parameter (PyTorch's distinction): batch norm's running statistics. Saved
+   * and loaded with the weights, but not counted in parameter totals.
+   */
+  readonly buffer?: boolean;
 }
 
 export interface Conv2dLayer {
@@ -156,7 +161,7 @@ function channels(type: string, name: string, x: Shape): number {
 
 /** Shapes and initialisation of a layer's parameters, given its input shapes (batch included). */
 export function layerParams(layer: LayerConfig, name: string, inputs: readonly Shape[]): ParamSpec[] {
-  const p = (pname: string, shape: Shape, init: Init, trainable = true): ParamSpec => ({ name: pname, shape, init, trainable });
+  const p = (pname: string, shape: Shape, init: Init, trainable = true, buffer = false): ParamSpec => ({ name: pname, shape, init, trainable, buffer });
   switch (layer.type) {
     case 'conv2d': {
       expectInputs(layer.type, name, inputs, 1);
@@ -197,8 +202,8 @@ export function layerParams(layer: LayerConfig, name: string, inputs: readonly S
       return [
         p('weight', [c], { kind: 'constant', value: 1 }),
         p('bias', [c], { kind: 'constant', value: 0 }),
-        p('running_mean', [c], { kind: 'constant', value: 0 }, false),
-        p('running_var', [c], { kind: 'constant', value: 1 }, false),
+        p('running_mean', [c], { kind: 'constant', value: 0 }, false, true),
+        p('running_var', [c], { kind: 'constant', value: 1 }, false, true),
       ];
     }
     case 'dense': {

@@ -9,6 +9,9 @@ import { WebGpuBackend, CpuBackend, GpuError, type Backend, type Tensor, type Sh
 import { expectClose, type Tolerance } from './compare.js';
 
 let backend: Promise<WebGpuBackend> | null = null;
+
+/** Per-file counts, summed over the run by test/helpers/global-setup.ts. */
+export const counts = { gpuTests: 0, comparisons: 0 };
 const uncaptured: string[] = [];
 
 /** The file's shared WebGPU backend (created on first use). */
@@ -44,6 +47,7 @@ export async function inErrorScopes<T>(gpu: WebGpuBackend, fn: () => Promise<T>)
 /** A test that runs on the real WebGPU device inside empty-must-stay error scopes. */
 export function gpuIt(name: string, fn: (gpu: WebGpuBackend) => Promise<void>, timeout?: number): void {
   it(name, async () => {
+    counts.gpuTests++;
     const gpu = await getGpu();
     await inErrorScopes(gpu, () => fn(gpu));
   }, timeout);
@@ -78,6 +82,7 @@ export async function compareWithCpu(
       for (const x of made) x.dispose();
     }
   };
+  counts.comparisons++;
   const ref = await run(cpu);
   const got = await run(gpu);
   expect(got.shape, `${label} output shape`).toEqual(ref.shape);

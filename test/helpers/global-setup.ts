@@ -1,0 +1,19 @@
+// Once per vitest run: clears the per-file GPU counts before, and prints their total after.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+
+export const COUNTS_FILE = 'test-results/gpu-counts.jsonl';
+
+export function setup(): () => void {
+  rmSync(COUNTS_FILE, { force: true });
+  return () => {
+    if (!existsSync(COUNTS_FILE)) return;
+    let gpuTests = 0;
+    let comparisons = 0;
+    for (const line of readFileSync(COUNTS_FILE, 'utf8').trim().split('\n')) {
+      const c = JSON.parse(line) as { gpuTests: number; comparisons: number };
+      gpuTests += c.gpuTests;
+      comparisons += c.comparisons;
+    }
+    console.log(`\nWebGPU: ${gpuTests} tests ran on the GPU inside error scopes, ${comparisons} of them GPU-vs-CPU-reference comparisons through compareWithCpu.`);
+  };
+}
