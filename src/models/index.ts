@@ -1,0 +1,207 @@
+/**
+ * The model zoo: the classic CNNs by name, built on the functional model API with
+ * PyTorch/torchvision module names, so that published state_dicts map onto them by name.
+ *
+ * ```ts
+ * const model = createModel('resnet18', { inputSize: 64, numClasses: 10, seed: 1 });
+ * console.log(model.summary());
+ * const logits = await model.predict(image); // (1, 3, 64, 64) NCHW values
+ * ```
+ *
+ * One file per architecture. `createModel` resolves and checks the options, builds the graph
+ * and infers every shape on the meta backend, so a bad option or an input too small for the
+ * architecture fails here, naming the layer, before any weights or GPU work exist.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { Model, type ModelOptions, type SymbolicTensor } from '../graph/model.js';
+import { buildLeNet5 } from './lenet5.js';
+import { buildLeNet } from './lenet.js';
+import { buildAlexNet } from './alexnet.js';
+import { buildVgg16 } from './vgg.js';
+import { buildGoogLeNet } from './googlenet.js';
+import { buildResNet } from './resnet.js';
+
+export { LENET5_DIGITS, LENET5_C3_TABLE } from './lenet5.js';
+
+export type ZooName = 'lenet5' | 'lenet' | 'alexnet' | 'vgg16' | 'googlenet' | 'resnet18' | 'resnet34' | 'resnet50';
+
+export const ZOO_NAMES: readonly ZooName[] = ['lenet5', 'lenet', 'alexnet', 'vgg16', 'googlenet', 'resnet18', 'resnet34', 'resnet50'];
+
+export interface ZooOptions extends ModelOptions {
+  /** Input height = width (default: the architecture's own: 32 lenet5, 28 lenet, 224 others). */
+  inputSize?: number;
+  /** Output classes (default 10 for lenet5 and lenet, 1000 for the others; lenet5 has exactly 10). */
+  numClasses?: number;
+  /** lenet only: the activation after every hidden layer (default 'relu'). */
+  activation?: 'sigmoid' | 'relu';
+  /** lenet only: the 2×2 pooling (default 'max'). */
+  pooling?: 'avg' | 'max';
+  /** alexnet only: the original two-GPU grouped conv2/4/5 (default false, as torchvision). */
+  groupedConvs?: boolean;
+  /** alexnet only: LRN after conv1 and conv2 as in the paper (default true; no parameters). */
+  lrn?: boolean;
+  /**
+   * alexnet and vgg16 only: width of the two hidden dense layers (default 4096, the paper's).
+   * A smaller width keeps the 9216×4096 / 25088×4096 weight matrices (151 MB / 411 MB) out of
+   * tests and small-input experiments; the convolutional trunk is unchanged.
+   */
+  classifierHidden?: number;
+}
+
+export interface ZooEntry {
+  name: ZooName;
+  description: string;
+  defaultInputSize: number;
+  inputChannels: number;
+  /** The paper. */
+  reference: string;
+}
+
+export const ZOO: Readonly<Record<ZooName, ZooEntry>> = {
+  lenet5: {
+    name: 'lenet5',
+    description: 'LeNet-5 as published: scaled tanh, trainable subsampling, the C3 connection table and Euclidean RBF outputs over fixed 7×12 digit bitmaps (60,840 parameters).',
+    defaultInputSize: 32,
+    inputChannels: 1,
+    reference: 'Y. LeCun, L. Bottou, Y. Bengio, P. Haffner. Gradient-based learning applied to document recognition. Proc. IEEE 86(11), 1998.',
+  },
+  lenet: {
+    name: 'lenet',
+    description: 'The modern textbook LeNet on 28×28: two 5×5 convolutions with pooling and three dense layers; ReLU or sigmoid, max or average pooling (61,706 parameters).',
+    defaultInputSize: 28,
+    inputChannels: 1,
+    reference: 'Y. LeCun, L. Bottou, Y. Bengio, P. Haffner. Gradient-based learning applied to document recognition. Proc. IEEE 86(11), 1998.',
+  },
+  alexnet: {
+    name: 'alexnet',
+    description: "AlexNet in torchvision's layout, with the paper's LRN (and optionally its two-GPU grouped convolutions) (61,100,840 parameters).",
+    defaultInputSize: 224,
+    inputChannels: 3,
+    reference: 'A. Krizhevsky, I. Sutskever, G. E. Hinton. ImageNet classification with deep convolutional neural networks. NeurIPS 2012.',
+  },
+  vgg16: {
+    name: 'vgg16',
+    description: "VGG-16 (configuration D, no batch norm) in torchvision's layout (138,357,544 parameters).",
+    defaultInputSize: 224,
+    inputChannels: 3,
+    reference: 'K. Simonyan, A. Zisserman. Very deep convolutional networks for large-scale image recognition. ICLR 2015.',
+  },
+  googlenet: {
+    name: 'googlenet',
+    description: "GoogLeNet (Inception v1) in torchvision's layout with batch norm, without auxiliary classifiers (6,624,904 parameters).",
+    defaultInputSize: 224,
+    inputChannels: 3,
+    reference: 'C. Szegedy, W. Liu, Y. Jia, P. Sermanet, S. Reed, D. Anguelov, D. Erhan, V. Vanhoucke, A. Rabinovich. Going deeper with convolutions. CVPR 2015.',
+  },
+  resnet18: {
+    name: 'resnet18',
+    description: "ResNet-18: basic residual blocks [2, 2, 2, 2], torchvision's layout (11,689,512 parameters).",
+    defaultInputSize: 224,
+    inputChannels: 3,
+    reference: 'K. He, X. Zhang, S. Ren, J. Sun. Deep residual learning for image recognition. CVPR 2016.',
+  },
+  resnet34: {
+    name: 'resnet34',
+    description: "ResNet-34: basic residual blocks [3, 4, 6, 3], torchvision's layout (21,797,672 parameters).",
+    defaultInputSize: 224,
+    inputChannels: 3,
+    reference: 'K. He, X. Zhang, S. Ren, J. Sun. Deep residual learning for image recognition. CVPR 2016.',
+  },
+  resnet50: {
+    name: 'resnet50',
+    description: "ResNet-50: bottleneck blocks [3, 4, 6, 3] with the stride on the 3×3 convolution (torchvision's v1.5) (25,557,032 parameters).",
+    defaultInputSize: 224,
+    inputChannels: 3,
+    reference: 'K. He, X. Zhang, S. Ren, J. Sun. Deep residual learning for image recognition. CVPR 2016.',
+  },
+};
+
+/** The options only some architectures take, and which. */
+const SPECIFIC_OPTIONS: Readonly<Record<string, readonly ZooName[]>> = {
+  activation: ['lenet'],
+  pooling: ['lenet'],
+  groupedConvs: ['alexnet'],
+  lrn: ['alexnet'],
+  classifierHidden: ['alexnet', 'vgg16'],
+};
+
+const OP = 'createModel';
+
+function positiveInt(name: ZooName, option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError(OP, `${option} must be a positive integer, got ${value}`, name);
+  return value;
+}
+
+function oneOf<T extends string>(name: ZooName, option: string, value: T | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value)) throw new InvalidArgumentError(OP, `${option} must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${JSON.stringify(value)}`, name);
+  return value;
+}
+
+function flag(name: ZooName, option: string, value: boolean | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new InvalidArgumentError(OP, `${option} must be true or false, got ${JSON.stringify(value)}`, name);
+  return value;
+}
+
+/**
+ * Builds a zoo model with seeded random weights (load trained ones with `setWeights`, whose
+ * names follow PyTorch's state_dict). Throws `InvalidArgumentError` for an unknown name or a bad
+ * option, and `ShapeError` naming the layer when the input is too small for the architecture.
+ */
+export function createModel(name: ZooName, options: ZooOptions = {}): Model {
+  if (!(ZOO_NAMES as readonly string[]).includes(name)) {
+    throw new InvalidArgumentError(OP, `unknown model ${JSON.stringify(name)}; the zoo has ${ZOO_NAMES.join(', ')}`);
+  }
+  for (const [option, models] of Object.entries(SPECIFIC_OPTIONS)) {
+    if (options[option as keyof ZooOptions] !== undefined && !models.includes(name)) {
+      throw new InvalidArgumentError(OP, `option '${option}' applies to ${models.join(' and ')} only`, name);
+    }
+  }
+  const entry = ZOO[name];
+  const inputSize = positiveInt(name, 'inputSize', options.inputSize, entry.defaultInputSize);
+  const isLeNet = name === 'lenet5' || name === 'lenet';
+  const numClasses = positiveInt(name, 'numClasses', options.numClasses, isLeNet ? 10 : 1000);
+  const classifierHidden = positiveInt(name, 'classifierHidden', options.classifierHidden, 4096);
+
+  let built: { input: SymbolicTensor; output: SymbolicTensor };
+  switch (name) {
+    case 'lenet5':
+      if (numClasses !== 10) throw new InvalidArgumentError(OP, `numClasses must be 10: the RBF outputs are the ten digits' fixed bitmaps, got ${numClasses}`, name);
+      built = buildLeNet5({ inputSize });
+      break;
+    case 'lenet':
+      built = buildLeNet({
+        inputSize,
+        numClasses,
+        activation: oneOf(name, 'activation', options.activation, ['relu', 'sigmoid'], 'relu'),
+        pooling: oneOf(name, 'pooling', options.pooling, ['max', 'avg'], 'max'),
+      });
+      break;
+    case 'alexnet':
+      built = buildAlexNet({
+        inputSize,
+        numClasses,
+        classifierHidden,
+        groupedConvs: flag(name, 'groupedConvs', options.groupedConvs, false),
+        lrn: flag(name, 'lrn', options.lrn, true),
+      });
+      break;
+    case 'vgg16':
+      built = buildVgg16({ inputSize, numClasses, classifierHidden });
+      break;
+    case 'googlenet':
+      built = buildGoogLeNet({ inputSize, numClasses });
+      break;
+    case 'resnet18':
+    case 'resnet34':
+    case 'resnet50':
+      built = buildResNet({ depth: name === 'resnet18' ? 18 : name === 'resnet34' ? 34 : 50, inputSize, numClasses });
+      break;
+  }
+  const { backend, seed, fuse, reuseMemory } = options;
+  const model = new Model({ inputs: built.input, outputs: built.output, name, backend, seed, fuse, reuseMemory });
+  model.info(1); // every shape, before any weights or GPU work
+  return model;
+}
