@@ -1,4 +1,4 @@
-// 2-D convolution, NCHW. Two entry points over the same bindings and uniforms.
+// 2-D convolution, NCHW. Three entry points over the same bindings and uniforms.
 //
 // `gemm` — implicit GEMM. Per group g (workgroup_id.z), the convolution is the product
 //   out[m, n] = Σ_k  A[m, k] · B[k, n]
@@ -6,12 +6,24 @@
 // K = (C/groups)·kH·kW. A is the group's weights, read in place: w (Cout, C/groups, kH, kW) is
 // row-major M×K. B is the im2col matrix of x, never stored: B[k, n] is computed on the fly as
 // x[b, g·C/groups + ci, oy·sH - padTop + ky·dH, ox·sW - padLeft + kx·dW] (0 outside the input).
-// One workgroup computes a TM×TN tile of out (TM = WG_Y·RM channels, TN = WG_X·RN pixels):
-// for each K-slice of TK it stages an A tile (TM×TK) and a B tile (TK×TN) in workgroup memory,
-// barriers, and each invocation (tx, ty) accumulates an RM×RN block in registers — channels
-// ty + i·WG_Y, pixels tx + j·WG_X, so stores of neighbouring invocations are contiguous.
-// Bias and the fused activation are applied at the store. The tile grid (tiles of M × tiles of
-// N) may be folded into y: the linear tile id is wid.x + wid.y · nwg.x.
+// One workgroup of WG_X×WG_Y invocations computes a TM×TN tile of out, TM = 4·WG_Y channels by
+// TN = 4·WG_X pixels (the tile shapes and the rule that picks one from M are CONV2D_TUNING in
+// kernels/conv2d.ts). For each K-slice of TK it stages an A tile (TM×TK) and a B tile (TK×TN)
+// in workgroup memory as vec4 columns, barriers, and invocation (tx, ty) accumulates the 4×4
+// block of channels 4·ty .. 4·ty+3 × pixels 4·tx .. 4·tx+3 in four vec4 registers (one per
+// channel): each step is two vec4 reads from workgroup memory and four vec4 FMAs. The block is
+// written out as named vec4s, not as loops over a register array, so it needs no dynamic
+// indexing and compiles to straight-line code. Invocation (tx, ty) also stages exactly its own
+// 4 pixel columns of B (rows ty, ty + WG_Y, ...; their coordinates decoded once) and its own
+// 4 channel rows of A (columns tx, tx + WG_X, ...). Bias and the fused activation are applied
+// at the store. The tile grid (tiles of M × tiles of N) may be folded into y: the linear tile
+// id is wid.x + wid.y · nwg.x.
+//
+// `depthwise` — groups = C (each output channel reads one input channel; Cout = C·multiplier),
+// where K = kH·kW is too short for a GEMM. One invocation computes 4 neighbouring outputs of
+// one row, (img, co, oy, 4q .. 4q+3), reading the input window directly into a vec4
+// accumulator; one workgroup computes WG consecutive such quads (1-D over N·Cout·Ho·⌈Wo/4⌉,
+// folded into y when large).
 //
 // `direct` — the naive reference kernel (debug.forceNaive): one invocation computes one output
 // value with a plain loop over its window; one workgroup computes WG consecutive outputs (1-D,
@@ -19,23 +31,18 @@
 //
 // Requires the activation prelude.
 
-// Tiling of `gemm` (see CONV2D_TUNING in kernels/conv2d.ts). RM and RN are at most MAX_R.
+// Tiling of `gemm` (see CONV2D_TUNING in kernels/conv2d.ts); the register block is fixed at 4×4.
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 16u;
-override RM: u32 = 4u;
-override RN: u32 = 4u;
 override TK: u32 = 16u;
-// Workgroup size of `direct`.
+// Workgroup size of `depthwise` and `direct`.
 override WG: u32 = 64u;
 // 1 when the bias binding holds a bias (otherwise it aliases the weights and is not read).
 override HAS_BIAS: u32 = 0u;
 
-const MAX_R: u32 = 4u;
-override TM: u32 = WG_Y * RM;
-override TN: u32 = WG_X * RN;
-override WGS: u32 = WG_X * WG_Y;
-override A_TILE: u32 = TM * TK;
-override B_TILE: u32 = TK * TN;
+// Tiles in workgroup memory, in vec4 columns: TM / 4 = WG_Y and TN / 4 = WG_X per K row.
+override A_TILE4: u32 = TK * WG_Y;
+override B_TILE4: u32 = TK * WG_X;
 
 struct Params {
   batch: u32,
@@ -53,7 +60,7 @@ struct Params {
   dw: u32,
   pad_top: i32,
   pad_left: i32,
-  // C / groups and Cout / groups (GEMM M).
+  // C / groups and Cout / groups (GEMM M; the channel multiplier for `depthwise`).
   cg: u32,
   m: u32,
   // GEMM K = cg·kh·kw, and N = batch·ho·wo.
@@ -62,7 +69,7 @@ struct Params {
   // Tiles of `gemm` along M and N.
   tiles_m: u32,
   tiles_n: u32,
-  // Number of output values (`direct`).
+  // Work items of `depthwise` (output quads) and `direct` (output values).
   total: u32,
   _pad0: u32,
   _pad1: u32,
@@ -74,9 +81,10 @@ struct Params {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;  // (Cout), if HAS_BIAS
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;  // (N, Cout, Ho, Wo)
 
-// A tile, k-major: a_tile[kk · TM + mm]. B tile, k-major: b_tile[kk · TN + nn].
-var<workgroup> a_tile: array<f32, A_TILE>;
-var<workgroup> b_tile: array<f32, B_TILE>;
+// A tile: a_tile[kk · WG_Y + r] holds channels 4r .. 4r+3 of K row kk.
+// B tile: b_tile[kk · WG_X + c] holds pixels 4c .. 4c+3 of K row kk.
+var<workgroup> a_tile: array<vec4<f32>, A_TILE4>;
+var<workgroup> b_tile: array<vec4<f32>, B_TILE4>;
 
 fn finish(v: f32, co: u32) -> f32 {
   var s = v;
@@ -84,90 +92,136 @@ fn finish(v: f32, co: u32) -> f32 {
   return activate(s);
 }
 
+// x[base + iy·W + ix], or 0 when the pixel is not real (ok false) or (iy, ix) is padding.
+fn x_at(ok: bool, base: u32, iy: i32, ix: i32) -> f32 {
+  if (!ok || iy < 0 || iy >= i32(p.h) || ix < 0 || ix >= i32(p.w)) { return 0.0; }
+  return x[base + u32(iy) * p.w + u32(ix)];
+}
+
+// A[m, k] of group g, or 0 outside the matrix.
+fn w_at(w_group: u32, m: u32, k: u32) -> f32 {
+  if (m >= p.m || k >= p.k) { return 0.0; }
+  return wt[w_group + m * p.k + k];
+}
+
+// Writes channel m of the group (4 pixels) if it exists; off holds the pixels' offsets in out
+// without the channel term.
+fn store_row(g: u32, m: u32, v: vec4<f32>, off: vec4<u32>, ok: vec4<bool>) {
+  if (m >= p.m) { return; }
+  let co = g * p.m + m;
+  let c_off = co * p.ho * p.wo;
+  if (ok.x) { out[off.x + c_off] = finish(v.x, co); }
+  if (ok.y) { out[off.y + c_off] = finish(v.y, co); }
+  if (ok.z) { out[off.z + c_off] = finish(v.z, co); }
+  if (ok.w) { out[off.w + c_off] = finish(v.w, co); }
+}
+
 @compute @workgroup_size(WG_X, WG_Y)
 fn gemm(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_id) lid3: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
+  @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
   let tile = wid.x + wid.y * nwg.x;
   // Uniform per workgroup, so the barriers below stay in uniform control flow.
   if (tile >= p.tiles_m * p.tiles_n) { return; }
   let g = wid.z;
-  let m0 = (tile / p.tiles_n) * TM;
-  let n0 = (tile % p.tiles_n) * TN;
+  let tx = lid.x;
+  let ty = lid.y;
+  let m_row = (tile / p.tiles_n) * WG_Y * 4u + ty * 4u;  // this invocation's first channel
+  let n_col = (tile % p.tiles_n) * WG_X * 4u + tx * 4u;  // this invocation's first pixel
   let khw = p.kh * p.kw;
   let hw = p.h * p.w;
   let hw_out = p.ho * p.wo;
-
-  // A loads: this invocation always loads K column `a_k` of rows a_row0, a_row0 + WGS/TK, ...
-  let a_k = lid % TK;
-  let a_row0 = lid / TK;
   let w_group = g * p.m * p.k;
 
-  // B loads: this invocation always loads pixel column `b_n` of rows b_row0, b_row0 + WGS/TN, ...
-  // so the pixel's coordinates are decoded once here, not per K-slice.
-  let b_n = lid % TN;
-  let b_row0 = lid / TN;
-  let n_load = n0 + b_n;
-  let n_ok = n_load < p.n;
-  let img = n_load / hw_out;
-  let pix = n_load % hw_out;
-  let iy0 = i32((pix / p.wo) * p.sh) - p.pad_top;
-  let ix0 = i32((pix % p.wo) * p.sw) - p.pad_left;
+  // This invocation's 4 pixels: whether they exist, the top-left corner of their windows, the
+  // base of their image's group channels in x, and their offsets in out.
+  let n4 = vec4<u32>(n_col, n_col + 1u, n_col + 2u, n_col + 3u);
+  let ok = n4 < vec4<u32>(p.n);
+  let img = n4 / hw_out;
+  let pix = n4 % hw_out;
+  let iy0 = vec4<i32>((pix / p.wo) * p.sh) - p.pad_top;
+  let ix0 = vec4<i32>((pix % p.wo) * p.sw) - p.pad_left;
   let x_base = (img * p.c + g * p.cg) * hw;
+  let out_off = img * p.cout * hw_out + pix;
 
-  var acc: array<array<f32, MAX_R>, MAX_R>;
+  var acc0 = vec4<f32>();  // channel m_row, pixels n_col .. n_col+3
+  var acc1 = vec4<f32>();
+  var acc2 = vec4<f32>();
+  var acc3 = vec4<f32>();
   for (var k0 = 0u; k0 < p.k; k0 += TK) {
-    let k_a = k0 + a_k;
-    for (var r = a_row0; r < TM; r += WGS / TK) {
-      let m = m0 + r;
-      var v = 0.0;
-      if (m < p.m && k_a < p.k) { v = wt[w_group + m * p.k + k_a]; }
-      a_tile[a_k * TM + r] = v;
+    for (var kk = tx; kk < TK; kk += WG_X) {
+      let k = k0 + kk;
+      a_tile[kk * WG_Y + ty] = vec4<f32>(
+        w_at(w_group, m_row, k), w_at(w_group, m_row + 1u, k), w_at(w_group, m_row + 2u, k), w_at(w_group, m_row + 3u, k));
     }
-    for (var r = b_row0; r < TK; r += WGS / TN) {
-      let k = k0 + r;
-      var v = 0.0;
-      if (n_ok && k < p.k) {
-        let ci = k / khw;
-        let kk = k % khw;
-        let iy = iy0 + i32((kk / p.kw) * p.dh);
-        let ix = ix0 + i32((kk % p.kw) * p.dw);
-        if (iy >= 0 && iy < i32(p.h) && ix >= 0 && ix < i32(p.w)) {
-          v = x[x_base + ci * hw + u32(iy) * p.w + u32(ix)];
-        }
+    for (var kk = ty; kk < TK; kk += WG_Y) {
+      let k = k0 + kk;
+      var v = vec4<f32>();
+      if (k < p.k) {
+        let r = k % khw;
+        let off = x_base + (k / khw) * hw;
+        let iy = iy0 + i32((r / p.kw) * p.dh);
+        let ix = ix0 + i32((r % p.kw) * p.dw);
+        v = vec4<f32>(x_at(ok.x, off.x, iy.x, ix.x), x_at(ok.y, off.y, iy.y, ix.y), x_at(ok.z, off.z, iy.z, ix.z), x_at(ok.w, off.w, iy.w, ix.w));
       }
-      b_tile[r * TN + b_n] = v;
+      b_tile[kk * WG_X + tx] = v;
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk++) {
-      var av: array<f32, MAX_R>;
-      var bv: array<f32, MAX_R>;
-      for (var i = 0u; i < RM; i++) { av[i] = a_tile[kk * TM + lid3.y + i * WG_Y]; }
-      for (var j = 0u; j < RN; j++) { bv[j] = b_tile[kk * TN + lid3.x + j * WG_X]; }
-      for (var i = 0u; i < RM; i++) {
-        for (var j = 0u; j < RN; j++) {
-          acc[i][j] = fma(av[i], bv[j], acc[i][j]);
-        }
-      }
+      let a = a_tile[kk * WG_Y + ty];
+      let b = b_tile[kk * WG_X + tx];
+      acc0 = fma(vec4<f32>(a.x), b, acc0);
+      acc1 = fma(vec4<f32>(a.y), b, acc1);
+      acc2 = fma(vec4<f32>(a.z), b, acc2);
+      acc3 = fma(vec4<f32>(a.w), b, acc3);
     }
     workgroupBarrier();
   }
 
-  for (var j = 0u; j < RN; j++) {
-    let n = n0 + lid3.x + j * WG_X;
-    if (n >= p.n) { break; }
-    let img_s = n / hw_out;
-    let pix_s = n % hw_out;
-    for (var i = 0u; i < RM; i++) {
-      let m = m0 + lid3.y + i * WG_Y;
-      if (m >= p.m) { break; }
-      let co = g * p.m + m;
-      out[(img_s * p.cout + co) * hw_out + pix_s] = finish(acc[i][j], co);
+  store_row(g, m_row, acc0, out_off, ok);
+  store_row(g, m_row + 1u, acc1, out_off, ok);
+  store_row(g, m_row + 2u, acc2, out_off, ok);
+  store_row(g, m_row + 3u, acc3, out_off, ok);
+}
+
+// x[row + ix], or 0 when ix is padding.
+fn x_row_at(row: u32, ix: i32) -> f32 {
+  if (ix < 0 || ix >= i32(p.w)) { return 0.0; }
+  return x[row + u32(ix)];
+}
+
+@compute @workgroup_size(WG)
+fn depthwise(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = gid.x + gid.y * nwg.x * WG;
+  if (idx >= p.total) { return; }
+  let quads = (p.wo + 3u) / 4u;
+  let ox0 = (idx % quads) * 4u;
+  let oy = (idx / quads) % p.ho;
+  let plane = idx / (quads * p.ho);  // img · Cout + co
+  let co = plane % p.cout;
+  let img = plane / p.cout;
+  // groups = C: output channel co reads input channel co / multiplier.
+  let x_base = (img * p.c + co / p.m) * p.h * p.w;
+  let w_base = co * p.kh * p.kw;
+  let ix0 = vec4<i32>(vec4<u32>(ox0, ox0 + 1u, ox0 + 2u, ox0 + 3u) * p.sw) - p.pad_left;
+  var acc = vec4<f32>();  // outputs ox0 .. ox0+3
+  for (var ky = 0u; ky < p.kh; ky++) {
+    let iy = i32(oy * p.sh + ky * p.dh) - p.pad_top;
+    if (iy < 0 || iy >= i32(p.h)) { continue; }
+    let row = x_base + u32(iy) * p.w;
+    for (var kx = 0u; kx < p.kw; kx++) {
+      let ix = ix0 + i32(kx * p.dw);
+      let v = vec4<f32>(x_row_at(row, ix.x), x_row_at(row, ix.y), x_row_at(row, ix.z), x_row_at(row, ix.w));
+      acc = fma(vec4<f32>(wt[w_base + ky * p.kw + kx]), v, acc);
     }
   }
+  let o = (plane * p.ho + oy) * p.wo + ox0;
+  out[o] = finish(acc.x, co);
+  if (ox0 + 1u < p.wo) { out[o + 1u] = finish(acc.y, co); }
+  if (ox0 + 2u < p.wo) { out[o + 2u] = finish(acc.z, co); }
+  if (ox0 + 3u < p.wo) { out[o + 3u] = finish(acc.w, co); }
 }
 
 @compute @workgroup_size(WG)

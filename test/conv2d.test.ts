@@ -1,6 +1,8 @@
 // GPU vs CPU reference for conv2d: the implicit-GEMM kernel over a sweep of kernel sizes,
-// strides, padding forms, dilation, groups and depthwise, batch sizes and fused activations;
-// the direct kernel (debug.forceNaive); LeNet-5's C3 connection table; and errors on bad input.
+// strides, padding forms, dilation, groups, batch sizes and fused activations, and each of its
+// tiles (narrow, small, medium and wide M); the depthwise kernel (groups = C, channel
+// multipliers); the direct kernel (debug.forceNaive); LeNet-5's C3 connection table; which
+// kernel and tile each shape gets; and errors on bad input.
 import { describe, it, expect } from 'vitest';
 import { WebGpuBackend, ShapeError, InvalidArgumentError, type Activation, type Backend, type Conv2dParams, type Padding2d, type Tensor } from 'webcnn';
 import { gpuIt, compareWithCpu, cpu, getGpu } from './helpers/gpu.js';
@@ -26,6 +28,12 @@ interface Case {
 }
 
 const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : v);
+
+/** The GEMM tile a case's M (output channels per group) selects, as named in CONV2D_TUNING. */
+const tileName = (cs: Case) => {
+  const m = cs.cout / (cs.groups ?? 1);
+  return m <= 4 ? 'narrow' : m <= 16 ? 'small' : m <= 32 ? 'medium' : 'wide';
+};
 
 function caseName(op: string, cs: Case): string {
   const [kh, kw] = pair(cs.k);
@@ -100,6 +108,37 @@ const CASES: Case[] = [
   { n: 3, c: 8, h: 9, w: 9, cout: 8, k: 5, padding: 2, groups: 8, bias: true, act: 'sigmoid' },
 ];
 
+/** The GEMM's tiles by M (CONV2D_TUNING): narrow ≤ 4, small ≤ 16, medium ≤ 32, wide above. */
+const TILE_CASES: Case[] = [
+  // narrow (M ≤ 4), several N tiles of 256 pixels.
+  { n: 3, c: 3, h: 14, w: 13, cout: 3, k: 3, padding: 1, bias: true, act: 'relu' },
+  { n: 2, c: 6, h: 11, w: 9, cout: 4, k: 3, stride: 2, groups: 2, bias: false },
+  // small (M ≤ 16): LeNet-5 C3 at batch 4 (N = 400, two tiles), and odd shapes.
+  { n: 4, c: 6, h: 14, w: 14, cout: 16, k: 5, bias: true, act: 'scaledTanh' },
+  { n: 3, c: 5, h: 9, w: 10, cout: 11, k: 3, stride: [2, 1], padding: [1, 0, 2, 1], bias: true, act: 'sigmoid' },
+  { n: 2, c: 7, h: 12, w: 11, cout: 13, k: 3, dilation: 2, padding: 2, bias: false, act: 'relu6' },
+  { n: 2, c: 4, h: 8, w: 9, cout: 14, k: 1, groups: 2, bias: true }, // 7 channels per group
+  // medium (M ≤ 32)
+  { n: 2, c: 5, h: 10, w: 9, cout: 24, k: 3, padding: 1, bias: true, act: 'relu' },
+  { n: 3, c: 9, h: 7, w: 8, cout: 30, k: 3, stride: 2, padding: 'same', groups: 3, bias: false }, // 10 per group
+  { n: 1, c: 4, h: 9, w: 9, cout: 29, k: 5, padding: 2, bias: true },
+  // wide (M > 32) with a K that is not a multiple of the K-slice.
+  { n: 2, c: 3, h: 9, w: 10, cout: 37, k: 3, stride: 2, padding: 1, bias: true, act: 'tanh' },
+];
+
+/** The depthwise kernel: groups = C, channel multiplier Cout / C, 4 outputs along W per invocation. */
+const DEPTHWISE_CASES: Case[] = [
+  { n: 2, c: 6, h: 13, w: 14, cout: 6, k: 3, padding: 1, groups: 6, bias: true, act: 'relu6' },
+  { n: 3, c: 5, h: 11, w: 13, cout: 5, k: 3, stride: 2, padding: 1, groups: 5, bias: true },
+  { n: 2, c: 3, h: 12, w: 15, cout: 6, k: 3, stride: [2, 1], padding: [1, 2, 0, 1], groups: 3, bias: false, act: 'relu' }, // multiplier 2
+  { n: 1, c: 4, h: 15, w: 17, cout: 8, k: 3, dilation: 2, padding: 2, groups: 4, bias: true, act: 'tanh' }, // multiplier 2
+  { n: 2, c: 3, h: 10, w: 11, cout: 9, k: [3, 5], stride: 2, dilation: [1, 2], padding: 'same', groups: 3, bias: true }, // multiplier 3
+  { n: 1, c: 7, h: 9, w: 6, cout: 7, k: 5, padding: 2, groups: 7, bias: false, act: { type: 'leakyRelu', alpha: 0.1 } },
+  { n: 2, c: 4, h: 8, w: 9, cout: 4, k: 3, stride: 3, padding: 3, groups: 4, bias: true }, // padding wider than the kernel
+  { n: 1, c: 2, h: 6, w: 5, cout: 4, k: 1, stride: 2, groups: 2, bias: true }, // 1×1, Wo = 3 (one partial quad)
+  { n: 2, c: 1, h: 28, w: 28, cout: 6, k: 5, padding: 2, bias: true, act: 'tanh' }, // C = 1 (LeNet C1): groups = C = 1
+];
+
 /** Random valid cases on top of the fixed list. */
 function randomCases(rng: Rng, count: number): Case[] {
   const acts: Activation[] = ['none', 'relu', 'sigmoid', 'tanh', 'scaledTanh', 'relu6', { type: 'leakyRelu', alpha: 0.05 }];
@@ -131,11 +170,29 @@ function randomCases(rng: Rng, count: number): Case[] {
   return out;
 }
 
-describe('conv2d implicit GEMM vs CPU', () => {
+describe('conv2d implicit GEMM and depthwise vs CPU', () => {
   const rng = new Rng(2024);
   const cases = [...CASES, ...randomCases(new Rng(77), 16)];
   for (const cs of cases) {
     gpuIt(caseName('conv2d', cs), async (gpu) => {
+      await compareWithCpu(gpu, caseData(rng, cs), TOL);
+    });
+  }
+});
+
+describe('conv2d GEMM tiles vs CPU', () => {
+  const rng = new Rng(16);
+  for (const cs of TILE_CASES) {
+    gpuIt(caseName(`conv2d tile-${tileName(cs)}`, cs), async (gpu) => {
+      await compareWithCpu(gpu, caseData(rng, cs), TOL);
+    });
+  }
+});
+
+describe('conv2d depthwise kernel vs CPU', () => {
+  const rng = new Rng(32);
+  for (const cs of DEPTHWISE_CASES) {
+    gpuIt(caseName(`conv2d depthwise x${cs.cout / cs.c}`, cs), async (gpu) => {
       await compareWithCpu(gpu, caseData(rng, cs), TOL);
     });
   }
@@ -167,7 +224,7 @@ describe('conv2d direct kernel (forceNaive) vs CPU', () => {
 });
 
 describe('conv2d kernel selection', () => {
-  gpuIt('conv2d picks the GEMM (wide and narrow tiles), and the direct kernel under forceNaive', async (gpu) => {
+  gpuIt('conv2d picks the depthwise kernel for groups = C, a GEMM tile by M, and the direct kernel under forceNaive', async (gpu) => {
     const rng = new Rng(9);
     // A fresh backend on the same device, so its pipeline cache starts empty and reports every pipeline.
     const run = async (debug: { forceNaive?: boolean }, cs: Case) => {
@@ -180,11 +237,21 @@ describe('conv2d kernel selection', () => {
       }
       return keys;
     };
-    const dense: Case = { n: 1, c: 3, h: 6, w: 6, cout: 8, k: 3, bias: true };
+    const gemm = (wgX: number, wgY: number, tk: number) => [`conv2d:gemm{HAS_BIAS=1,TK=${tk},WG_X=${wgX},WG_Y=${wgY}}`];
+    const dense = (cout: number, groups = 1): Case => ({ n: 2, c: 2 * groups, h: 6, w: 5, cout, k: 3, groups, bias: true });
+    expect(await run({}, dense(3))).toEqual(gemm(64, 1, 8)); // narrow: 4×256
+    expect(await run({}, dense(8))).toEqual(gemm(64, 4, 8)); // small: 16×256
+    expect(await run({}, dense(24, 2))).toEqual(gemm(64, 4, 8)); // M is per group: 12
+    expect(await run({}, dense(20))).toEqual(gemm(32, 8, 16)); // medium: 32×128
+    expect(await run({}, dense(40))).toEqual(gemm(16, 16, 16)); // wide: 64×64
     const depthwise: Case = { n: 1, c: 4, h: 6, w: 6, cout: 4, k: 3, groups: 4, bias: false, act: 'relu' };
-    expect(await run({}, dense)).toEqual(['conv2d:gemm{HAS_BIAS=1,RM=4,RN=4,TK=16,WG_X=16,WG_Y=16}']);
-    expect(await run({}, depthwise)).toEqual(['conv2d:gemm{ACT=1,ACT_A=0,ACT_B=0,HAS_BIAS=0,RM=1,RN=4,TK=8,WG_X=64,WG_Y=4}']);
-    expect(await run({ forceNaive: true }, dense)).toEqual(['conv2d:direct{HAS_BIAS=1,WG=64}']);
+    const multiplier2: Case = { ...depthwise, cout: 8, stride: 2, bias: true, act: undefined };
+    const oneChannel: Case = { n: 1, c: 1, h: 6, w: 6, cout: 6, k: 3, bias: true };
+    expect(await run({}, depthwise)).toEqual(['conv2d:depthwise{ACT=1,ACT_A=0,ACT_B=0,HAS_BIAS=0,WG=64}']);
+    expect(await run({}, multiplier2)).toEqual(['conv2d:depthwise{HAS_BIAS=1,WG=64}']);
+    expect(await run({}, oneChannel)).toEqual(['conv2d:depthwise{HAS_BIAS=1,WG=64}']);
+    expect(await run({ forceNaive: true }, dense(8))).toEqual(['conv2d:direct{HAS_BIAS=1,WG=64}']);
+    expect(await run({ forceNaive: true }, depthwise)).toEqual(['conv2d:direct{ACT=1,ACT_A=0,ACT_B=0,HAS_BIAS=0,WG=64}']);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * WebGPU conv2d: a tiled implicit-GEMM kernel (shared-memory tiles, register blocking) for
- * dense, grouped, depthwise and 1×1 convolutions; a direct kernel for `debug.forceNaive`; and
+ * WebGPU conv2d: a tiled implicit-GEMM kernel (shared-memory tiles, 4×4 register blocks, the
+ * tile picked from the layer's shape by `selectConv2dTile`) for dense, grouped and 1×1
+ * convolutions; a depthwise kernel for groups = C; a direct kernel for `debug.forceNaive`; and
  * a direct kernel for connection-table mode. See the header comments of shaders/conv2d.wgsl
  * and shaders/conv2d_table.wgsl for what one workgroup and one invocation compute.
  */
@@ -17,6 +18,7 @@ import { LimitExceededError } from '../../../errors.js';
 
 const CONV_BINDINGS = ['uniform', 'read', 'read', 'read', 'write'] as const;
 const GEMM: KernelSpec = { name: 'conv2d', code: withActivation(conv2dWgsl), entryPoint: 'gemm', bindings: CONV_BINDINGS };
+const DEPTHWISE: KernelSpec = { name: 'conv2d', code: GEMM.code, entryPoint: 'depthwise', bindings: CONV_BINDINGS };
 const DIRECT: KernelSpec = { name: 'conv2d', code: GEMM.code, entryPoint: 'direct', bindings: CONV_BINDINGS };
 const TABLE: KernelSpec = {
   name: 'conv2d_table',
@@ -25,40 +27,45 @@ const TABLE: KernelSpec = {
   bindings: ['uniform', 'read', 'read', 'read', 'read', 'read', 'write'],
 };
 
-/** Workgroup size of the direct kernels. */
+/** Workgroup size of the direct and depthwise kernels. */
 const DIRECT_WG = 64;
-/** Register block limit of the GEMM kernel (MAX_R in conv2d.wgsl). */
-const MAX_R = 4;
+/** Outputs along W per invocation of the depthwise kernel (its vec4 accumulator). */
+const DEPTHWISE_BLOCK = 4;
+/** Register block of the GEMM kernel: each invocation computes REG channels × REG pixels (vec4s in conv2d.wgsl). */
+const REG = 4;
 
 /**
- * One tiling of the implicit-GEMM kernel: a workgroup of wgX×wgY invocations computes
- * (wgY·rm) output channels × (wgX·rn) output pixels, stepping through K by tk.
+ * One tiling of the implicit-GEMM kernel: a workgroup of wgX×wgY invocations, each with a
+ * 4×4 register block, computes (4·wgY) output channels × (4·wgX) output pixels, stepping
+ * through K by tk.
  */
 export interface Conv2dTile {
   readonly wgX: number;
   readonly wgY: number;
-  readonly rm: number;
-  readonly rn: number;
   readonly tk: number;
 }
 
 export interface Conv2dTuning {
-  /** The general tiling. */
-  readonly wide: Conv2dTile;
-  /** For groups with at most `narrowMaxM` output channels (depthwise): a tall, thin tile wastes less. */
-  readonly narrow: Conv2dTile;
-  readonly narrowMaxM: number;
+  /**
+   * GEMM tilings by the group's output channels (GEMM M), in increasing `maxM`: a layer uses
+   * the first whose `maxM` is at least its M, so few-channel layers (LeNet) get a short, wide
+   * tile instead of wasting most rows of the big one. The last entry takes any M.
+   */
+  readonly gemm: readonly { readonly name: string; readonly maxM: number; readonly tile: Conv2dTile }[];
 }
 
 /**
- * Tile sizes per adapter kind (`vendor/architecture`, then `vendor`, then `default`). Both
- * tilings use 256 invocations and 8 KiB of workgroup memory, within WebGPU's default limits.
+ * Tile sizes per adapter kind (`vendor/architecture`, then `vendor`, then `default`). Every
+ * tiling fits WebGPU's default limits (at most 256 invocations and 16 KiB of workgroup memory).
  */
 export const CONV2D_TUNING: Readonly<Record<string, Conv2dTuning>> = {
   default: {
-    wide: { wgX: 16, wgY: 16, rm: 4, rn: 4, tk: 16 }, // 64×64 tile
-    narrow: { wgX: 64, wgY: 4, rm: 1, rn: 4, tk: 8 }, // 4×256 tile
-    narrowMaxM: 4,
+    gemm: [
+      { name: 'narrow', maxM: 4, tile: { wgX: 64, wgY: 1, tk: 8 } }, // 4×256 tile, 64 invocations
+      { name: 'small', maxM: 16, tile: { wgX: 64, wgY: 4, tk: 8 } }, // 16×256 tile
+      { name: 'medium', maxM: 32, tile: { wgX: 32, wgY: 8, tk: 16 } }, // 32×128 tile
+      { name: 'wide', maxM: Infinity, tile: { wgX: 16, wgY: 16, tk: 16 } }, // 64×64 tile
+    ],
   },
 };
 
@@ -66,18 +73,23 @@ export function conv2dTuning(info: AdapterSummary): Conv2dTuning {
   return CONV2D_TUNING[`${info.vendor}/${info.architecture}`] ?? CONV2D_TUNING[info.vendor] ?? CONV2D_TUNING.default;
 }
 
+/** The GEMM tiling for a group of `m` output channels: the first entry of the tuning that fits. */
+export function selectConv2dTile(tuning: Conv2dTuning, m: number): Conv2dTile {
+  const entry = tuning.gemm.find((e) => m <= e.maxM) ?? tuning.gemm[tuning.gemm.length - 1];
+  return entry.tile;
+}
+
+/** Bytes of workgroup memory a tiling stages: an A tile (4·wgY × tk) and a B tile (tk × 4·wgX). */
+export function conv2dTileBytes(t: Conv2dTile): number {
+  return 4 * REG * t.tk * (t.wgY + t.wgX);
+}
+
 /** Throws if a tiling breaks the kernel's assumptions or the device's limits. */
 export function checkConv2dTile(t: Conv2dTile, limits: GPUSupportedLimits): void {
-  const wgs = t.wgX * t.wgY;
-  const tn = t.wgX * t.rn;
-  const bytes = 4 * (t.wgY * t.rm * t.tk + t.tk * tn);
+  const bytes = conv2dTileBytes(t);
   const what = `conv2d tiling ${JSON.stringify(t)}`;
-  if (![t.wgX, t.wgY, t.rm, t.rn, t.tk].every((v) => Number.isInteger(v) && v > 0) || t.rm > MAX_R || t.rn > MAX_R) {
-    throw new Error(`${what}: sizes must be positive integers with rm, rn <= ${MAX_R}`);
-  }
-  // Each invocation loads a fixed column of each tile (conv2d.wgsl), so the workgroup must cover whole rows.
-  if (wgs % tn !== 0 || wgs % t.tk !== 0) throw new Error(`${what}: wgX·wgY must be a multiple of wgX·rn and of tk`);
-  if (wgs > limits.maxComputeInvocationsPerWorkgroup || t.wgX > limits.maxComputeWorkgroupSizeX || t.wgY > limits.maxComputeWorkgroupSizeY) {
+  if (![t.wgX, t.wgY, t.tk].every((v) => Number.isInteger(v) && v > 0)) throw new Error(`${what}: sizes must be positive integers`);
+  if (t.wgX * t.wgY > limits.maxComputeInvocationsPerWorkgroup || t.wgX > limits.maxComputeWorkgroupSizeX || t.wgY > limits.maxComputeWorkgroupSizeY) {
     throw new LimitExceededError(`${what}: a ${t.wgX}×${t.wgY} workgroup exceeds this device's limits (maxComputeInvocationsPerWorkgroup ${limits.maxComputeInvocationsPerWorkgroup})`);
   }
   if (bytes > limits.maxComputeWorkgroupStorageSize) {
@@ -97,15 +109,27 @@ function geometry(cfg: Conv2dConfig): UniformField[] {
   ];
 }
 
+export type Conv2dKernelKind = 'table' | 'direct' | 'depthwise' | 'gemm';
+
+/**
+ * Which kernel runs a conv2d: connection tables have their own; forceNaive takes the direct
+ * kernel; groups = C (one input channel per output: depthwise, with any channel multiplier)
+ * takes the depthwise kernel, whose K = kH·kW is too short for a GEMM; the rest the GEMM.
+ */
+export function conv2dKind(cfg: Conv2dConfig, forceNaive: boolean): Conv2dKernelKind {
+  if (cfg.table) return 'table';
+  if (forceNaive) return 'direct';
+  return cfg.inPerGroup === 1 ? 'depthwise' : 'gemm';
+}
+
 export function conv2dGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor, bias: GpuTensor | undefined, params: Conv2dParams): GpuTensor {
   const cfg = inferConv2d(x.shape, w.shape, bias?.shape, params);
   const label = params.name ? `conv2d '${params.name}'` : 'conv2d';
   const m = cfg.outPerGroup; // GEMM M, N and K of one group
   const n = cfg.batch * cfg.outH * cfg.outW;
   const k = cfg.inPerGroup * cfg.kernelH * cfg.kernelW;
-  const kind = cfg.table ? 'table' : be.debug.forceNaive ? 'direct' : 'gemm';
-  const tuning = conv2dTuning(be.ctx.info);
-  const tile = m <= tuning.narrowMaxM ? tuning.narrow : tuning.wide;
+  const kind = conv2dKind(cfg, be.debug.forceNaive ?? false);
+  const tile = selectConv2dTile(conv2dTuning(be.ctx.info), m);
   if (kind === 'gemm') checkConv2dTile(tile, be.limits);
 
   const out = be.empty(cfg.outShape, 'conv2d'); // (N, Cout, Ho, Wo)
@@ -128,25 +152,27 @@ export function conv2dGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor, bias: G
       },
       [x, w, biasBuf, offsets, indices, out],
     );
-  } else if (kind === 'direct') {
+  } else if (kind === 'direct' || kind === 'depthwise') {
+    // One work item per output value (direct) or per DEPTHWISE_BLOCK outputs along a row (depthwise).
+    const total = kind === 'direct' ? out.size : cfg.batch * cfg.outChannels * cfg.outH * ceilDiv(cfg.outW, DEPTHWISE_BLOCK);
     be.run(
       {
-        kernel: DIRECT,
+        kernel: kind === 'direct' ? DIRECT : DEPTHWISE,
         overrides: { WG: DIRECT_WG, ...shared },
-        uniforms: packUniforms([...geometry(cfg), u(cfg.inPerGroup), u(m), u(k), u(n), u(0), u(0), u(out.size)]),
-        workgroups: grid1d(ceilDiv(out.size, DIRECT_WG), maxDim, label),
+        uniforms: packUniforms([...geometry(cfg), u(cfg.inPerGroup), u(m), u(k), u(n), u(0), u(0), u(total)]),
+        workgroups: grid1d(ceilDiv(total, DIRECT_WG), maxDim, label),
         label,
       },
       [x, w, biasBuf, out],
     );
   } else {
-    const tilesM = ceilDiv(m, tile.wgY * tile.rm);
-    const tilesN = ceilDiv(n, tile.wgX * tile.rn);
+    const tilesM = ceilDiv(m, tile.wgY * REG);
+    const tilesN = ceilDiv(n, tile.wgX * REG);
     const [gx, gy] = grid1d(tilesM * tilesN, maxDim, label);
     be.run(
       {
         kernel: GEMM,
-        overrides: { WG_X: tile.wgX, WG_Y: tile.wgY, RM: tile.rm, RN: tile.rn, TK: tile.tk, ...shared },
+        overrides: { WG_X: tile.wgX, WG_Y: tile.wgY, TK: tile.tk, ...shared },
         uniforms: packUniforms([...geometry(cfg), u(cfg.inPerGroup), u(m), u(k), u(n), u(tilesM), u(tilesN), u(out.size)]),
         workgroups: [gx, gy, cfg.groups],
         label,
