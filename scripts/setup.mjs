@@ -28,7 +28,9 @@ function npmDependencies() {
   const lock = join(root, 'package-lock.json');
   const stamp = join(root, 'node_modules', '.package-lock.json');
   if (!existsSync(stamp) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(stamp).mtimeMs + 1000)) {
-    run(existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund');
+    // `npm install`, not `npm ci`: it follows the lock file as well, and npm 11 can refuse `ci`
+    // on a lock file it wrote itself (optional platform packages listed without versions).
+    run('npm install --no-audit --no-fund');
   }
 }
 

@@ -35,3 +35,7 @@ export type {
 export { type Graph, type GraphNode, type GraphInput, type GraphInfo, type NodeInfo, checkGraph, inferGraph } from './graph/graph.js';
 export { Model, Sequential, SymbolicTensor, input, apply, type ModelOptions, type SequentialOptions, type FunctionalModelSpec } from './graph/model.js';
 export * from './models/index.js';
+export type {
+  TrainingBackend, GradRequest, Conv2dGrads, DenseGrads, SubsampleGrads, LossResult, BatchNormTrainParams, BatchNormTrainResult,
+  BatchNormGrads, SgdParams, AdamParams,
+} from './backends/training.js';

@@ -4,6 +4,14 @@
  * is no WebGPU adapter.
  */
 import type { Backend } from '../backend.js';
+import type {
+  TrainingBackend, GradRequest, Conv2dGrads, DenseGrads, SubsampleGrads, LossResult, BatchNormTrainParams,
+  BatchNormTrainResult, BatchNormGrads, SgdParams, AdamParams,
+} from '../training.js';
+import { conv2dBackwardCpu } from './conv2d_backward.js';
+import { pool2dBackwardCpu, globalPoolBackwardCpu, adaptiveAvgPoolBackwardCpu, subsampleBackwardCpu, lrnBackwardCpu } from './pool_backward.js';
+import { activationBackwardCpu, denseBackwardCpu, rbfBackwardCpu, softmaxCrossEntropyCpu, mseLossCpu, rbfLossCpu } from './matmul_backward.js';
+import { batchNormTrainCpu, batchNormBackwardCpu, dropoutTrainCpu, sumToCpu, sliceCpu, accumulateCpu, sgdStepCpu, adamStepCpu } from './train_ops.js';
 import type { Tensor } from '../../tensor.js';
 import { type Shape, fmtShape, sizeOf, assertValidShape } from '../../shape.js';
 import { BackendMismatchError, DisposedError, ShapeError } from '../../errors.js';
@@ -20,7 +28,7 @@ import { pool2dCpu, globalPoolCpu, adaptiveAvgPoolCpu, subsampleCpu, lrnCpu } fr
 import { matmulCpu, denseCpu, rbfCpu, softmaxCpu } from './matmul.js';
 import { batchNormCpu, concatCpu } from './normalization.js';
 
-export class CpuBackend implements Backend {
+export class CpuBackend implements Backend, TrainingBackend {
   readonly name = 'cpu' as const;
   #disposed = false;
 
@@ -128,5 +136,86 @@ export class CpuBackend implements Backend {
     const c = this.own(x, 'dropout');
     checkDropoutRate(rate);
     return new CpuTensor(this, c.data, c.shape);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Training (see ../training.ts)
+
+  #w(h: HostTensor | undefined): CpuTensor | undefined {
+    return h ? this.#wrap(h) : undefined;
+  }
+  activationBackward(y: Tensor, dy: Tensor, act: Activation): Tensor {
+    return this.#wrap(activationBackwardCpu(this.own(y, 'activationBackward', 'y'), this.own(dy, 'activationBackward', 'dy'), act));
+  }
+  conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, params: Conv2dParams = {}, want: GradRequest = {}): Conv2dGrads {
+    const g = conv2dBackwardCpu(this.own(x, 'conv2dBackward'), this.own(w, 'conv2dBackward', 'weights'), this.own(dy, 'conv2dBackward', 'dy'), params, want);
+    return { dx: this.#w(g.dx), dw: this.#w(g.dw), db: this.#w(g.db) };
+  }
+  denseBackward(x: Tensor, w: Tensor, dy: Tensor, want: GradRequest = {}): DenseGrads {
+    const g = denseBackwardCpu(this.own(x, 'denseBackward'), this.own(w, 'denseBackward', 'weights'), this.own(dy, 'denseBackward', 'dy'), want);
+    return { dx: this.#w(g.dx), dw: this.#w(g.dw), db: this.#w(g.db) };
+  }
+  rbfBackward(x: Tensor, centers: Tensor, dy: Tensor): { dx: Tensor; dcenters: Tensor } {
+    const g = rbfBackwardCpu(this.own(x, 'rbfBackward'), this.own(centers, 'rbfBackward', 'centers'), this.own(dy, 'rbfBackward', 'dy'));
+    return { dx: this.#wrap(g.dx), dcenters: this.#wrap(g.dcenters) };
+  }
+  pool2dBackward(x: Tensor, dy: Tensor, params: Pool2dParams): Tensor {
+    return this.#wrap(pool2dBackwardCpu(this.own(x, 'pool2dBackward'), this.own(dy, 'pool2dBackward', 'dy'), params));
+  }
+  globalPoolBackward(x: Tensor, dy: Tensor, type: 'max' | 'avg'): Tensor {
+    return this.#wrap(globalPoolBackwardCpu(this.own(x, 'globalPoolBackward'), this.own(dy, 'globalPoolBackward', 'dy'), type));
+  }
+  adaptiveAvgPoolBackward(x: Tensor, dy: Tensor, params: AdaptivePoolParams): Tensor {
+    return this.#wrap(adaptiveAvgPoolBackwardCpu(this.own(x, 'adaptiveAvgPoolBackward'), this.own(dy, 'adaptiveAvgPoolBackward', 'dy'), params));
+  }
+  subsampleBackward(x: Tensor, coeff: Tensor, dy: Tensor, params: SubsampleParams = {}): SubsampleGrads {
+    const g = subsampleBackwardCpu(this.own(x, 'subsampleBackward'), this.own(coeff, 'subsampleBackward', 'coeff'), this.own(dy, 'subsampleBackward', 'dy'), params);
+    return { dx: this.#wrap(g.dx), dcoeff: this.#wrap(g.dcoeff), dbias: this.#wrap(g.dbias) };
+  }
+  lrnBackward(x: Tensor, dy: Tensor, params: LrnParams = {}): Tensor {
+    return this.#wrap(lrnBackwardCpu(this.own(x, 'lrnBackward'), this.own(dy, 'lrnBackward', 'dy'), params));
+  }
+  #loss(r: { loss: HostTensor; grad: HostTensor }): LossResult {
+    return { loss: this.#wrap(r.loss), grad: this.#wrap(r.grad) };
+  }
+  softmaxCrossEntropy(logits: Tensor, labels: Tensor): LossResult {
+    return this.#loss(softmaxCrossEntropyCpu(this.own(logits, 'softmaxCrossEntropy', 'logits'), this.own(labels, 'softmaxCrossEntropy', 'labels')));
+  }
+  mseLoss(pred: Tensor, target: Tensor): LossResult {
+    return this.#loss(mseLossCpu(this.own(pred, 'mseLoss', 'prediction'), this.own(target, 'mseLoss', 'target')));
+  }
+  rbfLoss(distances: Tensor, labels: Tensor): LossResult {
+    return this.#loss(rbfLossCpu(this.own(distances, 'rbfLoss', 'distances'), this.own(labels, 'rbfLoss', 'labels')));
+  }
+  batchNormTrain(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor, params: BatchNormTrainParams = {}): BatchNormTrainResult {
+    const o = (t: Tensor, what: string) => this.own(t, 'batchNormTrain', what);
+    const r = batchNormTrainCpu(o(x, 'input'), o(gamma, 'gamma'), o(beta, 'beta'), o(runningMean, 'runningMean'), o(runningVar, 'runningVar'), params);
+    return { y: this.#wrap(r.y), mean: this.#wrap(r.mean), invStd: this.#wrap(r.invStd) };
+  }
+  batchNormBackward(x: Tensor, dy: Tensor, gamma: Tensor, mean: Tensor, invStd: Tensor): BatchNormGrads {
+    const o = (t: Tensor, what: string) => this.own(t, 'batchNormBackward', what);
+    const r = batchNormBackwardCpu(o(x, 'input'), o(dy, 'dy'), o(gamma, 'gamma'), o(mean, 'mean'), o(invStd, 'invStd'));
+    return { dx: this.#wrap(r.dx), dgamma: this.#wrap(r.dgamma), dbeta: this.#wrap(r.dbeta) };
+  }
+  dropoutTrain(x: Tensor, rate: number, seed: Tensor): { y: Tensor; mask: Tensor } {
+    const r = dropoutTrainCpu(this.own(x, 'dropoutTrain'), rate, this.own(seed, 'dropoutTrain', 'seed'));
+    return { y: this.#wrap(r.y), mask: this.#wrap(r.mask) };
+  }
+  sumTo(x: Tensor, shape: Shape): Tensor {
+    return this.#wrap(sumToCpu(this.own(x, 'sumTo'), shape));
+  }
+  slice(x: Tensor, axis: number, start: number, size: number): Tensor {
+    return this.#wrap(sliceCpu(this.own(x, 'slice'), axis, start, size));
+  }
+  accumulate(acc: Tensor, x: Tensor): void {
+    accumulateCpu(this.own(acc, 'accumulate', 'accumulator'), this.own(x, 'accumulate'));
+  }
+  sgdStep(param: Tensor, grad: Tensor, velocity: Tensor | undefined, hyper: Tensor, params: SgdParams = {}): void {
+    const o = (t: Tensor, what: string) => this.own(t, 'sgdStep', what);
+    sgdStepCpu(o(param, 'param'), o(grad, 'grad'), velocity && o(velocity, 'velocity'), o(hyper, 'hyper'), params);
+  }
+  adamStep(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hyper: Tensor, params: AdamParams = {}): void {
+    const o = (t: Tensor, what: string) => this.own(t, 'adamStep', what);
+    adamStepCpu(o(param, 'param'), o(grad, 'grad'), o(m, 'm'), o(v, 'v'), o(hyper, 'hyper'), params);
   }
 }

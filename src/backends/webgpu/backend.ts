@@ -5,6 +5,14 @@
  * for (`memoryInfo()`).
  */
 import type { Backend } from '../backend.js';
+import type {
+  TrainingBackend, GradRequest, Conv2dGrads, DenseGrads, SubsampleGrads, LossResult, BatchNormTrainParams,
+  BatchNormTrainResult, BatchNormGrads, SgdParams, AdamParams,
+} from '../training.js';
+import { conv2dBackwardGpu } from './kernels/conv2d_backward.js';
+import { pool2dBackwardGpu, globalPoolBackwardGpu, adaptiveAvgPoolBackwardGpu, subsampleBackwardGpu, lrnBackwardGpu } from './kernels/pool_backward.js';
+import { activationBackwardGpu, denseBackwardGpu, rbfBackwardGpu, softmaxCrossEntropyGpu, mseLossGpu, rbfLossGpu } from './kernels/matmul_backward.js';
+import { batchNormTrainGpu, batchNormBackwardGpu, dropoutTrainGpu, sumToGpu, sliceGpu, accumulateGpu, sgdStepGpu, adamStepGpu } from './kernels/train_ops.js';
 import type { Tensor } from '../../tensor.js';
 import { type Shape, fmtShape, sizeOf, assertValidShape } from '../../shape.js';
 import {
@@ -72,7 +80,7 @@ export interface MemoryInfo {
   pipelines: number;
 }
 
-export class WebGpuBackend implements Backend {
+export class WebGpuBackend implements Backend, TrainingBackend {
   readonly name = 'webgpu' as const;
   readonly ctx: GpuContext;
   readonly pipelines: PipelineCache;
@@ -440,5 +448,73 @@ export class WebGpuBackend implements Backend {
     const g = this.own(x, 'dropout');
     checkDropoutRate(rate);
     return this.view(g, g.shape);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Training (see ../training.ts)
+
+  activationBackward(y: Tensor, dy: Tensor, act: Activation): Tensor {
+    return activationBackwardGpu(this, this.own(y, 'activationBackward', 'y'), this.own(dy, 'activationBackward', 'dy'), act);
+  }
+  conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, params: Conv2dParams = {}, want: GradRequest = {}): Conv2dGrads {
+    return conv2dBackwardGpu(this, this.own(x, 'conv2dBackward'), this.own(w, 'conv2dBackward', 'weights'), this.own(dy, 'conv2dBackward', 'dy'), params, want);
+  }
+  denseBackward(x: Tensor, w: Tensor, dy: Tensor, want: GradRequest = {}): DenseGrads {
+    return denseBackwardGpu(this, this.own(x, 'denseBackward'), this.own(w, 'denseBackward', 'weights'), this.own(dy, 'denseBackward', 'dy'), want);
+  }
+  rbfBackward(x: Tensor, centers: Tensor, dy: Tensor): { dx: Tensor; dcenters: Tensor } {
+    return rbfBackwardGpu(this, this.own(x, 'rbfBackward'), this.own(centers, 'rbfBackward', 'centers'), this.own(dy, 'rbfBackward', 'dy'));
+  }
+  pool2dBackward(x: Tensor, dy: Tensor, params: Pool2dParams): Tensor {
+    return pool2dBackwardGpu(this, this.own(x, 'pool2dBackward'), this.own(dy, 'pool2dBackward', 'dy'), params);
+  }
+  globalPoolBackward(x: Tensor, dy: Tensor, type: 'max' | 'avg'): Tensor {
+    return globalPoolBackwardGpu(this, this.own(x, 'globalPoolBackward'), this.own(dy, 'globalPoolBackward', 'dy'), type);
+  }
+  adaptiveAvgPoolBackward(x: Tensor, dy: Tensor, params: AdaptivePoolParams): Tensor {
+    return adaptiveAvgPoolBackwardGpu(this, this.own(x, 'adaptiveAvgPoolBackward'), this.own(dy, 'adaptiveAvgPoolBackward', 'dy'), params);
+  }
+  subsampleBackward(x: Tensor, coeff: Tensor, dy: Tensor, params: SubsampleParams = {}): SubsampleGrads {
+    return subsampleBackwardGpu(this, this.own(x, 'subsampleBackward'), this.own(coeff, 'subsampleBackward', 'coeff'), this.own(dy, 'subsampleBackward', 'dy'), params);
+  }
+  lrnBackward(x: Tensor, dy: Tensor, params: LrnParams = {}): Tensor {
+    return lrnBackwardGpu(this, this.own(x, 'lrnBackward'), this.own(dy, 'lrnBackward', 'dy'), params);
+  }
+  softmaxCrossEntropy(logits: Tensor, labels: Tensor): LossResult {
+    return softmaxCrossEntropyGpu(this, this.own(logits, 'softmaxCrossEntropy', 'logits'), this.own(labels, 'softmaxCrossEntropy', 'labels'));
+  }
+  mseLoss(pred: Tensor, target: Tensor): LossResult {
+    return mseLossGpu(this, this.own(pred, 'mseLoss', 'prediction'), this.own(target, 'mseLoss', 'target'));
+  }
+  rbfLoss(distances: Tensor, labels: Tensor): LossResult {
+    return rbfLossGpu(this, this.own(distances, 'rbfLoss', 'distances'), this.own(labels, 'rbfLoss', 'labels'));
+  }
+  batchNormTrain(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor, params: BatchNormTrainParams = {}): BatchNormTrainResult {
+    const o = (t: Tensor, what: string) => this.own(t, 'batchNormTrain', what);
+    return batchNormTrainGpu(this, o(x, 'input'), o(gamma, 'gamma'), o(beta, 'beta'), o(runningMean, 'runningMean'), o(runningVar, 'runningVar'), params);
+  }
+  batchNormBackward(x: Tensor, dy: Tensor, gamma: Tensor, mean: Tensor, invStd: Tensor): BatchNormGrads {
+    const o = (t: Tensor, what: string) => this.own(t, 'batchNormBackward', what);
+    return batchNormBackwardGpu(this, o(x, 'input'), o(dy, 'dy'), o(gamma, 'gamma'), o(mean, 'mean'), o(invStd, 'invStd'));
+  }
+  dropoutTrain(x: Tensor, rate: number, seed: Tensor): { y: Tensor; mask: Tensor } {
+    return dropoutTrainGpu(this, this.own(x, 'dropoutTrain'), rate, this.own(seed, 'dropoutTrain', 'seed'));
+  }
+  sumTo(x: Tensor, shape: Shape): Tensor {
+    return sumToGpu(this, this.own(x, 'sumTo'), shape);
+  }
+  slice(x: Tensor, axis: number, start: number, size: number): Tensor {
+    return sliceGpu(this, this.own(x, 'slice'), axis, start, size);
+  }
+  accumulate(acc: Tensor, x: Tensor): void {
+    accumulateGpu(this, this.own(acc, 'accumulate', 'accumulator'), this.own(x, 'accumulate'));
+  }
+  sgdStep(param: Tensor, grad: Tensor, velocity: Tensor | undefined, hyper: Tensor, params: SgdParams = {}): void {
+    const o = (t: Tensor, what: string) => this.own(t, 'sgdStep', what);
+    sgdStepGpu(this, o(param, 'param'), o(grad, 'grad'), velocity && o(velocity, 'velocity'), o(hyper, 'hyper'), params);
+  }
+  adamStep(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hyper: Tensor, params: AdamParams = {}): void {
+    const o = (t: Tensor, what: string) => this.own(t, 'adamStep', what);
+    adamStepGpu(this, o(param, 'param'), o(grad, 'grad'), o(m, 'm'), o(v, 'v'), o(hyper, 'hyper'), params);
   }
 }
