@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 // source entry so the demo and the browser tests use the public API exactly as an app would.
 export default defineConfig({
   resolve: {
-    alias: { webcnn: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    alias: [
+      { find: /^webcnn\/train$/, replacement: fileURLToPath(new URL('./src/train/index.ts', import.meta.url)) },
+      { find: /^webcnn$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    ],
   },
   server: {
     port: process.env.PORT ? Number(process.env.PORT) : undefined,

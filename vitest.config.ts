@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 // layer points Dawn at SwiftShader. Files run in separate forks, one at a time per core.
 export default defineConfig({
   resolve: {
-    alias: { webcnn: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    alias: [
+      { find: /^webcnn\/train$/, replacement: fileURLToPath(new URL('./src/train/index.ts', import.meta.url)) },
+      { find: /^webcnn$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts'],

@@ -20,6 +20,11 @@ export interface Backend {
   tensor(data: Float32Array | readonly number[], shape: Shape): Tensor;
   /** A tensor of zeros. */
   zeros(shape: Shape): Tensor;
+  /**
+   * Overwrites a tensor's values in place (same length). On WebGPU the write is queued before
+   * any work submitted after it, so a recorded plan sees the new values on its next run.
+   */
+  write(t: Tensor, data: Float32Array): void;
   /** Copies a tensor's values to the CPU. */
   read(t: Tensor): Promise<Float32Array>;
   /** Waits until all submitted work has finished. */

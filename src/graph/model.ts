@@ -19,6 +19,7 @@ import { planMemory } from '../backends/webgpu/memory_plan.js';
 import { type Graph, type GraphNode, type GraphInfo, checkGraph, inferGraph, formatSummary, withLayerName } from './graph.js';
 import { type LayerConfig, type Init, applyLayer } from './layers.js';
 import { lowerForInference, type Lowered } from './lower.js';
+import type { Dataset, FitOptions, History, EvalResult } from '../train/fit.js';
 
 /** A value in a functional model under construction. */
 export class SymbolicTensor {
@@ -417,6 +418,24 @@ export class Model {
     const n = batch ?? (per > 0 ? input.length / per : 1);
     await this.predict(input, n);
     return (await this.plan(n)).profile([input]);
+  }
+
+  /**
+   * Trains the model on `data` (see `FitOptions`): on WebGPU each step is one recorded plan and
+   * one submit. The training code is loaded on first use, so apps that only run inference do
+   * not bundle it.
+   */
+  async fit(data: Dataset, options: FitOptions = {}): Promise<History> {
+    this.#assertLive('fit');
+    const { fit } = await import('../train/fit.js');
+    return fit(this, data, options);
+  }
+
+  /** Loss and accuracy on a labelled set with the inference path. */
+  async evaluate(data: Dataset, options: { batchSize?: number } = {}): Promise<EvalResult> {
+    this.#assertLive('evaluate');
+    const { evaluate } = await import('../train/fit.js');
+    return evaluate(this, data, options);
   }
 
   /** What inference lowering fused (e.g. `bn1 → conv1`). */

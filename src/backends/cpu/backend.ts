@@ -59,6 +59,12 @@ export class CpuBackend implements Backend, TrainingBackend {
     return new CpuTensor(this, new Float32Array(sizeOf(shape)), shape);
   }
 
+  write(t: Tensor, data: Float32Array): void {
+    const c = this.own(t, 'write');
+    if (data.length !== c.size) throw new ShapeError('write', `${data.length} values for tensor ${fmtShape(c.shape)} of ${c.size}`);
+    c.data.set(data);
+  }
+
   async read(t: Tensor): Promise<Float32Array> {
     return this.own(t, 'read').data.slice();
   }

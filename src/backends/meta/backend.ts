@@ -52,6 +52,9 @@ export class MetaBackend implements Backend {
     assertValidShape('placeholder', 'shape', shape);
     return this.#out(shape);
   }
+  write(t: Tensor, data: Float32Array): void {
+    if (data.length !== t.size) throw new ShapeError('write', `${data.length} values for tensor ${fmtShape(t.shape)} of ${t.size}`);
+  }
   async read(_t: Tensor): Promise<Float32Array> {
     throw new WebCnnError('read: meta tensors have a shape and no data');
   }

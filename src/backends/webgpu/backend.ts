@@ -206,6 +206,15 @@ export class WebGpuBackend implements Backend, TrainingBackend {
     return t;
   }
 
+  write(t: Tensor, data: Float32Array): void {
+    const g = this.own(t, 'write');
+    this.#checkUsable('write');
+    if (data.length !== g.size) throw new ShapeError('write', `${data.length} values for tensor ${fmtShape(g.shape)} of ${g.size}`);
+    // Recorded-but-unsubmitted work must see the old values: submit it first.
+    this.flush();
+    if (data.length > 0) this.device.queue.writeBuffer(g.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
   zeros(shape: Shape): GpuTensor {
     return this.empty(shape, 'zeros');
   }

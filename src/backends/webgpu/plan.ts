@@ -249,8 +249,12 @@ export class ExecutionPlan {
     });
   }
 
-  /** Runs the plan on `inputs` (one Float32Array per input, in order). One submit. Calls are served in order. */
-  run(inputs: readonly Float32Array[]): Promise<Float32Array[]> {
+  /**
+   * Runs the plan on `inputs` (one Float32Array per input, in order). One submit. Calls are
+   * served in order. With `read: false` the outputs stay on the GPU and the promise resolves
+   * to [] once the work is submitted (a training step that nobody reads).
+   */
+  run(inputs: readonly Float32Array[], options: { read?: boolean } = {}): Promise<Float32Array[]> {
     if (this.#disposed) return Promise.reject(new DisposedError(`${this.label}: the plan was disposed`));
     if (inputs.length !== this.inputShapes.length) {
       return Promise.reject(new ShapeError(this.label, `expects ${this.inputShapes.length} inputs, got ${inputs.length}`));
@@ -262,12 +266,12 @@ export class ExecutionPlan {
         return Promise.reject(new ShapeError(this.label, `input ${i} must be a Float32Array of ${want} values for shape ${fmtShape(this.inputShapes[i])}, got ${got}`));
       }
     }
-    const result = this.#queue.then(() => this.#run(inputs));
+    const result = this.#queue.then(() => this.#run(inputs, options.read ?? true));
     this.#queue = result.catch(() => undefined);
     return result;
   }
 
-  async #run(inputs: readonly Float32Array[]): Promise<Float32Array[]> {
+  async #run(inputs: readonly Float32Array[], read: boolean): Promise<Float32Array[]> {
     const be = this.#be;
     be.assertUsable(this.label);
     const device = be.device;
@@ -281,11 +285,13 @@ export class ExecutionPlan {
         if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
       }
       pass.end();
+      if (!read) return;
       this.#outputBuffers.forEach((b, i) => {
         const bytes = sizeOf(this.outputShapes[i]) * 4;
         if (bytes > 0) encoder.copyBufferToBuffer(b, 0, this.#staging[i], 0, bytes);
       });
     });
+    if (!read) return [];
     await Promise.all(this.#staging.map((s) => s.mapAsync(GPUMapMode.READ)));
     return this.#staging.map((s, i) => {
       const out = new Float32Array(s.getMappedRange(0, Math.max(4, sizeOf(this.outputShapes[i]) * 4)).slice(0, sizeOf(this.outputShapes[i]) * 4));
