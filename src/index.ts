@@ -39,3 +39,4 @@ export type {
   TrainingBackend, GradRequest, Conv2dGrads, DenseGrads, SubsampleGrads, LossResult, BatchNormTrainParams, BatchNormTrainResult,
   BatchNormGrads, SgdParams, AdamParams,
 } from './backends/training.js';
+export { readSafetensors, writeSafetensors, SafetensorsError, MAX_HEADER_BYTES, type NamedTensor, type SafetensorsFile } from './io/safetensors.js';

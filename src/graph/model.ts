@@ -19,6 +19,7 @@ import { planMemory } from '../backends/webgpu/memory_plan.js';
 import { type Graph, type GraphNode, type GraphInfo, checkGraph, inferGraph, formatSummary, withLayerName } from './graph.js';
 import { type LayerConfig, type Init, applyLayer } from './layers.js';
 import { lowerForInference, type Lowered } from './lower.js';
+import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import type { Dataset, FitOptions, History, EvalResult } from '../train/fit.js';
 
 /** A value in a functional model under construction. */
@@ -270,6 +271,32 @@ export class Model {
     }
     for (const [k, v] of entries) weights.set(k, Float32Array.from(v));
     this.#releaseDevice();
+  }
+
+  /** Every parameter and buffer as safetensors bytes (F32, PyTorch names), with the model's name as metadata. */
+  saveWeights(metadata: Record<string, string> = {}): Uint8Array {
+    const shapes = this.parameterShapes();
+    const tensors = new Map([...this.#ensureWeights()].map(([k, v]) => [k, { shape: shapes.get(k)!, data: v }]));
+    return writeSafetensors(tensors, { model: this.name, format: 'webcnn', ...metadata });
+  }
+
+  /**
+   * Loads weights from safetensors bytes (ours, or a PyTorch state_dict saved with
+   * safetensors). Names and shapes must match; with `strict` (default) every parameter must
+   * be present. Throws SafetensorsError for a malformed file, ShapeError for a mismatch.
+   */
+  loadWeights(bytes: Uint8Array, options: { strict?: boolean; label?: string } = {}): void {
+    const file = readSafetensors(bytes, options.label);
+    const shapes = this.parameterShapes();
+    const values = new Map<string, Float32Array>();
+    for (const [k, t] of file.tensors) {
+      const want = shapes.get(k);
+      if (want && (want.length !== t.shape.length || want.some((d, i) => d !== t.shape[i]))) {
+        throw new ShapeError('loadWeights', `parameter '${k}' has shape ${fmtShape(t.shape)} in the file, the model needs ${fmtShape(want)}`);
+      }
+      values.set(k, t.data);
+    }
+    this.setWeights(values, { strict: options.strict });
   }
 
   // ---------------------------------------------------------------------------------------
