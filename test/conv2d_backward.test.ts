@@ -1,0 +1,398 @@
+// conv2dBackward: the CPU reference against finite differences of the CPU forward (dx, dw and
+// db; stride, asymmetric padding, dilation, groups, depthwise, 1×1, SAME, LeNet-5's C3 table,
+// batch > 1); the GPU kernels (dx gather, dw GEMM tiles and per-element reduction, db) against
+// the CPU over a sweep of shapes; which kernel each shape gets; `want` subsets; bad input.
+import { describe, it, expect } from 'vitest';
+import {
+  WebGpuBackend, ShapeError, InvalidArgumentError, type TrainingBackend, type Conv2dParams, type Conv2dGrads, type GradRequest, type Padding2d,
+  type Tensor, CpuTensor,
+} from 'webcnn';
+import { gpuIt, cpu, getGpu, counts } from './helpers/gpu.js';
+import { expectClose } from './helpers/compare.js';
+import { expectGradient, project } from './helpers/gradcheck.js';
+import { Rng } from './helpers/random.js';
+
+// dw and db are sums over N·Ho·Wo (up to ~800 products of values in [-1, 1]), dx over Cout·kH·kW.
+const TOL = { atol: 2e-4, rtol: 1e-4 };
+
+interface Case {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  /** Output channels (ignored with a table: one per row). */
+  cout: number;
+  k: number | [number, number];
+  stride?: number | [number, number];
+  padding?: Padding2d;
+  dilation?: number | [number, number];
+  groups?: number;
+  table?: number[][];
+}
+
+const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : v);
+const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+function caseName(op: string, cs: Case): string {
+  const [kh, kw] = pair(cs.k);
+  return [
+    op,
+    `k${kh}x${kw}`,
+    `s${JSON.stringify(cs.stride ?? 1)}`,
+    `p${JSON.stringify(cs.padding ?? 0)}`,
+    `d${JSON.stringify(cs.dilation ?? 1)}`,
+    cs.table ? `table${cs.table.length}` : `g${cs.groups ?? 1}`,
+    `x[${cs.n},${cs.c},${cs.h},${cs.w}]`,
+    `cout${cs.table ? cs.table.length : cs.cout}`,
+  ].join(' ');
+}
+
+/** Shapes and params of a case; the forward's output shape comes from the CPU forward. */
+function geometry(cs: Case) {
+  const [kh, kw] = pair(cs.k);
+  const xShape = [cs.n, cs.c, cs.h, cs.w];
+  const cout = cs.table ? cs.table.length : cs.cout;
+  const wShape = cs.table ? [cs.table.reduce((s, row) => s + row.length, 0), kh, kw] : [cs.cout, cs.c / (cs.groups ?? 1), kh, kw];
+  const params: Conv2dParams = { stride: cs.stride, padding: cs.padding, dilation: cs.dilation, groups: cs.groups, connectionTable: cs.table };
+  const y = cpu.conv2d(cpu.zeros(xShape), cpu.zeros(wShape), undefined, params);
+  const yShape = [...y.shape];
+  y.dispose();
+  return { xShape, wShape, yShape, cout, params };
+}
+
+/** LeNet-5 C3 (LeCun et al. 1998, table I): which of S2's 6 maps each of C3's 16 maps reads. */
+const LENET_C3_TABLE: number[][] = [
+  ...[0, 1, 2, 3, 4, 5].map((i) => [i, (i + 1) % 6, (i + 2) % 6]),
+  ...[0, 1, 2, 3, 4, 5].map((i) => [i, (i + 1) % 6, (i + 2) % 6, (i + 3) % 6]),
+  [0, 1, 3, 4],
+  [1, 2, 4, 5],
+  [0, 2, 3, 5],
+  [0, 1, 2, 3, 4, 5],
+];
+
+describe('conv2dBackward CPU vs finite differences', () => {
+  const CASES: { name: string; cs: Case; maxChecks?: number }[] = [
+    { name: '3×3 stride 1 pad 1', cs: { n: 1, c: 3, h: 6, w: 7, cout: 4, k: 3, padding: 1 } },
+    { name: '5×5 stride 2 asymmetric padding', cs: { n: 1, c: 2, h: 11, w: 10, cout: 3, k: 5, stride: 2, padding: [1, 2, 0, 1] } },
+    { name: 'dilation 2', cs: { n: 1, c: 2, h: 9, w: 8, cout: 3, k: 3, dilation: 2, padding: 1 } },
+    { name: 'groups 2', cs: { n: 1, c: 4, h: 6, w: 5, cout: 6, k: 3, padding: 1, groups: 2 } },
+    { name: 'depthwise multiplier 2', cs: { n: 1, c: 3, h: 7, w: 6, cout: 6, k: 3, stride: 2, padding: 1, groups: 3 } },
+    { name: '1×1', cs: { n: 1, c: 5, h: 4, w: 5, cout: 3, k: 1 } },
+    { name: "'same' padding, stride 2", cs: { n: 1, c: 3, h: 8, w: 7, cout: 4, k: 3, stride: 2, padding: 'same' } },
+    { name: 'LeNet-5 C3 connection table', cs: { n: 1, c: 6, h: 14, w: 14, cout: 16, k: 5, table: LENET_C3_TABLE }, maxChecks: 48 },
+    { name: 'batch 2', cs: { n: 2, c: 3, h: 6, w: 5, cout: 4, k: 3, stride: [1, 2], padding: [1, 0] } },
+  ];
+  const rng = new Rng(404);
+  for (const { name, cs, maxChecks } of CASES) {
+    it(`conv2dBackward ${name}: dx, dw, db match central differences (${caseName('', cs)})`, () => {
+      const { xShape, wShape, yShape, cout, params } = geometry(cs);
+      const x = rng.uniform(sizeOf(xShape));
+      const w = rng.uniform(sizeOf(wShape), -0.5, 0.5);
+      const b = rng.uniform(cout);
+      const r = rng.uniform(sizeOf(yShape)); // L = Σ y·r, so dy = r
+      const loss = (xv: Float32Array, wv: Float32Array, bv: Float32Array) => {
+        const y = cpu.conv2d(cpu.tensor(xv, xShape), cpu.tensor(wv, wShape), cpu.tensor(bv, [cout]), params) as CpuTensor;
+        return project(y.data, r);
+      };
+      // The backward takes dy at the pre-activation output: a fused activation is ignored.
+      const g = cpu.conv2dBackward(cpu.tensor(x, xShape), cpu.tensor(w, wShape), cpu.tensor(r, yShape), { ...params, activation: 'tanh' });
+      const data = (t: Tensor | undefined) => (t as CpuTensor).data;
+      expect(g.dx?.shape).toEqual(xShape);
+      expect(g.dw?.shape).toEqual(wShape);
+      expect(g.db?.shape).toEqual([cout]);
+      const opts = { maxChecks: maxChecks ?? 64 };
+      expectGradient((xv) => loss(xv, w, b), x, data(g.dx), { ...opts, label: 'dx' });
+      expectGradient((wv) => loss(x, wv, b), w, data(g.dw), { ...opts, label: 'dw' });
+      expectGradient((bv) => loss(x, w, bv), b, data(g.db), { ...opts, label: 'db' });
+    });
+  }
+});
+
+/** The CPU's and one GPU backend's grads for the same data, each compared (shape and values). */
+async function compareGrads(gpu: TrainingBackend, cs: Case, rng: Rng, label = '', want: GradRequest = {}): Promise<void> {
+  const { xShape, wShape, yShape, params } = geometry(cs);
+  const x = rng.uniform(sizeOf(xShape));
+  const w = rng.uniform(sizeOf(wShape));
+  const dy = rng.uniform(sizeOf(yShape));
+  const run = async (be: TrainingBackend) => {
+    const made = [be.tensor(x, xShape), be.tensor(w, wShape), be.tensor(dy, yShape)];
+    const g = be.conv2dBackward(made[0], made[1], made[2], params, want);
+    const out: Partial<Record<keyof Conv2dGrads, { shape: readonly number[]; data: Float32Array }>> = {};
+    for (const key of ['dx', 'dw', 'db'] as const) {
+      const t = g[key];
+      if (t) out[key] = { shape: t.shape, data: await t.read() };
+      t?.dispose();
+    }
+    for (const t of made) t.dispose();
+    return out;
+  };
+  const ref = await run(cpu);
+  const got = await run(gpu);
+  for (const key of ['dx', 'dw', 'db'] as const) {
+    expect(got[key] === undefined, `${label} ${key} present on both or neither`).toBe(ref[key] === undefined);
+    const r = ref[key];
+    const o = got[key];
+    if (!r || !o) continue;
+    counts.comparisons++;
+    expect(o.shape, `${label} ${key} shape`).toEqual(r.shape);
+    expectClose(o.data, r.data, TOL, `${label} ${key}`, r.shape);
+  }
+}
+
+const GPU_CASES: Case[] = [
+  // 3×3
+  { n: 1, c: 3, h: 9, w: 9, cout: 5, k: 3, padding: 1 },
+  { n: 2, c: 5, h: 10, w: 7, cout: 7, k: 3, stride: 2, padding: 'same' },
+  { n: 1, c: 4, h: 10, w: 9, cout: 6, k: 3, dilation: 2, padding: 2 },
+  { n: 2, c: 3, h: 9, w: 12, cout: 4, k: 3, dilation: [2, 1], stride: [1, 2], padding: [2, 1] },
+  { n: 1, c: 3, h: 7, w: 7, cout: 4, k: 3, padding: 3 }, // padding wider than the kernel
+  { n: 3, c: 2, h: 15, w: 17, cout: 3, k: 3, stride: 2, padding: [1, 0] },
+  { n: 3, c: 3, h: 16, w: 16, cout: 5, k: 3, padding: 1 }, // Q = 768: many TP slices
+  // 5×5
+  { n: 2, c: 3, h: 11, w: 12, cout: 4, k: 5, stride: 2, padding: [1, 2, 0, 1] },
+  { n: 1, c: 3, h: 12, w: 11, cout: 12, k: 5, padding: 'same' },
+  { n: 1, c: 3, h: 5, w: 5, cout: 4, k: 5 }, // window = input: 1×1 output
+  { n: 1, c: 12, h: 8, w: 8, cout: 6, k: 5, padding: 2 }, // K = 300: many K tiles
+  // 11×11 stride 4 (AlexNet conv1 geometry on a small input).
+  { n: 1, c: 3, h: 23, w: 23, cout: 8, k: 11, stride: 4 },
+  { n: 2, c: 3, h: 27, w: 25, cout: 5, k: 11, stride: 4, padding: 2 },
+  // 1×1, rectangular and even kernels.
+  { n: 2, c: 7, h: 5, w: 6, cout: 9, k: 1 },
+  { n: 3, c: 5, h: 9, w: 9, cout: 3, k: 1, stride: 2 },
+  { n: 2, c: 3, h: 9, w: 11, cout: 5, k: [3, 5], padding: [1, 2] },
+  { n: 1, c: 4, h: 8, w: 13, cout: 3, k: [1, 7], padding: 'same' },
+  { n: 2, c: 3, h: 10, w: 9, cout: 6, k: 2, stride: 2 },
+  // Several tiles along M (TILE_M = 16).
+  { n: 2, c: 5, h: 6, w: 7, cout: 20, k: 3, padding: 1 },
+  { n: 2, c: 3, h: 9, w: 10, cout: 37, k: 3, stride: 2, padding: 1 },
+  // Groups.
+  { n: 2, c: 6, h: 7, w: 8, cout: 4, k: 3, padding: 1, groups: 2 },
+  { n: 1, c: 9, h: 11, w: 12, cout: 6, k: 5, stride: 2, padding: 'same', groups: 3 },
+  { n: 3, c: 6, h: 7, w: 9, cout: 15, k: 3, groups: 3 },
+  // Depthwise (dw by per-element reduction), multiplier 1 and 2.
+  { n: 1, c: 7, h: 9, w: 11, cout: 7, k: 3, padding: 1, groups: 7 },
+  { n: 3, c: 5, h: 10, w: 9, cout: 5, k: 3, stride: 2, padding: 'same', groups: 5 },
+  { n: 2, c: 5, h: 8, w: 7, cout: 10, k: 3, padding: 1, groups: 5 },
+  { n: 1, c: 3, h: 13, w: 11, cout: 6, k: 3, dilation: 2, padding: [2, 2, 1, 0], groups: 3 },
+  { n: 1, c: 1, h: 12, w: 12, cout: 6, k: 5 }, // C = 1 (LeNet C1 geometry)
+];
+
+describe('conv2dBackward GPU vs CPU', () => {
+  const rng = new Rng(2025);
+  for (const cs of GPU_CASES) {
+    gpuIt(caseName('conv2dBackward', cs), async (gpu) => {
+      await compareGrads(gpu, cs, rng);
+    });
+  }
+});
+
+describe('conv2dBackward connection tables GPU vs CPU', () => {
+  const rng = new Rng(1998);
+  const cases: Case[] = [
+    { n: 2, c: 6, h: 14, w: 14, cout: 16, k: 5, table: LENET_C3_TABLE }, // LeNet-5 C3
+    { n: 1, c: 4, h: 9, w: 8, cout: 3, k: 3, stride: 2, padding: 1, table: [[3], [0, 2], [1, 2, 3]] }, // map 1 read once, 0 once
+    { n: 2, c: 5, h: 7, w: 6, cout: 2, k: 3, dilation: 2, padding: 'same', table: [[4, 0], [2, 4]] }, // maps 1 and 3 unread: dx = 0
+  ];
+  for (const cs of cases) {
+    gpuIt(caseName('conv2dBackward', cs), async (gpu) => {
+      await compareGrads(gpu, cs, rng);
+    });
+  }
+
+  gpuIt('conv2dBackward table listing every input equals the dense backward (x[2,5,9,8] k3x3 s2 p1 cout4)', async (gpu) => {
+    const [n, c, h, wd, cout] = [2, 5, 9, 8, 4];
+    const x = rng.uniform(n * c * h * wd);
+    const w = rng.uniform(cout * c * 9);
+    const geo: Conv2dParams = { stride: 2, padding: 1 };
+    const yShape = [n, cout, 5, 4];
+    const dy = rng.uniform(sizeOf(yShape));
+    for (const be of [cpu, gpu] as TrainingBackend[]) {
+      const t = [be.tensor(x, [n, c, h, wd]), be.tensor(w, [cout, c, 3, 3]), be.tensor(w, [cout * c, 3, 3]), be.tensor(dy, yShape)];
+      const dense = be.conv2dBackward(t[0], t[1], t[3], geo);
+      const table = be.conv2dBackward(t[0], t[2], t[3], { ...geo, connectionTable: Array.from({ length: cout }, () => [0, 1, 2, 3, 4]) });
+      const tol = be === cpu ? { atol: 1e-6, rtol: 1e-6 } : TOL;
+      for (const key of ['dx', 'dw', 'db'] as const) {
+        const d = dense[key];
+        const tb = table[key];
+        if (!d || !tb) throw new Error(`${be.name}: ${key} missing`);
+        expect(sizeOf(tb.shape)).toBe(sizeOf(d.shape));
+        expectClose(await tb.read(), await d.read(), tol, `${be.name} ${key} table vs dense`, d.shape);
+        d.dispose();
+        tb.dispose();
+      }
+      for (const x of t) x.dispose();
+    }
+  });
+});
+
+// A second backend on the same device, with the naive kernels (dw by per-element reduction everywhere).
+let naive: Promise<WebGpuBackend> | null = null;
+async function naiveBackend(): Promise<WebGpuBackend> {
+  const gpu = await getGpu();
+  naive ??= WebGpuBackend.create({ context: gpu.ctx, debug: { forceNaive: true } });
+  return naive;
+}
+
+describe('conv2dBackward forceNaive vs CPU', () => {
+  const rng = new Rng(5);
+  const cases: Case[] = [
+    { n: 2, c: 5, h: 9, w: 11, cout: 7, k: 3, stride: 2, padding: 1 },
+    { n: 1, c: 6, h: 10, w: 9, cout: 4, k: 3, padding: 'same', groups: 2 },
+    { n: 1, c: 3, h: 13, w: 11, cout: 5, k: 5, dilation: 2, padding: [2, 1, 0, 3] },
+  ];
+  for (const cs of cases) {
+    gpuIt(caseName('conv2dBackward naive', cs), async () => {
+      await compareGrads(await naiveBackend(), cs, rng);
+    });
+  }
+});
+
+describe('conv2dBackward random shapes GPU vs CPU', () => {
+  const shapes = new Rng(77);
+  const rng = new Rng(78);
+  for (let i = 0; i < 6; i++) {
+    const k = shapes.pick([1, 2, 3, 3, 5]);
+    const dilation = k > 1 ? shapes.pick([1, 1, 2]) : 1;
+    const eff = (k - 1) * dilation + 1;
+    const groups = shapes.pick([1, 1, 2, 3]);
+    const cs: Case = {
+      n: shapes.int(1, 3),
+      c: groups * shapes.int(1, 4),
+      h: shapes.int(eff, eff + 9),
+      w: shapes.int(eff, eff + 9),
+      cout: groups * shapes.int(1, 6),
+      k,
+      stride: shapes.int(1, 3),
+      padding: shapes.pick<Padding2d>([0, Math.floor(eff / 2), 'same', [shapes.int(0, 2), shapes.int(0, 2), shapes.int(0, 2), shapes.int(0, 2)]]),
+      dilation,
+      groups,
+    };
+    gpuIt(caseName('conv2dBackward random', cs), async (gpu) => {
+      await compareGrads(gpu, cs, rng);
+    });
+  }
+});
+
+describe('conv2dBackward kernel selection', () => {
+  gpuIt('conv2dBackward: dw by a GEMM tile chosen by M, by per-element reduction for depthwise, tables and forceNaive', async (gpu) => {
+    const rng = new Rng(9);
+    // A fresh backend on the same device, so its pipeline cache starts empty and reports every pipeline.
+    const run = async (debug: { forceNaive?: boolean }, cs: Case, want: GradRequest) => {
+      const keys: string[] = [];
+      const be = await WebGpuBackend.create({ context: gpu.ctx, debug: { ...debug, dumpWgsl: (key) => keys.push(key) } });
+      try {
+        await compareGrads(be, cs, rng, JSON.stringify(debug), want);
+      } finally {
+        be.dispose();
+      }
+      return keys;
+    };
+    const dwOnly = { input: false, bias: false };
+    const dense = (cout: number): Case => ({ n: 1, c: 2, h: 6, w: 5, cout, k: 3 });
+    const gemm = (m: number, k: number) => [`conv2d_backward:dw_gemm{TILE_K=${k},TILE_M=${m},TP=16}`];
+    expect(await run({}, dense(3), dwOnly)).toEqual(gemm(4, 64));
+    expect(await run({}, dense(8), dwOnly)).toEqual(gemm(8, 32));
+    expect(await run({}, dense(9), dwOnly)).toEqual(gemm(16, 16));
+    const depthwise: Case = { n: 1, c: 4, h: 6, w: 6, cout: 8, k: 3, groups: 4 };
+    expect(await run({}, depthwise, dwOnly)).toEqual(['conv2d_backward:dw_reduce{TABLE=0,WG=64}']);
+    expect(await run({ forceNaive: true }, dense(8), dwOnly)).toEqual(['conv2d_backward:dw_reduce{TABLE=0,WG=64}']);
+    const table: Case = { n: 1, c: 3, h: 6, w: 6, cout: 2, k: 3, table: [[0, 2], [1]] };
+    expect(await run({}, table, {})).toEqual([
+      'conv2d_backward:dx{TABLE=1,WG=64}',
+      'conv2d_backward:dw_reduce{TABLE=1,WG=64}',
+      'conv2d_backward:db{WG=64}',
+    ]);
+  });
+});
+
+describe('conv2dBackward want', () => {
+  const cs: Case = { n: 2, c: 4, h: 7, w: 6, cout: 6, k: 3, stride: 2, padding: 1, groups: 2 };
+  const requests: [GradRequest, ('dx' | 'dw' | 'db')[]][] = [
+    [{ input: true, weight: false, bias: false }, ['dx']],
+    [{ input: false, weight: true, bias: false }, ['dw']],
+    [{ input: false, weight: false, bias: true }, ['db']],
+    [{ input: false }, ['dw', 'db']],
+    [{ bias: false }, ['dx', 'dw']],
+    [{}, ['dx', 'dw', 'db']],
+  ];
+  for (const [want, keys] of requests) {
+    gpuIt(`conv2dBackward want ${JSON.stringify(want)} returns only ${keys.join(', ')}, each equal to the full computation`, async (gpu) => {
+      const { xShape, wShape, yShape, params } = geometry(cs);
+      const rng = new Rng(3);
+      const x = rng.uniform(sizeOf(xShape));
+      const w = rng.uniform(sizeOf(wShape));
+      const dy = rng.uniform(sizeOf(yShape));
+      const full = cpu.conv2dBackward(cpu.tensor(x, xShape), cpu.tensor(w, wShape), cpu.tensor(dy, yShape), params);
+      for (const be of [cpu, gpu] as TrainingBackend[]) {
+        const made = [be.tensor(x, xShape), be.tensor(w, wShape), be.tensor(dy, yShape)];
+        const before = gpu.memoryInfo().buffers;
+        const g = be.conv2dBackward(made[0], made[1], made[2], params, want);
+        if (be === gpu) expect(gpu.memoryInfo().buffers - before, 'GPU buffers allocated').toBe(keys.length);
+        for (const key of ['dx', 'dw', 'db'] as const) {
+          const t = g[key];
+          if (!keys.includes(key)) {
+            expect(t, `${be.name} ${key}`).toBeUndefined();
+            continue;
+          }
+          if (!t) throw new Error(`${be.name}: ${key} was asked for but not returned`);
+          const ref = full[key] as CpuTensor;
+          expect(t.shape).toEqual(ref.shape);
+          expectClose(await t.read(), ref.data, TOL, `${be.name} ${key}`, ref.shape);
+          t.dispose();
+        }
+        for (const m of made) m.dispose();
+      }
+    });
+  }
+});
+
+describe('conv2dBackward bad input', () => {
+  type Shapes = { x: number[]; w: number[]; dy: number[] };
+  /** The CPU throws `type` matching `message`; the GPU throws the same before allocating or submitting anything. */
+  async function expectBothThrow(s: Shapes, params: Conv2dParams, type: typeof ShapeError | typeof InvalidArgumentError, message: string | RegExp) {
+    const gpu = await getGpu();
+    for (const be of [cpu, gpu] as TrainingBackend[]) {
+      const made = [be.zeros(s.x), be.zeros(s.w), be.zeros(s.dy)];
+      const before = gpu.memoryInfo().buffers;
+      const submits = gpu.submitCount;
+      const call = () => be.conv2dBackward(made[0], made[1], made[2], params);
+      expect(call, be.name).toThrow(type);
+      expect(call, be.name).toThrow(message);
+      expect(gpu.memoryInfo().buffers, `${be.name}: no buffer allocated`).toBe(before);
+      expect(gpu.submitCount, `${be.name}: nothing submitted`).toBe(submits);
+      for (const t of made) t.dispose();
+    }
+  }
+
+  it('rejects dy whose shape is not the forward output, naming both shapes', async () => {
+    await expectBothThrow(
+      { x: [1, 6, 14, 14], w: [16, 6, 5, 5], dy: [1, 16, 14, 14] },
+      { name: 'c3' },
+      ShapeError,
+      "conv2dBackward 'c3': dy has shape [1,16,14,14] but the forward output is [1,16,10,10] (input [1,6,14,14], weights [16,6,5,5])",
+    );
+    await expectBothThrow({ x: [2, 3, 9, 9], w: [4, 3, 3, 3], dy: [2, 4, 9, 9] }, { stride: 2, padding: 1 }, ShapeError, 'dy has shape [2,4,9,9] but the forward output is [2,4,5,5]');
+    await expectBothThrow({ x: [2, 3, 9, 9], w: [4, 3, 3, 3], dy: [4, 7, 7] }, {}, ShapeError, 'conv2dBackward: dy has shape [4,7,7] but the forward output is [2,4,7,7]');
+  });
+
+  it('rejects a channel mismatch between x and w under its own name', async () => {
+    await expectBothThrow(
+      { x: [1, 6, 14, 14], w: [16, 16, 5, 5], dy: [1, 16, 10, 10] },
+      { name: 'c3' },
+      ShapeError,
+      "conv2dBackward 'c3': input has 6 channels, weights expect 16 (input [1,6,14,14], weights [16,16,5,5])",
+    );
+  });
+
+  it('rejects a bad rank, window, stride and connection table', async () => {
+    await expectBothThrow({ x: [6, 14, 14], w: [16, 6, 5, 5], dy: [1, 16, 10, 10] }, {}, ShapeError, 'conv2dBackward: input must have rank 4, got [6,14,14]');
+    await expectBothThrow({ x: [1, 2, 4, 4], w: [3, 2, 5, 5], dy: [1, 3, 1, 1] }, {}, ShapeError, 'conv2dBackward: window 5 is larger than the padded input 4');
+    await expectBothThrow({ x: [1, 2, 4, 4], w: [3, 2, 3, 3], dy: [1, 3, 2, 2] }, { stride: 0 }, InvalidArgumentError, 'conv2dBackward: stride must be positive integers');
+    await expectBothThrow(
+      { x: [1, 3, 6, 6], w: [3, 3, 3], dy: [1, 2, 4, 4] },
+      { connectionTable: [[0, 3], [1]] },
+      ShapeError,
+      'conv2dBackward: connectionTable[0] names input map 3, but the input has 3 maps (0..2)',
+    );
+  });
+});
