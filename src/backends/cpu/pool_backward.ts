@@ -1,19 +1,223 @@
-// STUB: replaced by the implementation.
+/**
+ * CPU reference for the backward of the pooling family: max/avg pooling, global pooling,
+ * adaptive average pooling, LeNet-5's subsampling and local response normalization. Naive
+ * scatter loops over the forward's windows (the GPU kernels gather instead), float64
+ * accumulation, float32 storage.
+ *
+ * The `infer*Backward` functions are the pure shape checks shared with the WebGPU kernels:
+ * the forward's own inference (src/ops/pool.ts) plus "dy has the forward output's shape".
+ */
 import type { HostTensor } from './cpu_tensor.js';
-import type { Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams } from '../../ops/pool.js';
+import { ShapeError } from '../../errors.js';
+import { type Shape, fmtShape, shapesEqual } from '../../shape.js';
+import {
+  type Pool2dParams,
+  type SubsampleParams,
+  type LrnParams,
+  type AdaptivePoolParams,
+  type Pool2dConfig,
+  type AdaptivePoolConfig,
+  type SubsampleConfig,
+  type LrnConfig,
+  inferPool2d,
+  inferGlobalPool,
+  inferAdaptiveAvgPool,
+  adaptiveBin,
+  inferSubsample,
+  inferLrn,
+} from '../../ops/pool.js';
 
-export function pool2dBackwardCpu(_x: HostTensor, _dy: HostTensor, _params: Pool2dParams): HostTensor {
-  throw new Error('pool2dBackward: not implemented yet');
+// ---- Shape checks (pure, shared with the GPU path) ------------------------------------------
+
+/** Throws unless `dy` has the forward output's shape. */
+function checkDy(op: string, x: Shape, dy: Shape, out: Shape, layer?: string): void {
+  if (!shapesEqual(dy, out)) {
+    throw new ShapeError(op, `dy has shape ${fmtShape(dy)} but the forward output is ${fmtShape(out)} (input ${fmtShape(x)})`, layer);
+  }
 }
-export function globalPoolBackwardCpu(_x: HostTensor, _dy: HostTensor, _type: 'max' | 'avg'): HostTensor {
-  throw new Error('globalPoolBackward: not implemented yet');
+
+export function inferPool2dBackward(x: Shape, dy: Shape, params: Pool2dParams): Pool2dConfig {
+  const g = inferPool2d(x, params);
+  checkDy('pool2dBackward', x, dy, g.outShape, params.name);
+  return g;
 }
-export function adaptiveAvgPoolBackwardCpu(_x: HostTensor, _dy: HostTensor, _params: AdaptivePoolParams): HostTensor {
-  throw new Error('adaptiveAvgPoolBackward: not implemented yet');
+
+export function inferGlobalPoolBackward(x: Shape, dy: Shape, type: 'max' | 'avg'): ReturnType<typeof inferGlobalPool> {
+  const g = inferGlobalPool(x, type);
+  checkDy('globalPoolBackward', x, dy, g.outShape);
+  return g;
 }
-export function subsampleBackwardCpu(_x: HostTensor, _coeff: HostTensor, _dy: HostTensor, _params: SubsampleParams): { dx: HostTensor; dcoeff: HostTensor; dbias: HostTensor } {
-  throw new Error('subsampleBackward: not implemented yet');
+
+export function inferAdaptiveAvgPoolBackward(x: Shape, dy: Shape, params: AdaptivePoolParams): AdaptivePoolConfig {
+  const g = inferAdaptiveAvgPool(x, params);
+  checkDy('adaptiveAvgPoolBackward', x, dy, g.outShape, params.name);
+  return g;
 }
-export function lrnBackwardCpu(_x: HostTensor, _dy: HostTensor, _params: LrnParams): HostTensor {
-  throw new Error('lrnBackward: not implemented yet');
+
+/** The forward's checks (bias is not an input of the backward: it has coeff's shape). */
+export function inferSubsampleBackward(x: Shape, coeff: Shape, dy: Shape, params: SubsampleParams): SubsampleConfig {
+  const g = inferSubsample(x, coeff, coeff, params);
+  checkDy('subsampleBackward', x, dy, g.outShape, params.name);
+  return g;
+}
+
+export function inferLrnBackward(x: Shape, dy: Shape, params: LrnParams): LrnConfig {
+  const g = inferLrn(x, params);
+  checkDy('lrnBackward', x, dy, x, params.name);
+  return g;
+}
+
+// ---- Kernels --------------------------------------------------------------------------------
+
+/**
+ * Max: each dy goes to the first maximum of its window in scan order (row by row), among the
+ * real cells (padding never wins). Avg: dy / divisor to every real cell of the window, with
+ * the forward's divisor. Overlapping windows accumulate.
+ */
+export function pool2dBackwardCpu(x: HostTensor, dy: HostTensor, params: Pool2dParams): HostTensor {
+  const g = inferPool2dBackward(x.shape, dy.shape, params);
+  const { h, w, ho, wo, kernel: [kh, kw], stride: [sh, sw], pads } = g;
+  const acc = new Float64Array(x.data.length); // (N, C, H, W)
+  let o = 0;
+  for (let plane = 0; plane < g.n * g.c; plane++) {
+    const base = plane * h * w;
+    for (let oy = 0; oy < ho; oy++) {
+      for (let ox = 0; ox < wo; ox++) {
+        const d = dy.data[o++];
+        const hs = oy * sh - pads.top;
+        const ws = ox * sw - pads.left;
+        // The window clipped to the real input (never empty, see inferPool2d).
+        const h0 = Math.max(hs, 0);
+        const w0 = Math.max(ws, 0);
+        const h1 = Math.min(hs + kh, h);
+        const w1 = Math.min(ws + kw, w);
+        if (g.type === 'max') {
+          let arg = base + h0 * w + w0;
+          for (let iy = h0; iy < h1; iy++) {
+            for (let ix = w0; ix < w1; ix++) {
+              const i = base + iy * w + ix;
+              if (x.data[i] > x.data[arg]) arg = i;
+            }
+          }
+          acc[arg] += d;
+        } else {
+          const divisor = g.countIncludePad
+            ? (Math.min(hs + kh, h + pads.bottom) - hs) * (Math.min(ws + kw, w + pads.right) - ws)
+            : (h1 - h0) * (w1 - w0);
+          for (let iy = h0; iy < h1; iy++) {
+            for (let ix = w0; ix < w1; ix++) acc[base + iy * w + ix] += d / divisor;
+          }
+        }
+      }
+    }
+  }
+  return { data: Float32Array.from(acc), shape: x.shape };
+}
+
+/** Max: dy to the plane's first maximum; avg: dy / (H·W) everywhere. */
+export function globalPoolBackwardCpu(x: HostTensor, dy: HostTensor, type: 'max' | 'avg'): HostTensor {
+  const g = inferGlobalPoolBackward(x.shape, dy.shape, type);
+  const dx = new Float32Array(x.data.length); // (N, C, H, W)
+  for (let p = 0; p < g.n * g.c; p++) {
+    const base = p * g.plane;
+    if (type === 'max') {
+      let arg = base;
+      for (let i = base; i < base + g.plane; i++) if (x.data[i] > x.data[arg]) arg = i;
+      dx[arg] = dy.data[p];
+    } else {
+      dx.fill(dy.data[p] / g.plane, base, base + g.plane);
+    }
+  }
+  return { data: dx, shape: x.shape };
+}
+
+/** dy / (bin size) to every cell of its bin; overlapping bins accumulate. */
+export function adaptiveAvgPoolBackwardCpu(x: HostTensor, dy: HostTensor, params: AdaptivePoolParams): HostTensor {
+  const g = inferAdaptiveAvgPoolBackward(x.shape, dy.shape, params);
+  const { h, w, ho, wo } = g;
+  const acc = new Float64Array(x.data.length); // (N, C, H, W)
+  let o = 0;
+  for (let plane = 0; plane < g.n * g.c; plane++) {
+    const base = plane * h * w;
+    for (let oy = 0; oy < ho; oy++) {
+      const [h0, h1] = adaptiveBin(oy, h, ho);
+      for (let ox = 0; ox < wo; ox++) {
+        const [w0, w1] = adaptiveBin(ox, w, wo);
+        const d = dy.data[o++] / ((h1 - h0) * (w1 - w0));
+        for (let iy = h0; iy < h1; iy++) {
+          for (let ix = w0; ix < w1; ix++) acc[base + iy * w + ix] += d;
+        }
+      }
+    }
+  }
+  return { data: Float32Array.from(acc), shape: x.shape };
+}
+
+/**
+ * y_pre = coeff[c]·Σ window + bias[c], so dx = coeff[c]·Σ_{windows ∋ cell} dy,
+ * dcoeff[c] = Σ_{n,oy,ox} dy·Σ window, dbias[c] = Σ_{n,oy,ox} dy. `dy` is at the
+ * pre-activation; params.activation is ignored.
+ */
+export function subsampleBackwardCpu(x: HostTensor, coeff: HostTensor, dy: HostTensor, params: SubsampleParams): { dx: HostTensor; dcoeff: HostTensor; dbias: HostTensor } {
+  const g = inferSubsampleBackward(x.shape, coeff.shape, dy.shape, params);
+  const { h, w, ho, wo, kernel: [kh, kw], stride: [sh, sw] } = g;
+  const dx = new Float64Array(x.data.length); // (N, C, H, W)
+  const dcoeff = new Float64Array(g.c); // (C)
+  const dbias = new Float64Array(g.c); // (C)
+  let o = 0;
+  for (let plane = 0; plane < g.n * g.c; plane++) {
+    const c = plane % g.c;
+    const base = plane * h * w;
+    for (let oy = 0; oy < ho; oy++) {
+      for (let ox = 0; ox < wo; ox++) {
+        const d = dy.data[o++];
+        let sum = 0;
+        for (let ky = 0; ky < kh; ky++) {
+          for (let kx = 0; kx < kw; kx++) {
+            const i = base + (oy * sh + ky) * w + ox * sw + kx;
+            sum += x.data[i];
+            dx[i] += coeff.data[c] * d;
+          }
+        }
+        dcoeff[c] += d * sum;
+        dbias[c] += d;
+      }
+    }
+  }
+  return {
+    dx: { data: Float32Array.from(dx), shape: x.shape },
+    dcoeff: { data: Float32Array.from(dcoeff), shape: [g.c] },
+    dbias: { data: Float32Array.from(dbias), shape: [g.c] },
+  };
+}
+
+/**
+ * y_c = x_c·D_c^(−β), D_c = k + (α/size)·Σ_{c' ∈ window(c)} x_c'². Channel j is in the
+ * windows of c = j − after .. j + before, so
+ * dx_j = dy_j·D_j^(−β) − 2(α/size)β·x_j·Σ_{c : j ∈ window(c)} dy_c·x_c·D_c^(−β−1).
+ */
+export function lrnBackwardCpu(x: HostTensor, dy: HostTensor, params: LrnParams): HostTensor {
+  const g = inferLrnBackward(x.shape, dy.shape, params);
+  const a = g.alpha / g.size;
+  const dx = new Float32Array(x.data.length); // same shape as x
+  const at = (n: number, c: number, p: number) => (n * g.c + c) * g.plane + p;
+  const denom = new Float64Array(g.c); // D_c at one (n, p)
+  for (let n = 0; n < g.n; n++) {
+    for (let p = 0; p < g.plane; p++) {
+      for (let c = 0; c < g.c; c++) {
+        let sq = 0;
+        for (let cc = Math.max(0, c - g.before); cc <= Math.min(g.c - 1, c + g.after); cc++) sq += x.data[at(n, cc, p)] ** 2;
+        denom[c] = g.k + a * sq;
+      }
+      for (let j = 0; j < g.c; j++) {
+        let cross = 0;
+        for (let c = Math.max(0, j - g.after); c <= Math.min(g.c - 1, j + g.before); c++) {
+          cross += dy.data[at(n, c, p)] * x.data[at(n, c, p)] * Math.pow(denom[c], -g.beta - 1);
+        }
+        const i = at(n, j, p);
+        dx[i] = dy.data[i] * Math.pow(denom[j], -g.beta) - 2 * a * g.beta * x.data[i] * cross;
+      }
+    }
+  }
+  return { data: dx, shape: x.shape };
 }

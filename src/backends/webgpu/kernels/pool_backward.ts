@@ -1,20 +1,182 @@
-// STUB: replaced by the implementation.
+/**
+ * WebGPU backward of the pooling family, as gathers (one invocation per dx value, looping over
+ * the outputs whose windows contain it: no atomics, no races): max/avg pooling, adaptive
+ * average pooling, LeNet-5's subsampling (dx) and LRN. Global pooling and subsampling's
+ * per-channel dcoeff/dbias use one workgroup per plane or channel with a shared-memory tree
+ * reduction. Shape checks are the pure `infer*Backward` functions shared with the CPU twin,
+ * so bad input throws before any GPU work.
+ */
+import poolBackwardWgsl from '../../../../shaders/pool_backward.wgsl?raw';
+import lrnBackwardWgsl from '../../../../shaders/lrn_backward.wgsl?raw';
 import type { WebGpuBackend } from '../backend.js';
 import type { GpuTensor } from '../gpu_tensor.js';
+import { type KernelSpec, type UniformField, packUniforms, grid1d, ceilDiv } from '../program.js';
 import type { Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams } from '../../../ops/pool.js';
+import {
+  inferPool2dBackward,
+  inferGlobalPoolBackward,
+  inferAdaptiveAvgPoolBackward,
+  inferSubsampleBackward,
+  inferLrnBackward,
+} from '../../cpu/pool_backward.js';
 
-export function pool2dBackwardGpu(_be: WebGpuBackend, _x: GpuTensor, _dy: GpuTensor, _params: Pool2dParams): GpuTensor {
-  throw new Error('pool2dBackward: not implemented yet');
+/** Invocations per workgroup of the one-value-per-invocation kernels. */
+const WG = 256;
+
+// One module, five entry points (see the header of pool_backward.wgsl for the bindings).
+const spec = (entryPoint: string, outputs: 1 | 2): KernelSpec => ({
+  name: 'pool_backward',
+  code: poolBackwardWgsl,
+  entryPoint,
+  bindings: outputs === 1 ? ['uniform', 'read', 'read', 'write'] : ['uniform', 'read', 'read', 'write', 'write'],
+});
+const POOL2D_BACKWARD = spec('pool2d_backward', 1);
+const GLOBAL_POOL_BACKWARD = spec('global_pool_backward', 1);
+const ADAPTIVE_AVG_POOL_BACKWARD = spec('adaptive_avg_pool_backward', 1);
+const SUBSAMPLE_BACKWARD_DX = spec('subsample_backward_dx', 1);
+const SUBSAMPLE_BACKWARD_PARAMS = spec('subsample_backward_params', 2);
+const LRN_BACKWARD: KernelSpec = { name: 'lrn_backward', code: lrnBackwardWgsl, entryPoint: 'main', bindings: ['uniform', 'read', 'read', 'write'] };
+
+const u32 = (v: number): UniformField => ['u32', v];
+
+/** pool_backward.wgsl's `Params` (fields an entry point does not read are 0). */
+interface PoolUniforms {
+  count: number;
+  c?: number;
+  h: number;
+  w: number;
+  ho?: number;
+  wo?: number;
+  kernel?: readonly [number, number];
+  stride?: readonly [number, number];
+  pads?: { top: number; left: number; bottom: number; right: number };
+  batch?: number;
 }
-export function globalPoolBackwardGpu(_be: WebGpuBackend, _x: GpuTensor, _dy: GpuTensor, _type: 'max' | 'avg'): GpuTensor {
-  throw new Error('globalPoolBackward: not implemented yet');
+
+function poolUniforms(u: PoolUniforms): ArrayBuffer {
+  const [kh, kw] = u.kernel ?? [0, 0];
+  const [sh, sw] = u.stride ?? [0, 0];
+  const p = u.pads ?? { top: 0, left: 0, bottom: 0, right: 0 };
+  return packUniforms([
+    u32(u.count), u32(u.c ?? 0), u32(u.h), u32(u.w), u32(u.ho ?? 0), u32(u.wo ?? 0),
+    u32(kh), u32(kw), u32(sh), u32(sw), u32(p.top), u32(p.left), u32(p.bottom), u32(p.right), u32(u.batch ?? 0),
+  ]);
 }
-export function adaptiveAvgPoolBackwardGpu(_be: WebGpuBackend, _x: GpuTensor, _dy: GpuTensor, _params: AdaptivePoolParams): GpuTensor {
-  throw new Error('adaptiveAvgPoolBackward: not implemented yet');
+
+/** A power of two for a tree reduction over `n` values per workgroup, 32..256. */
+function reductionWg(n: number): number {
+  return Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(Math.max(1, n)))));
 }
-export function subsampleBackwardGpu(_be: WebGpuBackend, _x: GpuTensor, _coeff: GpuTensor, _dy: GpuTensor, _params: SubsampleParams): { dx: GpuTensor; dcoeff: GpuTensor; dbias: GpuTensor } {
-  throw new Error('subsampleBackward: not implemented yet');
+
+const labelOf = (op: string, name?: string) => (name ? `${op} '${name}'` : op);
+
+export function pool2dBackwardGpu(be: WebGpuBackend, x: GpuTensor, dy: GpuTensor, params: Pool2dParams): GpuTensor {
+  const g = inferPool2dBackward(x.shape, dy.shape, params);
+  const dx = be.empty(x.shape, 'pool2dBackward');
+  if (dx.size === 0) return dx;
+  const isMax = g.type === 'max';
+  be.run(
+    {
+      kernel: POOL2D_BACKWARD,
+      overrides: isMax ? { WG, POOL_MAX: 1 } : { WG, POOL_MAX: 0, COUNT_PAD: g.countIncludePad ? 1 : 0 },
+      uniforms: poolUniforms({ count: dx.size, c: g.c, h: g.h, w: g.w, ho: g.ho, wo: g.wo, kernel: g.kernel, stride: g.stride, pads: g.pads }),
+      workgroups: grid1d(ceilDiv(dx.size, WG), be.limits.maxComputeWorkgroupsPerDimension, 'pool2dBackward'),
+      label: labelOf('pool2dBackward', params.name),
+    },
+    [x, dy, dx],
+  );
+  return dx;
 }
-export function lrnBackwardGpu(_be: WebGpuBackend, _x: GpuTensor, _dy: GpuTensor, _params: LrnParams): GpuTensor {
-  throw new Error('lrnBackward: not implemented yet');
+
+export function globalPoolBackwardGpu(be: WebGpuBackend, x: GpuTensor, dy: GpuTensor, type: 'max' | 'avg'): GpuTensor {
+  const g = inferGlobalPoolBackward(x.shape, dy.shape, type);
+  const dx = be.empty(x.shape, 'globalPoolBackward');
+  const planes = g.n * g.c;
+  if (planes === 0) return dx;
+  be.run(
+    {
+      kernel: GLOBAL_POOL_BACKWARD,
+      overrides: { WG: reductionWg(g.plane), POOL_MAX: type === 'max' ? 1 : 0 },
+      // Each plane as one row of H·W values.
+      uniforms: poolUniforms({ count: planes, c: g.c, h: 1, w: g.plane }),
+      workgroups: grid1d(planes, be.limits.maxComputeWorkgroupsPerDimension, 'globalPoolBackward'),
+      label: `globalPoolBackward ${type}`,
+    },
+    [x, dy, dx],
+  );
+  return dx;
+}
+
+export function adaptiveAvgPoolBackwardGpu(be: WebGpuBackend, x: GpuTensor, dy: GpuTensor, params: AdaptivePoolParams): GpuTensor {
+  const g = inferAdaptiveAvgPoolBackward(x.shape, dy.shape, params);
+  const dx = be.empty(x.shape, 'adaptiveAvgPoolBackward');
+  if (dx.size === 0) return dx;
+  be.run(
+    {
+      kernel: ADAPTIVE_AVG_POOL_BACKWARD,
+      overrides: { WG },
+      uniforms: poolUniforms({ count: dx.size, c: g.c, h: g.h, w: g.w, ho: g.ho, wo: g.wo }),
+      workgroups: grid1d(ceilDiv(dx.size, WG), be.limits.maxComputeWorkgroupsPerDimension, 'adaptiveAvgPoolBackward'),
+      label: labelOf('adaptiveAvgPoolBackward', params.name),
+    },
+    // x is bound (the entry points share one layout) but not read.
+    [x, dy, dx],
+  );
+  return dx;
+}
+
+export function subsampleBackwardGpu(be: WebGpuBackend, x: GpuTensor, coeff: GpuTensor, dy: GpuTensor, params: SubsampleParams): { dx: GpuTensor; dcoeff: GpuTensor; dbias: GpuTensor } {
+  const g = inferSubsampleBackward(x.shape, coeff.shape, dy.shape, params);
+  const dx = be.empty(x.shape, 'subsampleBackward');
+  const dcoeff = be.empty([g.c], 'subsampleBackward');
+  const dbias = be.empty([g.c], 'subsampleBackward');
+  const uniforms = (count: number) =>
+    poolUniforms({ count, c: g.c, h: g.h, w: g.w, ho: g.ho, wo: g.wo, kernel: g.kernel, stride: g.stride, batch: g.n });
+  const label = labelOf('subsampleBackward', params.name);
+  if (dx.size > 0) {
+    be.run(
+      {
+        kernel: SUBSAMPLE_BACKWARD_DX,
+        overrides: { WG },
+        uniforms: uniforms(dx.size),
+        workgroups: grid1d(ceilDiv(dx.size, WG), be.limits.maxComputeWorkgroupsPerDimension, 'subsampleBackward'),
+        label,
+      },
+      [coeff, dy, dx],
+    );
+  }
+  if (g.c > 0) {
+    // With an empty batch the reduction runs over nothing and writes zeros.
+    be.run(
+      {
+        kernel: SUBSAMPLE_BACKWARD_PARAMS,
+        overrides: { WG: reductionWg(g.n * g.ho * g.wo) },
+        uniforms: uniforms(g.c),
+        workgroups: grid1d(g.c, be.limits.maxComputeWorkgroupsPerDimension, 'subsampleBackward'),
+        label: `${label} dcoeff/dbias`,
+      },
+      [x, dy, dcoeff, dbias],
+    );
+  }
+  return { dx, dcoeff, dbias };
+}
+
+export function lrnBackwardGpu(be: WebGpuBackend, x: GpuTensor, dy: GpuTensor, params: LrnParams): GpuTensor {
+  const g = inferLrnBackward(x.shape, dy.shape, params);
+  const dx = be.empty(x.shape, 'lrnBackward');
+  if (dx.size === 0) return dx;
+  be.run(
+    {
+      kernel: LRN_BACKWARD,
+      overrides: { WG },
+      uniforms: packUniforms([
+        u32(dx.size), u32(g.c), u32(g.plane), u32(g.before), u32(g.after),
+        ['f32', g.alpha / g.size], ['f32', g.beta], ['f32', g.k],
+      ]),
+      workgroups: grid1d(ceilDiv(dx.size, WG), be.limits.maxComputeWorkgroupsPerDimension, 'lrnBackward'),
+      label: labelOf('lrnBackward', params.name),
+    },
+    [x, dy, dx],
+  );
+  return dx;
 }
