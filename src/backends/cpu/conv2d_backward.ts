@@ -3,48 +3,12 @@
  * forward's own loops run in reverse: every product x·w that made an output value sends dy
  * back to the x and w it came from. Float64 accumulation. `dy` is the gradient at the conv's
  * pre-activation output, so `params.activation` is ignored.
- *
- * Also home of `inferConv2dBackward`, the shape inference the WebGPU kernels share.
+ * Shape checks: src/ops/conv2d_backward.ts, shared with the WebGPU kernels.
  */
 import type { HostTensor } from './cpu_tensor.js';
-import { type Conv2dParams, type Conv2dConfig, inferConv2d } from '../../ops/conv2d.js';
+import type { Conv2dParams, Conv2dConfig } from '../../ops/conv2d.js';
 import type { GradRequest } from '../training.js';
-import { InvalidArgumentError, ShapeError } from '../../errors.js';
-import { type Shape, fmtShape, shapesEqual } from '../../shape.js';
-
-const OP = 'conv2dBackward';
-
-/** Which grads a request asks for (each defaults to true). */
-export function wantedGrads(want: GradRequest): { input: boolean; weight: boolean; bias: boolean } {
-  return { input: want.input !== false, weight: want.weight !== false, bias: want.bias !== false };
-}
-
-/**
- * The forward's geometry (inferConv2d, its errors re-labelled with this op's name) plus the
- * check that dy has the forward output's shape. Pure; runs before any GPU work.
- */
-export function inferConv2dBackward(xShape: Shape, wShape: Shape, dyShape: Shape, params: Conv2dParams = {}): Conv2dConfig {
-  let cfg: Conv2dConfig;
-  try {
-    cfg = inferConv2d(xShape, wShape, undefined, params);
-  } catch (e) {
-    if (e instanceof ShapeError || e instanceof InvalidArgumentError) {
-      // inferConv2d names the forward op; the caller called the backward.
-      const prefix = `${e.op}${e.layer ? ` '${e.layer}'` : ''}: `;
-      const detail = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
-      throw e instanceof ShapeError ? new ShapeError(OP, detail, e.layer) : new InvalidArgumentError(OP, detail, e.layer);
-    }
-    throw e;
-  }
-  if (!shapesEqual(dyShape, cfg.outShape)) {
-    throw new ShapeError(
-      OP,
-      `dy has shape ${fmtShape(dyShape)} but the forward output is ${fmtShape(cfg.outShape)} (input ${fmtShape(xShape)}, weights ${fmtShape(wShape)})`,
-      params.name,
-    );
-  }
-  return cfg;
-}
+import { wantedGrads, inferConv2dBackward } from '../../ops/conv2d_backward.js';
 
 /** For output channel o: the input channels it reads and, for each, where its kernel starts in w (as in conv2dCpu). */
 function inputsOf(cfg: Conv2dConfig, o: number): { channel: number; kernel: number }[] {

@@ -12,7 +12,7 @@ import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, type UniformField, packUniforms, grid1d, ceilDiv } from '../program.js';
 import type { Conv2dParams, Conv2dConfig } from '../../../ops/conv2d.js';
 import type { GradRequest } from '../../training.js';
-import { inferConv2dBackward, wantedGrads } from '../../cpu/conv2d_backward.js';
+import { inferConv2dBackward, wantedGrads } from '../../../ops/conv2d_backward.js';
 
 // Every entry point shares one layout: uniforms, x, w, dy, the connection table, the output.
 const BINDINGS = ['uniform', 'read', 'read', 'read', 'read', 'write'] as const;

@@ -18,7 +18,7 @@ import {
   inferAdaptiveAvgPoolBackward,
   inferSubsampleBackward,
   inferLrnBackward,
-} from '../../cpu/pool_backward.js';
+} from '../../../ops/pool_backward.js';
 
 /** Invocations per workgroup of the one-value-per-invocation kernels. */
 const WG = 256;
