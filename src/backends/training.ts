@@ -20,6 +20,7 @@ import type { Shape } from '../shape.js';
 import type { Activation } from '../ops/activation.js';
 import type { Conv2dParams } from '../ops/conv2d.js';
 import type { Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams } from '../ops/pool.js';
+import type { AugmentParams } from '../ops/augment.js';
 
 /** Which gradients to compute (all by default); unrequested ones are undefined in the result. */
 export interface GradRequest {
@@ -138,6 +139,9 @@ export interface TrainingBackend extends Backend {
   batchNormBackward(x: Tensor, dy: Tensor, gamma: Tensor, mean: Tensor, invStd: Tensor): BatchNormGrads;
   /** Inverted dropout with a seeded mask: y = x·mask, mask ∈ {0, 1/(1−rate)}. `seed` is a (1) tensor. */
   dropoutTrain(x: Tensor, rate: number, seed: Tensor): { y: Tensor; mask: Tensor };
+
+  /** Seeded data augmentation of an image batch (random crop with padding, flip, brightness/contrast). */
+  augment(x: Tensor, seed: Tensor, params?: AugmentParams): Tensor;
 
   // ---- Gradient plumbing ------------------------------------------------------------------
   /** Sums `x` down to `shape` over broadcast dimensions (the backward of a broadcasting add). */

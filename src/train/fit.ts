@@ -16,6 +16,7 @@ import type { TrainingBackend } from '../backends/training.js';
 import { WebGpuBackend } from '../backends/webgpu/backend.js';
 import { ExecutionPlan } from '../backends/webgpu/plan.js';
 import { trainStep, defaultLoss, type LossName, type TrainState } from './step.js';
+import type { AugmentParams } from '../ops/augment.js';
 import { type OptimizerConfig, type LrSchedule, checkOptimizer, slotCount, scheduledLr, hyperValues } from './optimizers.js';
 
 export interface Dataset {
@@ -71,6 +72,8 @@ export interface FitOptions {
   callbacks?: FitCallbacks;
   /** Read the loss back every this many batches when onBatchEnd is given (default 1). */
   logEvery?: number;
+  /** GPU data augmentation applied to every training batch (seeded; AlexNet's recipe: crop + flip + jitter). */
+  augment?: AugmentParams;
   /** Stops training at the next batch boundary (the weights so far are kept). */
   signal?: AbortSignal;
 }
@@ -193,7 +196,7 @@ export async function fit(model: Model, data: Dataset, options: FitOptions = {})
         be,
         [[n, ...sampleShape], lossName === 'mse' ? [n, ...outShape.slice(1)] : [n]],
         ([x, y]) => {
-          const out = trainStep(backend, graph, order, info1.nodes, state, x, y, lossName, optimizer);
+          const out = trainStep(backend, graph, order, info1.nodes, state, x, y, lossName, optimizer, options.augment);
           return [out.loss, out.output];
         },
         { label: `${graph.name} train step (batch ${n})` },
@@ -254,7 +257,7 @@ export async function fit(model: Model, data: Dataset, options: FitOptions = {})
         } else {
           const x = backend.tensor(xb, [n, ...sampleShape]);
           const y = backend.tensor(yb, lossName === 'mse' ? [n, ...outShape.slice(1)] : [n]);
-          const out = trainStep(backend, graph, order, info1.nodes, state, x, y, lossName, optimizer);
+          const out = trainStep(backend, graph, order, info1.nodes, state, x, y, lossName, optimizer, options.augment);
           if (wantRead) metrics = batchMetrics(await out.loss.read(), await out.output.read(), yb, classes, lossName);
         }
         seen += n;

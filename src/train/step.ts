@@ -14,6 +14,7 @@ import type { Graph, GraphNode, NodeInfo } from '../graph/graph.js';
 import type { LayerConfig } from '../graph/layers.js';
 import type { Activation } from '../ops/activation.js';
 import type { OptimizerConfig } from './optimizers.js';
+import type { AugmentParams } from '../ops/augment.js';
 
 export type LossName = 'crossEntropy' | 'mse' | 'rbf';
 
@@ -63,13 +64,16 @@ export function trainStep(
   labels: Tensor,
   loss: LossName,
   optimizer: OptimizerConfig,
+  augment?: AugmentParams,
 ): StepOutputs {
   if (graph.inputs.length !== 1 || graph.outputs.length !== 1) {
     throw new InvalidArgumentError('fit', `model '${graph.name}' has ${graph.inputs.length} inputs and ${graph.outputs.length} outputs; training supports one of each`);
   }
   const infoOf = new Map(info.map((n) => [n.name, n]));
   const p = (node: string, name: string): Tensor => state.params.get(`${node}.${name}`)!;
-  const values = new Map<string, Tensor>([[graph.inputs[0].name, x]]);
+  // Augmentation runs on the GPU inside the step, seeded per step like dropout.
+  const xin = augment ? b.augment(x, state.seed, augment) : x;
+  const values = new Map<string, Tensor>([[graph.inputs[0].name, xin]]);
   const saved = new Map<string, Record<string, Tensor>>();
   const outputName = graph.outputs[0];
   // Cross-entropy consumes logits: a trailing softmax is folded into the loss.

@@ -11,6 +11,8 @@ import type {
 import { conv2dBackwardCpu } from './conv2d_backward.js';
 import { pool2dBackwardCpu, globalPoolBackwardCpu, adaptiveAvgPoolBackwardCpu, subsampleBackwardCpu, lrnBackwardCpu } from './pool_backward.js';
 import { activationBackwardCpu, denseBackwardCpu, rbfBackwardCpu, softmaxCrossEntropyCpu, mseLossCpu, rbfLossCpu } from './matmul_backward.js';
+import { augmentCpu } from './augment.js';
+import type { AugmentParams } from '../../ops/augment.js';
 import { batchNormTrainCpu, batchNormBackwardCpu, dropoutTrainCpu, sumToCpu, sliceCpu, accumulateCpu, sgdStepCpu, adamStepCpu } from './train_ops.js';
 import type { Tensor } from '../../tensor.js';
 import { type Shape, fmtShape, sizeOf, assertValidShape } from '../../shape.js';
@@ -206,6 +208,9 @@ export class CpuBackend implements Backend, TrainingBackend {
   dropoutTrain(x: Tensor, rate: number, seed: Tensor): { y: Tensor; mask: Tensor } {
     const r = dropoutTrainCpu(this.own(x, 'dropoutTrain'), rate, this.own(seed, 'dropoutTrain', 'seed'));
     return { y: this.#wrap(r.y), mask: this.#wrap(r.mask) };
+  }
+  augment(x: Tensor, seed: Tensor, params: AugmentParams = {}): Tensor {
+    return this.#wrap(augmentCpu(this.own(x, 'augment'), this.own(seed, 'augment', 'seed'), params));
   }
   sumTo(x: Tensor, shape: Shape): Tensor {
     return this.#wrap(sumToCpu(this.own(x, 'sumTo'), shape));

@@ -12,6 +12,8 @@ import type {
 import { conv2dBackwardGpu } from './kernels/conv2d_backward.js';
 import { pool2dBackwardGpu, globalPoolBackwardGpu, adaptiveAvgPoolBackwardGpu, subsampleBackwardGpu, lrnBackwardGpu } from './kernels/pool_backward.js';
 import { activationBackwardGpu, denseBackwardGpu, rbfBackwardGpu, softmaxCrossEntropyGpu, mseLossGpu, rbfLossGpu } from './kernels/matmul_backward.js';
+import { augmentGpu } from './kernels/augment.js';
+import type { AugmentParams } from '../../ops/augment.js';
 import { batchNormTrainGpu, batchNormBackwardGpu, dropoutTrainGpu, sumToGpu, sliceGpu, accumulateGpu, sgdStepGpu, adamStepGpu } from './kernels/train_ops.js';
 import type { Tensor } from '../../tensor.js';
 import { type Shape, fmtShape, sizeOf, assertValidShape } from '../../shape.js';
@@ -508,6 +510,9 @@ export class WebGpuBackend implements Backend, TrainingBackend {
   }
   dropoutTrain(x: Tensor, rate: number, seed: Tensor): { y: Tensor; mask: Tensor } {
     return dropoutTrainGpu(this, this.own(x, 'dropoutTrain'), rate, this.own(seed, 'dropoutTrain', 'seed'));
+  }
+  augment(x: Tensor, seed: Tensor, params: AugmentParams = {}): Tensor {
+    return augmentGpu(this, this.own(x, 'augment'), this.own(seed, 'augment', 'seed'), params);
   }
   sumTo(x: Tensor, shape: Shape): Tensor {
     return sumToGpu(this, this.own(x, 'sumTo'), shape);
