@@ -185,7 +185,7 @@ export async function fit(model: Model, data: Dataset, options: FitOptions = {})
   const trainable = info1.nodes.flatMap((n) => n.params.filter((p) => p.trainable && !p.buffer).map((p) => `${n.name}.${p.name}`));
   const slots = new Map<string, Tensor[]>();
   for (const k of trainable) slots.set(k, Array.from({ length: slotCount(optimizer) }, () => backend.zeros(shapes.get(k)!)));
-  const state: TrainState = { params, trainable, slots, hyper: backend.zeros([2]), seed: backend.zeros([1]) };
+  const state: TrainState = { params, trainable, slots, hyper: backend.zeros([optimizer.type === 'adam' ? 2 : 1]), seed: backend.zeros([1]) };
 
   const plans = new Map<number, Promise<ExecutionPlan>>();
   const planFor = (n: number): Promise<ExecutionPlan> => {
@@ -243,9 +243,7 @@ export async function fit(model: Model, data: Dataset, options: FitOptions = {})
         const yb = take(data.labels, labelPer, idx, from, n);
         const lr = scheduledLr(optimizer.lr, options.schedule, step, epoch);
         step++;
-        const hyper = new Float32Array(2);
-        hyper.set(hyperValues(optimizer, lr, step));
-        backend.write(state.hyper, hyper);
+        backend.write(state.hyper, hyperValues(optimizer, lr, step));
         backend.write(state.seed, new Float32Array([Math.floor(rand() * 16777216)]));
         const last = bi === batches - 1;
         const wantRead = last || (options.callbacks?.onBatchEnd !== undefined && bi % (options.logEvery ?? 1) === 0);
