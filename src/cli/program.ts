@@ -8,6 +8,7 @@ import { version } from '../../package.json';
 import { ZOO_NAMES } from '../models/index.js';
 import { runSummary, type SummaryFlags } from './summary.js';
 import { runInfo, type InfoFlags } from './info.js';
+import { runTrain, runEval, type TrainFlags, type EvalFlags } from './mnist_tasks.js';
 
 /** Where commands write their result; help text goes to stdout, error text nowhere (run.ts reports it). */
 export interface CliOutput {
@@ -46,6 +47,45 @@ export function createProgram(out: CliOutput): Command {
     .description('acquire the WebGPU device and print the adapter, runtime, features and key limits')
     .option('--json', 'print one JSON object on one line')
     .action(async (_opts: unknown, cmd: Command) => print(await runInfo(cmd.opts<InfoFlags>())));
+
+  const backendChoice = (value: string): 'webgpu' | 'cpu' => {
+    if (value !== 'webgpu' && value !== 'cpu') throw new InvalidArgumentError("It must be 'webgpu' or 'cpu'.");
+    return value;
+  };
+  const positiveNumber = (value: string): number => {
+    const n = Number(value);
+    if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('It must be a positive number.');
+    return n;
+  };
+
+  program
+    .command('train')
+    .description('train lenet5 or lenet on MNIST on the GPU, show progress, save the weights as safetensors')
+    .argument('<model>', 'lenet5 or lenet')
+    .option('-e, --epochs <n>', 'epochs', positiveInteger, 1)
+    .option('-b, --batch <n>', 'batch size', positiveInteger, 64)
+    .option('-o, --out <file>', 'weights file to write (default <model>.safetensors)')
+    .option('--optimizer <name>', "'adam' or 'sgd' (Nesterov momentum 0.9)", (v: string) => {
+      if (v !== 'adam' && v !== 'sgd') throw new InvalidArgumentError("It must be 'adam' or 'sgd'.");
+      return v;
+    }, 'adam')
+    .option('--lr <rate>', 'learning rate (default 1e-3 adam, 0.01 sgd)', positiveNumber)
+    .option('--limit <n>', 'use only the first n training images', positiveInteger)
+    .option('--seed <n>', 'seed for weights, shuffling and dropout', (v: string) => Number.parseInt(v, 10), 0)
+    .option('--backend <name>', "'webgpu' or 'cpu'", backendChoice, 'webgpu')
+    .option('--json', 'print one JSON line: {model, epochs, accuracy, imagesPerSec, ms, weights}')
+    .action(async (model: string, _opts: unknown, cmd: Command) => print(await runTrain(model, cmd.opts<TrainFlags>(), out)));
+
+  program
+    .command('eval')
+    .description('accuracy of a model on the 10,000 MNIST test images (shipped weights unless --weights)')
+    .argument('<model>', 'lenet5 or lenet')
+    .option('-w, --weights <file>', 'safetensors weights (default: the weights shipped with the package)')
+    .requiredOption('-d, --dataset <name>', 'mnist-test')
+    .option('--limit <n>', 'use only the first n test images', positiveInteger)
+    .option('--backend <name>', "'webgpu' or 'cpu'", backendChoice, 'webgpu')
+    .option('--json', 'print a last line {"model","accuracy","images","ms"}')
+    .action(async (model: string, _opts: unknown, cmd: Command) => print(await runEval(model, cmd.opts<EvalFlags>())));
 
   return program;
 }

@@ -29,9 +29,14 @@ export function isNode(): boolean {
 
 /**
  * Dawn's GPU instances, kept alive for the life of the process: if the instance is garbage
- * collected while its devices are in use, Dawn crashes.
+ * collected while its devices are in use, Dawn crashes. Held on globalThis because a bundler
+ * drops a module-level array that is only ever written (which is how this bug came back once).
  */
-const liveInstances: GPU[] = [];
+const INSTANCES = Symbol.for('webcnn.dawnInstances');
+function keepAlive(gpu: GPU): void {
+  const g = globalThis as unknown as Record<symbol, GPU[] | undefined>;
+  (g[INSTANCES] ??= []).push(gpu);
+}
 
 export async function requestNodeAdapter(options: GPURequestAdapterOptions): Promise<NodeGpu> {
   // Hidden from bundlers: the browser build never pulls in Dawn.
@@ -48,7 +53,7 @@ export async function requestNodeAdapter(options: GPURequestAdapterOptions): Pro
     if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
   }
   let gpu = dawn.create([]);
-  liveInstances.push(gpu);
+  keepAlive(gpu);
   let adapter = await gpu.requestAdapter(options);
   if (adapter) return { gpu, adapter, usedSwiftShader: false };
 
@@ -57,7 +62,7 @@ export async function requestNodeAdapter(options: GPURequestAdapterOptions): Pro
   if (!process.env.VK_ICD_FILENAMES && icd) {
     process.env.VK_ICD_FILENAMES = icd;
     gpu = dawn.create([]);
-    liveInstances.push(gpu);
+    keepAlive(gpu);
     adapter = await gpu.requestAdapter(options);
     if (adapter) return { gpu, adapter, usedSwiftShader: true };
   }
