@@ -2,7 +2,7 @@
 // after a few SGD/Adam steps, batch norm running statistics, dropout masks), each step is one
 // submit, and training lowers the loss.
 import { describe, it, expect } from 'vitest';
-import { Model, Sequential, input, apply, layers, CpuBackend, InvalidArgumentError, type Backend } from 'webcnn';
+import { Model, Sequential, input, apply, layers, CpuBackend, InvalidArgumentError, createModel, type Backend } from 'webcnn';
 import { fit, evaluate, type OptimizerConfig } from 'webcnn/train';
 import { gpuIt } from './helpers/gpu.js';
 import { expectClose } from './helpers/compare.js';
@@ -90,6 +90,42 @@ describe('fit on WebGPU vs the CPU reference', () => {
     expect(history.epochs[3].valAccuracy!).toBeGreaterThanOrEqual(0.9);
     model.dispose();
   });
+});
+
+describe('whole-network gradients (CPU reference vs finite differences)', () => {
+  // One plain SGD step with lr 1 moves every parameter by minus its gradient, so the step's
+  // update is the analytic gradient of the batch's mean loss; evaluate() gives the loss.
+  // lenet is checked in its smooth variant (sigmoid, average pooling): finite differences
+  // across a ReLU or max-pool kink disagree with any correct gradient.
+  for (const name of ['lenet5', 'lenet'] as const) {
+    it(`${name}: every layer's parameters`, async () => {
+      const cpu = new CpuBackend();
+      const rng = new Rng(5);
+      const side = name === 'lenet5' ? 32 : 28;
+      const data = { images: rng.uniform(2 * side * side, 0, 1), labels: new Float32Array([3, 7]) };
+      const opts = { backend: cpu, seed: 1, activation: 'sigmoid', pooling: 'avg' } as const;
+      const model = createModel(name, name === 'lenet' ? opts : { backend: cpu, seed: 1 });
+      const before = model.getWeights();
+      await fit(model, data, { batchSize: 2, shuffle: false, optimizer: { type: 'sgd', lr: 1 } });
+      const after = model.getWeights();
+      const lossAt = async (key: string, i: number, delta: number) => {
+        const w = new Map(before);
+        const v = before.get(key)!.slice();
+        v[i] += delta;
+        w.set(key, v);
+        const m = createModel(name, name === 'lenet' ? opts : { backend: cpu, seed: 1 });
+        m.setWeights(w);
+        return (await evaluate(m, data)).loss;
+      };
+      for (const [key, w0] of before) {
+        for (const i of [0, Math.floor(w0.length / 2), w0.length - 1]) {
+          const analytic = w0[i] - after.get(key)![i];
+          const numeric = ((await lossAt(key, i, 1e-2)) - (await lossAt(key, i, -1e-2))) / 2e-2;
+          expect(Math.abs(analytic - numeric), `${key}[${i}]: analytic ${analytic}, numeric ${numeric}`).toBeLessThanOrEqual(2e-3 + 3e-2 * Math.abs(numeric));
+        }
+      }
+    }, 60_000);
+  }
 });
 
 describe('fit input checks', () => {
