@@ -4,7 +4,7 @@
 // WebGPU adapter (a missing adapter fails, never skips), and the first-run build of a fresh
 // checkout that has no dist/ yet.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -219,4 +219,44 @@ describe('bin/webcnn.js', () => {
       rmSync(clone, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('webcnn train / eval', () => {
+  /** Asynchronously, so a long run does not block the test worker. */
+  function runAsync(args: readonly string[]): Promise<Run> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, [join(root, 'bin', 'webcnn.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 170_000 }, (err, stdout, stderr) => {
+        resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      });
+    });
+  }
+
+  it('trains lenet on an MNIST subset, saves safetensors, and eval reads them back with the same accuracy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'webcnn-train-'));
+    try {
+      const weights = join(dir, 'lenet.safetensors');
+      const t = await runAsync(['train', 'lenet', '--limit', '256', '--test-limit', '500', '--batch', '64', '--out', weights, '--json']);
+      expect(t.status, t.stderr).toBe(0);
+      const trained = JSON.parse(lastLine(t.stdout)) as { model: string; accuracy: number; imagesPerSec: number; weights: string };
+      expect(trained.model).toBe('lenet');
+      expect(trained.weights).toBe(weights);
+      expect(trained.imagesPerSec).toBeGreaterThan(0);
+      expect(t.stderr).toMatch(/epoch 1\/1 batch 4\/4/);
+      expect(existsSync(weights)).toBe(true);
+      const e = await runAsync(['eval', 'lenet', '--weights', weights, '--dataset', 'mnist-test', '--limit', '500', '--json']);
+      expect(e.status, e.stderr).toBe(0);
+      const evaluated = JSON.parse(lastLine(e.stdout)) as { model: string; accuracy: number; images: number; ms: number };
+      expect(evaluated).toMatchObject({ model: 'lenet', images: 500 });
+      expect(evaluated.accuracy).toBeCloseTo(trained.accuracy, 6);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+
+  it('refuses what it cannot do in one line', () => {
+    expect(expectUserError(webcnn(['train', 'resnet50']), 2)).toMatch(/not trainable from the command line; choose lenet5 or lenet/);
+    expect(expectUserError(webcnn(['eval', 'lenet', '--dataset', 'cifar']), 2)).toMatch(/unknown dataset 'cifar'/);
+    expect(expectUserError(webcnn(['eval', 'lenet', '--dataset', 'mnist-test', '--weights', '/nonexistent.safetensors']), 2)).toMatch(/does not exist/);
+    expect(expectUserError(webcnn(['train', 'lenet', '--optimizer', 'rmsprop']), 2)).toMatch(/adam' or 'sgd/);
+  });
 });

@@ -26,6 +26,7 @@ export interface TrainFlags {
   optimizer: 'sgd' | 'adam';
   lr?: number;
   limit?: number;
+  testLimit?: number;
   seed: number;
   backend: 'webgpu' | 'cpu';
   json?: boolean;
@@ -74,7 +75,7 @@ export async function runTrain(name: string, flags: TrainFlags, out: CliOutput):
   try {
     const model = createModel(name as ZooName, { backend, seed: flags.seed });
     const train = await mnistFor(name, 'train', flags.limit);
-    const test = await mnistFor(name, 'test');
+    const test = await mnistFor(name, 'test', flags.testLimit);
     const optimizer: OptimizerConfig =
       flags.optimizer === 'sgd'
         ? { type: 'sgd', lr: flags.lr ?? 0.01, momentum: 0.9, nesterov: true }
