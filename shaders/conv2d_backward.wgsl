@@ -1,7 +1,7 @@
 // conv2d backward, NCHW: the gradients of out[n, o, oy, ox] = Σ x[n, c, iy, ix] · w[kernel, ky, kx]
 // (iy = oy·sH − padTop + ky·dH, ix = ox·sW − padLeft + kx·dW) from dy at the pre-activation
-// output. Four entry points over the same bindings and uniforms; none uses atomics: each
-// gradient element is owned by one invocation (gathers) or one workgroup (reductions).
+// output. Six entry points over the same bindings and uniforms; none uses atomics: each
+// gradient element is owned by one invocation (gathers, the split sum) or one workgroup.
 //
 // Which (output channel o, input channel c) pairs exist, and which kernel `kernel` of w each
 // uses: dense/grouped (TABLE = 0) — c in o's group, kernel = o·cg + (c mod cg), w is
@@ -9,41 +9,66 @@
 // kernel = j, w is (Σ|table[o]|, kH, kW), and the input channel c is read by the pairs
 // tbl_readers[tbl_reader_off[c] .. tbl_reader_off[c + 1]), all four lists packed in `tbl`.
 //
+// dx. For stride 1 (no table, enough input channels) kernels/conv2d_backward.ts runs dx as a
+// forward convolution of dy with the flipped weights through the forward's GEMM kernel;
+// `w_flip` makes those weights.
+// Otherwise:
+//
 // `dx` — the transposed convolution as a gather. One invocation computes one dx[n, c, iy, ix]:
 //   Σ over the pairs (o, c) and the taps (ky, kx) whose output position reads (iy, ix), i.e.
 //   oy = (iy + padTop − ky·dH) / sH and ox = (ix + padLeft − kx·dW) / sW exact and in range,
-//   of dy[n, o, oy, ox] · w[kernel, ky, kx]. One workgroup computes WG consecutive dx values
-//   (1-D, folded into y when large).
+//   of dy[n, o, oy, ox] · w[kernel, ky, kx]. Only the taps that land are visited: the first
+//   ky with sH | (iy + padTop − ky·dH) is found once, then ky steps by step_y = sH / gcd(sH, dH)
+//   (likewise kx); in dense mode each landing tap then runs over the group's output channels,
+//   so the tap arithmetic is paid once per tap, not once per channel. One workgroup computes
+//   WG consecutive dx values (1-D, folded into y when large).
 //
-// `dw_gemm` — dense and grouped modes (cg > 1). Per group g (workgroup_id.z), dw is the product
+// `w_flip` — one invocation writes one element of the flipped weights
+//   wf[g·cg + ci, m, kH−1−ky, kW−1−kx] = w[g·mg + m, ci, ky, kx]   wf: (C, Cout/groups, kH, kW)
+// (1-D over w, WG per workgroup, folded into y when large).
+//
+// dw, dense/grouped/depthwise (TABLE = 0) — a split-K GEMM per group g (workgroup_id.z):
 //   dw[m, k] = Σ_q dY[m, q] · X[q, k]
-// with M = Cout/groups (the group's output channels), K = cg·kH·kW (row-major (ci, ky, kx), so
-// dw's own layout) and the long axis Q = N·Ho·Wo (output positions). dY is dy read in place;
-// X is im2col of x, B[q, k] = x[n, g·cg + ci, iy, ix] (0 in the padding), never stored. One
-// workgroup of TILE_K × TILE_M invocations owns a TILE_M × TILE_K block of dw and walks Q in
-// slices of TP: it stages dY (TILE_M × TP) and X (TP × TILE_K) in workgroup memory, barriers,
-// and invocation (lx, ly) accumulates dw[ly, lx] of the block over the slice. The tile grid
-// (tiles of M × tiles of K) may be folded into y: tile id = wid.x + wid.y · nwg.x.
+// with M = Cout/groups, K = cg·kH·kW (row-major (ci, ky, kx): dw's own layout) and the long
+// axis Q = N·Ho·Wo. dY is dy read in place, X is im2col of x (0 in the padding), never stored.
+// Q is cut into `splits` chunks of `chunk` positions (a multiple of TP; the last one shorter)
+// so that even layers with a tiny dw (LeNet's 150 weights) fill the device.
 //
-// `dw_reduce` — connection tables, depthwise (cg = 1, where K = kH·kW is too short for the
-// GEMM) and debug.forceNaive. One workgroup computes one dw element: its WG invocations take
-// every WG-th output position q of N·Ho·Wo and sum dy · x over them, then a tree reduction in
-// workgroup memory. Workgroup ids are folded into y when large.
+// `dw_split` — one workgroup of WG_X × WG_Y invocations computes, for one chunk s of Q, a
+// TM × TK block of dw (TM = 4·WG_Y channels, TK = 4·WG_X columns): it walks its chunk TP
+// positions at a time, staging dY (TM × TP) and X (TP × TK) in workgroup memory as vec4
+// columns; invocation (tx, ty) accumulates the 4×4 block of channels 4·ty .. 4·ty+3 ×
+// columns 4·tx .. 4·tx+3 in four vec4 registers (two vec4 reads, four vec4 FMAs per
+// position). Invocation (tx, ty) stages its own 4 channel rows of dY (positions tx, tx + WG_X,
+// ...) and its own 4 columns of X (positions ty, ty + WG_Y, ...; the columns' (ci, ky, kx)
+// decoded once). The linear workgroup id (wid.x + wid.y · nwg.x, folded into y when large) is
+// tile + tiles · s. The block is written to out[s·dw_size + (g·mg + m)·kg + k]: straight into
+// dw when splits = 1, otherwise into a (splits, Cout, kg) scratch tensor.
+//
+// `dw_sum` — one invocation computes one dw element as the sum of its `splits` partial sums
+// in split order (deterministic). The partials are bound at binding 1 (`x`'s slot). 1-D, WG
+// per workgroup, folded into y when large.
+//
+// `dw_reduce` — connection tables and debug.forceNaive. One workgroup computes one dw
+// element: its WG invocations take every WG-th output position q of N·Ho·Wo and sum dy · x
+// over them, then a tree reduction in workgroup memory. Workgroup ids are folded into y.
 //
 // `db` — one workgroup computes db[o] = Σ_{n, oy, ox} dy[n, o, oy, ox]: a strided sum per
 // invocation, then the same tree reduction.
 
-// Workgroup size of `dx`, `dw_reduce` and `db` (a power of two for the tree reduction).
+// Workgroup size of `dx`, `w_flip`, `dw_sum`, `dw_reduce` and `db` (a power of two for the
+// tree reduction).
 override WG: u32 = 64u;
 // 1 in connection-table mode (`tbl` holds the table), 0 otherwise (`tbl` aliases w, unread).
 override TABLE: u32 = 0u;
-// Tiling of `dw_gemm`: TILE_M rows (output channels) × TILE_K columns of dw per workgroup,
-// one element per invocation, stepping through the output positions TP at a time.
-override TILE_M: u32 = 16u;
-override TILE_K: u32 = 16u;
+// Tiling of `dw_split` (see selectDwTile in kernels/conv2d_backward.ts); the register block
+// is fixed at 4×4.
+override WG_X: u32 = 16u;
+override WG_Y: u32 = 16u;
 override TP: u32 = 16u;
-override DY_TILE: u32 = TILE_M * TP;
-override X_TILE: u32 = TP * TILE_K;
+// Tiles in workgroup memory, in vec4 columns: TM / 4 = WG_Y and TK / 4 = WG_X per position.
+override DY_TILE4: u32 = TP * WG_Y;
+override X_TILE4: u32 = TP * WG_X;
 
 struct Params {
   batch: u32,
@@ -61,7 +86,7 @@ struct Params {
   dw: u32,
   pad_top: i32,
   pad_left: i32,
-  // C / groups and Cout / groups (GEMM M of `dw_gemm`).
+  // C / groups and Cout / groups (GEMM M of `dw_split`).
   cg: u32,
   mg: u32,
   // GEMM K = cg·kh·kw.
@@ -73,42 +98,64 @@ struct Params {
   tbl_in: u32,
   tbl_reader_off: u32,
   tbl_readers: u32,
-  // Tiles of `dw_gemm` along K.
+  // `dw_split`: tiles along K, tiles per group (M tiles × K tiles), positions per chunk, chunks.
   tiles_k: u32,
-  // Work items: dx values (`dx`), tiles per group (`dw_gemm`), dw values (`dw_reduce`), channels (`db`).
+  tiles: u32,
+  chunk: u32,
+  splits: u32,
+  // Elements of dw (the stride between the partial sums of two chunks).
+  dw_size: u32,
+  // `dx`: the step between landing taps, sH / gcd(sH, dH) and sW / gcd(sW, dW).
+  step_y: u32,
+  step_x: u32,
+  // Work items: dx values (`dx`), wf values (`w_flip`), tiles × splits (`dw_split`), dw values
+  // (`dw_sum`, `dw_reduce`), channels (`db`).
   total: u32,
   _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;    // (N, C, H, W)
+@group(0) @binding(1) var<storage, read> x: array<f32>;    // (N, C, H, W); `dw_sum`: the partials (splits, dw_size)
 @group(0) @binding(2) var<storage, read> wt: array<f32>;   // (Cout, C/groups, kH, kW) or (Σ|table[o]|, kH, kW)
 @group(0) @binding(3) var<storage, read> dy: array<f32>;   // (N, Cout, Ho, Wo)
 @group(0) @binding(4) var<storage, read> tbl: array<u32>;  // table lists (TABLE = 1), see above
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;  // dx, dw or db
+@group(0) @binding(5) var<storage, read_write> out: array<f32>;  // dx, wf, dw (or its partials) or db
 
 var<workgroup> partial: array<f32, WG>;
-var<workgroup> dy_tile: array<f32, DY_TILE>;  // (TILE_M, TP)
-var<workgroup> x_tile: array<f32, X_TILE>;    // (TP, TILE_K)
+// dy_tile[pp · WG_Y + r] holds channels 4r .. 4r+3 at position pp of the slice.
+var<workgroup> dy_tile: array<vec4<f32>, DY_TILE4>;
+// x_tile[pp · WG_X + c] holds im2col columns 4c .. 4c+3 at position pp of the slice.
+var<workgroup> x_tile: array<vec4<f32>, X_TILE4>;
 
-// Σ over taps of dy[img, o, oy, ox] · w[kernel, ky, kx] for the output positions that read (iy, ix).
-fn dx_taps(img: u32, iy: u32, ix: u32, o: u32, kernel: u32) -> f32 {
+// No landing tap: larger than any kernel size, so the tap loops do not run.
+const NO_TAP: u32 = 0xffffffffu;
+
+// The first tap index t in [0, step) with stride | (base − t·dil), or NO_TAP if none exists
+// (then no t does: the residues of t·dil repeat with period step). Later landing taps are
+// t + step, t + 2·step, ...
+fn first_tap(base: i32, stride: u32, dil: u32, step: u32) -> u32 {
+  for (var t = 0u; t < step; t++) {
+    let r = base - i32(t * dil);
+    if (r < 0) { return NO_TAP; }
+    if (u32(r) % stride == 0u) { return t; }
+  }
+  return NO_TAP;
+}
+
+// Σ over the landing taps of dy[img, o, oy, ox] · w[kernel, ky, kx] (connection-table mode).
+fn dx_taps(img: u32, ty0: i32, tx0: i32, ky0: u32, kx0: u32, o: u32, kernel: u32) -> f32 {
   let dy_base = (img * p.cout + o) * p.ho * p.wo;
   let w_base = kernel * p.kh * p.kw;
   var s = 0.0;
-  for (var ky = 0u; ky < p.kh; ky++) {
+  for (var ky = ky0; ky < p.kh; ky += p.step_y) {
     // oy·sH = iy + padTop − ky·dH, which only decreases with ky.
-    let ty = i32(iy) + p.pad_top - i32(ky * p.dh);
+    let ty = ty0 - i32(ky * p.dh);
     if (ty < 0) { break; }
-    if (u32(ty) % p.sh != 0u) { continue; }
     let oy = u32(ty) / p.sh;
     if (oy >= p.ho) { continue; }
-    for (var kx = 0u; kx < p.kw; kx++) {
-      let tx = i32(ix) + p.pad_left - i32(kx * p.dw);
+    for (var kx = kx0; kx < p.kw; kx += p.step_x) {
+      let tx = tx0 - i32(kx * p.dw);
       if (tx < 0) { break; }
-      if (u32(tx) % p.sw != 0u) { continue; }
       let ox = u32(tx) / p.sw;
       if (ox >= p.wo) { continue; }
       s += dy[dy_base + oy * p.wo + ox] * wt[w_base + ky * p.kw + kx];
@@ -125,83 +172,170 @@ fn dx(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw
   let iy = (idx / p.w) % p.h;
   let c = (idx / (p.w * p.h)) % p.c;
   let img = idx / (p.w * p.h * p.c);
+  let ty0 = i32(iy) + p.pad_top;
+  let tx0 = i32(ix) + p.pad_left;
+  let ky0 = first_tap(ty0, p.sh, p.dh, p.step_y);
+  let kx0 = first_tap(tx0, p.sw, p.dw, p.step_x);
   var s = 0.0;
   if (TABLE == 1u) {
     for (var r = tbl[p.tbl_reader_off + c]; r < tbl[p.tbl_reader_off + c + 1u]; r++) {
       let j = tbl[p.tbl_readers + r];
-      s += dx_taps(img, iy, ix, tbl[p.tbl_out + j], j);
+      s += dx_taps(img, ty0, tx0, ky0, kx0, tbl[p.tbl_out + j], j);
     }
   } else {
     let g = c / p.cg;
-    let ci = c % p.cg;
-    for (var m = 0u; m < p.mg; m++) {
-      let o = g * p.mg + m;
-      s += dx_taps(img, iy, ix, o, o * p.cg + ci);
+    let hw_o = p.ho * p.wo;
+    let khw = p.kh * p.kw;
+    // Channel m of the group: dy plane g·mg + m, w kernel (g·mg + m)·cg + ci; both step by a
+    // fixed stride per channel.
+    let dy_base = (img * p.cout + g * p.mg) * hw_o;
+    let w_base = ((g * p.mg) * p.cg + c % p.cg) * khw;
+    let w_step = p.cg * khw;
+    for (var ky = ky0; ky < p.kh; ky += p.step_y) {
+      let ty = ty0 - i32(ky * p.dh);
+      if (ty < 0) { break; }
+      let oy = u32(ty) / p.sh;
+      if (oy >= p.ho) { continue; }
+      for (var kx = kx0; kx < p.kw; kx += p.step_x) {
+        let tx = tx0 - i32(kx * p.dw);
+        if (tx < 0) { break; }
+        let ox = u32(tx) / p.sw;
+        if (ox >= p.wo) { continue; }
+        var d = dy_base + oy * p.wo + ox;
+        var wi = w_base + ky * p.kw + kx;
+        for (var m = 0u; m < p.mg; m++) {
+          s = fma(dy[d], wt[wi], s);
+          d += hw_o;
+          wi += w_step;
+        }
+      }
     }
   }
   out[idx] = s;
 }
 
-@compute @workgroup_size(TILE_K, TILE_M)
-fn dw_gemm(
+@compute @workgroup_size(WG)
+fn w_flip(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = gid.x + gid.y * nwg.x * WG;
+  if (idx >= p.total) { return; }
+  // idx walks w (Cout, cg, kH, kW).
+  let kx = idx % p.kw;
+  let ky = (idx / p.kw) % p.kh;
+  let ci = (idx / (p.kw * p.kh)) % p.cg;
+  let o = idx / (p.kw * p.kh * p.cg);
+  let g = o / p.mg;
+  let m = o % p.mg;
+  out[(((g * p.cg + ci) * p.mg + m) * p.kh + (p.kh - 1u - ky)) * p.kw + (p.kw - 1u - kx)] = wt[idx];
+}
+
+// dy[base] for channel m of the group, or 0 past the group's channels.
+fn dy_at(m: u32, base: u32) -> f32 {
+  if (m >= p.mg) { return 0.0; }
+  return dy[base];
+}
+
+// x[base + iy·W + ix], or 0 when the column is not real (ok false) or (iy, ix) is padding.
+fn x_at(ok: bool, base: u32, iy: i32, ix: i32) -> f32 {
+  if (!ok || iy < 0 || iy >= i32(p.h) || ix < 0 || ix >= i32(p.w)) { return 0.0; }
+  return x[base + u32(iy) * p.w + u32(ix)];
+}
+
+// Writes channel m of the group (4 columns from k) of chunk s's partial dw, if it exists.
+fn store_dw(s: u32, g: u32, m: u32, k: u32, v: vec4<f32>) {
+  if (m >= p.mg) { return; }
+  let row = s * p.dw_size + (g * p.mg + m) * p.kg;
+  if (k < p.kg) { out[row + k] = v.x; }
+  if (k + 1u < p.kg) { out[row + k + 1u] = v.y; }
+  if (k + 2u < p.kg) { out[row + k + 2u] = v.z; }
+  if (k + 3u < p.kg) { out[row + k + 3u] = v.w; }
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn dw_split(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
-  @builtin(local_invocation_index) li: u32,
 ) {
+  let id = wid.x + wid.y * nwg.x;
+  // Uniform per workgroup, so the barriers below stay in uniform control flow.
+  if (id >= p.total) { return; }
   let g = wid.z;
-  let tile = wid.x + wid.y * nwg.x;
-  // Past the last tile (grid folding): compute nothing, store nothing, but join the barriers.
-  let live = tile < p.total;
-  let m0 = (tile / p.tiles_k) * TILE_M;
-  let k0 = (tile % p.tiles_k) * TILE_K;
+  let tile = id % p.tiles;
+  let s = id / p.tiles;
+  let tx = lid.x;
+  let ty = lid.y;
+  let m_row = (tile / p.tiles_k) * WG_Y * 4u + ty * 4u;  // this invocation's first channel
+  let k_col = (tile % p.tiles_k) * WG_X * 4u + tx * 4u;  // this invocation's first column
+  let hw = p.h * p.w;
   let hw_o = p.ho * p.wo;
   let khw = p.kh * p.kw;
-  let threads = TILE_M * TILE_K;
-  var acc = 0.0;
-  for (var q0 = 0u; q0 < p.q; q0 += TP) {
-    // dY tile: rows m0 .. m0 + TILE_M of the group's channels, positions q0 .. q0 + TP.
-    for (var l = li; l < DY_TILE; l += threads) {
-      let m = m0 + l / TP;
-      let q = q0 + l % TP;
-      var v = 0.0;
-      if (live && m < p.mg && q < p.q) {
-        let o = g * p.mg + m;
-        v = dy[((q / hw_o) * p.cout + o) * hw_o + q % hw_o];
+
+  // This invocation's 4 im2col columns: whether they exist, their window offsets and the base
+  // of their input channel within an image.
+  let k4 = vec4<u32>(k_col, k_col + 1u, k_col + 2u, k_col + 3u);
+  let k_ok = k4 < vec4<u32>(p.kg);
+  let r = k4 % khw;
+  let off_y = vec4<i32>((r / p.kw) * p.dh) - p.pad_top;
+  let off_x = vec4<i32>((r % p.kw) * p.dw) - p.pad_left;
+  let x_chan = (g * p.cg + k4 / khw) * hw;
+  // This invocation's first dy channel plane within an image.
+  let dy_chan = (g * p.mg + m_row) * hw_o;
+
+  let q_begin = s * p.chunk;
+  let q_end = min(q_begin + p.chunk, p.q);
+  var acc0 = vec4<f32>();  // channel m_row, columns k_col .. k_col+3
+  var acc1 = vec4<f32>();
+  var acc2 = vec4<f32>();
+  var acc3 = vec4<f32>();
+  for (var q0 = q_begin; q0 < q_end; q0 += TP) {
+    for (var pp = tx; pp < TP; pp += WG_X) {
+      let q = q0 + pp;
+      var v = vec4<f32>();
+      if (q < q_end) {
+        let base = (q / hw_o) * p.cout * hw_o + dy_chan + q % hw_o;
+        v = vec4<f32>(dy_at(m_row, base), dy_at(m_row + 1u, base + hw_o), dy_at(m_row + 2u, base + 2u * hw_o), dy_at(m_row + 3u, base + 3u * hw_o));
       }
-      dy_tile[l] = v;
+      dy_tile[pp * WG_Y + ty] = v;
     }
-    // X tile: positions q0 .. q0 + TP, columns k0 .. k0 + TILE_K of im2col(x).
-    for (var l = li; l < X_TILE; l += threads) {
-      let q = q0 + l / TILE_K;
-      let k = k0 + l % TILE_K;
-      var v = 0.0;
-      if (live && k < p.kg && q < p.q) {
-        let ci = k / khw;
-        let ky = (k / p.kw) % p.kh;
-        let kx = k % p.kw;
-        let img = q / hw_o;
-        let oy = (q / p.wo) % p.ho;
-        let ox = q % p.wo;
-        let iy = i32(oy * p.sh + ky * p.dh) - p.pad_top;
-        let ix = i32(ox * p.sw + kx * p.dw) - p.pad_left;
-        if (iy >= 0 && iy < i32(p.h) && ix >= 0 && ix < i32(p.w)) {
-          v = x[((img * p.c + g * p.cg + ci) * p.h + u32(iy)) * p.w + u32(ix)];
-        }
+    for (var pp = ty; pp < TP; pp += WG_Y) {
+      let q = q0 + pp;
+      var v = vec4<f32>();
+      if (q < q_end) {
+        let pix = q % hw_o;
+        let base = (q / hw_o) * p.c * hw + x_chan;
+        let iy = vec4<i32>(i32((pix / p.wo) * p.sh)) + off_y;
+        let ix = vec4<i32>(i32((pix % p.wo) * p.sw)) + off_x;
+        v = vec4<f32>(x_at(k_ok.x, base.x, iy.x, ix.x), x_at(k_ok.y, base.y, iy.y, ix.y), x_at(k_ok.z, base.z, iy.z, ix.z), x_at(k_ok.w, base.w, iy.w, ix.w));
       }
-      x_tile[l] = v;
+      x_tile[pp * WG_X + tx] = v;
     }
     workgroupBarrier();
-    for (var t = 0u; t < TP; t++) {
-      acc += dy_tile[lid.y * TP + t] * x_tile[t * TILE_K + lid.x];
+    for (var pp = 0u; pp < TP; pp++) {
+      let a = dy_tile[pp * WG_Y + ty];
+      let b = x_tile[pp * WG_X + tx];
+      acc0 = fma(vec4<f32>(a.x), b, acc0);
+      acc1 = fma(vec4<f32>(a.y), b, acc1);
+      acc2 = fma(vec4<f32>(a.z), b, acc2);
+      acc3 = fma(vec4<f32>(a.w), b, acc3);
     }
     workgroupBarrier();
   }
-  let m = m0 + lid.y;
-  let k = k0 + lid.x;
-  if (live && m < p.mg && k < p.kg) {
-    out[(g * p.mg + m) * p.kg + k] = acc;
+
+  store_dw(s, g, m_row, k_col, acc0);
+  store_dw(s, g, m_row + 1u, k_col, acc1);
+  store_dw(s, g, m_row + 2u, k_col, acc2);
+  store_dw(s, g, m_row + 3u, k_col, acc3);
+}
+
+@compute @workgroup_size(WG)
+fn dw_sum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let e = gid.x + gid.y * nwg.x * WG;
+  if (e >= p.total) { return; }
+  var s = 0.0;
+  for (var j = 0u; j < p.splits; j++) {
+    s += x[j * p.dw_size + e];
   }
+  out[e] = s;
 }
 
 // Sums `s` over the workgroup; invocation 0 stores the sum at out[e].

@@ -1,16 +1,21 @@
 // conv2dBackward: the CPU reference against finite differences of the CPU forward (dx, dw and
 // db; stride, asymmetric padding, dilation, groups, depthwise, 1×1, SAME, LeNet-5's C3 table,
-// batch > 1); the GPU kernels (dx gather, dw GEMM tiles and per-element reduction, db) against
-// the CPU over a sweep of shapes; which kernel each shape gets; `want` subsets; bad input.
+// batch > 1); the GPU kernels (dx by the forward GEMM on flipped weights and by the gather, dw
+// by the split-K GEMM with several split counts and by per-element reduction, db) against the
+// CPU over a sweep of shapes; which kernel each shape gets; `want` subsets; bad input.
 import { describe, it, expect } from 'vitest';
 import {
   WebGpuBackend, ShapeError, InvalidArgumentError, type TrainingBackend, type Conv2dParams, type Conv2dGrads, type GradRequest, type Padding2d,
   type Tensor, CpuTensor,
 } from 'webcnn';
 import { gpuIt, cpu, getGpu, counts } from './helpers/gpu.js';
+import type { GpuTensor } from '../src/backends/webgpu/gpu_tensor.js';
 import { expectClose } from './helpers/compare.js';
 import { expectGradient, project } from './helpers/gradcheck.js';
 import { Rng } from './helpers/random.js';
+import {
+  type Conv2dBackwardOptions, conv2dBackwardGpu, selectDwSplit, selectDwTile, DX_FORWARD_MIN_CHANNELS,
+} from '../src/backends/webgpu/kernels/conv2d_backward.js';
 
 // dw and db are sums over N·Ho·Wo (up to ~800 products of values in [-1, 1]), dx over Cout·kH·kW.
 const TOL = { atol: 2e-4, rtol: 1e-4 };
@@ -108,15 +113,21 @@ describe('conv2dBackward CPU vs finite differences', () => {
   }
 });
 
-/** The CPU's and one GPU backend's grads for the same data, each compared (shape and values). */
-async function compareGrads(gpu: TrainingBackend, cs: Case, rng: Rng, label = '', want: GradRequest = {}): Promise<void> {
+/**
+ * The CPU's and one GPU backend's grads for the same data, each compared (shape and values).
+ * With `options` the GPU side calls the kernel entry directly with them (forced paths).
+ */
+async function compareGrads(gpu: TrainingBackend, cs: Case, rng: Rng, label = '', want: GradRequest = {}, options?: Conv2dBackwardOptions): Promise<void> {
   const { xShape, wShape, yShape, params } = geometry(cs);
   const x = rng.uniform(sizeOf(xShape));
   const w = rng.uniform(sizeOf(wShape));
   const dy = rng.uniform(sizeOf(yShape));
   const run = async (be: TrainingBackend) => {
     const made = [be.tensor(x, xShape), be.tensor(w, wShape), be.tensor(dy, yShape)];
-    const g = be.conv2dBackward(made[0], made[1], made[2], params, want);
+    const g =
+      options && be instanceof WebGpuBackend
+        ? conv2dBackwardGpu(be, made[0] as GpuTensor, made[1] as GpuTensor, made[2] as GpuTensor, params, want, options)
+        : be.conv2dBackward(made[0], made[1], made[2], params, want);
     const out: Partial<Record<keyof Conv2dGrads, { shape: readonly number[]; data: Float32Array }>> = {};
     for (const key of ['dx', 'dw', 'db'] as const) {
       const t = g[key];
@@ -274,7 +285,24 @@ describe('conv2dBackward random shapes GPU vs CPU', () => {
 });
 
 describe('conv2dBackward kernel selection', () => {
-  gpuIt('conv2dBackward: dw by a GEMM tile chosen by M, by per-element reduction for depthwise, tables and forceNaive', async (gpu) => {
+  it('conv2dBackward dw tile covers M × K with power-of-two sides; the split fills the device with whole steps', () => {
+    expect(selectDwTile(6, 25)).toEqual({ wgX: 8, wgY: 2, tp: 16 }); // LeNet C1: 8 × 32 tile
+    expect(selectDwTile(16, 150)).toEqual({ wgX: 16, wgY: 4, tp: 16 }); // LeNet C3: 16 × 64
+    expect(selectDwTile(1, 9)).toEqual({ wgX: 4, wgY: 1, tp: 16 }); // depthwise: 4 × 16
+    expect(selectDwTile(256, 2304)).toEqual({ wgX: 16, wgY: 16, tp: 16 }); // 64 × 64
+    // LeNet C1 at batch 64: one tile, 50176 positions -> 128 chunks of 400 (126 of them).
+    expect(selectDwSplit(1, 50176, 150, 16)).toEqual({ splits: 126, chunk: 400 });
+    // Few positions: chunks of at least 64, and one chunk below 128.
+    expect(selectDwSplit(1, 200, 150, 16)).toEqual({ splits: 3, chunk: 80 });
+    expect(selectDwSplit(1, 100, 150, 16)).toEqual({ splits: 1, chunk: 112 });
+    // Enough tiles already: no split.
+    expect(selectDwSplit(200, 100000, 150, 16)).toEqual({ splits: 1, chunk: 100000 });
+    // Requested counts round the chunk up to whole steps, so 5 of 126 positions become 4 chunks of 32.
+    expect(selectDwSplit(1, 126, 150, 16, 5)).toEqual({ splits: 4, chunk: 32 });
+    expect(() => selectDwSplit(1, 126, 150, 16, 0)).toThrow(RangeError);
+  });
+
+  gpuIt('conv2dBackward: dx by flipped-weight forward GEMM or gather, dw by split GEMM (+ sum) or per-element reduction', async (gpu) => {
     const rng = new Rng(9);
     // A fresh backend on the same device, so its pipeline cache starts empty and reports every pipeline.
     const run = async (debug: { forceNaive?: boolean }, cs: Case, want: GradRequest) => {
@@ -288,20 +316,103 @@ describe('conv2dBackward kernel selection', () => {
       return keys;
     };
     const dwOnly = { input: false, bias: false };
-    const dense = (cout: number): Case => ({ n: 1, c: 2, h: 6, w: 5, cout, k: 3 });
-    const gemm = (m: number, k: number) => [`conv2d_backward:dw_gemm{TILE_K=${k},TILE_M=${m},TP=16}`];
-    expect(await run({}, dense(3), dwOnly)).toEqual(gemm(4, 64));
-    expect(await run({}, dense(8), dwOnly)).toEqual(gemm(8, 32));
-    expect(await run({}, dense(9), dwOnly)).toEqual(gemm(16, 16));
-    const depthwise: Case = { n: 1, c: 4, h: 6, w: 6, cout: 8, k: 3, groups: 4 };
-    expect(await run({}, depthwise, dwOnly)).toEqual(['conv2d_backward:dw_reduce{TABLE=0,WG=64}']);
-    expect(await run({ forceNaive: true }, dense(8), dwOnly)).toEqual(['conv2d_backward:dw_reduce{TABLE=0,WG=64}']);
+    const dxOnly = { weight: false, bias: false };
+    const split = (x: number, y: number) => `conv2d_backward:dw_split{TP=16,WG_X=${x},WG_Y=${y}}`;
+    const sum = 'conv2d_backward:dw_sum{WG=64}';
+    // Q = 30 positions: one chunk, written straight into dw.
+    expect(await run({}, { n: 1, c: 2, h: 6, w: 5, cout: 3, k: 3 }, dwOnly)).toEqual([split(8, 1)]);
+    expect(await run({}, { n: 1, c: 2, h: 6, w: 5, cout: 9, k: 3 }, dwOnly)).toEqual([split(8, 4)]);
+    // Q = 3·12·12 = 432: split into chunks, then summed.
+    expect(await run({}, { n: 3, c: 2, h: 14, w: 14, cout: 9, k: 3 }, dwOnly)).toEqual([split(8, 4), sum]);
+    const depthwise: Case = { n: 2, c: 4, h: 12, w: 12, cout: 8, k: 3, groups: 4 };
+    expect(await run({}, depthwise, dwOnly)).toEqual([split(4, 1), sum]);
+    expect(await run({ forceNaive: true }, { n: 1, c: 2, h: 6, w: 5, cout: 8, k: 3 }, dwOnly)).toEqual(['conv2d_backward:dw_reduce{TABLE=0,WG=64}']);
+    // dx: stride 1 with enough channels per group runs the forward GEMM on flipped weights.
+    const wide: Case = { n: 1, c: DX_FORWARD_MIN_CHANNELS, h: 5, w: 4, cout: 3, k: 3, padding: [2, 0, 1, 1] };
+    expect(await run({}, wide, dxOnly)).toEqual(['conv2d_backward:w_flip{WG=64}', expect.stringMatching(/^conv2d:gemm\{/)]);
+    // Too few channels, stride 2, padding past the kernel, forceNaive: the gather.
+    const gather = ['conv2d_backward:dx{TABLE=0,WG=64}'];
+    expect(await run({}, { ...wide, c: DX_FORWARD_MIN_CHANNELS - 1 }, dxOnly)).toEqual(gather);
+    expect(await run({}, { ...wide, stride: 2 }, dxOnly)).toEqual(gather);
+    expect(await run({}, { ...wide, padding: 3 }, dxOnly)).toEqual(gather);
+    expect(await run({ forceNaive: true }, wide, dxOnly)).toEqual(gather);
     const table: Case = { n: 1, c: 3, h: 6, w: 6, cout: 2, k: 3, table: [[0, 2], [1]] };
     expect(await run({}, table, {})).toEqual([
       'conv2d_backward:dx{TABLE=1,WG=64}',
       'conv2d_backward:dw_reduce{TABLE=1,WG=64}',
       'conv2d_backward:db{WG=64}',
     ]);
+  });
+});
+
+describe('conv2dBackward split-K dw GPU vs CPU', () => {
+  const rng = new Rng(31);
+  // Q = 2·7·9 = 126 positions, not a multiple of any chunk: 1, 2 (64 + 62), 3 (48 + 48 + 30),
+  // 4 (32·3 + 30) and 8 (16·7 + 14) chunks.
+  const base: Case = { n: 2, c: 3, h: 7, w: 9, cout: 5, k: 3, padding: 1 };
+  for (const dwSplits of [1, 2, 3, 5, 8]) {
+    gpuIt(`${caseName('conv2dBackward dw split', base)} splits ${dwSplits}`, async (gpu) => {
+      await compareGrads(gpu, base, rng, `splits ${dwSplits}`, { input: false, bias: false }, { dwSplits });
+    });
+  }
+  const cases: [Case, number][] = [
+    [{ n: 2, c: 6, h: 9, w: 8, cout: 10, k: 3, stride: 2, padding: [1, 0, 2, 1], groups: 2 }, 3], // grouped, stride 2
+    [{ n: 3, c: 5, h: 10, w: 9, cout: 10, k: 3, padding: 'same', groups: 5 }, 4], // depthwise, multiplier 2
+    [{ n: 1, c: 7, h: 11, w: 13, cout: 7, k: 5, dilation: 2, padding: [3, 2, 1, 4], groups: 7 }, 2], // depthwise, dilated
+    [{ n: 2, c: 5, h: 8, w: 8, cout: 37, k: 3, padding: 1 }, 6], // 3 tiles of M (16 rows), odd M
+    [{ n: 1, c: 9, h: 9, w: 9, cout: 4, k: 5, padding: 2 }, 3], // K = 225: 4 tiles of K
+  ];
+  for (const [cs, dwSplits] of cases) {
+    gpuIt(`${caseName('conv2dBackward dw split', cs)} splits ${dwSplits}`, async (gpu) => {
+      await compareGrads(gpu, cs, rng, `splits ${dwSplits}`, { input: false, bias: false }, { dwSplits });
+    });
+  }
+});
+
+describe('conv2dBackward dx paths GPU vs CPU', () => {
+  const rng = new Rng(180);
+  const dxOnly = { weight: false, bias: false };
+  // Stride 1: dx as the forward GEMM on flipped weights (forced on small channel counts).
+  const forward: Case[] = [
+    { n: 2, c: 3, h: 7, w: 8, cout: 5, k: 3, padding: [2, 0, 1, 2] }, // asymmetric, 0 and full
+    { n: 1, c: 6, h: 9, w: 7, cout: 4, k: [3, 5], padding: [0, 1, 2, 3], groups: 2 },
+    { n: 2, c: 6, h: 8, w: 9, cout: 9, k: 3, padding: [1, 2, 0, 1], groups: 3 },
+    { n: 1, c: 4, h: 9, w: 10, cout: 8, k: 3, padding: 1, groups: 4 }, // depthwise, multiplier 2
+    { n: 1, c: 3, h: 11, w: 10, cout: 4, k: 3, dilation: [2, 3], padding: [4, 1, 0, 6] },
+    { n: 2, c: 5, h: 6, w: 5, cout: 3, k: 1 },
+  ];
+  for (const cs of forward) {
+    gpuIt(`${caseName('conv2dBackward dx forward', cs)}`, async (gpu) => {
+      await compareGrads(gpu, cs, rng, 'dx forward', dxOnly, { dxKind: 'forward' });
+    });
+  }
+  // The default choice at DX_FORWARD_MIN_CHANNELS channels per group (forward).
+  const wide: Case = { n: 1, c: 2 * DX_FORWARD_MIN_CHANNELS, h: 6, w: 7, cout: 6, k: 3, padding: [1, 2, 0, 1], groups: 2 };
+  gpuIt(`${caseName('conv2dBackward dx default', wide)}`, async (gpu) => {
+    await compareGrads(gpu, wide, rng, 'dx default', dxOnly);
+  });
+  // Stride > 1 (and stride 1 forced): the gather, visiting only the landing taps.
+  const gather: Case[] = [
+    { n: 2, c: 3, h: 11, w: 10, cout: 4, k: 3, stride: 2, padding: [1, 0, 1, 2] },
+    { n: 1, c: 5, h: 14, w: 13, cout: 3, k: 3, stride: [3, 2], dilation: [2, 3], padding: [2, 1, 0, 3] }, // gcd(3,2) = 1, gcd(2,3) = 1
+    { n: 1, c: 4, h: 12, w: 12, cout: 6, k: 3, stride: 2, dilation: 2, padding: 2, groups: 2 }, // gcd(2, 2) = 2: all or no taps
+    { n: 2, c: 3, h: 9, w: 9, cout: 5, k: 4, stride: [2, 4], padding: [1, 2, 3, 1] },
+    { n: 1, c: 3, h: 8, w: 7, cout: 4, k: 3, padding: [2, 1, 0, 2] }, // stride 1 by the gather
+  ];
+  for (const cs of gather) {
+    gpuIt(`${caseName('conv2dBackward dx gather', cs)}`, async (gpu) => {
+      await compareGrads(gpu, cs, rng, 'dx gather', dxOnly, { dxKind: 'gather' });
+    });
+  }
+
+  gpuIt('conv2dBackward dx forward rejects a shape it does not fit (stride 2) before GPU work', async (gpu) => {
+    const x = gpu.zeros([1, 2, 7, 7]);
+    const w = gpu.zeros([3, 2, 3, 3]);
+    const dy = gpu.zeros([1, 3, 3, 3]);
+    const before = gpu.memoryInfo().buffers;
+    expect(() => conv2dBackwardGpu(gpu, x, w, dy, { stride: 2 }, {}, { dxKind: 'forward' })).toThrow(RangeError);
+    expect(gpu.memoryInfo().buffers).toBe(before);
+    for (const t of [x, w, dy]) t.dispose();
   });
 });
 

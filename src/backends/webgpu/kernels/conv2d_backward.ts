@@ -1,54 +1,147 @@
 /**
- * WebGPU conv2d backward: dx as a gather (the transposed convolution, one invocation per dx
- * value); dw as a tiled GEMM-like reduction over the N·Ho·Wo output positions for dense and
- * grouped convolutions (a workgroup per TILE_M × TILE_K block of dw, the tile picked from the
- * group's output channels by `selectDwTile`), or one workgroup per dw element with a tree
- * reduction for connection tables, depthwise and debug.forceNaive; db as one workgroup per
- * channel. See the header comment of shaders/conv2d_backward.wgsl.
+ * WebGPU conv2d backward. See the header comment of shaders/conv2d_backward.wgsl.
+ *
+ * dx: for stride 1 (no connection table, at least DX_FORWARD_MIN_CHANNELS input channels
+ * per group), a forward convolution of dy with the weights
+ * rotated 180° and their in/out channels swapped (`w_flip`), padded by (k−1)·d − pad on each
+ * side, run by the forward's implicit-GEMM kernel (conv2dGpu); otherwise a gather that visits
+ * only the taps that land. dw: a split-K GEMM (dense, grouped and depthwise): the N·Ho·Wo
+ * output positions are cut into chunks so that there are enough workgroups (`selectDwSplit`),
+ * each workgroup computes a register-blocked tile of dw (`selectDwTile`) for one chunk, and a
+ * second pass sums the chunks in order; connection tables and debug.forceNaive keep one
+ * workgroup per dw element. db: one workgroup per channel.
  */
 import conv2dBackwardWgsl from '../../../../shaders/conv2d_backward.wgsl?raw';
 import type { WebGpuBackend } from '../backend.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, type UniformField, packUniforms, grid1d, ceilDiv } from '../program.js';
+import { conv2dGpu } from './conv2d.js';
 import type { Conv2dParams, Conv2dConfig } from '../../../ops/conv2d.js';
 import type { GradRequest } from '../../training.js';
 import { inferConv2dBackward, wantedGrads } from '../../../ops/conv2d_backward.js';
+import { LimitExceededError } from '../../../errors.js';
 
 // Every entry point shares one layout: uniforms, x, w, dy, the connection table, the output.
 const BINDINGS = ['uniform', 'read', 'read', 'read', 'read', 'write'] as const;
 const spec = (entryPoint: string): KernelSpec => ({ name: 'conv2d_backward', code: conv2dBackwardWgsl, entryPoint, bindings: BINDINGS });
 const DX = spec('dx');
-const DW_GEMM = spec('dw_gemm');
+const W_FLIP = spec('w_flip');
+const DW_SPLIT = spec('dw_split');
+const DW_SUM = spec('dw_sum');
 const DW_REDUCE = spec('dw_reduce');
 const DB = spec('db');
 
-/** Workgroup size of `dx`, `dw_reduce` and `db`. */
+/** Workgroup size of `dx`, `w_flip`, `dw_sum`, `dw_reduce` and `db`. */
 const WG = 64;
-/** Output positions per step of `dw_gemm`. */
-const TP = 16;
+/** Register block of `dw_split`: each invocation computes REG channels × REG columns of dw. */
+const REG = 4;
 
-/** A `dw_gemm` tiling: TILE_M × TILE_K dw elements (and invocations) per workgroup. */
+/**
+ * A `dw_split` tiling: a wgX × wgY workgroup computes (4·wgY) channels × (4·wgX) im2col
+ * columns of dw, stepping through its chunk of output positions tp at a time.
+ */
 export interface DwTile {
-  readonly tileM: number;
-  readonly tileK: number;
+  readonly wgX: number;
+  readonly wgY: number;
+  readonly tp: number;
+}
+
+/** The split of the N·Ho·Wo output positions: `splits` chunks of `chunk` (the last shorter). */
+export interface DwSplit {
+  readonly splits: number;
+  readonly chunk: number;
+}
+
+export const DW_TUNING = {
+  /** Positions staged per step of `dw_split`. */
+  tp: 16,
+  /** Largest workgroup side of `dw_split` (16 × 16 = 256 invocations, a 64 × 64 tile). */
+  maxSide: 16,
+  /** Split the positions until there are at least this many `dw_split` workgroups... */
+  targetWorkgroups: 128,
+  /** ...but give each at least this many positions (4 staging steps)... */
+  minChunk: 64,
+  /** ...and keep the partial sums under this many bytes. */
+  maxScratchBytes: 64 << 20,
+} as const;
+
+const pow2Ceil = (v: number) => 2 ** Math.ceil(Math.log2(Math.max(1, v)));
+
+/**
+ * The tile for a group of `m` output channels and `k` = cg·kH·kW im2col columns: the
+ * smallest power-of-two sides that cover them (up to 16 × 16 invocations), at least 4 columns
+ * of invocations, so LeNet's 6 × 25 and depthwise's 1 × 9 do not idle most of a 64 × 64 tile.
+ * The split over positions supplies the parallelism that small tiles give up.
+ */
+export function selectDwTile(m: number, k: number): DwTile {
+  const side = (v: number, lo: number) => Math.min(DW_TUNING.maxSide, Math.max(lo, pow2Ceil(Math.ceil(v / REG))));
+  return { wgX: side(k, 4), wgY: side(m, 1), tp: DW_TUNING.tp };
 }
 
 /**
- * The tile for a group of `m` output channels: always 256 invocations, as few rows as cover M
- * so that few-channel layers (LeNet's 6 and 16 maps) do not idle most of the workgroup.
+ * How many chunks to cut `q` output positions into, for `blocks` dw tiles (over all groups)
+ * of a dw with `dwSize` elements: enough for `targetWorkgroups` workgroups, chunks of at
+ * least `minChunk` positions and a whole number of staging steps. `requested` (tests,
+ * benchmarks) overrides the count; the chunk is still rounded to whole steps, so the result
+ * may have fewer splits.
  */
-export function selectDwTile(m: number): DwTile {
-  if (m <= 4) return { tileM: 4, tileK: 64 };
-  if (m <= 8) return { tileM: 8, tileK: 32 };
-  return { tileM: 16, tileK: 16 };
+export function selectDwSplit(blocks: number, q: number, dwSize: number, tp: number, requested?: number): DwSplit {
+  let s: number;
+  if (requested !== undefined) {
+    if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`conv2dBackward: split must be a positive integer, got ${requested}`);
+    s = requested;
+  } else {
+    s = Math.ceil(DW_TUNING.targetWorkgroups / Math.max(1, blocks));
+    s = Math.min(s, Math.max(1, Math.floor(q / DW_TUNING.minChunk)));
+    s = Math.min(s, Math.max(1, Math.floor(DW_TUNING.maxScratchBytes / (4 * dwSize))));
+  }
+  const chunk = Math.max(tp, ceilDiv(ceilDiv(q, s), tp) * tp);
+  return { splits: Math.max(1, ceilDiv(q, chunk)), chunk };
 }
 
-export type Conv2dDwKind = 'gemm' | 'reduce';
+export type Conv2dDxKind = 'forward' | 'gather';
+export type Conv2dDwKind = 'split' | 'reduce';
 
-/** dw by the GEMM unless there is no shared im2col block to tile (tables, cg = 1) or forceNaive. */
+/**
+ * Input channels per group from which dx runs as a forward convolution. Below it the forward
+ * GEMM's M (= C/groups) fills few rows of its tile and its im2col of dy (K = Cout/groups·kH·kW
+ * per pixel) costs more than the gather: on SwiftShader (bench/conv2d-backward.ts) LeNet's
+ * C = 1 and C = 6 take 166 and 229 ms by the forward against 77 and 176 ms by the gather,
+ * while ResNet's 64 channels take 210 ms against 753 ms.
+ */
+export const DX_FORWARD_MIN_CHANNELS = 16;
+
+/**
+ * Whether dx can run as a forward convolution of dy: stride 1, no table, and padding at most
+ * the kernel's extent − 1 on every side (the flipped convolution's padding, (k−1)·d − pad,
+ * must not be negative).
+ */
+export function dxForwardFits(cfg: Conv2dConfig): boolean {
+  if (cfg.table || cfg.stride[0] !== 1 || cfg.stride[1] !== 1) return false;
+  const [eh, ew] = flippedExtent(cfg);
+  const { top, left, bottom, right } = cfg.pads;
+  return top <= eh && bottom <= eh && left <= ew && right <= ew;
+}
+
+/**
+ * dx by the forward GEMM when it fits and the group has at least DX_FORWARD_MIN_CHANNELS
+ * input channels; otherwise, and for forceNaive, the gather.
+ */
+export function conv2dDxKind(cfg: Conv2dConfig, forceNaive: boolean): Conv2dDxKind {
+  return !forceNaive && dxForwardFits(cfg) && cfg.inPerGroup >= DX_FORWARD_MIN_CHANNELS ? 'forward' : 'gather';
+}
+
+/** dw by the split GEMM unless there is no shared im2col block (tables) or forceNaive. */
 export function conv2dDwKind(cfg: Conv2dConfig, forceNaive: boolean): Conv2dDwKind {
-  return cfg.table || cfg.inPerGroup === 1 || forceNaive ? 'reduce' : 'gemm';
+  return cfg.table || forceNaive ? 'reduce' : 'split';
 }
+
+/** (kH−1)·dH and (kW−1)·dW: the kernel's extent − 1. */
+function flippedExtent(cfg: Conv2dConfig): [number, number] {
+  return [(cfg.kernelH - 1) * cfg.dilation[0], (cfg.kernelW - 1) * cfg.dilation[1]];
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /** Where each list starts in the packed table buffer. */
 interface TableLayout {
@@ -88,24 +181,60 @@ function packTable(cfg: Conv2dConfig): { data: Uint32Array; layout: TableLayout 
 const u = (v: number): UniformField => ['u32', v];
 const i = (v: number): UniformField => ['i32', v];
 
-function uniforms(cfg: Conv2dConfig, table: TableLayout | undefined, tilesK: number, total: number): ArrayBuffer {
+/** Per-entry uniform fields beyond the geometry (see Params in the WGSL). */
+interface Extra {
+  tilesK?: number;
+  tiles?: number;
+  split?: DwSplit;
+  total: number;
+}
+
+function uniforms(cfg: Conv2dConfig, table: TableLayout | undefined, extra: Extra): ArrayBuffer {
+  const [sH, sW] = cfg.stride;
+  const [dH, dW] = cfg.dilation;
   return packUniforms([
     u(cfg.batch), u(cfg.inChannels), u(cfg.inH), u(cfg.inW),
     u(cfg.outChannels), u(cfg.outH), u(cfg.outW), u(cfg.kernelH), u(cfg.kernelW),
-    u(cfg.stride[0]), u(cfg.stride[1]), u(cfg.dilation[0]), u(cfg.dilation[1]),
+    u(sH), u(sW), u(dH), u(dW),
     i(cfg.pads.top), i(cfg.pads.left),
     u(cfg.inPerGroup), u(cfg.outPerGroup), u(cfg.inPerGroup * cfg.kernelH * cfg.kernelW),
     u(cfg.batch * cfg.outH * cfg.outW),
     u(table?.out ?? 0), u(table?.in ?? 0), u(table?.readerOff ?? 0), u(table?.readers ?? 0),
-    u(tilesK), u(total),
+    u(extra.tilesK ?? 0), u(extra.tiles ?? 0), u(extra.split?.chunk ?? 0), u(extra.split?.splits ?? 0),
+    u(cfg.outChannels * cfg.inPerGroup * cfg.kernelH * cfg.kernelW),
+    u(sH / gcd(sH, dH)), u(sW / gcd(sW, dW)),
+    u(extra.total), u(0),
   ]);
 }
 
-export function conv2dBackwardGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor, dy: GpuTensor, params: Conv2dParams, want: GradRequest): { dx?: GpuTensor; dw?: GpuTensor; db?: GpuTensor } {
+/** Knobs for tests and benchmarks; the defaults are what training uses. */
+export interface Conv2dBackwardOptions {
+  /** Cut the output positions of the dw GEMM into this many chunks instead of `selectDwSplit`'s choice. */
+  readonly dwSplits?: number;
+  /** Run dx by this path instead of `conv2dDxKind`'s choice ('forward' only where `dxForwardFits`). */
+  readonly dxKind?: Conv2dDxKind;
+}
+
+export function conv2dBackwardGpu(
+  be: WebGpuBackend,
+  x: GpuTensor,
+  w: GpuTensor,
+  dy: GpuTensor,
+  params: Conv2dParams,
+  want: GradRequest,
+  options: Conv2dBackwardOptions = {},
+): { dx?: GpuTensor; dw?: GpuTensor; db?: GpuTensor } {
   const cfg = inferConv2dBackward(x.shape, w.shape, dy.shape, params);
   const wanted = wantedGrads(want);
+  const forceNaive = be.debug.forceNaive ?? false;
+  const dxKind = options.dxKind ?? conv2dDxKind(cfg, forceNaive);
+  if (dxKind === 'forward' && !dxForwardFits(cfg)) throw new RangeError('conv2dBackward: dx cannot run as a forward convolution for this shape');
+  const dwKind = conv2dDwKind(cfg, forceNaive);
   const label = params.name ? `conv2dBackward '${params.name}'` : 'conv2dBackward';
   const maxDim = be.limits.maxComputeWorkgroupsPerDimension;
+  if (wanted.weight && dwKind === 'split' && cfg.groups > maxDim) {
+    throw new LimitExceededError(`${label} dw: ${cfg.groups} groups exceed maxComputeWorkgroupsPerDimension ${maxDim}`);
+  }
   const packed = packTable(cfg);
   // Without a table the table binding aliases the weights (both read-only); TABLE = 0 keeps it unread.
   const tableBuf = packed ? be.auxBuffer(packed.data, 'conv2dBackward table') : w;
@@ -114,46 +243,20 @@ export function conv2dBackwardGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor,
   const grads: { dx?: GpuTensor; dw?: GpuTensor; db?: GpuTensor } = {};
 
   if (wanted.input) {
-    const dx = be.empty(x.shape, 'conv2dBackward dx'); // (N, C, H, W)
-    if (dx.size > 0) {
-      be.run(
-        {
-          kernel: DX,
-          overrides: { WG, TABLE: tableMode },
-          uniforms: uniforms(cfg, packed?.layout, 0, dx.size),
-          workgroups: grid1d(ceilDiv(dx.size, WG), maxDim, `${label} dx`),
-          label: `${label} dx`,
-        },
-        buffers(dx),
-      );
-    }
-    grads.dx = dx;
+    grads.dx = dxKind === 'forward' ? dxByForward(be, cfg, w, dy, params, label) : dxByGather(be, cfg, packed?.layout, buffers, x, label);
   }
 
   if (wanted.weight) {
     const dw = be.empty(w.shape, 'conv2dBackward dw'); // w's shape
     if (dw.size > 0) {
-      if (conv2dDwKind(cfg, be.debug.forceNaive ?? false) === 'gemm') {
-        const tile = selectDwTile(cfg.outPerGroup);
-        const tilesM = ceilDiv(cfg.outPerGroup, tile.tileM);
-        const tilesK = ceilDiv(cfg.inPerGroup * cfg.kernelH * cfg.kernelW, tile.tileK);
-        const [gx, gy] = grid1d(tilesM * tilesK, maxDim, `${label} dw`);
-        be.run(
-          {
-            kernel: DW_GEMM,
-            overrides: { TILE_M: tile.tileM, TILE_K: tile.tileK, TP },
-            uniforms: uniforms(cfg, packed?.layout, tilesK, tilesM * tilesK),
-            workgroups: [gx, gy, cfg.groups],
-            label: `${label} dw`,
-          },
-          buffers(dw),
-        );
+      if (dwKind === 'split') {
+        dwBySplitGemm(be, cfg, x, w, dy, dw, label, options.dwSplits);
       } else {
         be.run(
           {
             kernel: DW_REDUCE,
             overrides: { WG, TABLE: tableMode },
-            uniforms: uniforms(cfg, packed?.layout, 0, dw.size),
+            uniforms: uniforms(cfg, packed?.layout, { total: dw.size }),
             workgroups: grid1d(dw.size, maxDim, `${label} dw`),
             label: `${label} dw`,
           },
@@ -171,7 +274,7 @@ export function conv2dBackwardGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor,
         {
           kernel: DB,
           overrides: { WG },
-          uniforms: uniforms(cfg, packed?.layout, 0, cfg.outChannels),
+          uniforms: uniforms(cfg, packed?.layout, { total: cfg.outChannels }),
           workgroups: grid1d(cfg.outChannels, maxDim, `${label} db`),
           label: `${label} db`,
         },
@@ -181,4 +284,111 @@ export function conv2dBackwardGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor,
     grads.db = db;
   }
   return grads;
+}
+
+/** dx as the gather (`dx` entry): one invocation per dx value. */
+function dxByGather(
+  be: WebGpuBackend,
+  cfg: Conv2dConfig,
+  table: TableLayout | undefined,
+  buffers: (out: GpuTensor) => (GpuTensor | GPUBuffer)[],
+  x: GpuTensor,
+  label: string,
+): GpuTensor {
+  const dx = be.empty(x.shape, 'conv2dBackward dx'); // (N, C, H, W)
+  if (dx.size === 0) return dx;
+  be.run(
+    {
+      kernel: DX,
+      overrides: { WG, TABLE: table ? 1 : 0 },
+      uniforms: uniforms(cfg, table, { total: dx.size }),
+      workgroups: grid1d(ceilDiv(dx.size, WG), be.limits.maxComputeWorkgroupsPerDimension, `${label} dx`),
+      label: `${label} dx`,
+    },
+    buffers(dx),
+  );
+  return dx;
+}
+
+/**
+ * dx (stride 1) as the forward convolution of dy (N, Cout, Ho, Wo) with wf (C, Cout/groups,
+ * kH, kW), the weights rotated 180° with in/out channels swapped per group, padded by
+ * (k−1)·d − pad on each side (so the output is H × W again), same dilation and groups.
+ */
+function dxByForward(be: WebGpuBackend, cfg: Conv2dConfig, w: GpuTensor, dy: GpuTensor, params: Conv2dParams, label: string): GpuTensor {
+  const [eh, ew] = flippedExtent(cfg);
+  const wf = be.empty([cfg.inChannels, cfg.outPerGroup, cfg.kernelH, cfg.kernelW], 'conv2dBackward flipped weights'); // (C, Cout/groups, kH, kW)
+  try {
+    if (wf.size > 0) {
+      be.run(
+        {
+          kernel: W_FLIP,
+          overrides: { WG },
+          uniforms: uniforms(cfg, undefined, { total: w.size }),
+          workgroups: grid1d(ceilDiv(w.size, WG), be.limits.maxComputeWorkgroupsPerDimension, `${label} flip`),
+          label: `${label} flip`,
+        },
+        [w, w, dy, w, wf],
+      );
+    }
+    const { top, left, bottom, right } = cfg.pads;
+    const dx = conv2dGpu(be, dy, wf, undefined, {
+      padding: [eh - top, ew - left, eh - bottom, ew - right],
+      dilation: cfg.dilation,
+      groups: cfg.groups,
+      name: params.name ? `${params.name} dx` : 'conv2dBackward dx',
+    });
+    const [n, c, h, wd] = dx.shape;
+    if (n !== cfg.batch || c !== cfg.inChannels || h !== cfg.inH || wd !== cfg.inW) {
+      dx.dispose();
+      throw new Error(`${label}: dx by forward convolution has shape [${dx.shape.join(',')}], expected the input's`);
+    }
+    return dx;
+  } finally {
+    wf.dispose();
+  }
+}
+
+/**
+ * dw by the split-K GEMM: `dw_split` writes each chunk's partial dw, straight into dw when
+ * there is one chunk, else into a (splits, dw) scratch tensor that `dw_sum` then folds into dw.
+ */
+function dwBySplitGemm(be: WebGpuBackend, cfg: Conv2dConfig, x: GpuTensor, w: GpuTensor, dy: GpuTensor, dw: GpuTensor, label: string, requested?: number): void {
+  const maxDim = be.limits.maxComputeWorkgroupsPerDimension;
+  const m = cfg.outPerGroup;
+  const k = cfg.inPerGroup * cfg.kernelH * cfg.kernelW;
+  const q = cfg.batch * cfg.outH * cfg.outW;
+  const tile = selectDwTile(m, k);
+  const tilesM = ceilDiv(m, REG * tile.wgY);
+  const tilesK = ceilDiv(k, REG * tile.wgX);
+  const tiles = tilesM * tilesK;
+  const split = selectDwSplit(tiles * cfg.groups, q, dw.size, tile.tp, requested);
+  const [gx, gy] = grid1d(tiles * split.splits, maxDim, `${label} dw`);
+  const partials = split.splits > 1 ? be.empty([split.splits, dw.size], 'conv2dBackward dw partials') : dw; // (splits, Cout, cg·kH·kW)
+  try {
+    be.run(
+      {
+        kernel: DW_SPLIT,
+        overrides: { WG_X: tile.wgX, WG_Y: tile.wgY, TP: tile.tp },
+        uniforms: uniforms(cfg, undefined, { tilesK, tiles, split, total: tiles * split.splits }),
+        workgroups: [gx, gy, cfg.groups],
+        label: `${label} dw`,
+      },
+      [x, w, dy, w, partials],
+    );
+    if (partials !== dw) {
+      be.run(
+        {
+          kernel: DW_SUM,
+          overrides: { WG },
+          uniforms: uniforms(cfg, undefined, { split, total: dw.size }),
+          workgroups: grid1d(ceilDiv(dw.size, WG), maxDim, `${label} dw sum`),
+          label: `${label} dw sum`,
+        },
+        [partials, w, dy, w, dw],
+      );
+    }
+  } finally {
+    if (partials !== dw) partials.dispose();
+  }
 }
