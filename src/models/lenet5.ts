@@ -69,18 +69,20 @@ export const LENET5_C3_TABLE: readonly (readonly number[])[] = [
 
 export interface LeNet5Config {
   inputSize: number;
+  /** Weight initialisation of C1, C3, C5 and F6 (see ZooOptions.init). */
+  init: 'pytorch' | 'lecun98';
 }
 
 export function buildLeNet5(cfg: LeNet5Config): { input: SymbolicTensor; output: SymbolicTensor } {
   const x = input([1, cfg.inputSize, cfg.inputSize], 'input');
   const act = 'scaledTanh';
-  let h = apply(layers.conv2d({ filters: 6, kernelSize: 5, activation: act, init: 'lecun98' }), x, 'c1');
+  let h = apply(layers.conv2d({ filters: 6, kernelSize: 5, activation: act, init: cfg.init }), x, 'c1');
   h = apply(layers.subsample({ kernelSize: 2, activation: act }), h, 's2');
-  h = apply(layers.conv2d({ filters: 16, kernelSize: 5, connectionTable: LENET5_C3_TABLE, activation: act, init: 'lecun98' }), h, 'c3');
+  h = apply(layers.conv2d({ filters: 16, kernelSize: 5, connectionTable: LENET5_C3_TABLE, activation: act, init: cfg.init }), h, 'c3');
   h = apply(layers.subsample({ kernelSize: 2, activation: act }), h, 's4');
-  h = apply(layers.conv2d({ filters: 120, kernelSize: 5, activation: act, init: 'lecun98' }), h, 'c5');
+  h = apply(layers.conv2d({ filters: 120, kernelSize: 5, activation: act, init: cfg.init }), h, 'c5');
   h = apply(layers.flatten(), h, 'flatten');
-  h = apply(layers.dense({ units: 84, activation: act, init: 'lecun98' }), h, 'f6');
+  h = apply(layers.dense({ units: 84, activation: act, init: cfg.init }), h, 'f6');
   const out = apply(layers.rbf({ units: 10, centers: lenet5Centers() }), h, 'output');
   return { input: x, output: out };
 }
