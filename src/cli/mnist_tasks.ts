@@ -30,6 +30,10 @@ export interface TrainFlags {
   seed: number;
   backend: 'webgpu' | 'cpu';
   json?: boolean;
+  /** Start from these weights (resume from a checkpoint). */
+  resume?: string;
+  /** Random crop with this much zero padding, on the GPU. */
+  augment?: number;
 }
 
 export interface EvalFlags {
@@ -74,6 +78,11 @@ export async function runTrain(name: string, flags: TrainFlags, out: CliOutput):
   const backend = await makeBackend(flags.backend);
   try {
     const model = createModel(name as ZooName, { backend, seed: flags.seed });
+    if (flags.resume) {
+      if (!existsSync(flags.resume)) throw new UsageError(`train: checkpoint '${flags.resume}' does not exist`);
+      model.loadWeights(new Uint8Array(readFileSync(flags.resume)), { label: flags.resume });
+    }
+    const file = flags.out ?? `${name}.safetensors`;
     const train = await mnistFor(name, 'train', flags.limit);
     const test = await mnistFor(name, 'test', flags.testLimit);
     const optimizer: OptimizerConfig =
@@ -88,6 +97,7 @@ export async function runTrain(name: string, flags: TrainFlags, out: CliOutput):
       optimizer,
       seed: flags.seed,
       logEvery: LOG_EVERY,
+      augment: flags.augment ? { cropPadding: flags.augment } : undefined,
       callbacks: {
         onBatchEnd: (logs) => {
           if (logs.loss !== undefined || logs.batch + 1 === logs.batches) {
@@ -95,12 +105,15 @@ export async function runTrain(name: string, flags: TrainFlags, out: CliOutput):
             out.stderr(bar(logs, flags.epochs));
           }
         },
-        onEpochEnd: (e) => out.stderr(`\nepoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}, ${e.imagesPerSec.toFixed(0)} images/s, ${e.seconds.toFixed(1)} s\n`),
+        onEpochEnd: (e) => {
+          // A checkpoint after every epoch: an interrupted run resumes with --resume.
+          writeFileSync(file, model.saveWeights({ epochs: String(e.epoch + 1) }));
+          out.stderr(`\nepoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}, ${e.imagesPerSec.toFixed(0)} images/s, ${e.seconds.toFixed(1)} s; checkpoint ${file}\n`);
+        },
       },
     });
     const ms = performance.now() - t0;
     const result = await evaluate(model, test);
-    const file = flags.out ?? `${name}.safetensors`;
     writeFileSync(file, model.saveWeights({ accuracy: String(result.accuracy), epochs: String(flags.epochs) }));
     const imagesPerSec = history.epochs.reduce((s, e) => s + e.imagesPerSec, 0) / Math.max(1, history.epochs.length);
     void lastLogs;

@@ -71,6 +71,8 @@ export function createProgram(out: CliOutput): Command {
     }, 'adam')
     .option('--lr <rate>', 'learning rate (default 1e-3 adam, 0.01 sgd)', positiveNumber)
     .option('--limit <n>', 'use only the first n training images', positiveInteger)
+    .option('--resume <file>', 'start from these safetensors weights (a checkpoint)')
+    .option('--augment <pixels>', 'random crops of the image padded by this many pixels (GPU)', positiveInteger)
     .option('--test-limit <n>', 'measure the final accuracy on the first n test images only', positiveInteger)
     .option('--seed <n>', 'seed for weights, shuffling and dropout', (v: string) => Number.parseInt(v, 10), 0)
     .option('--backend <name>', "'webgpu' or 'cpu'", backendChoice, 'webgpu')
