@@ -5,7 +5,7 @@
  * adapter fails the test: tests never skip the GPU.
  */
 import { it, expect } from 'vitest';
-import { WebGpuBackend, CpuBackend, GpuError, type Backend, type Tensor, type Shape } from 'webcnn';
+import { WebGpuBackend, CpuBackend, GpuError, type Backend, type Tensor, type Shape, type TrainingBackend } from 'webcnn';
 import { expectClose, type Tolerance } from './compare.js';
 
 let backend: Promise<WebGpuBackend> | null = null;
@@ -88,4 +88,40 @@ export async function compareWithCpu(
   expect(got.shape, `${label} output shape`).toEqual(ref.shape);
   expectClose(got.data, ref.data, tol, label, ref.shape);
   return { shape: ref.shape, ref: ref.data, got: got.data };
+}
+
+/**
+ * Expects `call` to throw `type` with `message` on the CPU reference and on the GPU, and the
+ * GPU to allocate nothing beyond the operands `t()` made and to submit nothing: bad input is
+ * refused before any GPU work.
+ */
+export async function expectBothRefuse(
+  call: (b: TrainingBackend, t: (shape: number[]) => Tensor) => unknown,
+  type: abstract new (...args: never[]) => Error,
+  message: string | RegExp,
+): Promise<void> {
+  const gpu = await getGpu();
+  for (const be of [cpu, gpu] as TrainingBackend[]) {
+    const made: Tensor[] = [];
+    const t = (shape: number[]): Tensor => {
+      const x = be.zeros(shape);
+      made.push(x);
+      return x;
+    };
+    const buffersBefore = gpu.memoryInfo().buffers;
+    const submitsBefore = gpu.submitCount;
+    let thrown: unknown;
+    try {
+      call(be, t);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown, `${be.name} should throw`).toBeInstanceOf(type);
+    expect(() => {
+      throw thrown;
+    }).toThrow(message);
+    expect(gpu.memoryInfo().buffers).toBe(buffersBefore + (be === gpu ? made.length : 0));
+    expect(gpu.submitCount).toBe(submitsBefore);
+    for (const x of made) x.dispose();
+  }
 }
