@@ -1,6 +1,6 @@
 // conv2d backward, NCHW: the gradients of out[n, o, oy, ox] = Σ x[n, c, iy, ix] · w[kernel, ky, kx]
 // (iy = oy·sH − padTop + ky·dH, ix = ox·sW − padLeft + kx·dW) from dy at the pre-activation
-// output. Six entry points over the same bindings and uniforms; none uses atomics: each
+// output. Seven entry points over the same bindings and uniforms; none uses atomics: each
 // gradient element is owned by one invocation (gathers, the split sum) or one workgroup.
 //
 // Which (output channel o, input channel c) pairs exist, and which kernel `kernel` of w each
@@ -9,10 +9,12 @@
 // kernel = j, w is (Σ|table[o]|, kH, kW), and the input channel c is read by the pairs
 // tbl_readers[tbl_reader_off[c] .. tbl_reader_off[c + 1]), all four lists packed in `tbl`.
 //
-// dx. For stride 1 (no table, enough input channels) kernels/conv2d_backward.ts runs dx as a
-// forward convolution of dy with the flipped weights through the forward's GEMM kernel;
-// `w_flip` makes those weights.
-// Otherwise:
+// dx takes one of three paths (conv2dDxKind in kernels/conv2d_backward.ts):
+//  - forward: for stride 1 with enough input channels, a forward convolution of dy with the
+//    flipped weights through the forward's GEMM kernel; `w_flip` makes those weights.
+//  - col: `col_gemm` computes dcol = Wᵀ · dy per image and group, then `col2im` gathers dcol
+//    into dx.
+//  - gather: the `dx` entry alone.
 //
 // `dx` — the transposed convolution as a gather. One invocation computes one dx[n, c, iy, ix]:
 //   Σ over the pairs (o, c) and the taps (ky, kx) whose output position reads (iy, ix), i.e.
@@ -22,6 +24,19 @@
 //   (likewise kx); in dense mode each landing tap then runs over the group's output channels,
 //   so the tap arithmetic is paid once per tap, not once per channel. One workgroup computes
 //   WG consecutive dx values (1-D, folded into y when large).
+//
+// `col_gemm` — dcol[bi, r, pix] = Σ_m w[g·mg + m, r] · dy[n, g·mg + m, pix] for bi = n·groups + g,
+//   r = (ci·kH + ky)·kW + kx < kg, pix = oy·Wo + ox: dcol is (N·groups, kg, Ho·Wo), which is
+//   (N, C·kH·kW, Ho·Wo) since c = g·cg + ci. The reduction (Cout/groups) is short, so there is
+//   no workgroup memory and no barrier: one invocation computes a 4 × 4 register block (rows
+//   4·gid.y .. +3, pixels 4·gid.x .. +3, bi = gid.z) reading 4 consecutive weights of a row of
+//   w and 4 consecutive dy values per output channel m (two loads, four vec4 FMAs). One
+//   workgroup (WG_X × WG_Y) covers 4·WG_X pixels × 4·WG_Y rows.
+//
+// `col2im` — one invocation computes one dx[n, c, iy, ix] as the sum of the dcol entries
+//   dcol[n, (c·kH + ky)·kW + kx, oy·Wo + ox] over the same landing taps as `dx` (first_tap,
+//   step_y / step_x), so no atomics: dcol is bound at binding 1 (`x`'s slot). One workgroup
+//   computes WG consecutive dx values (1-D, folded into y when large).
 //
 // `w_flip` — one invocation writes one element of the flipped weights
 //   wf[g·cg + ci, m, kH−1−ky, kW−1−kx] = w[g·mg + m, ci, ky, kx]   wf: (C, Cout/groups, kH, kW)
@@ -61,8 +76,8 @@
 override WG: u32 = 64u;
 // 1 in connection-table mode (`tbl` holds the table), 0 otherwise (`tbl` aliases w, unread).
 override TABLE: u32 = 0u;
-// Tiling of `dw_split` (see selectDwTile in kernels/conv2d_backward.ts); the register block
-// is fixed at 4×4.
+// Tiling of `dw_split` (see selectDwTile in kernels/conv2d_backward.ts) and `col_gemm`
+// (DX_COL_TUNING); the register block is fixed at 4×4.
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 16u;
 override TP: u32 = 16u;
@@ -108,18 +123,18 @@ struct Params {
   // `dx`: the step between landing taps, sH / gcd(sH, dH) and sW / gcd(sW, dW).
   step_y: u32,
   step_x: u32,
-  // Work items: dx values (`dx`), wf values (`w_flip`), tiles × splits (`dw_split`), dw values
+  // Work items: dx values (`dx`, `col2im`), dcol values (`col_gemm`, unused), wf values (`w_flip`), tiles × splits (`dw_split`), dw values
   // (`dw_sum`, `dw_reduce`), channels (`db`).
   total: u32,
   _pad0: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;    // (N, C, H, W); `dw_sum`: the partials (splits, dw_size)
+@group(0) @binding(1) var<storage, read> x: array<f32>;    // (N, C, H, W); `dw_sum`: the partials (splits, dw_size); `col2im`: dcol (N, C·kH·kW, Ho·Wo)
 @group(0) @binding(2) var<storage, read> wt: array<f32>;   // (Cout, C/groups, kH, kW) or (Σ|table[o]|, kH, kW)
 @group(0) @binding(3) var<storage, read> dy: array<f32>;   // (N, Cout, Ho, Wo)
 @group(0) @binding(4) var<storage, read> tbl: array<u32>;  // table lists (TABLE = 1), see above
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;  // dx, wf, dw (or its partials) or db
+@group(0) @binding(5) var<storage, read_write> out: array<f32>;  // dx, wf, dcol, dw (or its partials) or db
 
 var<workgroup> partial: array<f32, WG>;
 // dy_tile[pp · WG_Y + r] holds channels 4r .. 4r+3 at position pp of the slice.
@@ -209,6 +224,79 @@ fn dx(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw
           wi += w_step;
         }
       }
+    }
+  }
+  out[idx] = s;
+}
+
+// wt[i + j] when j < n, else 0 (col_gemm's ragged edges).
+fn col_w(i: u32, j: u32, n: u32) -> f32 { return select(0.0, wt[min(i + j, arrayLength(&wt) - 1u)], j < n); }
+fn col_dy(i: u32, j: u32, n: u32) -> f32 { return select(0.0, dy[min(i + j, arrayLength(&dy) - 1u)], j < n); }
+
+// dcol rows r0 .. r0+3, pixels pix0 .. pix0+3 of (image, group) bi; values past the last row
+// or pixel are neither read (col_w / col_dy give 0) nor stored.
+@compute @workgroup_size(WG_X, WG_Y)
+fn col_gemm(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let hw_o = p.ho * p.wo;
+  let pix0 = gid.x * 4u;
+  let r0 = gid.y * 4u;
+  if (pix0 >= hw_o || r0 >= p.kg) { return; }
+  let bi = gid.z;
+  let g = bi % (p.c / p.cg);
+  // Row g·mg + m of w (Cout, kg) from column r0, and dy plane bi·mg + m (= n·Cout + g·mg + m) from pix0.
+  var wi = g * p.mg * p.kg + r0;
+  var di = bi * p.mg * hw_o + pix0;
+  let rn = min(4u, p.kg - r0);
+  let pn = min(4u, hw_o - pix0);
+  var acc0 = vec4<f32>();
+  var acc1 = vec4<f32>();
+  var acc2 = vec4<f32>();
+  var acc3 = vec4<f32>();
+  for (var m = 0u; m < p.mg; m++) {
+    let a = vec4<f32>(wt[wi], col_w(wi, 1u, rn), col_w(wi, 2u, rn), col_w(wi, 3u, rn));
+    let b = vec4<f32>(dy[di], col_dy(di, 1u, pn), col_dy(di, 2u, pn), col_dy(di, 3u, pn));
+    acc0 = fma(vec4<f32>(a.x), b, acc0);
+    acc1 = fma(vec4<f32>(a.y), b, acc1);
+    acc2 = fma(vec4<f32>(a.z), b, acc2);
+    acc3 = fma(vec4<f32>(a.w), b, acc3);
+    wi += p.kg;
+    di += hw_o;
+  }
+  let o = (bi * p.kg + r0) * hw_o + pix0;
+  for (var j = 0u; j < pn; j++) {
+    out[o + j] = acc0[j];
+    if (rn > 1u) { out[o + hw_o + j] = acc1[j]; }
+    if (rn > 2u) { out[o + 2u * hw_o + j] = acc2[j]; }
+    if (rn > 3u) { out[o + 3u * hw_o + j] = acc3[j]; }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn col2im(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = gid.x + gid.y * nwg.x * WG;
+  if (idx >= p.total) { return; }
+  let ix = idx % p.w;
+  let iy = (idx / p.w) % p.h;
+  // n·C + c: dcol's rows for (n, c) start at (n·C + c)·kH·kW.
+  let plane = idx / (p.w * p.h);
+  let ty0 = i32(iy) + p.pad_top;
+  let tx0 = i32(ix) + p.pad_left;
+  let ky0 = first_tap(ty0, p.sh, p.dh, p.step_y);
+  let kx0 = first_tap(tx0, p.sw, p.dw, p.step_x);
+  let hw_o = p.ho * p.wo;
+  let base = plane * p.kh * p.kw;
+  var s = 0.0;
+  for (var ky = ky0; ky < p.kh; ky += p.step_y) {
+    let ty = ty0 - i32(ky * p.dh);
+    if (ty < 0) { break; }
+    let oy = u32(ty) / p.sh;
+    if (oy >= p.ho) { continue; }
+    for (var kx = kx0; kx < p.kw; kx += p.step_x) {
+      let tx = tx0 - i32(kx * p.dw);
+      if (tx < 0) { break; }
+      let ox = u32(tx) / p.sw;
+      if (ox >= p.wo) { continue; }
+      s += x[(base + ky * p.kw + kx) * hw_o + oy * p.wo + ox];
     }
   }
   out[idx] = s;

@@ -1,6 +1,7 @@
 // conv2dBackward: the CPU reference against finite differences of the CPU forward (dx, dw and
 // db; stride, asymmetric padding, dilation, groups, depthwise, 1×1, SAME, LeNet-5's C3 table,
-// batch > 1); the GPU kernels (dx by the forward GEMM on flipped weights and by the gather, dw
+// batch > 1); the GPU kernels (dx by the col GEMM + col2im, by the forward GEMM on flipped
+// weights and by the gather, dw
 // by the split-K GEMM with several split counts and by per-element reduction, db) against the
 // CPU over a sweep of shapes; which kernel each shape gets; `want` subsets; bad input.
 import { describe, it, expect } from 'vitest';
@@ -14,8 +15,10 @@ import { expectClose } from './helpers/compare.js';
 import { expectGradient, project } from './helpers/gradcheck.js';
 import { Rng } from './helpers/random.js';
 import {
-  type Conv2dBackwardOptions, conv2dBackwardGpu, selectDwSplit, selectDwTile, DX_FORWARD_MIN_CHANNELS,
+  type Conv2dBackwardOptions, conv2dBackwardGpu, selectDwSplit, selectDwTile, conv2dDxKind, dxColScratchBytes, DX_FORWARD_MIN_CHANNELS, DX_COL_TUNING,
 } from '../src/backends/webgpu/kernels/conv2d_backward.js';
+import { inferConv2dBackward } from '../src/ops/conv2d_backward.js';
+import { inferConv2d } from '../src/ops/conv2d.js';
 
 // dw and db are sums over N·Ho·Wo (up to ~800 products of values in [-1, 1]), dx over Cout·kH·kW.
 const TOL = { atol: 2e-4, rtol: 1e-4 };
@@ -302,7 +305,37 @@ describe('conv2dBackward kernel selection', () => {
     expect(() => selectDwSplit(1, 126, 150, 16, 0)).toThrow(RangeError);
   });
 
-  gpuIt('conv2dBackward: dx by flipped-weight forward GEMM or gather, dw by split GEMM (+ sum) or per-element reduction', async (gpu) => {
+  it('conv2dBackward dx path: col from minDepth output channels per group within the scratch cap, else forward (stride 1, wide or depthwise), else gather', () => {
+    const kind = (x: number[], w: number[], params: Conv2dParams, opts: { naive?: boolean; cap?: number } = {}) => {
+      const cfg = inferConv2dBackward(x, w, inferConv2d(x, w, undefined, params).outShape, params);
+      return { kind: conv2dDxKind(cfg, opts.naive ?? false, opts.cap), bytes: dxColScratchBytes(cfg) };
+    };
+    const c3 = kind([64, 6, 14, 14], [16, 6, 5, 5], {});
+    expect(c3).toEqual({ kind: 'col', bytes: 4 * 64 * 150 * 100 }); // LeNet C3 at batch 64: 3.84 MB
+    expect(kind([64, 1, 28, 28], [6, 1, 5, 5], { padding: 2 }).kind).toBe('col'); // LeNet C1
+    expect(kind([1, 64, 56, 56], [128, 64, 3, 3], { stride: 2, padding: 1 }).kind).toBe('col');
+    expect(kind([1, 64, 56, 56], [64, 64, 3, 3], { padding: 1 }).kind).toBe('col');
+    expect(kind([2, 8, 9, 9], [8, 2, 3, 3], { groups: 4, stride: 2 }).kind).toBe('gather'); // grouped, depth 2
+    expect(kind([2, 16, 9, 9], [16, 4, 3, 3], { groups: 4, stride: 2 }).kind).toBe('col'); // grouped, depth 4
+    // dcol over the cap (ResNet at batch 32: 231 MB, stride 2 at batch 64: 116 MB > 64 MiB): forward for stride 1, gather for stride 2.
+    expect(kind([32, 64, 56, 56], [64, 64, 3, 3], { padding: 1 }).kind).toBe('forward');
+    expect(kind([64, 64, 56, 56], [128, 64, 3, 3], { stride: 2, padding: 1 }).kind).toBe('gather');
+    expect(kind([16, 64, 56, 56], [128, 64, 3, 3], { stride: 2, padding: 1 }).kind).toBe('col'); // 29 MB
+    expect(kind([64, 6, 14, 14], [16, 6, 5, 5], {}, { cap: c3.bytes - 1 }).kind).toBe('gather');
+    expect(kind([64, 6, 14, 14], [16, 6, 5, 5], {}, { cap: c3.bytes }).kind).toBe('col');
+    expect(DX_COL_TUNING.maxScratchBytes).toBe(64 << 20);
+    // Fewer than minDepth output channels per group: forward when wide or depthwise at stride 1, else gather.
+    expect(kind([1, DX_FORWARD_MIN_CHANNELS, 8, 8], [DX_COL_TUNING.minDepth - 1, DX_FORWARD_MIN_CHANNELS, 3, 3], {}).kind).toBe('forward');
+    expect(kind([1, DX_FORWARD_MIN_CHANNELS - 1, 8, 8], [DX_COL_TUNING.minDepth - 1, DX_FORWARD_MIN_CHANNELS - 1, 3, 3], {}).kind).toBe('gather');
+    expect(kind([8, 32, 28, 28], [32, 1, 3, 3], { groups: 32, padding: 1 }).kind).toBe('forward'); // depthwise
+    expect(kind([8, 32, 28, 28], [32, 1, 3, 3], { groups: 32, padding: 1, stride: 2 }).kind).toBe('gather');
+    expect(kind([8, 16, 28, 28], [32, 1, 3, 3], { groups: 16, padding: 1 }).kind).toBe('gather'); // multiplier 2
+    expect(kind([64, 6, 14, 14], [16, 6, 5, 5], {}, { naive: true }).kind).toBe('gather');
+    const table = { connectionTable: LENET_C3_TABLE };
+    expect(kind([64, 6, 14, 14], [LENET_C3_TABLE.reduce((s, r) => s + r.length, 0), 5, 5], table).kind).toBe('gather');
+  });
+
+  gpuIt('conv2dBackward: dx by col GEMM + col2im, flipped-weight forward GEMM or gather, dw by split GEMM (+ sum) or per-element reduction', async (gpu) => {
     const rng = new Rng(9);
     // A fresh backend on the same device, so its pipeline cache starts empty and reports every pipeline.
     const run = async (debug: { forceNaive?: boolean }, cs: Case, want: GradRequest) => {
@@ -327,7 +360,10 @@ describe('conv2dBackward kernel selection', () => {
     const depthwise: Case = { n: 2, c: 4, h: 12, w: 12, cout: 8, k: 3, groups: 4 };
     expect(await run({}, depthwise, dwOnly)).toEqual([split(4, 1), sum]);
     expect(await run({ forceNaive: true }, { n: 1, c: 2, h: 6, w: 5, cout: 8, k: 3 }, dwOnly)).toEqual(['conv2d_backward:dw_reduce{TABLE=0,WG=64}']);
-    // dx: stride 1 with enough channels per group runs the forward GEMM on flipped weights.
+    // dx: minDepth output channels per group run the col GEMM, then col2im.
+    const col = ['conv2d_backward:col_gemm{WG_X=16,WG_Y=4}', 'conv2d_backward:col2im{WG=64}'];
+    expect(await run({}, { n: 2, c: 3, h: 9, w: 8, cout: DX_COL_TUNING.minDepth, k: 3, stride: 2 }, dxOnly)).toEqual(col);
+    // Fewer: stride 1 with enough channels per group runs the forward GEMM on flipped weights.
     const wide: Case = { n: 1, c: DX_FORWARD_MIN_CHANNELS, h: 5, w: 4, cout: 3, k: 3, padding: [2, 0, 1, 1] };
     expect(await run({}, wide, dxOnly)).toEqual(['conv2d_backward:w_flip{WG=64}', expect.stringMatching(/^conv2d:gemm\{/)]);
     // Too few channels, stride 2, padding past the kernel, forceNaive: the gather.
@@ -404,6 +440,36 @@ describe('conv2dBackward dx paths GPU vs CPU', () => {
       await compareGrads(gpu, cs, rng, 'dx gather', dxOnly, { dxKind: 'gather' });
     });
   }
+
+  // Any stride: dcol = Wᵀ·dy by col_gemm, then col2im (forced on shapes the rule gives to other paths).
+  const col: Case[] = [
+    { n: 2, c: 3, h: 11, w: 10, cout: 4, k: 3, stride: 2, padding: [1, 0, 1, 2] }, // stride 2, asymmetric padding
+    { n: 1, c: 5, h: 14, w: 13, cout: 3, k: 3, stride: [3, 2], dilation: [2, 3], padding: [2, 1, 0, 3] }, // dilation, gcd(3,2) = 1
+    { n: 3, c: 6, h: 14, w: 14, cout: 16, k: 5 }, // LeNet C3 geometry, batch 3
+    { n: 3, c: 5, h: 9, w: 7, cout: 7, k: 3, padding: 'same' }, // odd sizes, stride 1
+    { n: 2, c: 3, h: 27, w: 25, cout: 5, k: 11, stride: 4, padding: 2 }, // AlexNet conv1 geometry
+    { n: 1, c: 4, h: 12, w: 12, cout: 6, k: 3, stride: 2, dilation: 2, padding: 2 }, // gcd(2, 2) = 2: all or no taps
+    { n: 2, c: 3, h: 9, w: 9, cout: 5, k: [4, 2], stride: [2, 3], padding: [1, 2, 3, 1] }, // even, rectangular kernel
+    { n: 2, c: 7, h: 5, w: 6, cout: 9, k: 1, stride: 2 }, // 1×1 stride 2: rows of dx never read stay 0
+    { n: 2, c: 6, h: 9, w: 8, cout: 10, k: 3, stride: 2, padding: [1, 0, 2, 1], groups: 2 }, // groups, batch 2
+    { n: 3, c: 4, h: 9, w: 10, cout: 8, k: 3, padding: 1, groups: 4 }, // depthwise multiplier 2, batch 3
+    { n: 1, c: 37, h: 7, w: 6, cout: 3, k: 2, padding: [0, 1, 1, 0] }, // kg = 148 rows, 42 pixels: ragged 4 × 4 blocks
+  ];
+  for (const cs of col) {
+    gpuIt(`${caseName('conv2dBackward dx col', cs)}`, async (gpu) => {
+      await compareGrads(gpu, cs, rng, 'dx col', dxOnly, { dxKind: 'col' });
+    });
+  }
+
+  gpuIt('conv2dBackward dx col rejects a connection table before GPU work', async (gpu) => {
+    const t = [gpu.zeros([1, 3, 6, 6]), gpu.zeros([3, 3, 3]), gpu.zeros([1, 2, 4, 4])];
+    const before = gpu.memoryInfo().buffers;
+    const call = () => conv2dBackwardGpu(gpu, t[0], t[1], t[2], { connectionTable: [[0, 2], [1]] }, {}, { dxKind: 'col' });
+    expect(call).toThrow(RangeError);
+    expect(call).toThrow('col path');
+    expect(gpu.memoryInfo().buffers).toBe(before);
+    for (const x of t) x.dispose();
+  });
 
   gpuIt('conv2dBackward dx forward rejects a shape it does not fit (stride 2) before GPU work', async (gpu) => {
     const x = gpu.zeros([1, 2, 7, 7]);

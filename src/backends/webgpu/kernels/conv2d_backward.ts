@@ -1,11 +1,13 @@
 /**
  * WebGPU conv2d backward. See the header comment of shaders/conv2d_backward.wgsl.
  *
- * dx: for stride 1 (no connection table, at least DX_FORWARD_MIN_CHANNELS input channels
- * per group), a forward convolution of dy with the weights
- * rotated 180° and their in/out channels swapped (`w_flip`), padded by (k−1)·d − pad on each
- * side, run by the forward's implicit-GEMM kernel (conv2dGpu); otherwise a gather that visits
- * only the taps that land. dw: a split-K GEMM (dense, grouped and depthwise): the N·Ho·Wo
+ * dx, one of three paths chosen by `conv2dDxKind`: 'col' (any stride, at least
+ * DX_COL_TUNING.minDepth output channels per group, dcol within its cap), dcol = Wᵀ·dy per
+ * image and group by a register-blocked GEMM (`col_gemm`), then `col2im` gathering dcol into
+ * dx; 'forward' (stride 1, where col does not fit), a forward convolution of dy with the
+ * weights rotated 180° and their in/out channels swapped (`w_flip`), padded by (k−1)·d − pad
+ * on each side, run by the forward's kernels (conv2dGpu); 'gather', one invocation per dx
+ * value visiting only the taps that land. dw: a split-K GEMM (dense, grouped and depthwise): the N·Ho·Wo
  * output positions are cut into chunks so that there are enough workgroups (`selectDwSplit`),
  * each workgroup computes a register-blocked tile of dw (`selectDwTile`) for one chunk, and a
  * second pass sums the chunks in order; connection tables and debug.forceNaive keep one
@@ -26,12 +28,14 @@ const BINDINGS = ['uniform', 'read', 'read', 'read', 'read', 'write'] as const;
 const spec = (entryPoint: string): KernelSpec => ({ name: 'conv2d_backward', code: conv2dBackwardWgsl, entryPoint, bindings: BINDINGS });
 const DX = spec('dx');
 const W_FLIP = spec('w_flip');
+const COL2IM = spec('col2im');
+const COL_GEMM = spec('col_gemm');
 const DW_SPLIT = spec('dw_split');
 const DW_SUM = spec('dw_sum');
 const DW_REDUCE = spec('dw_reduce');
 const DB = spec('db');
 
-/** Workgroup size of `dx`, `w_flip`, `dw_sum`, `dw_reduce` and `db`. */
+/** Workgroup size of `dx`, `col2im`, `w_flip`, `dw_sum`, `dw_reduce` and `db`. */
 const WG = 64;
 /** Register block of `dw_split`: each invocation computes REG channels × REG columns of dw. */
 const REG = 4;
@@ -99,15 +103,15 @@ export function selectDwSplit(blocks: number, q: number, dwSize: number, tp: num
   return { splits: Math.max(1, ceilDiv(q, chunk)), chunk };
 }
 
-export type Conv2dDxKind = 'forward' | 'gather';
+export type Conv2dDxKind = 'forward' | 'col' | 'gather';
 export type Conv2dDwKind = 'split' | 'reduce';
 
 /**
- * Input channels per group from which dx runs as a forward convolution. Below it the forward
- * GEMM's M (= C/groups) fills few rows of its tile and its im2col of dy (K = Cout/groups·kH·kW
- * per pixel) costs more than the gather: on SwiftShader (bench/conv2d-backward.ts) LeNet's
- * C = 1 and C = 6 take 166 and 229 ms by the forward against 77 and 176 ms by the gather,
- * while ResNet's 64 channels take 210 ms against 753 ms.
+ * Input channels per group from which dx runs as a forward convolution when the col path does
+ * not fit. Below it the forward GEMM's M (= C/groups) fills few rows of its tile and its im2col
+ * of dy (K = Cout/groups·kH·kW per pixel) costs more than the gather: on SwiftShader
+ * (bench/conv2d-backward.ts) LeNet's C = 1 and C = 6 take 166 and 229 ms by the forward
+ * against 77 and 176 ms by the gather, while ResNet's 64 channels take 210 ms against 753 ms.
  */
 export const DX_FORWARD_MIN_CHANNELS = 16;
 
@@ -124,11 +128,68 @@ export function dxForwardFits(cfg: Conv2dConfig): boolean {
 }
 
 /**
- * dx by the forward GEMM when it fits and the group has at least DX_FORWARD_MIN_CHANNELS
- * input channels; otherwise, and for forceNaive, the gather.
+ * The col path's GEMM (`col_gemm`) and when to use it. It has its own kernel rather than
+ * matmulGpu: K = Cout/groups is short (16 for LeNet C3), so the tiled matmul's 64 × 64 tiles
+ * each stage one or two K slices and pay their barriers for little work; on SwiftShader
+ * (bench/conv2d-backward.ts) LeNet C3's dcol took ~790 ms by matmulGpu against ~60 ms by
+ * `col_gemm`, ResNet's stride-2 3×3 ~520 ms against ~135 ms.
  */
-export function conv2dDxKind(cfg: Conv2dConfig, forceNaive: boolean): Conv2dDxKind {
-  return !forceNaive && dxForwardFits(cfg) && cfg.inPerGroup >= DX_FORWARD_MIN_CHANNELS ? 'forward' : 'gather';
+export const DX_COL_TUNING = {
+  /** `col_gemm` workgroup: wgX × wgY invocations of 4 × 4 blocks, 4·wgX pixels × 4·wgY rows. */
+  wgX: 16,
+  wgY: 4,
+  /** Largest dcol scratch (N·C·kH·kW·Ho·Wo floats) the col path allocates; beyond it, forward or the gather. */
+  maxScratchBytes: 64 << 20,
+  /**
+   * Fewest output channels per group (the GEMM's depth) for the col path. At depth 1
+   * (depthwise) `col_gemm` is all overhead: 98 ms against the gather's 96 and the forward's
+   * depthwise kernel's 31 ms (8×32×28×28, 3×3); at depth 4 (8 groups of 4) col takes 108 ms
+   * against 163 (gather) and 138 (forward).
+   */
+  minDepth: 4,
+} as const;
+
+/** Bytes of the col path's dcol scratch: (N, C·kH·kW, Ho·Wo) floats. */
+export function dxColScratchBytes(cfg: Conv2dConfig): number {
+  return 4 * cfg.batch * cfg.inChannels * cfg.kernelH * cfg.kernelW * cfg.outH * cfg.outW;
+}
+
+/**
+ * Whether dx can run by the col path: no table, a dcol scratch within `maxScratchBytes`
+ * (DX_COL_TUNING's cap, or the device's binding-size limit when smaller) and a `col_gemm`
+ * grid within `maxWorkgroups` per dimension (pixel blocks in x, row blocks in y, N·groups in z).
+ */
+export function dxColFits(cfg: Conv2dConfig, maxScratchBytes: number = DX_COL_TUNING.maxScratchBytes, maxWorkgroups = 65535): boolean {
+  if (cfg.table || dxColScratchBytes(cfg) > maxScratchBytes) return false;
+  return colGemmGrid(cfg).every((n) => n <= maxWorkgroups);
+}
+
+/** `col_gemm`'s dispatch: pixel blocks, row blocks, images × groups. */
+function colGemmGrid(cfg: Conv2dConfig): [number, number, number] {
+  const { wgX, wgY } = DX_COL_TUNING;
+  const kg = cfg.inPerGroup * cfg.kernelH * cfg.kernelW;
+  return [ceilDiv(cfg.outH * cfg.outW, REG * wgX), ceilDiv(kg, REG * wgY), cfg.batch * cfg.groups];
+}
+
+/**
+ * The dx path, first match wins:
+ *  1. forceNaive or a connection table → 'gather';
+ *  2. at least DX_COL_TUNING.minDepth output channels per group and dcol within
+ *     `maxScratchBytes` (and the grid within `maxWorkgroups`) → 'col', any stride;
+ *  3. `dxForwardFits` (stride 1) with at least DX_FORWARD_MIN_CHANNELS input channels per
+ *     group, or depthwise with multiplier 1 (the forward's depthwise kernel) → 'forward';
+ *  4. otherwise → 'gather'.
+ * Measured on SwiftShader (bench/conv2d-backward.ts, two runs, a training run sharing the
+ * CPU), col against the previous choice: LeNet C3 at batch 64 84–92 ms vs 284–295 (gather),
+ * ResNet 64→64 3×3 356–399 vs 422 (forward, a tie within the noise), 1×1 51–56 vs 134–157
+ * (forward), 64→128 3×3 s2 177–184 vs 1015–1182 (gather).
+ */
+export function conv2dDxKind(cfg: Conv2dConfig, forceNaive: boolean, maxScratchBytes: number = DX_COL_TUNING.maxScratchBytes, maxWorkgroups = 65535): Conv2dDxKind {
+  if (forceNaive || cfg.table) return 'gather';
+  if (cfg.outPerGroup >= DX_COL_TUNING.minDepth && dxColFits(cfg, maxScratchBytes, maxWorkgroups)) return 'col';
+  const depthwise = cfg.inPerGroup === 1 && cfg.outPerGroup === 1;
+  if (dxForwardFits(cfg) && (cfg.inPerGroup >= DX_FORWARD_MIN_CHANNELS || depthwise)) return 'forward';
+  return 'gather';
 }
 
 /** dw by the split GEMM unless there is no shared im2col block (tables) or forceNaive. */
@@ -211,7 +272,7 @@ function uniforms(cfg: Conv2dConfig, table: TableLayout | undefined, extra: Extr
 export interface Conv2dBackwardOptions {
   /** Cut the output positions of the dw GEMM into this many chunks instead of `selectDwSplit`'s choice. */
   readonly dwSplits?: number;
-  /** Run dx by this path instead of `conv2dDxKind`'s choice ('forward' only where `dxForwardFits`). */
+  /** Run dx by this path instead of `conv2dDxKind`'s choice ('forward' only where `dxForwardFits`, 'col' only where `dxColFits`). */
   readonly dxKind?: Conv2dDxKind;
 }
 
@@ -227,11 +288,15 @@ export function conv2dBackwardGpu(
   const cfg = inferConv2dBackward(x.shape, w.shape, dy.shape, params);
   const wanted = wantedGrads(want);
   const forceNaive = be.debug.forceNaive ?? false;
-  const dxKind = options.dxKind ?? conv2dDxKind(cfg, forceNaive);
+  const scratchCap = Math.min(DX_COL_TUNING.maxScratchBytes, be.limits.maxStorageBufferBindingSize, be.limits.maxBufferSize);
+  const maxDim = be.limits.maxComputeWorkgroupsPerDimension;
+  const dxKind = options.dxKind ?? conv2dDxKind(cfg, forceNaive, scratchCap, maxDim);
   if (dxKind === 'forward' && !dxForwardFits(cfg)) throw new RangeError('conv2dBackward: dx cannot run as a forward convolution for this shape');
+  if (dxKind === 'col' && !dxColFits(cfg, scratchCap, maxDim)) {
+    throw new RangeError(`conv2dBackward: dx cannot run by the col path for this shape (a connection table, or dcol over ${scratchCap} bytes or its grid over ${maxDim} workgroups)`);
+  }
   const dwKind = conv2dDwKind(cfg, forceNaive);
   const label = params.name ? `conv2dBackward '${params.name}'` : 'conv2dBackward';
-  const maxDim = be.limits.maxComputeWorkgroupsPerDimension;
   if (wanted.weight && dwKind === 'split' && cfg.groups > maxDim) {
     throw new LimitExceededError(`${label} dw: ${cfg.groups} groups exceed maxComputeWorkgroupsPerDimension ${maxDim}`);
   }
@@ -243,7 +308,9 @@ export function conv2dBackwardGpu(
   const grads: { dx?: GpuTensor; dw?: GpuTensor; db?: GpuTensor } = {};
 
   if (wanted.input) {
-    grads.dx = dxKind === 'forward' ? dxByForward(be, cfg, w, dy, params, label) : dxByGather(be, cfg, packed?.layout, buffers, x, label);
+    if (dxKind === 'forward') grads.dx = dxByForward(be, cfg, w, dy, params, label);
+    else if (dxKind === 'col') grads.dx = dxByCol(be, cfg, x, w, dy, label);
+    else grads.dx = dxByGather(be, cfg, packed?.layout, buffers, x, label);
   }
 
   if (wanted.weight) {
@@ -347,6 +414,47 @@ function dxByForward(be: WebGpuBackend, cfg: Conv2dConfig, w: GpuTensor, dy: Gpu
   } finally {
     wf.dispose();
   }
+}
+
+/**
+ * dx by the col path: `col_gemm` computes dcol (N·groups, cg·kH·kW, Ho·Wo), for each image n
+ * and group g the product of group g's weights transposed (cg·kH·kW, Cout/groups) with image
+ * n's dy of that group (Cout/groups, Ho·Wo); `col2im` then sums each dx value's landing
+ * entries of dcol (laid out as (N, C·kH·kW, Ho·Wo), since c = g·cg + ci).
+ */
+function dxByCol(be: WebGpuBackend, cfg: Conv2dConfig, x: GpuTensor, w: GpuTensor, dy: GpuTensor, label: string): GpuTensor {
+  const dx = be.empty(x.shape, 'conv2dBackward dx'); // (N, C, H, W)
+  if (dx.size === 0) return dx;
+  const kg = cfg.inPerGroup * cfg.kernelH * cfg.kernelW;
+  const dcol = be.empty([cfg.batch * cfg.groups, kg, cfg.outH * cfg.outW], 'conv2dBackward dcol'); // (N·groups, cg·kH·kW, Ho·Wo)
+  try {
+    be.run(
+      {
+        kernel: COL_GEMM,
+        overrides: { WG_X: DX_COL_TUNING.wgX, WG_Y: DX_COL_TUNING.wgY },
+        uniforms: uniforms(cfg, undefined, { total: dcol.size }),
+        workgroups: colGemmGrid(cfg),
+        label: `${label} dcol`,
+      },
+      [x, w, dy, w, dcol],
+    );
+    be.run(
+      {
+        kernel: COL2IM,
+        overrides: { WG },
+        uniforms: uniforms(cfg, undefined, { total: dx.size }),
+        workgroups: grid1d(ceilDiv(dx.size, WG), be.limits.maxComputeWorkgroupsPerDimension, `${label} col2im`),
+        label: `${label} col2im`,
+      },
+      [dcol, w, dy, w, dx],
+    );
+  } catch (e) {
+    dx.dispose();
+    throw e;
+  } finally {
+    dcol.dispose();
+  }
+  return dx;
 }
 
 /**
