@@ -14,6 +14,6 @@ export function setup(): () => void {
       gpuTests += c.gpuTests;
       comparisons += c.comparisons;
     }
-    console.log(`\nWebGPU: ${gpuTests} tests ran on the GPU inside error scopes, ${comparisons} of them GPU-vs-CPU-reference comparisons through compareWithCpu.`);
+    console.log(`\nWebGPU: ${gpuTests} tests ran on the GPU inside error scopes, with ${comparisons} GPU-vs-CPU-reference comparisons through compareWithCpu.`);
   };
 }
