@@ -152,6 +152,18 @@ describe('predict on WebGPU vs the CPU reference', () => {
     m.dispose();
   });
 
+  gpuIt('dispose() frees every buffer the model made; a second dispose is harmless; a disposed model refuses work', async (gpu) => {
+    const before = gpu.memoryInfo();
+    const m = smallLeNet(gpu);
+    for (const batch of [1, 2]) await m.predict(rng.uniform(batch * 28 * 28), batch);
+    expect(gpu.memoryInfo().buffers).toBeGreaterThan(before.buffers);
+    m.dispose();
+    m.dispose();
+    expect(gpu.memoryInfo().buffers).toBe(before.buffers);
+    expect(gpu.memoryInfo().bytes).toBe(before.bytes);
+    await expect(m.predict(new Float32Array(28 * 28))).rejects.toThrow("predict: model 'lenet-small' was disposed");
+  });
+
   gpuIt('predict rejects a partial batch before any GPU work', async (gpu) => {
     const m = smallLeNet(gpu);
     const before = gpu.submitCount;

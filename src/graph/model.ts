@@ -120,6 +120,8 @@ interface DeviceState {
   backend: Backend;
   weights: Map<string, Tensor>;
   plans: Map<number, Promise<ExecutionPlan>>;
+  /** Plans already made, so dispose() can free them at once (pending ones are freed when made). */
+  ready: Set<ExecutionPlan>;
   lowered: Lowered;
 }
 
@@ -320,7 +322,7 @@ export class Model {
       const shape = lowered.derivedShapes.get(key) ?? this.parameterShapes().get(key)!;
       onDevice.set(key, backend.tensor(values, shape));
     }
-    this.#device = { backend, weights: onDevice, plans: new Map(), lowered };
+    this.#device = { backend, weights: onDevice, plans: new Map(), ready: new Set(), lowered };
     return this.#device;
   }
 
@@ -328,6 +330,7 @@ export class Model {
     const d = this.#device;
     if (!d) return;
     this.#device = null;
+    for (const plan of d.ready) plan.dispose();
     for (const p of d.plans.values()) void p.then((plan) => plan.dispose(), () => undefined);
     for (const t of d.weights.values()) t.dispose();
   }
@@ -430,7 +433,10 @@ export class Model {
         { label: `${this.name} (batch ${batch})`, reuseMemory: this.#options.reuseMemory },
       );
       state.plans.set(batch, plan);
-      plan.catch(() => state.plans.delete(batch));
+      plan.then(
+        (made) => void state.ready.add(made),
+        () => state.plans.delete(batch),
+      );
     }
     return plan;
   }
