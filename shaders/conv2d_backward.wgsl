@@ -1,6 +1,6 @@
 // conv2d backward, NCHW: the gradients of out[n, o, oy, ox] = Σ x[n, c, iy, ix] · w[kernel, ky, kx]
 // (iy = oy·sH − padTop + ky·dH, ix = ox·sW − padLeft + kx·dW) from dy at the pre-activation
-// output. Seven entry points over the same bindings and uniforms; none uses atomics: each
+// output. Eight entry points over the same bindings and uniforms; none uses atomics: each
 // gradient element is owned by one invocation (gathers, the split sum) or one workgroup.
 //
 // Which (output channel o, input channel c) pairs exist, and which kernel `kernel` of w each
@@ -64,14 +64,21 @@
 // in split order (deterministic). The partials are bound at binding 1 (`x`'s slot). 1-D, WG
 // per workgroup, folded into y when large.
 //
-// `dw_reduce` — connection tables and debug.forceNaive. One workgroup computes one dw
+// `dw_reduce` — debug.forceNaive (dense and connection tables). One workgroup computes one dw
 // element: its WG invocations take every WG-th output position q of N·Ho·Wo and sum dy · x
 // over them, then a tree reduction in workgroup memory. Workgroup ids are folded into y.
+//
+// `table_compact` — connection tables outside forceNaive run dx, dw and db as the dense
+//   convolution of the table's weights expanded to (Cout, C, kH, kW) with zeros for the absent
+//   pairs (the forward's `table_expand`); this entry then gathers the table's dw out of the
+//   dense one: one invocation writes dw[j, ky, kx] = dw_dense[tbl_out[j], tbl_in[j], ky, kx].
+//   dw_dense is bound at binding 1 (`x`'s slot). 1-D over dw, WG per workgroup, folded into y
+//   when large.
 //
 // `db` — one workgroup computes db[o] = Σ_{n, oy, ox} dy[n, o, oy, ox]: a strided sum per
 // invocation, then the same tree reduction.
 
-// Workgroup size of `dx`, `w_flip`, `dw_sum`, `dw_reduce` and `db` (a power of two for the
+// Workgroup size of `dx`, `w_flip`, `dw_sum`, `dw_reduce`, `table_compact` and `db` (a power of two for the
 // tree reduction).
 override WG: u32 = 64u;
 // 1 in connection-table mode (`tbl` holds the table), 0 otherwise (`tbl` aliases w, unread).
@@ -124,13 +131,13 @@ struct Params {
   step_y: u32,
   step_x: u32,
   // Work items: dx values (`dx`, `col2im`), dcol values (`col_gemm`, unused), wf values (`w_flip`), tiles × splits (`dw_split`), dw values
-  // (`dw_sum`, `dw_reduce`), channels (`db`).
+  // (`dw_sum`, `dw_reduce`, `table_compact`), channels (`db`).
   total: u32,
   _pad0: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;    // (N, C, H, W); `dw_sum`: the partials (splits, dw_size); `col2im`: dcol (N, C·kH·kW, Ho·Wo)
+@group(0) @binding(1) var<storage, read> x: array<f32>;    // (N, C, H, W); `dw_sum`: the partials (splits, dw_size); `col2im`: dcol (N, C·kH·kW, Ho·Wo); `table_compact`: dw_dense (Cout, C, kH, kW)
 @group(0) @binding(2) var<storage, read> wt: array<f32>;   // (Cout, C/groups, kH, kW) or (Σ|table[o]|, kH, kW)
 @group(0) @binding(3) var<storage, read> dy: array<f32>;   // (N, Cout, Ho, Wo)
 @group(0) @binding(4) var<storage, read> tbl: array<u32>;  // table lists (TABLE = 1), see above
@@ -466,6 +473,15 @@ fn dw_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
     }
   }
   reduce_store(li, s, e);
+}
+
+@compute @workgroup_size(WG)
+fn table_compact(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = gid.x + gid.y * nwg.x * WG;
+  if (idx >= p.total) { return; }
+  let khw = p.kh * p.kw;
+  let j = idx / khw;
+  out[idx] = x[(tbl[p.tbl_out + j] * p.c + tbl[p.tbl_in + j]) * khw + idx % khw];
 }
 
 @compute @workgroup_size(WG)

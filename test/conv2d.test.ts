@@ -66,6 +66,18 @@ function caseData(rng: Rng, cs: Case) {
     be.conv2d(t(x, xShape), t(w, wShape), b && t(b, [cs.cout]), params);
 }
 
+/** Like caseData, in connection-table mode: `cs.cout` must be the table's row count, groups 1. */
+function tableCaseData(rng: Rng, cs: Case, table: number[][]) {
+  const [kh, kw] = pair(cs.k);
+  const pairs = table.reduce((s, row) => s + row.length, 0);
+  const xShape = [cs.n, cs.c, cs.h, cs.w];
+  const x = rng.uniform(cs.n * cs.c * cs.h * cs.w);
+  const w = rng.uniform(pairs * kh * kw);
+  const b = cs.bias ? rng.uniform(table.length) : undefined;
+  const params: Conv2dParams = { stride: cs.stride, padding: cs.padding, dilation: cs.dilation, activation: cs.act, connectionTable: table };
+  return (be: Backend, t: (d: Float32Array, s: number[]) => Tensor) => be.conv2d(t(x, xShape), t(w, [pairs, kh, kw]), b && t(b, [table.length]), params);
+}
+
 const CASES: Case[] = [
   // 1×1: a plain matmul through the same GEMM.
   { n: 1, c: 3, h: 7, w: 9, cout: 5, k: 1, bias: true },
@@ -227,11 +239,11 @@ describe('conv2d kernel selection', () => {
   gpuIt('conv2d picks the depthwise kernel for groups = C, a GEMM tile by M, and the direct kernel under forceNaive', async (gpu) => {
     const rng = new Rng(9);
     // A fresh backend on the same device, so its pipeline cache starts empty and reports every pipeline.
-    const run = async (debug: { forceNaive?: boolean }, cs: Case) => {
+    const run = async (debug: { forceNaive?: boolean }, cs: Case, table?: number[][]) => {
       const keys: string[] = [];
       const be = await WebGpuBackend.create({ context: gpu.ctx, debug: { ...debug, dumpWgsl: (key) => keys.push(key) } });
       try {
-        await compareWithCpu(be, caseData(rng, cs), TOL);
+        await compareWithCpu(be, table ? tableCaseData(rng, cs, table) : caseData(rng, cs), TOL);
       } finally {
         be.dispose();
       }
@@ -252,6 +264,13 @@ describe('conv2d kernel selection', () => {
     expect(await run({}, oneChannel)).toEqual(['conv2d:depthwise{HAS_BIAS=1,WG=64}']);
     expect(await run({ forceNaive: true }, dense(8))).toEqual(['conv2d:direct{HAS_BIAS=1,WG=64}']);
     expect(await run({ forceNaive: true }, depthwise)).toEqual(['conv2d:direct{ACT=1,ACT_A=0,ACT_B=0,HAS_BIAS=0,WG=64}']);
+    // Connection tables: expanded to dense weights, then the dense GEMM; the table's own direct kernel under forceNaive.
+    const table = (debug: { forceNaive?: boolean }, rows: number[][], act?: Activation) =>
+      run(debug, { n: 2, c: 3, h: 6, w: 5, cout: rows.length, k: 3, bias: true, act }, rows);
+    const expand = 'conv2d_table:table_expand{WG=64}';
+    expect(await table({}, [[0, 2], [1], [2, 1]], 'relu')).toEqual([expand, 'conv2d:gemm{ACT=1,ACT_A=0,ACT_B=0,HAS_BIAS=1,TK=8,WG_X=64,WG_Y=1}']);
+    expect(await table({}, Array.from({ length: 8 }, (_, o) => [o % 3]))).toEqual([expand, ...gemm(64, 4, 8)]);
+    expect(await table({ forceNaive: true }, [[0, 2], [1], [2, 1]])).toEqual(['conv2d_table:main{HAS_BIAS=1,WG=64}']);
   });
 });
 
@@ -282,6 +301,21 @@ describe('conv2d connection table (LeNet-5 C3)', () => {
     expect(shape).toEqual([2, 16, 10, 10]);
     await compareWithCpu(await naiveBackend(), build, TOL, 'forceNaive backend');
   });
+
+  // Through table_expand and the dense GEMM, and the same data by the table's direct kernel (forceNaive).
+  const tables: [Case, number[][]][] = [
+    [{ n: 3, c: 6, h: 14, w: 14, cout: 16, k: 5, bias: true, act: 'scaledTanh' }, LENET_C3_TABLE], // LeNet-5 C3, batch 3
+    [{ n: 2, c: 7, h: 9, w: 8, cout: 5, k: 3, stride: 2, padding: 1, bias: true, act: 'relu' }, [[0, 6], [2], [6, 4, 0], [2, 6], [4]]], // maps 1, 3, 5 unread
+    [{ n: 3, c: 5, h: 8, w: 9, cout: 4, k: 3, padding: 'same', bias: false }, [[3], [0, 1, 2, 3, 4], [1], [4, 2]]], // single-entry rows
+    [{ n: 1, c: 4, h: 9, w: 10, cout: 3, k: [3, 2], dilation: 2, padding: [1, 0, 2, 1], bias: true }, [[1], [3], [2]]], // one input per output, dilated
+  ];
+  for (const [cs, table] of tables) {
+    gpuIt(`${caseName('conv2d table', cs)} table ${JSON.stringify(table).slice(0, 40)}`, async (gpu) => {
+      const data = tableCaseData(rng, cs, table);
+      await compareWithCpu(gpu, data, TOL);
+      await compareWithCpu(await naiveBackend(), data, TOL, 'forceNaive backend');
+    });
+  }
 
   gpuIt('conv2d table listing every input equals the dense conv (x[2,5,9,8] k3x3 s2 p1 cout4)', async (gpu) => {
     const [n, c, h, wd, cout] = [2, 5, 9, 8, 4];

@@ -206,10 +206,20 @@ describe('conv2dBackward connection tables GPU vs CPU', () => {
     { n: 2, c: 6, h: 14, w: 14, cout: 16, k: 5, table: LENET_C3_TABLE }, // LeNet-5 C3
     { n: 1, c: 4, h: 9, w: 8, cout: 3, k: 3, stride: 2, padding: 1, table: [[3], [0, 2], [1, 2, 3]] }, // map 1 read once, 0 once
     { n: 2, c: 5, h: 7, w: 6, cout: 2, k: 3, dilation: 2, padding: 'same', table: [[4, 0], [2, 4]] }, // maps 1 and 3 unread: dx = 0
+    // Through the dense paths on expanded weights (dx by col: at least minDepth output maps).
+    { n: 3, c: 6, h: 14, w: 14, cout: 16, k: 5, table: LENET_C3_TABLE }, // LeNet-5 C3, batch 3
+    { n: 2, c: 7, h: 9, w: 8, cout: 5, k: 3, stride: 2, padding: 1, table: [[0, 6], [2], [6, 4, 0], [2, 6], [4]] }, // maps 1, 3, 5 unread: dx = 0
+    { n: 3, c: 5, h: 8, w: 9, cout: 4, k: 3, padding: 'same', table: [[3], [0, 1, 2, 3, 4], [1], [4, 2]] }, // single-entry rows
   ];
   for (const cs of cases) {
     gpuIt(caseName('conv2dBackward', cs), async (gpu) => {
       await compareGrads(gpu, cs, rng);
+    });
+  }
+  // The same tables by the direct table kernels (forceNaive): the table gather and dw_reduce.
+  for (const cs of cases.slice(3)) {
+    gpuIt(caseName('conv2dBackward table naive', cs), async () => {
+      await compareGrads(await naiveBackend(), cs, rng);
     });
   }
 
@@ -331,8 +341,12 @@ describe('conv2dBackward kernel selection', () => {
     expect(kind([8, 32, 28, 28], [32, 1, 3, 3], { groups: 32, padding: 1, stride: 2 }).kind).toBe('gather');
     expect(kind([8, 16, 28, 28], [32, 1, 3, 3], { groups: 16, padding: 1 }).kind).toBe('gather'); // multiplier 2
     expect(kind([64, 6, 14, 14], [16, 6, 5, 5], {}, { naive: true }).kind).toBe('gather');
+    // A connection table takes the path of its expanded dense convolution, or the gather under forceNaive.
     const table = { connectionTable: LENET_C3_TABLE };
-    expect(kind([64, 6, 14, 14], [LENET_C3_TABLE.reduce((s, r) => s + r.length, 0), 5, 5], table).kind).toBe('gather');
+    const c3Table = [LENET_C3_TABLE.reduce((s, r) => s + r.length, 0), 5, 5];
+    expect(kind([64, 6, 14, 14], c3Table, table)).toEqual({ kind: 'col', bytes: c3.bytes });
+    expect(kind([64, 6, 14, 14], c3Table, table, { cap: c3.bytes - 1 }).kind).toBe('gather');
+    expect(kind([64, 6, 14, 14], c3Table, table, { naive: true }).kind).toBe('gather');
   });
 
   gpuIt('conv2dBackward: dx by col GEMM + col2im, flipped-weight forward GEMM or gather, dw by split GEMM (+ sum) or per-element reduction', async (gpu) => {
@@ -372,8 +386,26 @@ describe('conv2dBackward kernel selection', () => {
     expect(await run({}, { ...wide, stride: 2 }, dxOnly)).toEqual(gather);
     expect(await run({}, { ...wide, padding: 3 }, dxOnly)).toEqual(gather);
     expect(await run({ forceNaive: true }, wide, dxOnly)).toEqual(gather);
+    // Connection tables: expanded to dense weights, then the dense paths (here the gather: 2 output
+    // channels < minDepth, 3 input channels < DX_FORWARD_MIN_CHANNELS) and table_compact for dw;
+    // under forceNaive the table gather and the per-element reduction reading the table.
     const table: Case = { n: 1, c: 3, h: 6, w: 6, cout: 2, k: 3, table: [[0, 2], [1]] };
     expect(await run({}, table, {})).toEqual([
+      'conv2d_table:table_expand{WG=64}',
+      'conv2d_backward:dx{TABLE=0,WG=64}',
+      split(8, 1),
+      'conv2d_backward:db{WG=64}',
+      'conv2d_backward:table_compact{WG=64}',
+    ]);
+    const wideTable: Case = { n: 2, c: 3, h: 9, w: 8, cout: DX_COL_TUNING.minDepth, k: 3, stride: 2, table: [[0], [1, 2], [0, 1, 2], [2]] };
+    expect(await run({}, wideTable, {})).toEqual([
+      'conv2d_table:table_expand{WG=64}',
+      ...col,
+      split(8, 1),
+      'conv2d_backward:db{WG=64}',
+      'conv2d_backward:table_compact{WG=64}',
+    ]);
+    expect(await run({ forceNaive: true }, table, {})).toEqual([
       'conv2d_backward:dx{TABLE=1,WG=64}',
       'conv2d_backward:dw_reduce{TABLE=1,WG=64}',
       'conv2d_backward:db{WG=64}',

@@ -1,9 +1,12 @@
 /**
  * WebGPU conv2d: a tiled implicit-GEMM kernel (shared-memory tiles, 4×4 register blocks, the
  * tile picked from the layer's shape by `selectConv2dTile`) for dense, grouped and 1×1
- * convolutions; a depthwise kernel for groups = C; a direct kernel for `debug.forceNaive`; and
- * a direct kernel for connection-table mode. See the header comments of shaders/conv2d.wgsl
- * and shaders/conv2d_table.wgsl for what one workgroup and one invocation compute.
+ * convolutions; a depthwise kernel for groups = C; a direct kernel for `debug.forceNaive`.
+ * Connection-table mode expands the table's weights into dense (Cout, C, kH, kW) weights with
+ * zeros for the absent pairs (`table_expand`) and runs the dense kernels on them; under
+ * `debug.forceNaive` it keeps its own direct kernel. See the header comments of
+ * shaders/conv2d.wgsl and shaders/conv2d_table.wgsl for what one workgroup and one invocation
+ * compute.
  */
 import conv2dWgsl from '../../../../shaders/conv2d.wgsl?raw';
 import conv2dTableWgsl from '../../../../shaders/conv2d_table.wgsl?raw';
@@ -26,6 +29,7 @@ const TABLE: KernelSpec = {
   entryPoint: 'main',
   bindings: ['uniform', 'read', 'read', 'read', 'read', 'read', 'write'],
 };
+const TABLE_EXPAND: KernelSpec = { ...TABLE, entryPoint: 'table_expand' };
 
 /** Workgroup size of the direct and depthwise kernels. */
 const DIRECT_WG = 64;
@@ -109,17 +113,66 @@ function geometry(cfg: Conv2dConfig): UniformField[] {
   ];
 }
 
-export type Conv2dKernelKind = 'table' | 'direct' | 'depthwise' | 'gemm';
+export type Conv2dKernelKind = 'table' | 'expand' | 'direct' | 'depthwise' | 'gemm';
 
 /**
- * Which kernel runs a conv2d: connection tables have their own; forceNaive takes the direct
- * kernel; groups = C (one input channel per output: depthwise, with any channel multiplier)
- * takes the depthwise kernel, whose K = kH·kW is too short for a GEMM; the rest the GEMM.
+ * Which kernel runs a conv2d: a connection table is expanded to dense weights ('expand', then
+ * the dense choice for C → Cout), or under forceNaive runs its own direct kernel ('table');
+ * forceNaive takes the direct kernel; groups = C (one input channel per output: depthwise,
+ * with any channel multiplier) takes the depthwise kernel, whose K = kH·kW is too short for a
+ * GEMM; the rest the GEMM.
  */
 export function conv2dKind(cfg: Conv2dConfig, forceNaive: boolean): Conv2dKernelKind {
-  if (cfg.table) return 'table';
+  if (cfg.table) return forceNaive ? 'table' : 'expand';
   if (forceNaive) return 'direct';
   return cfg.inPerGroup === 1 ? 'depthwise' : 'gemm';
+}
+
+/**
+ * slot[o·C + ci] = the pair index j of (o, ci) in the table, or NO_PAIR when output map o does
+ * not read input map ci: where each dense weight kernel comes from.
+ */
+export function tableSlots(cfg: Conv2dConfig): Uint32Array {
+  if (!cfg.table) throw new Error('tableSlots: not a connection-table conv2d');
+  const { offsets, indices } = cfg.table;
+  const slots = new Uint32Array(cfg.outChannels * cfg.inChannels).fill(NO_PAIR);
+  for (let o = 0; o < cfg.outChannels; o++) {
+    for (let j = offsets[o]; j < offsets[o + 1]; j++) slots[o * cfg.inChannels + indices[j]] = j;
+  }
+  return slots;
+}
+
+/** Marks an absent (o, ci) pair in `tableSlots` (the WGSL's NO_PAIR). */
+const NO_PAIR = 0xffffffff;
+
+/**
+ * The dense weights (Cout, C, kH, kW) of a connection-table conv2d: the table's kernels at
+ * their (o, ci) and zeros for the pairs the table leaves out, so a dense convolution with
+ * them equals the table convolution (absent pairs contribute exactly 0). The caller disposes
+ * the result.
+ */
+export function expandTableWeights(be: WebGpuBackend, cfg: Conv2dConfig, w: GpuTensor, label: string): GpuTensor {
+  const dense = be.empty([cfg.outChannels, cfg.inChannels, cfg.kernelH, cfg.kernelW], 'conv2d expanded table weights'); // (Cout, C, kH, kW)
+  if (dense.size === 0) return dense;
+  const slots = be.auxBuffer(tableSlots(cfg), 'conv2d table slots'); // (Cout·C)
+  be.run(
+    {
+      kernel: TABLE_EXPAND,
+      overrides: { WG: DIRECT_WG },
+      uniforms: packUniforms([...geometry(cfg), u(dense.size)]),
+      workgroups: grid1d(ceilDiv(dense.size, DIRECT_WG), be.limits.maxComputeWorkgroupsPerDimension, `${label} expand`),
+      label: `${label} expand`,
+    },
+    // Only wt (binding 2), the slots (binding 4) and the output are read; the rest alias w.
+    [w, w, w, slots, slots, dense],
+  );
+  return dense;
+}
+
+/** The params of the dense convolution that a table conv2d expands to: the same, minus the table. */
+export function denseParams(params: Conv2dParams): Conv2dParams {
+  const { connectionTable: _table, ...rest } = params;
+  return rest;
 }
 
 export function conv2dGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor, bias: GpuTensor | undefined, params: Conv2dParams): GpuTensor {
@@ -129,6 +182,14 @@ export function conv2dGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor, bias: G
   const n = cfg.batch * cfg.outH * cfg.outW;
   const k = cfg.inPerGroup * cfg.kernelH * cfg.kernelW;
   const kind = conv2dKind(cfg, be.debug.forceNaive ?? false);
+  if (kind === 'expand') {
+    const dense = expandTableWeights(be, cfg, w, label);
+    try {
+      return conv2dGpu(be, x, dense, bias, denseParams(params));
+    } finally {
+      dense.dispose();
+    }
+  }
   const tile = selectConv2dTile(conv2dTuning(be.ctx.info), m);
   if (kind === 'gemm') checkConv2dTile(tile, be.limits);
 
@@ -139,7 +200,8 @@ export function conv2dGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor, bias: G
   const biasBuf = bias ?? w;
   const maxDim = be.limits.maxComputeWorkgroupsPerDimension;
 
-  if (cfg.table) {
+  if (kind === 'table') {
+    if (!cfg.table) throw new Error(`${label}: the table kernel needs a connection table`);
     const offsets = be.auxBuffer(cfg.table.offsets, 'conv2d table offsets'); // (Cout + 1)
     const indices = be.auxBuffer(cfg.table.indices, 'conv2d table indices'); // (Σ|table[o]|)
     be.run(

@@ -10,14 +10,20 @@
  * value visiting only the taps that land. dw: a split-K GEMM (dense, grouped and depthwise): the N·Ho·Wo
  * output positions are cut into chunks so that there are enough workgroups (`selectDwSplit`),
  * each workgroup computes a register-blocked tile of dw (`selectDwTile`) for one chunk, and a
- * second pass sums the chunks in order; connection tables and debug.forceNaive keep one
- * workgroup per dw element. db: one workgroup per channel.
+ * second pass sums the chunks in order; debug.forceNaive keeps one workgroup per dw element.
+ * db: one workgroup per channel.
+ *
+ * Connection tables: the table's weights are expanded into dense (Cout, C, kH, kW) weights with
+ * zeros for the absent pairs (`expandTableWeights`, the forward's `table_expand`), dx and db
+ * are those of the dense convolution, and `table_compact` gathers the table's entries out of the
+ * dense dw. Under debug.forceNaive tables keep the direct kernels (the `dx` gather and `dw_reduce`
+ * reading the table).
  */
 import conv2dBackwardWgsl from '../../../../shaders/conv2d_backward.wgsl?raw';
 import type { WebGpuBackend } from '../backend.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, type UniformField, packUniforms, grid1d, ceilDiv } from '../program.js';
-import { conv2dGpu } from './conv2d.js';
+import { conv2dGpu, denseParams, expandTableWeights } from './conv2d.js';
 import type { Conv2dParams, Conv2dConfig } from '../../../ops/conv2d.js';
 import type { GradRequest } from '../../training.js';
 import { inferConv2dBackward, wantedGrads } from '../../../ops/conv2d_backward.js';
@@ -34,8 +40,9 @@ const DW_SPLIT = spec('dw_split');
 const DW_SUM = spec('dw_sum');
 const DW_REDUCE = spec('dw_reduce');
 const DB = spec('db');
+const TABLE_COMPACT = spec('table_compact');
 
-/** Workgroup size of `dx`, `col2im`, `w_flip`, `dw_sum`, `dw_reduce` and `db`. */
+/** Workgroup size of `dx`, `col2im`, `w_flip`, `dw_sum`, `dw_reduce`, `table_compact` and `db`. */
 const WG = 64;
 /** Register block of `dw_split`: each invocation computes REG channels × REG columns of dw. */
 const REG = 4;
@@ -172,8 +179,9 @@ function colGemmGrid(cfg: Conv2dConfig): [number, number, number] {
 }
 
 /**
- * The dx path, first match wins:
- *  1. forceNaive or a connection table → 'gather';
+ * The dx path, first match wins (a connection table outside forceNaive runs as the dense
+ * convolution of its expanded weights, so it gets that convolution's path):
+ *  1. forceNaive → 'gather';
  *  2. at least DX_COL_TUNING.minDepth output channels per group and dcol within
  *     `maxScratchBytes` (and the grid within `maxWorkgroups`) → 'col', any stride;
  *  3. `dxForwardFits` (stride 1) with at least DX_FORWARD_MIN_CHANNELS input channels per
@@ -185,16 +193,17 @@ function colGemmGrid(cfg: Conv2dConfig): [number, number, number] {
  * (forward), 64→128 3×3 s2 177–184 vs 1015–1182 (gather).
  */
 export function conv2dDxKind(cfg: Conv2dConfig, forceNaive: boolean, maxScratchBytes: number = DX_COL_TUNING.maxScratchBytes, maxWorkgroups = 65535): Conv2dDxKind {
-  if (forceNaive || cfg.table) return 'gather';
+  if (forceNaive) return 'gather';
+  if (cfg.table) return conv2dDxKind({ ...cfg, table: undefined }, forceNaive, maxScratchBytes, maxWorkgroups);
   if (cfg.outPerGroup >= DX_COL_TUNING.minDepth && dxColFits(cfg, maxScratchBytes, maxWorkgroups)) return 'col';
   const depthwise = cfg.inPerGroup === 1 && cfg.outPerGroup === 1;
   if (dxForwardFits(cfg) && (cfg.inPerGroup >= DX_FORWARD_MIN_CHANNELS || depthwise)) return 'forward';
   return 'gather';
 }
 
-/** dw by the split GEMM unless there is no shared im2col block (tables) or forceNaive. */
-export function conv2dDwKind(cfg: Conv2dConfig, forceNaive: boolean): Conv2dDwKind {
-  return cfg.table || forceNaive ? 'reduce' : 'split';
+/** dw by the split GEMM (for tables, on the expanded weights, then `table_compact`) unless forceNaive. */
+export function conv2dDwKind(forceNaive: boolean): Conv2dDwKind {
+  return forceNaive ? 'reduce' : 'split';
 }
 
 /** (kH−1)·dH and (kW−1)·dW: the kernel's extent − 1. */
@@ -290,12 +299,15 @@ export function conv2dBackwardGpu(
   const forceNaive = be.debug.forceNaive ?? false;
   const scratchCap = Math.min(DX_COL_TUNING.maxScratchBytes, be.limits.maxStorageBufferBindingSize, be.limits.maxBufferSize);
   const maxDim = be.limits.maxComputeWorkgroupsPerDimension;
-  const dxKind = options.dxKind ?? conv2dDxKind(cfg, forceNaive, scratchCap, maxDim);
+  // A table takes the table gather under forceNaive; otherwise its expanded dense convolution
+  // picks (and checks) its own path. A forced path is checked against the layer itself, so
+  // 'col' and 'forward' reject a table.
+  const dxKind = options.dxKind ?? (cfg.table ? 'gather' : conv2dDxKind(cfg, forceNaive, scratchCap, maxDim));
   if (dxKind === 'forward' && !dxForwardFits(cfg)) throw new RangeError('conv2dBackward: dx cannot run as a forward convolution for this shape');
   if (dxKind === 'col' && !dxColFits(cfg, scratchCap, maxDim)) {
     throw new RangeError(`conv2dBackward: dx cannot run by the col path for this shape (a connection table, or dcol over ${scratchCap} bytes or its grid over ${maxDim} workgroups)`);
   }
-  const dwKind = conv2dDwKind(cfg, forceNaive);
+  const dwKind = conv2dDwKind(forceNaive);
   const label = params.name ? `conv2dBackward '${params.name}'` : 'conv2dBackward';
   if (wanted.weight && dwKind === 'split' && cfg.groups > maxDim) {
     throw new LimitExceededError(`${label} dw: ${cfg.groups} groups exceed maxComputeWorkgroupsPerDimension ${maxDim}`);
@@ -303,6 +315,7 @@ export function conv2dBackwardGpu(
   const packed = packTable(cfg);
   // Without a table the table binding aliases the weights (both read-only); TABLE = 0 keeps it unread.
   const tableBuf = packed ? be.auxBuffer(packed.data, 'conv2dBackward table') : w;
+  if (packed && !forceNaive) return tableByDense(be, cfg, x, w, dy, params, want, options, packed.layout, tableBuf, label);
   const tableMode = packed ? 1 : 0;
   const buffers = (out: GpuTensor) => [x, w, dy, tableBuf, out];
   const grads: { dx?: GpuTensor; dw?: GpuTensor; db?: GpuTensor } = {};
@@ -351,6 +364,58 @@ export function conv2dBackwardGpu(
     grads.db = db;
   }
   return grads;
+}
+
+/**
+ * A connection table's gradients through the dense paths: the dense convolution of the expanded
+ * weights (Cout, C, kH, kW) gives dx and db as they are and dw_dense, whose table entries
+ * `table_compact` gathers into dw (Σ|table[o]|, kH, kW). The forced-path options (checked
+ * against the table layer by the caller) apply to the dense convolution.
+ */
+function tableByDense(
+  be: WebGpuBackend,
+  cfg: Conv2dConfig,
+  x: GpuTensor,
+  w: GpuTensor,
+  dy: GpuTensor,
+  params: Conv2dParams,
+  want: GradRequest,
+  options: Conv2dBackwardOptions,
+  table: TableLayout,
+  tableBuf: GpuTensor | GPUBuffer,
+  label: string,
+): { dx?: GpuTensor; dw?: GpuTensor; db?: GpuTensor } {
+  const dense = expandTableWeights(be, cfg, w, label); // (Cout, C, kH, kW)
+  let grads: { dx?: GpuTensor; dw?: GpuTensor; db?: GpuTensor };
+  try {
+    grads = conv2dBackwardGpu(be, x, dense, dy, denseParams(params), want, options);
+  } finally {
+    dense.dispose();
+  }
+  const denseDw = grads.dw; // (Cout, C, kH, kW)
+  if (!denseDw) return grads;
+  try {
+    const dw = be.empty(w.shape, 'conv2dBackward dw'); // (Σ|table[o]|, kH, kW)
+    if (dw.size > 0) {
+      be.run(
+        {
+          kernel: TABLE_COMPACT,
+          overrides: { WG },
+          uniforms: uniforms(cfg, table, { total: dw.size }),
+          workgroups: grid1d(ceilDiv(dw.size, WG), be.limits.maxComputeWorkgroupsPerDimension, `${label} dw compact`),
+          label: `${label} dw compact`,
+        },
+        [denseDw, w, dy, tableBuf, dw],
+      );
+    }
+    return { ...grads, dw };
+  } catch (e) {
+    grads.dx?.dispose();
+    grads.db?.dispose();
+    throw e;
+  } finally {
+    denseDw.dispose();
+  }
 }
 
 /** dx as the gather (`dx` entry): one invocation per dx value. */
