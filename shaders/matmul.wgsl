@@ -13,11 +13,20 @@
 // scalars. Loads outside the matrices read 0 (sizes need not divide the tile); stores are
 // bound-checked. Bias and activation are applied at the store.
 //
+// Entry `gemv`: small M (≤ 4 rows, batch-1 dense layers) with B transposed (stored (N, K),
+// the dense layout) and A not. One workgroup (WG_X × WG_Y invocations, default 32 × 8)
+// computes WG_Y output columns for all M rows; the WG_X invocations of a column split its K
+// reduction: invocation x takes the quads k = 4·x, 4·(x + WG_X), … of row n of B and of every
+// row of A (consecutive invocations read consecutive quads; one vec4 load each when K is a
+// multiple of 4), accumulating one partial sum per row in a vec4 (component m = row m). The
+// partials are summed by a tree reduction in workgroup memory (WG_X a power of two); the x = 0
+// invocation applies bias and activation and stores. No tile of padding, log2(WG_X) barriers.
+//
 // Entry `naive`: one invocation computes one output element straight from global memory
 // (the debug path, `forceNaive`).
 //
-// Both: workgroup id x → column (tile), y → row (tile), z → batch matrix (+ params.batch_base,
-// when the batch is split across dispatches).
+// All: workgroup id z → batch matrix (+ params.batch_base, when the batch is split across
+// dispatches). `tiled`, `naive`: x → column (tile), y → row (tile); `gemv`: x → column block.
 
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 16u;
@@ -54,6 +63,8 @@ struct Params {
 
 var<workgroup> a_tile: array<f32, TILE_K * WG_Y * RM>;  // (TILE_K, TILE_M)
 var<workgroup> b_tile: array<f32, TILE_K * WG_X * RN>;  // (TILE_K, TILE_N)
+// gemv: partial sums (WG_Y columns, WG_X splits of K); component m is output row m.
+var<workgroup> partials: array<vec4<f32>, WG_X * WG_Y>;
 
 fn a_at(i: u32) -> f32 { return a[i >> 2u][i & 3u]; }
 fn b_at(i: u32) -> f32 { return b[i >> 2u][i & 3u]; }
@@ -173,6 +184,49 @@ fn tiled(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
       let n = col0 + lid.x * RN + j;
       if (n >= params.N) { break; }
       out[out_off + m * params.N + n] = finish(acc[i][j], n);
+    }
+  }
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn gemv(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let batch = wid.z + params.batch_base;
+  let a_off = batch * params.a_batch_stride;
+  let b_off = batch * params.b_batch_stride;
+  let n = wid.x * WG_Y + lid.y;
+  let rows = min(params.M, 4u);
+
+  var acc = vec4<f32>(0.0);
+  if (n < params.N) {
+    for (var k = lid.x * 4u; k < params.K; k += WG_X * 4u) {
+      // B stored (N, K), A stored (M, K): quads along k; outside K both read 0.
+      let bv = load4_b(b_off, n, k, params.N, params.K);
+      for (var m = 0u; m < rows; m++) {
+        let av = load4_a(a_off, m, k, params.M, params.K);
+        if (DISTANCE == 1u) {
+          let d = av - bv;
+          acc[m] += dot(d, d);
+        } else {
+          acc[m] += dot(av, bv);
+        }
+      }
+    }
+  }
+
+  // Tree reduction over the K splits of each column (uniform control flow: WG_X is constant).
+  let base = lid.y * WG_X;
+  partials[base + lid.x] = acc;
+  workgroupBarrier();
+  for (var s = WG_X / 2u; s > 0u; s >>= 1u) {
+    if (lid.x < s) { partials[base + lid.x] += partials[base + lid.x + s]; }
+    workgroupBarrier();
+  }
+
+  if (lid.x == 0u && n < params.N) {
+    let sums = partials[base];
+    let out_off = batch * params.M * params.N;
+    for (var m = 0u; m < rows; m++) {
+      out[out_off + m * params.N + n] = finish(sums[m], n);
     }
   }
 }

@@ -1,10 +1,11 @@
-// GPU vs CPU reference: batched matmul (tiled kernel and the forceNaive kernel) with
-// transposes, broadcast batches, fused bias + activation and sizes that do not divide the
-// tile; dense (PyTorch Linear layout, LeNet's F6 and output layer); LeNet-5's RBF layer;
+// GPU vs CPU reference: batched matmul (tiled kernel, gemv kernel for M ≤ 4 with B transposed,
+// and the forceNaive kernel) with transposes, broadcast batches, fused bias + activation and
+// sizes that do not divide the tile; the gemv selection rule; dense (PyTorch Linear layout, LeNet's F6 and output layer); LeNet-5's RBF layer;
 // and the shape errors, which both backends throw before any GPU work.
 import { describe, it, expect } from 'vitest';
 import { ShapeError, InvalidArgumentError, WebGpuBackend, type Activation, type Backend, type GpuContext, type Tensor } from 'webcnn';
 import { gpuIt, compareWithCpu, cpu, getGpu } from './helpers/gpu.js';
+import { selectGemvTiling, MATMUL_GEMV_TUNING } from '../src/backends/webgpu/kernels/matmul.js';
 import { Rng } from './helpers/random.js';
 
 // Long reductions in float32 against a float64 reference.
@@ -149,6 +150,73 @@ describe('matmul (tiled kernel)', () => {
     const keys = gpu.pipelines.keys().filter((k) => k.startsWith('matmul:'));
     expect(keys.some((k) => k.startsWith('matmul:tiled{') && k.includes('TILE_K=16') && k.includes('WG_X=16'))).toBe(true);
     expect(keys.some((k) => k.startsWith('matmul:naive'))).toBe(false);
+  });
+});
+
+describe('matmul (gemv kernel: M ≤ 4, B transposed)', () => {
+  const rng = new Rng(15);
+  // K and N odd and multiples of 4 (vec4 and scalar loads), K shorter than one quad per split
+  // and much longer (several strides of the K split), bias on/off, activations, batch 3 and
+  // broadcast batches, RBF-style N = 1.
+  const gemvCases: MatmulCase[] = [
+    { M: 1, K: 1, N: 1, transposeB: true },
+    { M: 1, K: 400, N: 120, transposeB: true, bias: true, activation: 'scaledTanh' },
+    { M: 2, K: 33, N: 17, transposeB: true, bias: true, activation: 'relu' },
+    { M: 3, K: 84, N: 10, transposeB: true },
+    { M: 4, K: 120, N: 84, transposeB: true, bias: true, activation: 'scaledTanh' },
+    { M: 4, K: 301, N: 9, transposeB: true, bias: true, activation: 'sigmoid' },
+    { M: 3, K: 1027, N: 13, transposeB: true, activation: { type: 'leakyRelu', alpha: 0.1 } },
+    { M: 1, K: 7, N: 1, transposeB: true, bias: true, activation: 'tanh' },
+    { M: 2, K: 12, N: 16, batchA: 3, batchB: 3, transposeB: true, bias: true, activation: 'relu' },
+    { M: 3, K: 13, N: 7, batchA: 3, batchB: 3, transposeB: true },
+    { M: 4, K: 20, N: 9, batchA: 3, transposeB: true, bias: true },
+    { M: 1, K: 9, N: 5, batchB: 3, transposeB: true, activation: { type: 'clip', min: -0.5, max: 0.5 } },
+  ];
+  for (const c of gemvCases) {
+    gpuIt(`${caseName(c)} gemv`, async (gpu) => {
+      await checkMatmul(gpu, rng, c);
+      const vec4 = c.K % 4 === 0 ? 1 : 0;
+      expect(gpu.pipelines.keys().some((k) => k.startsWith('matmul:gemv{') && k.includes(`VEC4_A=${vec4},VEC4_B=${vec4}`))).toBe(true);
+    });
+  }
+
+  gpuIt('matmul selection: gemv for M ≤ 4 with B transposed, tiled otherwise (pipeline keys)', async (gpu) => {
+    const be = await WebGpuBackend.create({ context: gpu.ctx });
+    try {
+      const r = new Rng(16);
+      const used = async (c: MatmulCase): Promise<string[]> => {
+        const before = new Set(be.pipelines.keys());
+        await checkMatmul(be, r, c);
+        return be.pipelines.keys().filter((k) => !before.has(k)).map((k) => k.slice(0, k.indexOf('{')));
+      };
+      expect(await used({ M: 4, K: 8, N: 6, transposeB: true })).toEqual(['matmul:gemv']);
+      expect(await used({ M: 5, K: 8, N: 6, transposeB: true })).toEqual(['matmul:tiled']);
+      // Other layouts keep the tiled kernel (one new specialisation each).
+      expect(await used({ M: 2, K: 8, N: 6 })).toEqual(['matmul:tiled']);
+      expect(await used({ M: 2, K: 8, N: 6, transposeA: true, transposeB: true })).toEqual(['matmul:tiled']);
+    } finally {
+      be.dispose();
+    }
+  });
+
+  it('selectGemvTiling: the rule, limits and the tuning table', () => {
+    const limits = { maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupSizeX: 256, maxComputeWorkgroupSizeY: 256, maxComputeWorkgroupStorageSize: 16384 };
+    const ctx = { info: { vendor: 'v', architecture: 'a' }, limits } as unknown as GpuContext;
+    const dense = (M: number) => ({ M, transposeA: false, transposeB: true });
+    for (let M = 1; M <= 4; M++) expect(selectGemvTiling(ctx, dense(M))).toEqual(MATMUL_GEMV_TUNING.default);
+    expect(selectGemvTiling(ctx, dense(5))).toBeNull();
+    expect(selectGemvTiling(ctx, { M: 1, transposeA: false, transposeB: false })).toBeNull();
+    expect(selectGemvTiling(ctx, { M: 1, transposeA: true, transposeB: true })).toBeNull();
+    // The adapter's own entry wins; an entry that does not fit (or splitK not a power of two) is skipped.
+    const table = { 'v/a': { splitK: 8, cols: 8, maxM: 2 }, default: { splitK: 24, cols: 4, maxM: 4 }, compact: { splitK: 16, cols: 4, maxM: 4 } };
+    expect(selectGemvTiling(ctx, dense(2), table)).toEqual(table['v/a']);
+    expect(selectGemvTiling(ctx, dense(3), table)).toBeNull();
+    const small = { ...ctx, limits: { ...limits, maxComputeInvocationsPerWorkgroup: 64 } } as unknown as GpuContext;
+    expect(selectGemvTiling(small, dense(3))).toEqual(MATMUL_GEMV_TUNING.compact);
+    const tiny = { ...ctx, limits: { ...limits, maxComputeInvocationsPerWorkgroup: 32 } } as unknown as GpuContext;
+    expect(selectGemvTiling(tiny, dense(1))).toBeNull();
+    // maxM: 0 disables the kernel.
+    expect(selectGemvTiling(ctx, dense(1), { default: { splitK: 32, cols: 8, maxM: 0 } })).toBeNull();
   });
 });
 

@@ -1,6 +1,8 @@
 /**
  * WebGPU matrix products: batched matmul with fused bias + activation (tiled kernel with
- * workgroup-memory slices and 4×4 register blocks, or the naive kernel under `forceNaive`),
+ * workgroup-memory slices and 4×4 register blocks; for M ≤ 4 with B transposed — batch-1
+ * dense layers — the gemv kernel, which splits K across a workgroup instead of computing a
+ * tile of padding; or the naive kernel under `forceNaive`),
  * dense (matmul with the weights transposed), LeNet-5's RBF layer (the same kernels in
  * squared-distance mode) and softmax (one workgroup per row).
  */
@@ -19,6 +21,7 @@ import { LimitExceededError } from '../../../errors.js';
 const MATMUL_CODE = withActivation(matmulWgsl);
 // Two entry points of one module: same name, so they share the compiled shader module.
 const MATMUL_TILED: KernelSpec = { name: 'matmul', code: MATMUL_CODE, entryPoint: 'tiled', bindings: ['uniform', 'read', 'read', 'read', 'write'] };
+const MATMUL_GEMV: KernelSpec = { name: 'matmul', code: MATMUL_CODE, entryPoint: 'gemv', bindings: ['uniform', 'read', 'read', 'read', 'write'] };
 const MATMUL_NAIVE: KernelSpec = { name: 'matmul', code: MATMUL_CODE, entryPoint: 'naive', bindings: ['uniform', 'read', 'read', 'read', 'write'] };
 const SOFTMAX: KernelSpec = { name: 'softmax', code: softmaxWgsl, entryPoint: 'main', bindings: ['uniform', 'read', 'write'] };
 
@@ -70,8 +73,112 @@ export function selectMatmulTiling(ctx: Pick<GpuContext, 'info' | 'limits'>, tab
   );
 }
 
+/** A shape of the `gemv` kernel: one workgroup computes `cols` output columns for all M rows. */
+export interface GemvTiling {
+  /** Invocations splitting each column's K reduction (workgroup x); a power of two. */
+  readonly splitK: number;
+  /** Output columns per workgroup (workgroup y). */
+  readonly cols: number;
+  /** Largest M (output rows) that takes the gemv kernel; at most 4 (one vec4 of partial sums). 0 disables it. */
+  readonly maxM: number;
+}
+
+/**
+ * Gemv shapes by adapter, keyed like MATMUL_TUNING (`${vendor}/${architecture}`, then `default`,
+ * then `compact`; the first that fits the limits is used). Mutable so a bench or a user can
+ * retune it, or set `maxM: 0` to force the tiled kernel.
+ */
+export const MATMUL_GEMV_TUNING: Record<string, GemvTiling> = {
+  // 32 K-splits × 8 columns: 256 invocations, 4 KiB of workgroup memory, 5 reduction barriers.
+  default: { splitK: 32, cols: 8, maxM: 4 },
+  compact: { splitK: 16, cols: 4, maxM: 4 },
+};
+
+/** Workgroup memory of a gemv tiling: one vec4 of partial sums per invocation. */
+export function gemvTilingBytes(t: GemvTiling): number {
+  return 16 * t.splitK * t.cols;
+}
+
+/**
+ * The rule choosing the gemv kernel: M ≤ maxM (≤ 4), B transposed (stored (N, K): the dense and
+ * RBF layout, contiguous along K) and A not (stored (M, K)). Returns the device's gemv tiling
+ * (as selectMatmulTiling picks one), or null for the tiled kernel: other layouts, larger M, or
+ * no entry that fits the limits.
+ */
+export function selectGemvTiling(
+  ctx: Pick<GpuContext, 'info' | 'limits'>,
+  g: Pick<MatmulGeometry, 'M' | 'transposeA' | 'transposeB'>,
+  table: Readonly<Record<string, GemvTiling>> = MATMUL_GEMV_TUNING,
+): GemvTiling | null {
+  if (g.transposeA || !g.transposeB) return null;
+  const { limits } = ctx;
+  const fits = (t: GemvTiling): boolean =>
+    t.splitK > 0 &&
+    (t.splitK & (t.splitK - 1)) === 0 &&
+    t.cols > 0 &&
+    t.splitK * t.cols <= limits.maxComputeInvocationsPerWorkgroup &&
+    t.splitK <= limits.maxComputeWorkgroupSizeX &&
+    t.cols <= limits.maxComputeWorkgroupSizeY &&
+    gemvTilingBytes(t) <= limits.maxComputeWorkgroupStorageSize;
+  const keys = [`${ctx.info.vendor}/${ctx.info.architecture}`, 'default', 'compact'];
+  for (const key of keys) {
+    const t = table[key];
+    if (t && fits(t)) return g.M <= Math.min(t.maxM, MATMUL_REGISTER_BLOCK) ? t : null;
+  }
+  return null;
+}
+
+/** Kernel, overrides and output block (columns, rows) per workgroup of one matmul. */
+interface MatmulPlan {
+  readonly kernel: KernelSpec;
+  readonly overrides: Record<string, number>;
+  readonly blockN: number;
+  readonly blockM: number;
+}
+
 /** Naive kernel's workgroup: one invocation per output element. */
 const NAIVE_WG = 8;
+
+/** Chooses the kernel (naive under forceNaive, else gemv by selectGemvTiling's rule, else tiled) and its overrides. */
+function planMatmul(be: WebGpuBackend, g: MatmulGeometry, hasBias: boolean, distance: boolean): MatmulPlan {
+  // Every entry point reads these; each is passed only the overrides it uses.
+  const common: Record<string, number> = {
+    TRANSPOSE_A: g.transposeA ? 1 : 0,
+    TRANSPOSE_B: g.transposeB ? 1 : 0,
+    HAS_BIAS: hasBias ? 1 : 0,
+    DISTANCE: distance ? 1 : 0,
+    ...activationOverrides(g.act),
+  };
+  if (be.debug.forceNaive === true) {
+    return { kernel: MATMUL_NAIVE, overrides: { WG_X: NAIVE_WG, WG_Y: NAIVE_WG, ...common }, blockN: NAIVE_WG, blockM: NAIVE_WG };
+  }
+  const gemv = selectGemvTiling(be.ctx, g);
+  if (gemv) {
+    // A is (M, K) and B is (N, K): both contiguous along K.
+    const vec4 = g.K % 4 === 0 ? 1 : 0;
+    return {
+      kernel: MATMUL_GEMV,
+      overrides: { WG_X: gemv.splitK, WG_Y: gemv.cols, VEC4_A: vec4, VEC4_B: vec4, ...common },
+      blockN: gemv.cols,
+      blockM: MATMUL_REGISTER_BLOCK,
+    };
+  }
+  const tiling = selectMatmulTiling(be.ctx);
+  return {
+    kernel: MATMUL_TILED,
+    overrides: {
+      WG_X: tiling.wgX,
+      WG_Y: tiling.wgY,
+      // The K slice and vec4 loads along each operand's contiguous dimension.
+      TILE_K: tiling.tileK,
+      VEC4_A: (g.transposeA ? g.M : g.K) % 4 === 0 ? 1 : 0,
+      VEC4_B: (g.transposeB ? g.K : g.N) % 4 === 0 ? 1 : 0,
+      ...common,
+    },
+    blockN: tiling.wgX * MATMUL_REGISTER_BLOCK,
+    blockM: tiling.wgY * MATMUL_REGISTER_BLOCK,
+  };
+}
 
 /** Records out = act(op(a) · op(b) + bias) (or squared distances) for a resolved geometry. */
 function recordMatmul(
@@ -83,29 +190,9 @@ function recordMatmul(
   bias: GpuTensor | undefined,
   distance = false,
 ): GpuTensor {
-  const naive = be.debug.forceNaive === true;
-  const tiling = naive ? null : selectMatmulTiling(be.ctx);
   const out = be.empty(g.outShape, op);
   if (out.size === 0) return out;
-  const overrides: Record<string, number> = {
-    WG_X: tiling ? tiling.wgX : NAIVE_WG,
-    WG_Y: tiling ? tiling.wgY : NAIVE_WG,
-    // Tiled only: the K slice and vec4 loads along each operand's contiguous dimension.
-    ...(tiling
-      ? {
-          TILE_K: tiling.tileK,
-          VEC4_A: (g.transposeA ? g.M : g.K) % 4 === 0 ? 1 : 0,
-          VEC4_B: (g.transposeB ? g.K : g.N) % 4 === 0 ? 1 : 0,
-        }
-      : {}),
-    TRANSPOSE_A: g.transposeA ? 1 : 0,
-    TRANSPOSE_B: g.transposeB ? 1 : 0,
-    HAS_BIAS: bias ? 1 : 0,
-    DISTANCE: distance ? 1 : 0,
-    ...activationOverrides(g.act),
-  };
-  const blockN = tiling ? tiling.wgX * MATMUL_REGISTER_BLOCK : NAIVE_WG;
-  const blockM = tiling ? tiling.wgY * MATMUL_REGISTER_BLOCK : NAIVE_WG;
+  const plan = planMatmul(be, g, bias !== undefined, distance);
   // The bias binding must hold a buffer even when HAS_BIAS = 0 (never read then).
   const biasBuffer = bias ?? be.auxBuffer(new Float32Array(4), `${op} no bias`);
   // Batch matrices go in z; more than the device allows per dimension are split into dispatches.
@@ -114,12 +201,12 @@ function recordMatmul(
     const chunk = Math.min(maxZ, g.batch - base);
     be.run(
       {
-        kernel: naive ? MATMUL_NAIVE : MATMUL_TILED,
-        overrides,
+        kernel: plan.kernel,
+        overrides: plan.overrides,
         uniforms: packUniforms([
           ['u32', g.M], ['u32', g.N], ['u32', g.K], ['u32', base], ['u32', g.aBatchStride], ['u32', g.bBatchStride],
         ]),
-        workgroups: [ceilDiv(g.N, blockN), ceilDiv(g.M, blockM), chunk],
+        workgroups: [ceilDiv(g.N, plan.blockN), ceilDiv(g.M, plan.blockM), chunk],
         label: op,
       },
       [a, b, biasBuffer, out],
