@@ -90,7 +90,6 @@ export async function runTrain(name: string, flags: TrainFlags, out: CliOutput):
         ? { type: 'sgd', lr: flags.lr ?? 0.01, momentum: 0.9, nesterov: true }
         : { type: 'adam', lr: flags.lr ?? 1e-3 };
     const t0 = performance.now();
-    let lastLogs: BatchLogs | undefined;
     const history = await fit(model, train, {
       epochs: flags.epochs,
       batchSize: flags.batch,
@@ -100,10 +99,7 @@ export async function runTrain(name: string, flags: TrainFlags, out: CliOutput):
       augment: flags.augment ? { cropPadding: flags.augment } : undefined,
       callbacks: {
         onBatchEnd: (logs) => {
-          if (logs.loss !== undefined || logs.batch + 1 === logs.batches) {
-            lastLogs = logs;
-            out.stderr(bar(logs, flags.epochs));
-          }
+          if (logs.loss !== undefined || logs.batch + 1 === logs.batches) out.stderr(bar(logs, flags.epochs));
         },
         onEpochEnd: (e) => {
           // A checkpoint after every epoch: an interrupted run resumes with --resume.
@@ -116,7 +112,6 @@ export async function runTrain(name: string, flags: TrainFlags, out: CliOutput):
     const result = await evaluate(model, test);
     writeFileSync(file, model.saveWeights({ accuracy: String(result.accuracy), epochs: String(flags.epochs) }));
     const imagesPerSec = history.epochs.reduce((s, e) => s + e.imagesPerSec, 0) / Math.max(1, history.epochs.length);
-    void lastLogs;
     const summary = { model: name, epochs: flags.epochs, accuracy: result.accuracy, imagesPerSec: Math.round(imagesPerSec), ms: Math.round(ms), weights: file };
     return flags.json
       ? JSON.stringify(summary)

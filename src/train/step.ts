@@ -69,7 +69,6 @@ export function trainStep(
   if (graph.inputs.length !== 1 || graph.outputs.length !== 1) {
     throw new InvalidArgumentError('fit', `model '${graph.name}' has ${graph.inputs.length} inputs and ${graph.outputs.length} outputs; training supports one of each`);
   }
-  const infoOf = new Map(info.map((n) => [n.name, n]));
   const p = (node: string, name: string): Tensor => state.params.get(`${node}.${name}`)!;
   // Augmentation runs on the GPU inside the step, seeded per step like dropout.
   const xin = augment ? b.augment(x, state.seed, augment) : x;
@@ -282,6 +281,5 @@ export function trainStep(
       });
     }
   }
-  void infoOf;
   return { loss: lossResult.loss, output: values.get(outputName === lossInput ? outputName : lossInput)! };
 }
