@@ -317,9 +317,10 @@ export class Model {
     const lowered = lowerForInference(this.#graph, this.#nodesInOrder(), this.info(1).nodes, weights, { fuse: this.#options.fuse ?? true });
     const needed = new Set(lowered.nodes.flatMap((n) => n.params));
     const onDevice = new Map<string, Tensor>();
+    const shapes = this.parameterShapes();
     for (const key of needed) {
       const values = lowered.derived.get(key) ?? weights.get(key)!;
-      const shape = lowered.derivedShapes.get(key) ?? this.parameterShapes().get(key)!;
+      const shape = lowered.derivedShapes.get(key) ?? shapes.get(key)!;
       onDevice.set(key, backend.tensor(values, shape));
     }
     this.#device = { backend, weights: onDevice, plans: new Map(), ready: new Set(), lowered };
