@@ -34,6 +34,8 @@ export interface TrainFlags {
   resume?: string;
   /** Random crop with this much zero padding, on the GPU. */
   augment?: number;
+  /** Cosine learning-rate decay over the whole run, down to this rate. */
+  cosine?: number;
 }
 
 export interface EvalFlags {
@@ -97,14 +99,16 @@ export async function runTrain(name: string, flags: TrainFlags, out: CliOutput):
       seed: flags.seed,
       logEvery: LOG_EVERY,
       augment: flags.augment ? { cropPadding: flags.augment } : undefined,
+      schedule: flags.cosine === undefined ? undefined : { type: 'cosine', steps: flags.epochs * Math.ceil(train.labels.length / flags.batch), minLr: flags.cosine },
       callbacks: {
         onBatchEnd: (logs) => {
           if (logs.loss !== undefined || logs.batch + 1 === logs.batches) out.stderr(bar(logs, flags.epochs));
         },
-        onEpochEnd: (e) => {
+        onEpochEnd: async (e) => {
           // A checkpoint after every epoch: an interrupted run resumes with --resume.
           writeFileSync(file, model.saveWeights({ epochs: String(e.epoch + 1) }));
-          out.stderr(`\nepoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}, ${e.imagesPerSec.toFixed(0)} images/s, ${e.seconds.toFixed(1)} s; checkpoint ${file}\n`);
+          const acc = await evaluate(model, test);
+          out.stderr(`\nepoch ${e.epoch + 1}: test accuracy ${(acc.accuracy * 100).toFixed(2)}%, loss ${e.loss.toFixed(4)}, ${e.imagesPerSec.toFixed(0)} images/s, ${e.seconds.toFixed(1)} s; checkpoint ${file}\n`);
         },
       },
     });

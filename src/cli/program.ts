@@ -73,6 +73,7 @@ export function createProgram(out: CliOutput): Command {
     .option('--limit <n>', 'use only the first n training images', positiveInteger)
     .option('--resume <file>', 'start from these safetensors weights (a checkpoint)')
     .option('--augment <pixels>', 'random crops of the image padded by this many pixels (GPU)', positiveInteger)
+    .option('--cosine <minLr>', 'decay the learning rate along a cosine over the whole run, down to minLr', positiveNumber)
     .option('--test-limit <n>', 'measure the final accuracy on the first n test images only', positiveInteger)
     .option('--seed <n>', 'seed for weights, shuffling and dropout', (v: string) => Number.parseInt(v, 10), 0)
     .option('--backend <name>', "'webgpu' or 'cpu'", backendChoice, 'webgpu')
