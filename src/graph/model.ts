@@ -341,6 +341,12 @@ export class Model {
    * outputs. Intermediates are disposed as soon as their last reader has run.
    */
   forward(backend: Backend, inputs: readonly Tensor[]): Tensor[] {
+    const { values, outputs } = this.#runLowered(backend, inputs, new Set());
+    return outputs.map((o) => values.get(o)!);
+  }
+
+  /** The lowered graph on `inputs`; keeps the outputs, the inputs and the nodes named in `extra`. */
+  #runLowered(backend: Backend, inputs: readonly Tensor[], extra: ReadonlySet<string>): { values: Map<string, Tensor>; outputs: readonly string[] } {
     this.#assertLive('forward');
     const state = this.#deviceState(backend);
     const { nodes, outputs } = state.lowered;
@@ -359,7 +365,7 @@ export class Model {
     });
     const remaining = new Map<string, number>();
     for (const n of nodes) for (const i of n.inputs) remaining.set(i, (remaining.get(i) ?? 0) + 1);
-    const keep = new Set([...outputs, ...graphInputs.map((g) => g.name)]);
+    const keep = new Set([...outputs, ...graphInputs.map((g) => g.name), ...extra]);
     for (const n of nodes) {
       const ins = n.inputs.map((i) => values.get(i)!);
       const params = n.params.map((k) => state.weights.get(k)!);
@@ -372,7 +378,57 @@ export class Model {
         if (left === 0 && !keep.has(i)) values.get(i)!.dispose();
       }
     }
-    return outputs.map((o) => values.get(o)!);
+    return { values, outputs };
+  }
+
+  /**
+   * Intermediate outputs of one forward pass, by layer name — what the network "sees":
+   * `await model.activations(x, ['c1', 's2', 'c3'])` gives LeNet-5's feature maps, each with its
+   * shape (batch included) and values. Runs the inference graph (the one `predict()` runs, with
+   * fused activations) eagerly on the model's backend and keeps the named outputs. A layer
+   * fused into the next one at inference (a conv whose activation was fused into it) has no
+   * output of its own: ask for the activation's name, or build the model with `fuse: false`.
+   * Unknown or fused names throw InvalidArgumentError before any GPU work.
+   */
+  async activations(input: Float32Array, names: readonly string[], batch?: number): Promise<Map<string, { shape: Shape; data: Float32Array }>> {
+    this.#assertLive('activations');
+    const where = `activations of model '${this.name}'`;
+    const graphInputs = this.#graph.inputs;
+    if (graphInputs.length !== 1) throw new InvalidArgumentError(where, `takes models with one input; this one has ${graphInputs.length}`);
+    const per = sizeOf(graphInputs[0].shape);
+    const n = batch ?? (per > 0 ? input.length / per : 1);
+    if (!(input instanceof Float32Array) || !Number.isInteger(n) || n < 1 || input.length !== per * n) {
+      throw new ShapeError(where, `input has ${input instanceof Float32Array ? input.length : typeof input} values, not a whole batch of samples of shape [${graphInputs[0].shape.join(',')}] (${per} values each)`);
+    }
+    const lowered = lowerForInference(this.#graph, this.#nodesInOrder(), this.info(1).nodes, this.#ensureWeights(), { fuse: this.#options.fuse ?? true });
+    const available = new Set([graphInputs[0].name, ...lowered.nodes.map((x) => x.name)]);
+    for (const name of names) {
+      if (available.has(name)) continue;
+      if (!this.#graph.nodes.some((x) => x.name === name)) {
+        throw new InvalidArgumentError(where, `no layer '${name}' (layers: ${[...available].slice(0, 12).join(', ')}${available.size > 12 ? ', …' : ''})`);
+      }
+      const into = lowered.fusions.find((f) => f.endsWith(` → ${name}`))?.split(' → ')[0];
+      throw new InvalidArgumentError(
+        where,
+        into
+          ? `layer '${name}' runs fused with '${into}' at inference and has no output of its own; ask for '${into}', or build the model with fuse: false`
+          : `layer '${name}' does not run at inference (dropout is the identity there); ask for its input`,
+      );
+    }
+    this.info(n); // shape errors before any GPU work
+    const backend = await this.backend();
+    const x = backend.tensor(input, [n, ...graphInputs[0].shape]);
+    let values = new Map<string, Tensor>();
+    try {
+      values = this.#runLowered(backend, [x], new Set(names)).values;
+      const out = new Map<string, { shape: Shape; data: Float32Array }>();
+      const read = await Promise.all(names.map((k) => values.get(k)!.read()));
+      names.forEach((k, i) => out.set(k, { shape: [...values.get(k)!.shape], data: read[i] }));
+      return out;
+    } finally {
+      x.dispose();
+      for (const t of values.values()) t.dispose(); // disposing twice is harmless
+    }
   }
 
   /**
