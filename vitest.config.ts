@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^webcnn\/train$/, replacement: fileURLToPath(new URL('./src/train/index.ts', import.meta.url)) },
+      { find: /^webcnn\/onnx$/, replacement: fileURLToPath(new URL('./src/onnx/index.ts', import.meta.url)) },
       { find: /^webcnn$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
     ],
   },

@@ -30,7 +30,8 @@ export { MetaBackend, MetaTensor } from './backends/meta/backend.js';
 export { layers } from './graph/factories.js';
 export type {
   LayerConfig, LayerType, ParamSpec, Init, Conv2dLayer, Pool2dLayer, GlobalPoolLayer, AdaptiveAvgPoolLayer, SubsampleLayer, LrnLayer, BatchNormLayer,
-  ActivationLayer, DropoutLayer, FlattenLayer, DenseLayer, RbfLayer, SoftmaxLayer, AddLayer, ConcatLayer,
+  ActivationLayer, DropoutLayer, FlattenLayer, DenseLayer, RbfLayer, SoftmaxLayer, AddLayer, ConcatLayer, MulLayer, BinaryConstLayer,
+  MatmulLayer, ReshapeLayer,
 } from './graph/layers.js';
 export { type Graph, type GraphNode, type GraphInput, type GraphInfo, type NodeInfo, checkGraph, inferGraph } from './graph/graph.js';
 export { Model, Sequential, SymbolicTensor, input, apply, type ModelOptions, type SequentialOptions, type FunctionalModelSpec } from './graph/model.js';

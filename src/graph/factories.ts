@@ -5,7 +5,7 @@
 import type { Activation } from '../ops/activation.js';
 import type {
   Conv2dLayer, Pool2dLayer, GlobalPoolLayer, AdaptiveAvgPoolLayer, SubsampleLayer, LrnLayer, BatchNormLayer, ActivationLayer,
-  DropoutLayer, FlattenLayer, DenseLayer, RbfLayer, SoftmaxLayer, AddLayer, ConcatLayer,
+  DropoutLayer, FlattenLayer, DenseLayer, RbfLayer, SoftmaxLayer, AddLayer, ConcatLayer, MulLayer, ReshapeLayer,
 } from './layers.js';
 
 type Without<T, K extends keyof T> = Omit<T, K | 'type'>;
@@ -33,4 +33,8 @@ export const layers = {
   add: (c: Without<AddLayer, 'type'> = {}): AddLayer => ({ type: 'add', ...c }),
   /** Concatenation along channels by default (Inception). */
   concat: (c: Without<ConcatLayer, 'type'> = {}): ConcatLayer => ({ type: 'concat', ...c }),
+  /** Elementwise product of two inputs (NumPy broadcasting). */
+  mul: (): MulLayer => ({ type: 'mul' }),
+  /** Same data, a new shape for each sample; the batch dimension is kept. */
+  reshape: (shape: readonly number[]): ReshapeLayer => ({ type: 'reshape', shape }),
 };

@@ -9,7 +9,7 @@
  */
 import type { Backend } from '../backends/backend.js';
 import type { Tensor } from '../tensor.js';
-import { type Shape, sizeOf } from '../shape.js';
+import { type Shape, fmtShape, sizeOf } from '../shape.js';
 import type { Activation } from '../ops/activation.js';
 import type { Padding2d } from '../ops/conv2d.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
@@ -114,6 +114,8 @@ export interface RbfLayer {
 }
 export interface SoftmaxLayer {
   type: 'softmax';
+  /** Axis of the normalisation, batch included (default -1, the last). */
+  axis?: number;
 }
 export interface AddLayer {
   type: 'add';
@@ -122,6 +124,32 @@ export interface AddLayer {
 export interface ConcatLayer {
   type: 'concat';
   axis?: number;
+}
+/** Elementwise product of two inputs, NumPy broadcasting. */
+export interface MulLayer {
+  type: 'mul';
+}
+/**
+ * The input combined elementwise with a constant parameter `value` of `shape` (NumPy
+ * broadcasting against the batched input): ONNX's Add/Mul with an initializer operand.
+ */
+export interface BinaryConstLayer {
+  type: 'binaryConst';
+  op: 'add' | 'mul';
+  shape: readonly number[];
+}
+/**
+ * Matrix product: with `weightShape` (K, N) the input (…, M, K) times the parameter `weight`;
+ * without it, the first input times the second.
+ */
+export interface MatmulLayer {
+  type: 'matmul';
+  weightShape?: readonly [number, number];
+}
+/** Same data, new shape per sample (the batch dimension is kept; one dimension may be -1). */
+export interface ReshapeLayer {
+  type: 'reshape';
+  shape: readonly number[];
 }
 
 export type LayerConfig =
@@ -139,7 +167,11 @@ export type LayerConfig =
   | RbfLayer
   | SoftmaxLayer
   | AddLayer
-  | ConcatLayer;
+  | ConcatLayer
+  | MulLayer
+  | BinaryConstLayer
+  | MatmulLayer
+  | ReshapeLayer;
 
 export type LayerType = LayerConfig['type'];
 
@@ -228,6 +260,16 @@ export function layerParams(layer: LayerConfig, name: string, inputs: readonly S
       }
       return [p('weight', shape, layer.centers ? { kind: 'values', values: layer.centers } : { kind: 'uniform', bound: 1 }, !layer.centers)];
     }
+    case 'binaryConst':
+      expectInputs(layer.type, name, inputs, 1);
+      return [p('value', [...layer.shape], { kind: 'constant', value: layer.op === 'mul' ? 1 : 0 })];
+    case 'matmul':
+      if (!layer.weightShape) {
+        expectInputs(layer.type, name, inputs, 2);
+        return [];
+      }
+      expectInputs(layer.type, name, inputs, 1);
+      return [p('weight', [...layer.weightShape], fanInInit('pytorch', layer.weightShape[0]))];
     default:
       return [];
   }
@@ -286,7 +328,7 @@ export function applyLayer(b: Backend, layer: LayerConfig, name: string, inputs:
     case 'rbf':
       return b.rbf(x, params[0]);
     case 'softmax':
-      return b.softmax(x, -1);
+      return b.softmax(x, layer.axis ?? -1);
     case 'add': {
       if (inputs.length < 2) throw new ShapeError('add', `takes two or more inputs, got ${inputs.length}`, name);
       let acc = b.add(inputs[0], inputs[1]);
@@ -304,6 +346,22 @@ export function applyLayer(b: Backend, layer: LayerConfig, name: string, inputs:
     }
     case 'concat':
       return b.concat(inputs, layer.axis ?? 1);
+    case 'mul':
+      if (inputs.length !== 2) throw new ShapeError('mul', `takes two inputs, got ${inputs.length}`, name);
+      return b.mul(inputs[0], inputs[1]);
+    case 'binaryConst': {
+      const out = layer.op === 'add' ? b.add(x, params[0]) : b.mul(x, params[0]);
+      if (out.rank !== x.rank || out.shape[0] !== x.shape[0]) {
+        const detail = `the constant ${fmtShape(layer.shape)} would change the batch dimension of the input ${fmtShape(x.shape)}`;
+        out.dispose();
+        throw new ShapeError(layer.op, detail, name);
+      }
+      return out;
+    }
+    case 'matmul':
+      return b.matmul(x, layer.weightShape ? params[0] : inputs[1], { name });
+    case 'reshape':
+      return b.reshape(x, [x.shape[0], ...layer.shape]);
   }
 }
 
@@ -319,6 +377,13 @@ export function layerFlops(layer: LayerConfig, inputs: readonly Shape[], output:
     case 'dense':
     case 'rbf':
       return 2 * outSize * inputs[0][1];
+    case 'matmul': {
+      const a = inputs[0];
+      return 2 * outSize * a[a.length - 1];
+    }
+    case 'mul':
+    case 'binaryConst':
+      return outSize;
     case 'pool2d': {
       const [kh, kw] = pair(layer.kernelSize);
       return outSize * kh * kw;

@@ -147,6 +147,8 @@ export function trainStep(
         break;
       case 'softmax':
         throw new InvalidArgumentError('fit', `softmax '${name}' can only be the model's last layer when training with cross-entropy`);
+      default:
+        throw new InvalidArgumentError('fit', `layer '${name}' (${L.type}) has no training kernels yet; it runs at inference only`);
     }
     values.set(name, y);
     saved.set(name, keep);

@@ -1,0 +1,232 @@
+#!/usr/bin/python3
+"""Exports small PyTorch models to ONNX with random weights, plus an input and PyTorch's output
+for each, as the fixtures of test/onnx_models.test.ts.
+
+    /usr/bin/python3 scripts/onnx_fixtures.py                 # test/fixtures/onnx/ (small, committed)
+    /usr/bin/python3 scripts/onnx_fixtures.py --torchvision DIR  # resnet18, googlenet, squeezenet1_0,
+                                                              # mobilenet_v2 (too big to commit)
+
+Each model NAME gives NAME.onnx, NAME.input.npy (float32, NCHW) and NAME.output.npy (float32,
+PyTorch's output in eval mode). Needs Debian's python3-torch, python3-torchvision, python3-onnx.
+Seeded, so a rerun writes the same models.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def bn(c):
+    """Batch norm with non-trivial running statistics (a fresh one is the identity)."""
+    m = nn.BatchNorm2d(c)
+    with torch.no_grad():
+        m.running_mean.uniform_(-0.5, 0.5)
+        m.running_var.uniform_(0.5, 1.5)
+        m.weight.uniform_(0.5, 1.5)
+        m.bias.uniform_(-0.5, 0.5)
+    return m
+
+
+class Residual(nn.Module):
+    """Two ResNet basic blocks: identity shortcut, then a strided one with a 1x1 projection."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1, bias=False)
+        self.bn0 = bn(8)
+        self.c1, self.b1 = nn.Conv2d(8, 8, 3, padding=1, bias=False), bn(8)
+        self.c2, self.b2 = nn.Conv2d(8, 8, 3, padding=1, bias=False), bn(8)
+        self.c3, self.b3 = nn.Conv2d(8, 16, 3, stride=2, padding=1, bias=False), bn(16)
+        self.c4, self.b4 = nn.Conv2d(16, 16, 3, padding=1, bias=False), bn(16)
+        self.proj, self.bp = nn.Conv2d(8, 16, 1, stride=2, bias=False), bn(16)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = F.relu(self.bn0(self.stem(x)))
+        y = F.relu(self.b1(self.c1(x)))
+        x = F.relu(self.b2(self.c2(y)) + x)
+        y = F.relu(self.b3(self.c3(x)))
+        x = F.relu(self.b4(self.c4(y)) + self.bp(self.proj(x)))
+        x = F.adaptive_avg_pool2d(x, 1)
+        # PyTorch exports this as Shape -> Gather -> Unsqueeze -> Concat -> Reshape.
+        x = x.reshape(x.size(0), -1)
+        return self.fc(x)
+
+
+class Inception(nn.Module):
+    """A GoogLeNet Inception module: 1x1, 1x1->3x3, 1x1->5x5 and pool->1x1 branches, concatenated."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 12, 3, padding=1)
+        self.b1 = nn.Conv2d(12, 6, 1)
+        self.b2a, self.b2b = nn.Conv2d(12, 4, 1), nn.Conv2d(4, 8, 3, padding=1)
+        self.b3a, self.b3b = nn.Conv2d(12, 2, 1), nn.Conv2d(2, 4, 5, padding=2)
+        self.b4 = nn.Conv2d(12, 4, 1)
+        self.pool = nn.MaxPool2d(3, stride=2, ceil_mode=True)
+
+    def forward(self, x):
+        x = F.relu(self.stem(x))
+        branches = [
+            F.relu(self.b1(x)),
+            F.relu(self.b2b(F.relu(self.b2a(x)))),
+            F.relu(self.b3b(F.relu(self.b3a(x)))),
+            F.relu(self.b4(F.max_pool2d(x, 3, stride=1, padding=1))),
+        ]
+        return self.pool(torch.cat(branches, 1))
+
+
+class Depthwise(nn.Module):
+    """MobileNetV2-style: expand 1x1, depthwise 3x3 (stride 2), ReLU6, project 1x1, residual-free."""
+
+    def __init__(self):
+        super().__init__()
+        self.expand, self.be = nn.Conv2d(3, 12, 1, bias=False), bn(12)
+        self.dw, self.bd = nn.Conv2d(12, 12, 3, stride=2, padding=1, groups=12, bias=False), bn(12)
+        self.dw2 = nn.Conv2d(12, 12, 5, padding=2, groups=12)
+        self.project, self.bp = nn.Conv2d(12, 8, 1, bias=False), bn(8)
+
+    def forward(self, x):
+        x = F.relu6(self.be(self.expand(x)))
+        x = F.relu6(self.bd(self.dw(x)))
+        x = F.leaky_relu(self.dw2(x), 0.1)
+        return self.bp(self.project(x))
+
+
+class BatchNorm(nn.Module):
+    """Batch norm after a conv (folded), after a ReLU (standalone), and on features (BatchNorm1d)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 6, 3)
+        self.bn1 = bn(6)
+        self.bn2 = bn(6)
+        self.fc = nn.Linear(6 * 6 * 6, 12)
+        self.bn3 = nn.BatchNorm1d(12)
+        with torch.no_grad():
+            self.bn3.running_mean.uniform_(-0.5, 0.5)
+            self.bn3.running_var.uniform_(0.5, 1.5)
+
+    def forward(self, x):
+        x = self.bn1(self.conv(x))
+        x = self.bn2(torch.sigmoid(x))
+        x = F.avg_pool2d(x, 2)
+        x = torch.flatten(x, 1)
+        return torch.tanh(self.bn3(self.fc(x)))
+
+
+class LrnOp(torch.autograd.Function):
+    """F.local_response_norm exported as one ONNX LRN node (PyTorch's exporter otherwise
+    decomposes it into Pow, Pad, AveragePool and an If)."""
+
+    @staticmethod
+    def forward(ctx, x, size, alpha, beta, k):
+        return F.local_response_norm(x, size, alpha, beta, k)
+
+    @staticmethod
+    def symbolic(g, x, size, alpha, beta, k):
+        return g.op('LRN', x, size_i=size, alpha_f=alpha, beta_f=beta, bias_f=k)
+
+
+class Lrn(nn.Module):
+    """AlexNet's early layers: conv, ReLU, LRN, overlapping max pooling; then padded average pooling."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 5, stride=2, padding=2)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1)
+
+    def forward(self, x):
+        x = LrnOp.apply(F.relu(self.conv(x)), 5, 1e-3, 0.75, 2.0)
+        x = F.max_pool2d(x, 3, stride=2, ceil_mode=True)
+        x = F.relu(self.conv2(x))
+        return F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False)
+
+
+class Grouped(nn.Module):
+    """Grouped and dilated convolutions, explicit zero padding, a classifier with dropout and softmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(4, 8, 3, padding=1, groups=2)
+        self.conv2 = nn.Conv2d(8, 12, 3, dilation=2, groups=4, stride=2)
+        self.drop = nn.Dropout(0.5)
+        self.fc1 = nn.Linear(12, 16)
+        self.fc2 = nn.Linear(16, 5)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = F.pad(x, (1, 2, 0, 1))
+        x = F.relu(self.conv2(x))
+        x = F.adaptive_max_pool2d(x, 1).flatten(1)
+        x = self.drop(F.relu(self.fc1(x)))
+        return F.softmax(self.fc2(x), dim=1)
+
+
+# name: (module, input shape, opset, dynamic batch, raw). A raw export keeps the batch norms
+# (PyTorch folds them into the convs otherwise) and skips the exporter's constant folding, so
+# the importer's own folding of both is what gets tested.
+SMALL = {
+    'residual': (Residual, (2, 3, 12, 12), 13, True, True),
+    'inception': (Inception, (2, 3, 11, 11), 11, False, False),
+    'depthwise': (Depthwise, (2, 3, 14, 14), 17, False, True),
+    'batchnorm': (BatchNorm, (3, 3, 14, 14), 13, False, False),
+    'lrn': (Lrn, (2, 3, 19, 19), 12, False, False),
+    'grouped': (Grouped, (2, 4, 13, 13), 17, True, False),
+}
+
+
+def export(model, shape, opset, dynamic, out_dir, name, raw=False):
+    model.eval()
+    x = torch.randn(*shape)
+    with torch.no_grad():
+        y = model(x)
+    path = os.path.join(out_dir, name + '.onnx')
+    torch.onnx.export(
+        model, x, path, opset_version=opset, input_names=['input'], output_names=['output'],
+        dynamic_axes={'input': {0: 'batch'}, 'output': {0: 'batch'}} if dynamic else None,
+        do_constant_folding=not raw,
+        training=torch.onnx.TrainingMode.PRESERVE if raw else torch.onnx.TrainingMode.EVAL,
+    )
+    np.save(os.path.join(out_dir, name + '.input.npy'), x.numpy().astype(np.float32))
+    np.save(os.path.join(out_dir, name + '.output.npy'), y.numpy().astype(np.float32))
+    print(f'{path}: input {tuple(x.shape)} -> output {tuple(y.shape)}, {os.path.getsize(path):,} bytes, opset {opset}')
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--out', default=os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'onnx'))
+    ap.add_argument('--torchvision', metavar='DIR', help='write the torchvision models to DIR instead')
+    ap.add_argument('--size', type=int, default=64, help='input height and width of the torchvision models (default 64)')
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    if args.torchvision:
+        import torchvision.models as tv
+        os.makedirs(args.torchvision, exist_ok=True)
+        models = {
+            'resnet18': lambda: tv.resnet18(),
+            'googlenet': lambda: tv.googlenet(aux_logits=False, init_weights=True),
+            'squeezenet1_0': lambda: tv.squeezenet1_0(),
+            'mobilenet_v2': lambda: tv.mobilenet_v2(),
+        }
+        for name, make in models.items():
+            m = make()
+            # Random but non-trivial batch-norm statistics, as a trained network has.
+            for mod in m.modules():
+                if isinstance(mod, nn.BatchNorm2d):
+                    with torch.no_grad():
+                        mod.running_mean.uniform_(-0.2, 0.2)
+                        mod.running_var.uniform_(0.5, 1.5)
+            export(m, (1, 3, args.size, args.size), 13, False, args.torchvision, name)
+        return
+    os.makedirs(args.out, exist_ok=True)
+    for name, (cls, shape, opset, dynamic, raw) in SMALL.items():
+        export(cls(), shape, opset, dynamic, args.out, name, raw)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

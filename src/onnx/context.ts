@@ -1,0 +1,215 @@
+/**
+ * The importer's working state: what every ONNX value is (a constant known at import, or a
+ * value computed by the graph, with its shape), the webcnn graph being built, and the weights.
+ * Each emitted layer's output shape is inferred on the meta backend as it is added, with the
+ * same code that runs the model, so shape errors surface at import and name the ONNX node.
+ */
+import { OnnxError } from './errors.js';
+import type { ConstTensor } from './tensor.js';
+import type { AttributeProto, NodeProto } from './proto.js';
+import { tensorFromProto } from './tensor.js';
+import { intList } from './fold.js';
+import type { GraphNode } from '../graph/graph.js';
+import { type LayerConfig, layerParams, applyLayer } from '../graph/layers.js';
+import { MetaBackend } from '../backends/meta/backend.js';
+import { WebCnnError } from '../errors.js';
+import { type Shape, fmtShape, sizeOf } from '../shape.js';
+
+/** A value the graph computes at run time; `shape` includes the batch dimension (as imported). */
+export interface DynValue {
+  readonly kind: 'dyn';
+  /** Name of the webcnn graph input or node that holds it. */
+  readonly ref: string;
+  readonly shape: Shape;
+}
+export interface ConstValue {
+  readonly kind: 'const';
+  readonly tensor: ConstTensor;
+}
+export type Value = DynValue | ConstValue;
+
+export class ImportContext {
+  readonly meta = new MetaBackend();
+  readonly values = new Map<string, Value>();
+  readonly nodes: GraphNode[] = [];
+  readonly weights = new Map<string, Float32Array>();
+  /** Names taken in the webcnn graph (inputs and nodes). */
+  readonly taken = new Set<string>();
+  /** Every value some node reads, plus the graph outputs: outputs not in here may be ignored. */
+  readonly consumed = new Set<string>();
+
+  constructor(
+    readonly label: string,
+    readonly opset: number,
+  ) {}
+
+  unique(preferred: string): string {
+    let name = preferred || 'node';
+    for (let k = 1; this.taken.has(name); k++) name = `${preferred}#${k}`;
+    return name;
+  }
+
+  /**
+   * Adds a layer reading `inputs` with parameter values `params` (in the layer's parameter
+   * order) and returns its output. `where` names the ONNX node in errors.
+   */
+  emit(preferred: string, layer: LayerConfig, inputs: readonly DynValue[], params: readonly Float32Array[], where: string): DynValue {
+    const name = this.unique(preferred);
+    const shapes = inputs.map((v) => v.shape);
+    let out: Shape;
+    try {
+      const specs = layerParams(layer, name, shapes);
+      if (specs.length !== params.length) throw new OnnxError(`${where}: internal: ${layer.type} takes ${specs.length} parameters, ${params.length} given`);
+      specs.forEach((s, i) => {
+        if (params[i].length !== sizeOf(s.shape)) {
+          throw new OnnxError(`${where}: ${layer.type} parameter '${s.name}' needs shape ${fmtShape(s.shape)} (${sizeOf(s.shape)} values) for input ${fmtShape(shapes[0] ?? [])}, the file gives ${params[i].length} values`);
+        }
+      });
+      const t = applyLayer(this.meta, layer, name, inputs.map((v) => this.meta.placeholder(v.shape)), specs.map((s) => this.meta.placeholder(s.shape)));
+      out = t.shape;
+      specs.forEach((s, i) => this.weights.set(`${name}.${s.name}`, params[i]));
+    } catch (e) {
+      if (e instanceof OnnxError) throw e;
+      if (e instanceof WebCnnError) throw new OnnxError(`${where}: ${e.message}`);
+      throw e;
+    }
+    this.taken.add(name);
+    this.nodes.push({ name, layer, inputs: inputs.map((v) => v.ref) });
+    return { kind: 'dyn', ref: name, shape: out };
+  }
+}
+
+/** One ONNX node being converted: its inputs, attributes and outputs, with errors that name it. */
+export class NodeContext {
+  readonly where: string;
+  readonly #attrs: Map<string, AttributeProto>;
+
+  constructor(
+    readonly ctx: ImportContext,
+    readonly node: NodeProto,
+  ) {
+    const id = node.name || node.outputs[0] || '?';
+    this.where = `${ctx.label}: node '${id}' (${node.opType}, opset ${ctx.opset})`;
+    this.#attrs = new Map(node.attributes.map((a) => [a.name, a]));
+  }
+
+  get opset(): number {
+    return this.ctx.opset;
+  }
+
+  fail(msg: string): never {
+    throw new OnnxError(`${this.where}: ${msg}`);
+  }
+
+  /** Input i, or null when absent (optional inputs are given as ''). */
+  input(i: number): Value | null {
+    const name = this.node.inputs[i];
+    if (name === undefined || name === '') return null;
+    const v = this.ctx.values.get(name);
+    if (!v) this.fail(`input '${name}' has no value`);
+    return v;
+  }
+
+  inputCount(): number {
+    return this.node.inputs.length;
+  }
+
+  /** Input i, which must be computed by the graph (a constant here means folding this op, which is not supported). */
+  dyn(i: number, what = `input ${i}`): DynValue {
+    const v = this.input(i);
+    if (!v) this.fail(`${what} is missing`);
+    if (v.kind !== 'dyn') this.fail(`${what} ('${this.node.inputs[i]}') is a constant; folding ${this.node.opType} on constants is not supported`);
+    return v;
+  }
+
+  /** Input i, which must be a constant (an initializer, a Constant node or a folded value). */
+  konst(i: number, what = `input ${i}`): ConstTensor {
+    const v = this.input(i);
+    if (!v) this.fail(`${what} is missing`);
+    if (v.kind !== 'const') this.fail(`${what} ('${this.node.inputs[i]}') must be a constant (an initializer), but it is computed by the graph`);
+    return v.tensor;
+  }
+
+  optConst(i: number, what = `input ${i}`): ConstTensor | null {
+    return this.input(i) ? this.konst(i, what) : null;
+  }
+
+  floatData(t: ConstTensor): Float32Array {
+    return t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
+  }
+
+  has(name: string): boolean {
+    return this.#attrs.has(name);
+  }
+
+  int(name: string, dflt: number): number {
+    const a = this.#attrs.get(name);
+    if (!a) return dflt;
+    if (!Number.isInteger(a.i)) this.fail(`attribute ${name} must be an integer, got ${a.i}`);
+    return a.i;
+  }
+
+  ints(name: string, dflt: readonly number[] | null): number[] | null {
+    const a = this.#attrs.get(name);
+    if (!a) return dflt ? [...dflt] : null;
+    if (a.ints.some((v) => !Number.isInteger(v))) this.fail(`attribute ${name} must hold integers`);
+    return [...a.ints];
+  }
+
+  float(name: string, dflt: number): number {
+    const a = this.#attrs.get(name);
+    return a ? a.f : dflt;
+  }
+
+  floats(name: string): number[] | null {
+    const a = this.#attrs.get(name);
+    return a ? [...a.floats] : null;
+  }
+
+  str(name: string, dflt: string): string {
+    const a = this.#attrs.get(name);
+    return a ? new TextDecoder().decode(a.s) : dflt;
+  }
+
+  tensorAttr(name: string): ConstTensor | null {
+    const a = this.#attrs.get(name);
+    if (!a) return null;
+    if (!a.t) this.fail(`attribute ${name} holds no tensor`);
+    return tensorFromProto(a.t, `${this.where}: attribute ${name}`);
+  }
+
+  /** An integer list from input i (opset ≥ some version) or the attribute of the same meaning before. */
+  intsFromInputOrAttr(i: number, attr: string, fromOpset: number): number[] | null {
+    if (this.opset >= fromOpset) {
+      const t = this.optConst(i, attr);
+      return t ? intList(t, `${this.where}: ${attr}`) : null;
+    }
+    return this.ints(attr, null);
+  }
+
+  /** Sets output i. */
+  out(i: number, v: Value): void {
+    const name = this.node.outputs[i];
+    if (name === undefined || name === '') return;
+    this.ctx.values.set(name, v);
+  }
+
+  /** The name a layer making output i should get. */
+  outName(i = 0, suffix?: string): string {
+    const base = this.node.outputs[i] || this.node.name || this.node.opType;
+    return suffix ? `${base}/${suffix}` : base;
+  }
+
+  /** Emits a layer for this node. */
+  emit(layer: LayerConfig, inputs: readonly DynValue[], params: readonly Float32Array[] = [], suffix?: string): DynValue {
+    return this.ctx.emit(this.outName(0, suffix), layer, inputs, params, this.where);
+  }
+
+  /** Fails if an optional output (a mask, indices, batch statistics) is read by anything. */
+  unusedOutputsFrom(first: number, what: string): void {
+    for (let i = first; i < this.node.outputs.length; i++) {
+      const name = this.node.outputs[i];
+      if (name && this.ctx.consumed.has(name)) this.fail(`output ${i} ('${name}', ${what}) is used, which is not supported`);
+    }
+  }
+}

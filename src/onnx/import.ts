@@ -1,0 +1,240 @@
+/**
+ * ONNX import: an `.onnx` file (as PyTorch exports it, opsets 7–18; 11–18 tested) becomes a
+ * webcnn `Model` — the same class as the zoo's, so `predict()` runs it on WebGPU or the CPU.
+ *
+ * 1. The bytes are decoded by protobufjs (`proto.ts`); every tensor's declared size is checked
+ *    against the bytes present before anything is allocated (`tensor.ts`).
+ * 2. Nodes are put in topological order (a cycle or a value nobody produces is an error).
+ * 3. Each node is converted (`ops.ts`): constants are folded, the rest becomes layers whose
+ *    shapes are inferred as they are added.
+ * 4. The graph and weights make a Model; its inference lowering then folds batch norms into
+ *    the convolutions before them and fuses activations.
+ *
+ * The first dimension of every graph input is the batch: a model exported with batch 1 runs
+ * any batch size.
+ */
+import { OnnxError } from './errors.js';
+import { decodeModel, type NodeProto } from './proto.js';
+import { DataType } from './proto.js';
+import { type ConstTensor, checkDims, dataTypeName, tensorFromProto } from './tensor.js';
+import { ImportContext, NodeContext } from './context.js';
+import { CONVERTERS, SUPPORTED_OPS } from './ops.js';
+import { Model, type ModelOptions } from '../graph/model.js';
+import type { Graph, GraphInput } from '../graph/graph.js';
+import { WebCnnError } from '../errors.js';
+import { type Shape, fmtShape } from '../shape.js';
+
+/** Opsets of the default ONNX domain the importer accepts. */
+export const MIN_OPSET = 7;
+export const MAX_OPSET = 18;
+
+/** A value given for a graph input at load time (a weight fed as an input, an int64 shape). */
+export interface OnnxConstant {
+  readonly dims: readonly number[];
+  readonly data: Float32Array | Float64Array | Int32Array | BigInt64Array;
+}
+
+export interface LoadOnnxOptions extends ModelOptions {
+  /** Name of the file in error messages (default: the URL, or 'model.onnx'). */
+  label?: string;
+  /** Graph inputs whose values are known at load time: they become constants (int64 shape inputs, weights passed as inputs). */
+  constants?: Readonly<Record<string, OnnxConstant>>;
+  /** Shapes (batch included) for graph inputs whose dimensions are symbolic or missing. */
+  inputShapes?: Readonly<Record<string, readonly number[]>>;
+  /** Batch size used for a symbolic first dimension while importing (default 1); any batch runs later. */
+  batch?: number;
+}
+
+export interface OnnxModelInfo {
+  /** Graph inputs computed at run time, with their shapes at import (batch first). */
+  readonly inputs: readonly { readonly name: string; readonly shape: Shape }[];
+  /** Graph output names, in the order `predictAll()` returns them. */
+  readonly outputs: readonly string[];
+  readonly opset: number;
+  readonly irVersion: number;
+  readonly producer: string;
+  /** Number of ONNX nodes and of webcnn layers they became (before inference lowering). */
+  readonly onnxNodes: number;
+  readonly layers: number;
+}
+
+/** A model imported from ONNX: a `Model`, plus what the file said. */
+export class OnnxModel extends Model {
+  readonly onnx: OnnxModelInfo;
+  constructor(graph: Graph, options: ModelOptions, onnx: OnnxModelInfo) {
+    super(graph, options);
+    this.onnx = onnx;
+  }
+}
+
+function constantFromOption(name: string, c: OnnxConstant, label: string): ConstTensor {
+  const where = `${label}: constant for input '${name}'`;
+  const size = checkDims(c.dims, where);
+  if (!c || c.data.length !== size) throw new OnnxError(`${where}: shape ${fmtShape(c.dims)} needs ${size} values, got ${c.data?.length}`);
+  if (c.data instanceof Float32Array) return { dims: [...c.dims], kind: 'float', data: c.data };
+  return { dims: [...c.dims], kind: 'int', data: Float64Array.from(c.data as ArrayLike<number | bigint>, (v) => Number(v)) };
+}
+
+/** Kahn's algorithm over ONNX value names; stable in file order. */
+function topoSort(nodes: readonly NodeProto[], known: ReadonlySet<string>, label: string): NodeProto[] {
+  const producer = new Map<string, number>();
+  nodes.forEach((n, i) => {
+    for (const o of n.outputs) {
+      if (!o) continue;
+      if (known.has(o) || producer.has(o)) throw new OnnxError(`${label}: value '${o}' is produced twice (by node '${n.name || n.opType}' and ${producer.has(o) ? `node '${nodes[producer.get(o)!].name}'` : 'an initializer or input'})`);
+      producer.set(o, i);
+    }
+  });
+  const waiting = new Array<number>(nodes.length).fill(0);
+  const readers = new Map<number, number[]>();
+  nodes.forEach((n, i) => {
+    for (const inp of n.inputs) {
+      if (!inp || known.has(inp)) continue;
+      const p = producer.get(inp);
+      if (p === undefined) throw new OnnxError(`${label}: node '${n.name || n.outputs[0] || n.opType}' (${n.opType}) reads '${inp}', which no node, initializer or graph input produces`);
+      waiting[i]++;
+      const list = readers.get(p) ?? [];
+      list.push(i);
+      readers.set(p, list);
+    }
+  });
+  const ready = nodes.map((_, i) => i).filter((i) => waiting[i] === 0);
+  const order: NodeProto[] = [];
+  for (let k = 0; k < ready.length; k++) {
+    const i = ready[k];
+    order.push(nodes[i]);
+    for (const r of readers.get(i) ?? []) if (--waiting[r] === 0) ready.push(r);
+  }
+  if (order.length !== nodes.length) {
+    const stuck = nodes.filter((_, i) => waiting[i] > 0).map((n) => `'${n.name || n.outputs[0] || n.opType}'`);
+    throw new OnnxError(`${label}: the graph has a cycle through ${stuck.slice(0, 6).join(', ')}${stuck.length > 6 ? ', …' : ''}`);
+  }
+  return order;
+}
+
+/** Converts the bytes of an `.onnx` file into a model. Throws OnnxError for anything it cannot use. */
+export function importOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): OnnxModel {
+  const label = options.label ?? 'model.onnx';
+  const proto = decodeModel(bytes, label);
+  const opset = proto.opsets.get('');
+  if (opset === undefined) throw new OnnxError(`${label}: the model imports no opset of the default ONNX domain`);
+  if (!(opset >= MIN_OPSET && opset <= MAX_OPSET)) throw new OnnxError(`${label}: opset ${opset} is not supported (supported: ${MIN_OPSET}–${MAX_OPSET})`);
+  const g = proto.graph;
+  const ctx = new ImportContext(label, opset);
+
+  for (const init of g.initializers) {
+    if (!init.name) throw new OnnxError(`${label}: an initializer has no name`);
+    if (ctx.values.has(init.name)) throw new OnnxError(`${label}: initializer '${init.name}' is defined twice`);
+    ctx.values.set(init.name, { kind: 'const', tensor: tensorFromProto(init, `${label}: initializer '${init.name}'`) });
+  }
+  const inputs: GraphInput[] = [];
+  const inputShapes: { name: string; shape: Shape }[] = [];
+  for (const vi of g.inputs) {
+    if (!vi.name) throw new OnnxError(`${label}: a graph input has no name`);
+    if (ctx.values.has(vi.name)) continue; // an initializer listed as input (older exporters)
+    const given = options.constants?.[vi.name];
+    if (given) {
+      ctx.values.set(vi.name, { kind: 'const', tensor: constantFromOption(vi.name, given, label) });
+      continue;
+    }
+    const where = `${label}: graph input '${vi.name}'`;
+    if (vi.elemType !== DataType.FLOAT) {
+      throw new OnnxError(`${where} is ${dataTypeName(vi.elemType)}; computed inputs must be FLOAT (give integer inputs at load time with options.constants)`);
+    }
+    const batch = options.batch ?? 1;
+    let dims: number[];
+    const override = options.inputShapes?.[vi.name];
+    if (override) dims = [...override];
+    else {
+      if (!vi.dims) throw new OnnxError(`${where} has no shape; give one with options.inputShapes`);
+      dims = vi.dims.map((d, i) => {
+        if (typeof d === 'number') return d;
+        if (i === 0) return batch;
+        throw new OnnxError(`${where} has a symbolic dimension ${d === null ? '(unnamed)' : `'${d}'`} at axis ${i}; give its shape with options.inputShapes`);
+      });
+    }
+    checkDims(dims, where);
+    if (dims.length === 0) throw new OnnxError(`${where} is a scalar; inputs need a batch dimension`);
+    if (dims.some((d) => d === 0)) throw new OnnxError(`${where} has shape ${fmtShape(dims)} with no elements`);
+    if (ctx.taken.has(vi.name)) throw new OnnxError(`${where} is listed twice`);
+    ctx.values.set(vi.name, { kind: 'dyn', ref: vi.name, shape: dims });
+    ctx.taken.add(vi.name);
+    inputs.push({ name: vi.name, shape: dims.slice(1) });
+    inputShapes.push({ name: vi.name, shape: dims });
+  }
+  if (inputs.length === 0) throw new OnnxError(`${label}: the graph has no computed inputs (everything is constant)`);
+  if (g.outputs.length === 0) throw new OnnxError(`${label}: the graph has no outputs`);
+
+  for (const n of g.nodes) for (const i of n.inputs) if (i) ctx.consumed.add(i);
+  for (const o of g.outputs) ctx.consumed.add(o.name);
+
+  const order = topoSort(g.nodes, new Set(ctx.values.keys()), label);
+  for (const node of order) {
+    const c: NodeContext = new NodeContext(ctx, node);
+    const convert = node.domain === '' ? CONVERTERS[node.opType] : undefined;
+    if (!convert) {
+      c.fail(`unsupported op '${node.opType}'${node.domain ? ` of domain '${node.domain}'` : ''}; supported ops: ${SUPPORTED_OPS.join(', ')}`);
+    }
+    try {
+      convert(c);
+    } catch (e) {
+      if (e instanceof OnnxError) throw e;
+      if (e instanceof WebCnnError) throw new OnnxError(`${c.where}: ${e.message}`);
+      throw e;
+    }
+    for (const o of node.outputs) {
+      if (o && !ctx.values.has(o) && ctx.consumed.has(o)) c.fail(`output '${o}' is used but the importer does not compute it`);
+    }
+  }
+
+  const outputs: string[] = [];
+  for (const vo of g.outputs) {
+    const v = ctx.values.get(vo.name);
+    if (!v) throw new OnnxError(`${label}: graph output '${vo.name}' is not computed by any node`);
+    if (v.kind === 'const') throw new OnnxError(`${label}: graph output '${vo.name}' is a constant; webcnn models compute their outputs from their inputs`);
+    let ref = v.ref;
+    if (ref !== vo.name || outputs.includes(ref)) {
+      // An output that is another value (Identity, Dropout) or a graph input: a no-copy view under its own name.
+      ref = ctx.emit(vo.name, { type: 'reshape', shape: v.shape.slice(1) }, [v], [], `${label}: graph output '${vo.name}'`).ref;
+    }
+    outputs.push(ref);
+  }
+
+  const graph: Graph = { name: g.name || 'onnx', inputs, nodes: ctx.nodes, outputs };
+  const model = new OnnxModel(graph, options, {
+    inputs: inputShapes,
+    outputs: g.outputs.map((o) => o.name),
+    opset,
+    irVersion: proto.irVersion,
+    producer: proto.producer,
+    onnxNodes: g.nodes.length,
+    layers: ctx.nodes.length,
+  });
+  try {
+    model.setWeights(ctx.weights);
+  } catch (e) {
+    if (e instanceof WebCnnError && !(e instanceof OnnxError)) throw new OnnxError(`${label}: ${e.message}`);
+    throw e;
+  }
+  return model;
+}
+
+/**
+ * Loads an ONNX model from its bytes or a URL (fetched with `fetch`, in the browser or Node).
+ * Resolves to a Model whose `predict()` runs on WebGPU or the CPU like the zoo's; rejects with
+ * OnnxError for a file it cannot use.
+ */
+export async function loadOnnx(source: Uint8Array | ArrayBuffer | string | URL, options: LoadOnnxOptions = {}): Promise<OnnxModel> {
+  if (source instanceof Uint8Array) return importOnnx(source, options);
+  if (source instanceof ArrayBuffer) return importOnnx(new Uint8Array(source), options);
+  const url = String(source);
+  const label = options.label ?? url;
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new OnnxError(`${label}: could not fetch (${(e as Error).message})`);
+  }
+  if (!res.ok) throw new OnnxError(`${label}: fetch failed with HTTP ${res.status} ${res.statusText}`);
+  return importOnnx(new Uint8Array(await res.arrayBuffer()), { ...options, label });
+}
