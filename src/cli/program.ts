@@ -9,6 +9,7 @@ import { ZOO_NAMES } from '../models/index.js';
 import { runSummary, type SummaryFlags } from './summary.js';
 import { runInfo, type InfoFlags } from './info.js';
 import { runTrain, runEval, type TrainFlags, type EvalFlags } from './mnist_tasks.js';
+import { runModel, collectInput, type RunFlags } from './run_onnx.js';
 
 /** Where commands write their result; help text goes to stdout, error text nowhere (run.ts reports it). */
 export interface CliOutput {
@@ -90,6 +91,17 @@ export function createProgram(out: CliOutput): Command {
     .option('--backend <name>', "'webgpu' or 'cpu'", backendChoice, 'webgpu')
     .option('--json', 'print a last line {"model","accuracy","images","ms"}')
     .action(async (model: string, _opts: unknown, cmd: Command) => print(await runEval(model, cmd.opts<EvalFlags>())));
+
+  program
+    .command('run')
+    .description('run an .onnx model (or a zoo model) once on .npy inputs; write every output as DIR/<name>.npy and print one JSON line {outputs: [{name, shape, file}], backend, ms}')
+    .argument('<model>', `an .onnx file, or a zoo model: ${ZOO_NAMES.join(', ')}`)
+    .requiredOption('-i, --input <name=file>', 'a graph input and its .npy file (float32; int64 for shape inputs); repeat for each input', collectInput, [])
+    .requiredOption('-o, --out <dir>', 'directory for the output .npy files')
+    .option('--backend <name>', "'webgpu' or 'cpu'", backendChoice, 'webgpu')
+    .option('-s, --input-size <s>', 'zoo models: input height and width', positiveInteger)
+    .option('-w, --weights <file>', 'zoo models: safetensors weights (default: seeded random weights)')
+    .action(async (model: string, _opts: unknown, cmd: Command) => print(await runModel(model, cmd.opts<RunFlags>())));
 
   return program;
 }

@@ -1,0 +1,138 @@
+/**
+ * `webcnn run <model.onnx | zoo-name> --input NAME=FILE.npy … --out DIR`: runs a model once on
+ * NumPy inputs and writes every graph output as `DIR/<output name>.npy` (little-endian
+ * float32). Prints one JSON line: `{"outputs":[{"name","shape","file"}],"backend","ms"}`, where
+ * `ms` is the time of the forward pass (plan creation and pipeline compilation included).
+ * float32 (or float64) inputs are computed inputs; int64/int32 inputs are constants given at
+ * load time (shape inputs of Reshape and the like).
+ */
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend } from '../backends/backend.js';
+import { CpuBackend } from '../backends/cpu/backend.js';
+import { WebGpuBackend } from '../backends/webgpu/backend.js';
+import type { Model } from '../graph/model.js';
+import { createModel, ZOO_NAMES, type ZooName } from '../models/index.js';
+import { readNpy, writeNpy, type NpyArray } from '../io/npy.js';
+import { loadOnnx, type OnnxConstant } from '../onnx/index.js';
+import { sizeOf } from '../shape.js';
+import { UsageError } from './usage_error.js';
+
+export interface RunFlags {
+  input: string[];
+  out: string;
+  backend: 'webgpu' | 'cpu';
+  /** Zoo models: input height and width. */
+  inputSize?: number;
+  /** Zoo models: safetensors weights (default: seeded random weights). */
+  weights?: string;
+}
+
+export interface RunReport {
+  outputs: { name: string; shape: number[]; file: string }[];
+  backend: 'webgpu' | 'cpu';
+  ms: number;
+}
+
+/** `--input NAME=FILE`, repeatable. */
+export function collectInput(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function readFile(path: string, what: string): Uint8Array {
+  if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`run: ${what} '${path}' does not exist`);
+  return new Uint8Array(readFileSync(path));
+}
+
+/** A file name for an output: ONNX names may hold '/', ':' and the like. */
+function fileNameFor(name: string): string {
+  return `${name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || 'output'}.npy`;
+}
+
+function parseInputs(specs: readonly string[]): Map<string, NpyArray> {
+  if (specs.length === 0) throw new UsageError('run: give at least one --input NAME=FILE.npy');
+  const inputs = new Map<string, NpyArray>();
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0 || eq === spec.length - 1) throw new UsageError(`run: --input '${spec}' must be NAME=FILE.npy`);
+    const name = spec.slice(0, eq);
+    const file = spec.slice(eq + 1);
+    if (inputs.has(name)) throw new UsageError(`run: --input ${name} is given twice`);
+    inputs.set(name, readNpy(readFile(file, `input file for '${name}'`), file));
+  }
+  return inputs;
+}
+
+const isFloat = (a: NpyArray) => a.dtype === '<f4' || a.dtype === '<f8';
+const asFloat32 = (a: NpyArray) => (a.data instanceof Float32Array ? a.data : Float32Array.from(a.data as Float64Array));
+
+export async function runModel(modelArg: string, flags: RunFlags): Promise<string> {
+  const inputs = parseInputs(flags.input);
+  const isZoo = (ZOO_NAMES as readonly string[]).includes(modelArg);
+  if (!isZoo && !modelArg.endsWith('.onnx') && !existsSync(modelArg)) {
+    throw new UsageError(`run: '${modelArg}' is neither an .onnx file nor a zoo model (${ZOO_NAMES.join(', ')})`);
+  }
+  if (!isZoo && (flags.weights || flags.inputSize)) throw new UsageError('run: --weights and --input-size are for zoo models; an .onnx file has its own');
+  // Files are read before the GPU is acquired, so a wrong path fails at once.
+  const bytes = isZoo ? null : readFile(modelArg, 'model file');
+  const weights = isZoo && flags.weights ? readFile(flags.weights, 'weights file') : null;
+  const backend: Backend = flags.backend === 'cpu' ? new CpuBackend() : await WebGpuBackend.create();
+  try {
+    let model: Model;
+    let outputNames: readonly string[];
+    let order: readonly string[];
+    if (isZoo) {
+      model = createModel(modelArg as ZooName, { backend, inputSize: flags.inputSize });
+      if (weights) model.loadWeights(weights, { label: flags.weights });
+      outputNames = model.graph.outputs;
+      order = model.graph.inputs.map((i) => i.name);
+    } else {
+      const constants: Record<string, OnnxConstant> = {};
+      const inputShapes: Record<string, number[]> = {};
+      for (const [name, a] of inputs) {
+        if (isFloat(a)) inputShapes[name] = [...a.shape];
+        else constants[name] = { dims: a.shape, data: a.data as BigInt64Array | Int32Array };
+      }
+      const onnx = await loadOnnx(bytes!, { backend, label: modelArg, constants, inputShapes });
+      model = onnx;
+      outputNames = onnx.onnx.outputs;
+      order = onnx.onnx.inputs.map((i) => i.name);
+    }
+    const missing = order.filter((n) => !inputs.has(n));
+    if (missing.length > 0) throw new UsageError(`run: the model needs --input ${missing.map((n) => `${n}=FILE.npy`).join(' --input ')} (its inputs: ${order.join(', ')})`);
+    const known = new Set(order);
+    for (const [name, a] of inputs) {
+      if (!known.has(name) && isFloat(a)) throw new UsageError(`run: the model has no input '${name}' (its inputs: ${order.join(', ')})`);
+    }
+    const values = order.map((n) => inputs.get(n)!);
+    for (const [i, a] of values.entries()) {
+      if (!isFloat(a)) throw new UsageError(`run: input '${order[i]}' must be float32, got ${a.dtype}`);
+      if (a.shape.length === 0) throw new UsageError(`run: input '${order[i]}' is a scalar; inputs need a batch dimension`);
+      const want = model.graph.inputs[i].shape;
+      if (a.shape.length !== want.length + 1 || want.some((d, j) => a.shape[j + 1] !== d)) {
+        throw new UsageError(`run: input '${order[i]}' has shape [${a.shape.join(',')}], the model needs [N,${want.join(',')}]`);
+      }
+    }
+    const batch = values[0].shape[0];
+    const shapes = model.outputShapes(batch);
+    const t0 = performance.now();
+    const outs = await model.predictAll(values.map(asFloat32), batch);
+    const ms = performance.now() - t0;
+    mkdirSync(flags.out, { recursive: true });
+    const report: RunReport = { outputs: [], backend: flags.backend, ms: Math.round(ms * 10) / 10 };
+    const used = new Set<string>();
+    outs.forEach((data, i) => {
+      let file = fileNameFor(outputNames[i]);
+      while (used.has(file)) file = `_${file}`;
+      used.add(file);
+      const shape = [...shapes[i]];
+      if (sizeOf(shape) !== data.length) throw new UsageError(`run: output '${outputNames[i]}' has ${data.length} values for shape [${shape.join(',')}]`);
+      writeFileSync(join(flags.out, file), writeNpy(data, shape));
+      report.outputs.push({ name: outputNames[i], shape, file: join(flags.out, file) });
+    });
+    model.dispose();
+    return JSON.stringify(report);
+  } finally {
+    backend.dispose();
+  }
+}

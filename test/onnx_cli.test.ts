@@ -1,0 +1,110 @@
+// `webcnn run` as a user runs it: `node bin/webcnn.js run …` in a child process on the built
+// dist/ (rebuilt first when a source is newer). An .onnx fixture on WebGPU and on the CPU
+// matches PyTorch's output; a zoo model by name matches the same model run in-process; the
+// output is one JSON line and one .npy per graph output; user errors are one line and a
+// non-zero status, before any GPU work.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CpuBackend, createModel } from 'webcnn';
+import { readNpy, writeNpy } from '../src/io/npy.js';
+import { expectClose } from './helpers/compare.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const fixtures = join(root, 'test', 'fixtures', 'onnx');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+function webcnn(args: readonly string[]) {
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'webcnn.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
+}
+
+beforeAll(() => {
+  const outputs = ['dist/cli.js', 'dist/index.js'].map((p) => join(root, p));
+  const built = outputs.every((p) => existsSync(p)) ? Math.min(...outputs.map((p) => statSync(p).mtimeMs)) : -Infinity;
+  const inputs = ['src', 'shaders', 'vite.lib.config.ts', 'package.json'].map((p) => newestMtime(join(root, p)));
+  if (Math.max(...inputs) > built) execFileSync(npm, ['run', 'build'], { cwd: root, stdio: 'pipe' });
+}, 300_000);
+
+interface RunReport {
+  outputs: { name: string; shape: number[]; file: string }[];
+  backend: string;
+  ms: number;
+}
+
+const TOL = { atol: 1e-4, rtol: 1e-3 };
+const loadNpy = (path: string) => readNpy(new Uint8Array(readFileSync(path)), path);
+
+describe('webcnn run', () => {
+  for (const backend of ['webgpu', 'cpu']) {
+    it(`runs an .onnx export on ${backend} and writes outputs equal to PyTorch's`, () => {
+      const out = mkdtempSync(join(tmpdir(), 'webcnn-run-'));
+      const r = webcnn(['run', join(fixtures, 'lrn.onnx'), '--input', `input=${join(fixtures, 'lrn.input.npy')}`, '--out', out, '--backend', backend]);
+      expect(r.status, r.stderr).toBe(0);
+      const lines = r.stdout.trimEnd().split('\n');
+      expect(lines, 'stdout is one JSON line').toHaveLength(1);
+      const report = JSON.parse(lines[0]) as RunReport;
+      expect(Object.keys(report).sort()).toEqual(['backend', 'ms', 'outputs']);
+      expect(report.backend).toBe(backend);
+      expect(report.ms).toBeGreaterThan(0);
+      expect(report.outputs).toEqual([{ name: 'output', shape: [2, 8, 3, 3], file: join(out, 'output.npy') }]);
+      const got = loadNpy(join(out, 'output.npy'));
+      expect(got.dtype).toBe('<f4');
+      expect(got.shape).toEqual([2, 8, 3, 3]);
+      const want = loadNpy(join(fixtures, 'lrn.output.npy'));
+      expectClose(got.data as Float32Array, want.data as Float32Array, TOL, `webcnn run --backend ${backend}`);
+    }, 300_000);
+  }
+
+  it('runs a zoo model by name, equal to the same seeded model in-process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'webcnn-run-'));
+    const x = Float32Array.from({ length: 2 * 28 * 28 }, (_, i) => Math.sin(i * 0.37));
+    writeFileSync(join(dir, 'x.npy'), writeNpy(x, [2, 1, 28, 28]));
+    const model = createModel('lenet', { backend: new CpuBackend() });
+    const inputName = model.graph.inputs[0].name;
+    const r = webcnn(['run', 'lenet', '--input', `${inputName}=${join(dir, 'x.npy')}`, '--out', join(dir, 'out'), '--backend', 'cpu']);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout.trim()) as RunReport;
+    expect(report.outputs.map((o) => o.shape)).toEqual([[2, 10]]);
+    const got = loadNpy(report.outputs[0].file);
+    expectClose(got.data as Float32Array, await model.predict(x), { atol: 1e-6, rtol: 1e-5 }, 'webcnn run lenet');
+  }, 120_000);
+
+  it('refuses user errors with one line and a non-zero status', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'webcnn-run-'));
+    writeFileSync(join(dir, 'bad.npy'), new Uint8Array([1, 2, 3]));
+    writeFileSync(join(dir, 'bad.onnx'), new Uint8Array([0x0a, 0xff, 0xff, 0xff]));
+    writeFileSync(join(dir, 'x.npy'), writeNpy(new Float32Array(2 * 3 * 19 * 19), [2, 3, 19, 19]));
+    writeFileSync(join(dir, 'wrong.npy'), writeNpy(new Float32Array(2 * 4 * 19 * 19), [2, 4, 19, 19]));
+    const lrn = join(fixtures, 'lrn.onnx');
+    const cases: [string[], number, RegExp][] = [
+      [['run', lrn, '--input', `x=${join(dir, 'x.npy')}`, '--out', dir, '--backend', 'cpu'], 2, /needs --input input=FILE\.npy/],
+      [['run', lrn, '--input', `input=${join(dir, 'nope.npy')}`, '--out', dir], 2, /does not exist/],
+      [['run', lrn, '--input', 'input', '--out', dir], 2, /must be NAME=FILE\.npy/],
+      [['run', lrn, '--input', `input=${join(dir, 'bad.npy')}`, '--out', dir], 1, /NUMPY magic/],
+      [['run', join(dir, 'missing.onnx'), '--input', `input=${join(dir, 'x.npy')}`, '--out', dir], 2, /does not exist/],
+      [['run', join(dir, 'bad.onnx'), '--input', `input=${join(dir, 'x.npy')}`, '--out', dir, '--backend', 'cpu'], 1, /not a valid ONNX model/],
+      [['run', lrn, '--input', `input=${join(dir, 'x.npy')}`], 2, /--out/],
+      [['run', lrn, '--input', `input=${join(dir, 'wrong.npy')}`, '--out', dir, '--backend', 'cpu'], 1, /Conv.*input has 4 channels, weights \[8,3,5,5\] with group 1 expect 3/],
+      [['run', 'resnet99', '--input', `input=${join(dir, 'x.npy')}`, '--out', dir], 2, /neither an \.onnx file nor a zoo model/],
+    ];
+    for (const [args, status, message] of cases) {
+      const r = webcnn(args);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(status);
+      expect(r.stdout).toBe('');
+      const lines = r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('webcnn: '));
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(message);
+      expect(r.stderr).not.toMatch(/^\s+at .*(\.js|\.ts|node:internal)/m);
+    }
+  }, 300_000);
+});
