@@ -1,0 +1,245 @@
+/**
+ * The benchmark's pure parts, shared by the page and the runner and tested in
+ * test/bench_report.test.ts: statistics, the result types, the JSON written to
+ * bench/results/latest.json, the markdown table and the SVG chart.
+ */
+
+export type Engine = 'webcnn' | 'tfjs-webgpu' | 'ort-webgpu' | 'ort-wasm';
+export const ENGINES: readonly Engine[] = ['webcnn', 'tfjs-webgpu', 'ort-webgpu', 'ort-wasm'];
+export const WEBGPU_PEERS: readonly Engine[] = ['tfjs-webgpu', 'ort-webgpu'];
+
+/** One model at one batch size, as the runner asks the page for it. */
+export interface ModelCase {
+  model: string;
+  /** The cache files' stem: `resnet18-64`, `alexnet-96-h1024`. */
+  key: string;
+  size: number;
+  channels: number;
+  batch: number;
+  classifierHidden?: number;
+  engines: readonly Engine[];
+  warmup: number;
+  runs: number;
+}
+
+export interface LayerTime {
+  name: string;
+  ms: number;
+  dispatches: number;
+}
+
+export interface ModelResult {
+  model: string;
+  input: number[];
+  batch: number;
+  engine: Engine;
+  medianMs: number | null;
+  minMs: number | null;
+  maxMs: number | null;
+  firstRunMs: number | null;
+  /** Largest |output − webcnn's output| (0 for webcnn itself; null when webcnn did not run). */
+  maxAbsDiff: number | null;
+  /** Details kept out of latest.json's results: difference from PyTorch, webcnn's per-layer times, failures. */
+  vsTorch?: number;
+  profile?: LayerTime[];
+  profileSource?: string;
+  error?: string;
+}
+
+export interface TrainingCase {
+  model: string;
+  key: string;
+  size: number;
+  channels: number;
+  batch: number;
+  steps: number;
+  lr: number;
+  momentum: number;
+  engines: readonly Engine[];
+}
+
+export interface TrainingResult {
+  model: string;
+  engine: Engine;
+  batch: number;
+  imagesPerSec: number | null;
+  steps?: number;
+  finalLoss?: number;
+  error?: string;
+}
+
+export interface KernelCase {
+  matmul: readonly number[];
+  conv: readonly { x: [number, number, number, number]; w: [number, number, number, number]; stride: number; pad: number }[];
+  warmup: number;
+  runs: number;
+}
+
+export interface KernelResult {
+  kernel: 'matmul' | 'conv2d';
+  shape: string;
+  engine: Engine;
+  medianMs: number;
+  gflops: number;
+}
+
+export interface AdapterReport {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isSoftware: boolean;
+  [extra: string]: unknown;
+}
+
+export interface BenchReport {
+  adapter: AdapterReport;
+  date: string;
+  results: ModelResult[];
+  training: TrainingResult[];
+  kernels: KernelResult[];
+}
+
+export function summarize(times: readonly number[]): { median: number; min: number; max: number } {
+  if (times.length === 0) throw new Error('summarize: no timings');
+  const s = [...times].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { median, min: s[0], max: s[s.length - 1] };
+}
+
+/** latest.json: exactly the issue's fields per result and per training row. */
+export function toJson(r: BenchReport): string {
+  const round = (v: number | null, d = 3) => (v === null ? null : Number(v.toPrecision(6)) === 0 ? 0 : Number(v.toFixed(d)));
+  const out = {
+    adapter: r.adapter,
+    date: r.date,
+    results: r.results.map((x) => ({
+      model: x.model, input: x.input, batch: x.batch, engine: x.engine,
+      medianMs: round(x.medianMs), minMs: round(x.minMs), maxMs: round(x.maxMs), firstRunMs: round(x.firstRunMs),
+      maxAbsDiff: x.maxAbsDiff === null ? null : Number(x.maxAbsDiff.toPrecision(3)),
+    })),
+    training: r.training.map((t) => ({ model: t.model, engine: t.engine, batch: t.batch, imagesPerSec: round(t.imagesPerSec, 1) })),
+    kernels: r.kernels.map((k) => ({ ...k, medianMs: round(k.medianMs), gflops: round(k.gflops) })),
+  };
+  return `${JSON.stringify(out, null, 1)}\n`;
+}
+
+interface Row {
+  model: string;
+  input: string;
+  batch: number;
+  byEngine: Map<Engine, ModelResult>;
+}
+
+function rows(results: readonly ModelResult[]): Row[] {
+  const out: Row[] = [];
+  for (const r of results) {
+    const input = r.input.slice(1).join('×');
+    let row = out.find((x) => x.model === r.model && x.batch === r.batch && x.input === input);
+    if (!row) out.push((row = { model: r.model, input, batch: r.batch, byEngine: new Map() }));
+    row.byEngine.set(r.engine, r);
+  }
+  return out;
+}
+
+/** webcnn's median over the faster WebGPU peer's, with that peer's name (null when either is missing). */
+export function ratioToBestPeer(byEngine: ReadonlyMap<Engine, ModelResult>): { ratio: number; peer: Engine } | null {
+  const own = byEngine.get('webcnn')?.medianMs;
+  if (own === null || own === undefined) return null;
+  let best: { ms: number; peer: Engine } | null = null;
+  for (const p of WEBGPU_PEERS) {
+    const ms = byEngine.get(p)?.medianMs;
+    if (ms !== null && ms !== undefined && (!best || ms < best.ms)) best = { ms, peer: p };
+  }
+  return best ? { ratio: own / best.ms, peer: best.peer } : null;
+}
+
+const ms = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const sci = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v === 0 ? '0' : v.toExponential(1));
+
+/** The markdown table of latest.md (and the README). */
+export function toMarkdown(r: BenchReport, notes: readonly string[] = []): string {
+  const a = r.adapter;
+  const lines = [
+    `Adapter: ${a.vendor} ${a.architecture}${a.description ? ` (${a.description})` : ''}${a.isSoftware ? ', software' : ''} · ${r.date}`,
+    ...notes,
+    '',
+    '| model | input | batch | webcnn ms | tfjs-webgpu ms | ort-webgpu ms | ort-wasm ms | webcnn ÷ best WebGPU peer | first run ms (webcnn / tfjs / ort-webgpu / ort-wasm) | max \\|Δ\\| from webcnn (tfjs / ort-webgpu / ort-wasm) | webcnn max \\|Δ\\| from PyTorch |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const row of rows(r.results)) {
+    const e = (n: Engine) => row.byEngine.get(n);
+    const cell = (n: Engine) => (e(n)?.error ? 'failed' : ms(e(n)?.medianMs));
+    const ratio = ratioToBestPeer(row.byEngine);
+    lines.push(
+      `| ${row.model} | ${row.input} | ${row.batch} | ${ENGINES.map(cell).join(' | ')} | ${ratio ? `${ratio.ratio.toFixed(2)}× (${ratio.peer})` : '—'} | ${ENGINES.map((n) => ms(e(n)?.firstRunMs)).join(' / ')} | ${['tfjs-webgpu', 'ort-webgpu', 'ort-wasm'].map((n) => sci(e(n as Engine)?.maxAbsDiff)).join(' / ')} | ${sci(e('webcnn')?.vsTorch)} |`,
+    );
+  }
+  if (r.training.length > 0) {
+    lines.push('', '| training | batch | engine | images/s |', '|---|---:|---|---:|');
+    for (const t of r.training) lines.push(`| ${t.model} | ${t.batch} | ${t.engine} | ${t.error ? 'failed' : (t.imagesPerSec ?? 0).toFixed(1)} |`);
+  }
+  if (r.kernels.length > 0) {
+    lines.push('', '| kernel | shape | engine | ms | GFLOP/s |', '|---|---|---|---:|---:|');
+    for (const k of r.kernels) lines.push(`| ${k.kernel} | ${k.shape} | ${k.engine} | ${ms(k.medianMs)} | ${k.gflops.toFixed(2)} |`);
+  }
+  const failures = [...r.results, ...r.training].filter((x) => x.error);
+  if (failures.length > 0) {
+    lines.push('', 'Failures:');
+    for (const f of failures) lines.push(`- ${f.model} ${f.engine}: ${f.error}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Each model's slowest layers in webcnn (GPU time), for naming the hot spots. */
+export function hotSpots(results: readonly ModelResult[], top = 3): { model: string; batch: number; totalMs: number; layers: LayerTime[] }[] {
+  return results
+    .filter((r) => r.engine === 'webcnn' && r.profile && r.profile.length > 0)
+    .map((r) => {
+      const total = r.profile!.reduce((s, l) => s + l.ms, 0);
+      return { model: r.model, batch: r.batch, totalMs: total, layers: [...r.profile!].sort((a, b) => b.ms - a.ms).slice(0, top) };
+    });
+}
+
+const COLORS: Record<Engine, string> = { webcnn: '#d62728', 'tfjs-webgpu': '#ff7f0e', 'ort-webgpu': '#1f77b4', 'ort-wasm': '#7f7f7f' };
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A grouped horizontal bar chart of median latency per model and engine, on a log scale. */
+export function toSvg(r: BenchReport): string {
+  const data = rows(r.results);
+  const barH = 9;
+  const groupH = ENGINES.length * barH + 12;
+  const left = 170;
+  const width = 760;
+  const plotW = width - left - 70;
+  const top = 40;
+  const height = top + data.length * groupH + 40;
+  const all = r.results.map((x) => x.medianMs).filter((v): v is number => v !== null && v > 0);
+  const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...all, 1))));
+  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...all, 10))));
+  const x = (v: number) => left + (plotW * (Math.log10(v) - Math.log10(lo))) / (Math.log10(hi) - Math.log10(lo));
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${left}" y="16" font-size="13" font-weight="bold">Median latency (ms, log scale; lower is better): ${esc(`${r.adapter.vendor} ${r.adapter.architecture}`)}, ${esc(r.date.slice(0, 10))}</text>`,
+  ];
+  ENGINES.forEach((e, i) => {
+    out.push(`<rect x="${left + i * 130}" y="24" width="10" height="10" fill="${COLORS[e]}"/><text x="${left + i * 130 + 14}" y="33">${e}</text>`);
+  });
+  for (let d = lo; d <= hi; d *= 10) {
+    out.push(`<line x1="${x(d)}" x2="${x(d)}" y1="${top}" y2="${height - 30}" stroke="#ddd"/><text x="${x(d)}" y="${height - 16}" text-anchor="middle">${d >= 1 ? d : d.toPrecision(1)}</text>`);
+  }
+  data.forEach((row, g) => {
+    const y0 = top + g * groupH;
+    out.push(`<text x="${left - 6}" y="${y0 + groupH / 2}" text-anchor="end">${esc(`${row.model} ${row.input} b${row.batch}`)}</text>`);
+    ENGINES.forEach((e, i) => {
+      const v = row.byEngine.get(e)?.medianMs;
+      if (v === null || v === undefined || v <= 0) return;
+      const y = y0 + 4 + i * barH;
+      out.push(`<rect x="${left}" y="${y}" width="${Math.max(1, x(v) - left).toFixed(1)}" height="${barH - 1}" fill="${COLORS[e]}"/><text x="${(x(v) + 3).toFixed(1)}" y="${y + barH - 2}" font-size="9">${ms(v)}</text>`);
+    });
+  });
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,247 @@
+/**
+ * `npm run bench`: webcnn against tfjs-webgpu, onnxruntime-web (WebGPU) and onnxruntime-web (WASM)
+ * in one headless Chromium page, on the same models with the same weights.
+ *
+ *   npm run bench                          # every model at the small inputs below, training, kernels
+ *   npm run bench -- --model resnet18      # one model (repeatable); writes bench/results/partial/
+ *   npm run bench -- --full                # 224×224 and the 4096-wide classifiers (real GPUs)
+ *   npm run bench -- --runs 10 --warmup 2 --no-training --no-kernels
+ *
+ * Steps: PyTorch builds every model with seeded weights and exports ONNX + safetensors + a
+ * reference output into bench/.cache/ (bench/export_models.py, once; no network); Vite serves
+ * bench/browser/ on localhost (a secure context, cross-origin isolated so ort-wasm can use
+ * threads); Debian's Chromium runs the page; the results go to bench/results/latest.{json,md,svg}
+ * and latest-details.json (per-layer times, differences from PyTorch, the configuration).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'vite';
+import { chromium } from 'playwright-core';
+import {
+  type BenchReport, type Engine, type KernelCase, type ModelCase, type ModelResult, type TrainingCase, type TrainingResult, type KernelResult,
+  ENGINES, hotSpots, ratioToBestPeer, toJson, toMarkdown, toSvg,
+} from './report.js';
+import type { BenchApi } from './browser/page.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cache = `${root}bench/.cache`;
+
+interface Suite {
+  model: string;
+  size: number;
+  fullSize: number;
+  channels: number;
+  batches: number[];
+  /** AlexNet/VGG hidden width: the 4096 of the papers needs > 128 MiB storage buffers. */
+  hidden?: number;
+}
+
+/** The small inputs keep the whole run under 20 minutes on SwiftShader (2 CPU cores). */
+const SUITE: Suite[] = [
+  { model: 'lenet5', size: 32, fullSize: 32, channels: 1, batches: [1, 64] },
+  { model: 'lenet', size: 28, fullSize: 28, channels: 1, batches: [1, 64] },
+  { model: 'alexnet', size: 96, fullSize: 224, channels: 3, batches: [1], hidden: 1024 },
+  { model: 'vgg16', size: 32, fullSize: 224, channels: 3, batches: [1], hidden: 512 },
+  { model: 'googlenet', size: 64, fullSize: 224, channels: 3, batches: [1] },
+  { model: 'resnet18', size: 64, fullSize: 224, channels: 3, batches: [1] },
+  { model: 'resnet50', size: 64, fullSize: 224, channels: 3, batches: [1] },
+];
+
+const KERNELS: KernelCase = {
+  matmul: [128, 256, 512],
+  conv: [
+    { x: [64, 6, 14, 14], w: [16, 6, 5, 5], stride: 1, pad: 0 },
+    { x: [1, 64, 56, 56], w: [64, 64, 3, 3], stride: 1, pad: 1 },
+    { x: [1, 256, 14, 14], w: [256, 256, 3, 3], stride: 1, pad: 1 },
+    { x: [1, 64, 56, 56], w: [256, 64, 1, 1], stride: 1, pad: 0 },
+  ],
+  warmup: 1,
+  runs: 5,
+};
+
+interface Args {
+  models: string[];
+  full: boolean;
+  runs: number;
+  warmup: number;
+  training: boolean;
+  kernels: boolean;
+  engines: Engine[];
+  port: number;
+  out?: string;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const a: Args = { models: [], full: false, runs: 5, warmup: 1, training: true, kernels: true, engines: [...ENGINES], port: 5391 };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) fail(`${flag} needs a value`);
+      return v;
+    };
+    const int = (): number => {
+      const v = Number(value());
+      if (!Number.isInteger(v) || v < 0) fail(`${flag} needs a non-negative integer`);
+      return v;
+    };
+    switch (flag) {
+      case '--model': a.models.push(value()); break;
+      case '--full': a.full = true; break;
+      case '--runs': a.runs = Math.max(1, int()); break;
+      case '--warmup': a.warmup = int(); break;
+      case '--no-training': a.training = false; break;
+      case '--no-kernels': a.kernels = false; break;
+      case '--port': a.port = int(); break;
+      case '--out': a.out = value(); break;
+      case '--engines': {
+        const list = value().split(',');
+        const bad = list.filter((e) => !ENGINES.includes(e as Engine));
+        if (bad.length > 0 || !list.includes('webcnn')) fail(`--engines takes a comma list of ${ENGINES.join(', ')} including webcnn`);
+        a.engines = list as Engine[];
+        break;
+      }
+      default: fail(`unknown option ${flag}`);
+    }
+  }
+  const unknown = a.models.filter((m) => !SUITE.some((s) => s.model === m));
+  if (unknown.length > 0) fail(`unknown model ${unknown.join(', ')}; the suite has ${SUITE.map((s) => s.model).join(', ')}`);
+  return a;
+}
+
+function fail(msg: string): never {
+  console.error(`bench: ${msg}`);
+  process.exit(2);
+}
+
+const keyOf = (s: Suite, size: number, hidden: number | undefined) => `${s.model}-${size}${hidden ? `-h${hidden}` : ''}`;
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const suite = SUITE.filter((s) => args.models.length === 0 || args.models.includes(s.model));
+  const partial = args.models.length > 0;
+  const outDir = args.out ?? `${root}bench/results${partial ? '/partial' : ''}`;
+  const cases: ModelCase[] = suite.flatMap((s) => {
+    const size = args.full ? s.fullSize : s.size;
+    const hidden = s.hidden ? (args.full ? 4096 : s.hidden) : undefined;
+    return s.batches.map((batch) => ({
+      model: s.model, key: keyOf(s, size, hidden), size, channels: s.channels, batch, classifierHidden: hidden,
+      engines: args.engines, warmup: args.warmup, runs: args.runs,
+    }));
+  });
+  const lenet5 = SUITE[0];
+  const lenet = SUITE[1];
+  const trainingCases: TrainingCase[] = args.training && (!partial || args.models.some((m) => m === 'lenet5' || m === 'lenet'))
+    ? [lenet5, lenet].filter((s) => !partial || args.models.includes(s.model)).map((s) => ({
+      model: s.model, key: keyOf(s, s.size, undefined), size: s.size, channels: s.channels, batch: 64, steps: 8, lr: 0.01, momentum: 0.9,
+      engines: args.engines.filter((e) => e === 'webcnn' || e === 'tfjs-webgpu'),
+    }))
+    : [];
+
+  // 1. Models and weights (cached; PyTorch on the CPU).
+  const specs = [...new Map(cases.map((c) => [c.key, c])).values()].map((c) => {
+    const batches = cases.filter((x) => x.key === c.key).map((x) => x.batch).join(',');
+    return `${c.model}:${c.size}:${batches}${c.classifierHidden ? `:${c.classifierHidden}` : ''}`;
+  });
+  for (const t of trainingCases) if (!cases.some((c) => c.key === t.key)) specs.push(`${t.model}:${t.size}:1`);
+  console.log(`bench: exporting ${specs.join(' ')} (cached in bench/.cache/)`);
+  const py = spawnSync(process.env.BENCH_PYTHON ?? '/usr/bin/python3', [`${root}bench/export_models.py`, '--cache', cache, '--spec', ...specs], { stdio: 'inherit' });
+  if (py.status !== 0) fail(`bench/export_models.py failed (exit ${py.status ?? py.signal}); it needs Debian's python3-torch, python3-torchvision and python3-onnx`);
+
+  // 2. The page, served by Vite with the project's config (the `webcnn` alias).
+  const server = await createServer({
+    root,
+    configFile: `${root}vite.config.ts`,
+    logLevel: 'info',
+    server: {
+      port: args.port,
+      strictPort: true,
+      hmr: false,
+      headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+      watch: { ignored: ['**/bench/.cache/**', '**/bench/results/**', '**/node_modules/**'] },
+    },
+    // Pre-bundled up front: a dependency discovered mid-run would make Vite reload the page.
+    optimizeDeps: { include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-webgpu', 'onnxruntime-web/webgpu'] },
+  });
+  await server.listen();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const loadStart = loadavg();
+  const t0 = performance.now();
+  try {
+    const page = await browser.newPage();
+    page.on('console', (m) => console.log(`  [page] ${m.text()}`));
+    page.on('pageerror', (e) => console.error(`  [page error] ${e.message}`));
+    await page.goto(`http://localhost:${args.port}/bench/browser/index.html`);
+    await page.waitForFunction(() => window.__bench !== undefined, undefined, { timeout: 120_000 });
+    const call = <T,>(fn: keyof BenchApi, arg?: unknown): Promise<T> =>
+      page.evaluate(([f, a]) => (window.__bench![f as keyof BenchApi] as (x: unknown) => Promise<unknown>)(a), [fn, arg] as const) as Promise<T>;
+
+    const adapter = await call<BenchReport['adapter']>('adapter');
+    console.log(`bench: adapter ${JSON.stringify(adapter)}`);
+    const results: ModelResult[] = [];
+    for (const c of cases) results.push(...(await call<ModelResult[]>('model', c)));
+    const training: TrainingResult[] = [];
+    for (const t of trainingCases) training.push(...(await call<TrainingResult[]>('training', t)));
+    const kernels: KernelResult[] = args.kernels ? await call<KernelResult[]>('kernels', KERNELS) : [];
+    const loadEnd = loadavg();
+    const minutes = (performance.now() - t0) / 60_000;
+
+    const report: BenchReport = {
+      adapter: {
+        ...adapter,
+        host: {
+          cpus: cpus().length,
+          cpuModel: cpus()[0]?.model ?? 'unknown',
+          loadAverageAtStart: loadStart.map((v) => Number(v.toFixed(2))),
+          loadAverageAtEnd: loadEnd.map((v) => Number(v.toFixed(2))),
+          note: process.env.BENCH_NOTE ?? '',
+        },
+        inputs: Object.fromEntries(cases.map((c) => [`${c.model} b${c.batch}`, `${c.channels}×${c.size}×${c.size}${c.classifierHidden ? `, classifier ${c.classifierHidden}` : ''}`])),
+        protocol: `${args.warmup} warm-up + ${args.runs} timed runs per engine; host Float32Array in → host Float32Array out; firstRunMs = model/session build + first run`,
+      },
+      date: new Date().toISOString(),
+      results,
+      training,
+      kernels,
+    };
+    mkdirSync(outDir, { recursive: true });
+    const notes = [
+      `Host: ${cpus().length} CPU cores (${cpus()[0]?.model ?? '?'}), load average ${loadStart[0].toFixed(1)} at start, ${loadEnd[0].toFixed(1)} at end${process.env.BENCH_NOTE ? `; ${process.env.BENCH_NOTE}` : ''}. Whole run: ${minutes.toFixed(1)} min.`,
+      `Protocol: ${report.adapter.protocol as string}.`,
+    ];
+    writeFileSync(`${outDir}/latest.json`, toJson(report));
+    writeFileSync(`${outDir}/latest.md`, toMarkdown(report, notes));
+    writeFileSync(`${outDir}/latest.svg`, toSvg(report));
+    const spots = hotSpots(results);
+    writeFileSync(`${outDir}/latest-details.json`, `${JSON.stringify({
+      date: report.date, minutes, args, cases, trainingCases, kernelCases: args.kernels ? KERNELS : null,
+      exported: [...new Set(cases.map((c) => c.key))].map((k) => JSON.parse(readFileSync(`${cache}/${k}.json`, 'utf8')) as unknown),
+      vsTorch: results.map((r) => ({ model: r.model, batch: r.batch, engine: r.engine, maxAbsDiff: r.vsTorch ?? null, error: r.error ?? null })),
+      hotSpots: spots,
+      training,
+      profiles: results.filter((r) => r.profile).map((r) => ({ model: r.model, batch: r.batch, source: r.profileSource, layers: r.profile })),
+    }, null, 1)}\n`);
+    console.log(`\n${toMarkdown(report, notes)}`);
+    for (const c of cases) {
+      const ratio = ratioToBestPeer(new Map(results.filter((r) => r.model === c.model && r.batch === c.batch).map((r) => [r.engine, r])));
+      if (ratio) console.log(`bench: ${c.model} b${c.batch}: webcnn ${ratio.ratio.toFixed(2)}× ${ratio.peer}`);
+    }
+    for (const s of spots) console.log(`bench: ${s.model} b${s.batch} hot spots: ${s.layers.map((l) => `${l.name} ${l.ms.toFixed(1)} ms`).join(', ')} of ${s.totalMs.toFixed(1)} ms`);
+    console.log(`bench: wrote ${outDir}/latest.{json,md,svg} and latest-details.json in ${minutes.toFixed(1)} min`);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  if (!existsSync(`${outDir}/latest.json`)) process.exit(1);
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,83 @@
+// The benchmark harness's pure parts (bench/report.ts): statistics, the ratio to the best
+// WebGPU peer, latest.json's exact fields, the markdown table and the SVG chart.
+import { describe, expect, it } from 'vitest';
+import { summarize, ratioToBestPeer, toJson, toMarkdown, toSvg, hotSpots, type BenchReport, type Engine, type ModelResult } from '../bench/report.js';
+
+const result = (engine: Engine, medianMs: number | null, extra: Partial<ModelResult> = {}): ModelResult => ({
+  model: 'resnet18', input: [1, 3, 64, 64], batch: 1, engine,
+  medianMs, minMs: medianMs === null ? null : medianMs * 0.9, maxMs: medianMs === null ? null : medianMs * 1.2,
+  firstRunMs: medianMs === null ? null : medianMs * 10, maxAbsDiff: engine === 'webcnn' ? 0 : 1.25e-5, ...extra,
+});
+
+const report = (results: ModelResult[]): BenchReport => ({
+  adapter: { vendor: 'google', architecture: 'swiftshader', device: '', description: '', isSoftware: true },
+  date: '2026-12-01T20:50:00.000Z',
+  results,
+  training: [
+    { model: 'lenet5', engine: 'webcnn', batch: 64, imagesPerSec: 150.04, steps: 8, finalLoss: 3 },
+    { model: 'lenet5', engine: 'tfjs-webgpu', batch: 64, imagesPerSec: null, error: 'no gradient' },
+  ],
+  kernels: [{ kernel: 'matmul', shape: '256x256x256', engine: 'webcnn', medianMs: 80.1234, gflops: 0.41876 }],
+});
+
+describe('bench report', () => {
+  it('takes the median of odd and even counts, with min and max', () => {
+    expect(summarize([5, 1, 3])).toEqual({ median: 3, min: 1, max: 5 });
+    expect(summarize([4, 1, 3, 10])).toEqual({ median: 3.5, min: 1, max: 10 });
+    expect(() => summarize([])).toThrow(/no timings/);
+  });
+
+  it('divides webcnn by the faster WebGPU peer, never by ort-wasm', () => {
+    const by = new Map<Engine, ModelResult>([
+      ['webcnn', result('webcnn', 300)],
+      ['tfjs-webgpu', result('tfjs-webgpu', 600)],
+      ['ort-webgpu', result('ort-webgpu', 400)],
+      ['ort-wasm', result('ort-wasm', 50)],
+    ]);
+    expect(ratioToBestPeer(by)).toEqual({ ratio: 0.75, peer: 'ort-webgpu' });
+    by.set('ort-webgpu', result('ort-webgpu', null, { error: 'failed' }));
+    expect(ratioToBestPeer(by)).toEqual({ ratio: 0.5, peer: 'tfjs-webgpu' });
+    by.delete('tfjs-webgpu');
+    by.delete('ort-webgpu');
+    expect(ratioToBestPeer(by)).toBeNull();
+  });
+
+  it('writes latest.json with exactly the issue fields', () => {
+    const json = JSON.parse(toJson(report([result('webcnn', 123.45678, { vsTorch: 1e-5, profile: [{ name: 'conv1', ms: 3, dispatches: 1 }] }), result('ort-webgpu', 200)])));
+    expect(Object.keys(json)).toEqual(['adapter', 'date', 'results', 'training', 'kernels']);
+    expect(Object.keys(json.results[0])).toEqual(['model', 'input', 'batch', 'engine', 'medianMs', 'minMs', 'maxMs', 'firstRunMs', 'maxAbsDiff']);
+    expect(json.results[0].medianMs).toBe(123.457);
+    expect(json.results[1].maxAbsDiff).toBe(1.25e-5);
+    expect(Object.keys(json.training[0])).toEqual(['model', 'engine', 'batch', 'imagesPerSec']);
+    expect(json.training[0].imagesPerSec).toBe(150);
+    expect(json.training[1].imagesPerSec).toBeNull();
+    expect(json.kernels[0]).toEqual({ kernel: 'matmul', shape: '256x256x256', engine: 'webcnn', medianMs: 80.123, gflops: 0.419 });
+  });
+
+  it('renders one markdown row per model and batch, with the ratio and the failures', () => {
+    const md = toMarkdown(report([result('webcnn', 300, { vsTorch: 2e-5 }), result('tfjs-webgpu', 600), result('ort-webgpu', null, { error: 'boom' }), result('ort-wasm', 50)]), ['a note']);
+    const rows = md.split('\n').filter((l) => l.startsWith('| resnet18'));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toContain('| 300 | 600 | failed | 50.0 |');
+    expect(rows[0]).toContain('0.50× (tfjs-webgpu)');
+    expect(rows[0]).toContain('| 2.0e-5 |');
+    expect(md).toContain('a note');
+    expect(md).toContain('| lenet5 | 64 | webcnn | 150.0 |');
+    expect(md).toContain('- resnet18 ort-webgpu: boom');
+    expect(md).toContain('- lenet5 tfjs-webgpu: no gradient');
+  });
+
+  it('draws one bar per measured engine in a well-formed SVG', () => {
+    const svg = toSvg(report([result('webcnn', 300), result('tfjs-webgpu', 600), result('ort-webgpu', null), result('ort-wasm', 50)]));
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.trim().endsWith('</svg>')).toBe(true);
+    // 4 legend swatches + 3 bars (the failed engine has none) + the background.
+    expect(svg.match(/<rect /g)).toHaveLength(8);
+    expect(svg).toContain('resnet18 3×64×64 b1');
+  });
+
+  it('names the slowest webcnn layers', () => {
+    const spots = hotSpots([result('webcnn', 10, { profile: [{ name: 'a', ms: 1, dispatches: 1 }, { name: 'b', ms: 5, dispatches: 2 }, { name: 'c', ms: 3, dispatches: 1 }] })], 2);
+    expect(spots).toEqual([{ model: 'resnet18', batch: 1, totalMs: 9, layers: [{ name: 'b', ms: 5, dispatches: 2 }, { name: 'c', ms: 3, dispatches: 1 }] }]);
+  });
+});
