@@ -35,6 +35,12 @@ export type {
 } from './graph/layers.js';
 export { type Graph, type GraphNode, type GraphInput, type GraphInfo, type NodeInfo, checkGraph, inferGraph } from './graph/graph.js';
 export { Model, Sequential, SymbolicTensor, input, apply, type ModelOptions, type SequentialOptions, type FunctionalModelSpec } from './graph/model.js';
+export type { PredictOptions } from './graph/model.js';
+export { createEngine, Engine, classify, readWeights, type EngineOptions, type LoadOptions, type WeightsSource, type Classification } from './engine/engine.js';
+export { DataLoadError } from './data/mnist.js';
+export {
+  imageToSample, readPixels, toModelInput, LENET5_IMAGE_INPUT, type ImageInput, type ImageInputOptions, type ModelInput, type PixelData,
+} from './engine/input.js';
 export * from './models/index.js';
 export type {
   TrainingBackend, GradRequest, Conv2dGrads, DenseGrads, SubsampleGrads, LossResult, BatchNormTrainParams, BatchNormTrainResult,

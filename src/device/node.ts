@@ -57,7 +57,9 @@ export async function requestNodeAdapter(options: GPURequestAdapterOptions): Pro
   let adapter = await gpu.requestAdapter(options);
   if (adapter) return { gpu, adapter, usedSwiftShader: false };
 
-  const { existsSync } = await import('node:fs');
+  // Hidden from bundlers too, so that an app's browser build does not warn about node:fs.
+  const fsName = 'node:fs';
+  const { existsSync } = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs');
   const icd = SWIFTSHADER_ICD_CANDIDATES.find((p) => existsSync(p));
   if (!process.env.VK_ICD_FILENAMES && icd) {
     process.env.VK_ICD_FILENAMES = icd;

