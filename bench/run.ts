@@ -177,7 +177,7 @@ async function main(): Promise<void> {
     const page = await browser.newPage();
     page.on('console', (m) => console.log(`  [page] ${m.text()}`));
     page.on('pageerror', (e) => console.error(`  [page error] ${e.message}`));
-    await page.goto(`http://localhost:${args.port}/bench/browser/index.html`);
+    await page.goto(`http://localhost:${args.port}/bench/browser/index.html`, { timeout: 300_000 });
     await page.waitForFunction(() => window.__bench !== undefined, undefined, { timeout: 120_000 });
     const call = <T,>(fn: keyof BenchApi, arg?: unknown): Promise<T> =>
       page.evaluate(([f, a]) => (window.__bench![f as keyof BenchApi] as (x: unknown) => Promise<unknown>)(a), [fn, arg] as const) as Promise<T>;
@@ -185,48 +185,68 @@ async function main(): Promise<void> {
     const adapter = await call<BenchReport['adapter']>('adapter');
     console.log(`bench: adapter ${JSON.stringify(adapter)}`);
     const results: ModelResult[] = [];
-    for (const c of cases) results.push(...(await call<ModelResult[]>('model', c)));
     const training: TrainingResult[] = [];
-    for (const t of trainingCases) training.push(...(await call<TrainingResult[]>('training', t)));
-    const kernels: KernelResult[] = args.kernels ? await call<KernelResult[]>('kernels', KERNELS) : [];
-    const loadEnd = loadavg();
-    const minutes = (performance.now() - t0) / 60_000;
-
-    const report: BenchReport = {
-      adapter: {
-        ...adapter,
-        host: {
-          cpus: cpus().length,
-          cpuModel: cpus()[0]?.model ?? 'unknown',
-          loadAverageAtStart: loadStart.map((v) => Number(v.toFixed(2))),
-          loadAverageAtEnd: loadEnd.map((v) => Number(v.toFixed(2))),
-          note: process.env.BENCH_NOTE ?? '',
-        },
-        inputs: Object.fromEntries(cases.map((c) => [`${c.model} b${c.batch}`, `${c.channels}×${c.size}×${c.size}${c.classifierHidden ? `, classifier ${c.classifierHidden}` : ''}`])),
-        protocol: `${args.warmup} warm-up + ${args.runs} timed runs per engine; host Float32Array in → host Float32Array out; firstRunMs = model/session build + first run`,
-      },
-      date: new Date().toISOString(),
-      results,
-      training,
-      kernels,
-    };
+    let kernels: KernelResult[] = [];
     mkdirSync(outDir, { recursive: true });
-    const notes = [
-      `Host: ${cpus().length} CPU cores (${cpus()[0]?.model ?? '?'}), load average ${loadStart[0].toFixed(1)} at start, ${loadEnd[0].toFixed(1)} at end${process.env.BENCH_NOTE ? `; ${process.env.BENCH_NOTE}` : ''}. Whole run: ${minutes.toFixed(1)} min.`,
-      `Protocol: ${report.adapter.protocol as string}.`,
-    ];
-    writeFileSync(`${outDir}/latest.json`, toJson(report));
-    writeFileSync(`${outDir}/latest.md`, toMarkdown(report, notes));
-    writeFileSync(`${outDir}/latest.svg`, toSvg(report));
+
+    // Written after every case, so that an interrupted run still leaves what it measured.
+    const write = (done: boolean) => {
+      const loadEnd = loadavg();
+      const minutes = (performance.now() - t0) / 60_000;
+      const report: BenchReport = {
+        adapter: {
+          ...adapter,
+          host: {
+            cpus: cpus().length,
+            cpuModel: cpus()[0]?.model ?? 'unknown',
+            loadAverageAtStart: loadStart.map((v) => Number(v.toFixed(2))),
+            loadAverageAtEnd: loadEnd.map((v) => Number(v.toFixed(2))),
+            note: process.env.BENCH_NOTE ?? '',
+          },
+          inputs: Object.fromEntries(cases.map((c) => [`${c.model} b${c.batch}`, `${c.channels}×${c.size}×${c.size}${c.classifierHidden ? `, classifier ${c.classifierHidden}` : ''}`])),
+          protocol: `${args.warmup} warm-up + ${args.runs} timed runs per engine; host Float32Array in → host Float32Array out; firstRunMs = model/session build + first run`,
+          complete: done,
+        },
+        date: new Date().toISOString(),
+        results,
+        training,
+        kernels,
+      };
+      const notes = [
+        `Host: ${cpus().length} CPU cores (${cpus()[0]?.model ?? '?'}), load average ${loadStart[0].toFixed(1)} at start, ${loadEnd[0].toFixed(1)} at end${process.env.BENCH_NOTE ? `; ${process.env.BENCH_NOTE}` : ''}. ${done ? 'Whole run' : 'Incomplete run, so far'}: ${minutes.toFixed(1)} min.`,
+        `Protocol: ${report.adapter.protocol as string}.`,
+      ];
+      writeFileSync(`${outDir}/latest.json`, toJson(report));
+      writeFileSync(`${outDir}/latest.md`, toMarkdown(report, notes));
+      writeFileSync(`${outDir}/latest.svg`, toSvg(report));
+      writeFileSync(`${outDir}/latest-details.json`, `${JSON.stringify({
+        date: report.date, minutes, complete: done, args, cases, trainingCases, kernelCases: args.kernels ? KERNELS : null,
+        exported: [...new Set(cases.map((c) => c.key))].map((k) => JSON.parse(readFileSync(`${cache}/${k}.json`, 'utf8')) as unknown),
+        vsTorch: results.map((r) => ({ model: r.model, batch: r.batch, engine: r.engine, maxAbsDiff: r.vsTorch ?? null, error: r.error ?? null })),
+        hotSpots: hotSpots(results),
+        training,
+        profiles: results.filter((r) => r.profile).map((r) => ({ model: r.model, batch: r.batch, source: r.profileSource, layers: r.profile })),
+      }, null, 1)}\n`);
+      return { report, notes, minutes };
+    };
+
+    // LeNets first, then their training, then the big models, then the kernels.
+    const small = cases.filter((c) => c.model === 'lenet5' || c.model === 'lenet');
+    for (const c of small) {
+      results.push(...(await call<ModelResult[]>('model', c)));
+      write(false);
+    }
+    for (const t of trainingCases) {
+      training.push(...(await call<TrainingResult[]>('training', t)));
+      write(false);
+    }
+    for (const c of cases.filter((x) => !small.includes(x))) {
+      results.push(...(await call<ModelResult[]>('model', c)));
+      write(false);
+    }
+    if (args.kernels) kernels = await call<KernelResult[]>('kernels', KERNELS);
+    const { report, notes, minutes } = write(true);
     const spots = hotSpots(results);
-    writeFileSync(`${outDir}/latest-details.json`, `${JSON.stringify({
-      date: report.date, minutes, args, cases, trainingCases, kernelCases: args.kernels ? KERNELS : null,
-      exported: [...new Set(cases.map((c) => c.key))].map((k) => JSON.parse(readFileSync(`${cache}/${k}.json`, 'utf8')) as unknown),
-      vsTorch: results.map((r) => ({ model: r.model, batch: r.batch, engine: r.engine, maxAbsDiff: r.vsTorch ?? null, error: r.error ?? null })),
-      hotSpots: spots,
-      training,
-      profiles: results.filter((r) => r.profile).map((r) => ({ model: r.model, batch: r.batch, source: r.profileSource, layers: r.profile })),
-    }, null, 1)}\n`);
     console.log(`\n${toMarkdown(report, notes)}`);
     for (const c of cases) {
       const ratio = ratioToBestPeer(new Map(results.filter((r) => r.model === c.model && r.batch === c.batch).map((r) => [r.engine, r])));
