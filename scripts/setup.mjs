@@ -37,6 +37,8 @@ function npmDependencies() {
 const DEBIAN_PACKAGES = [
   { pkg: 'chromium', files: ['/usr/bin/chromium', '/usr/lib/chromium/vk_swiftshader_icd.json'] },
   { pkg: 'libvulkan1', files: ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'], any: true },
+  // ONNX's own operator tests, run through the importer by test/onnx_conformance.test.ts.
+  { pkg: 'libonnx-testdata', files: ['/usr/share/libonnx-testdata/data/node/test_relu/model.onnx'] },
 ];
 
 function systemPackages() {

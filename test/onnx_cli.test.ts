@@ -4,7 +4,7 @@
 // output is one JSON line and one .npy per graph output; user errors are one line and a
 // non-zero status, before any GPU work.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +17,12 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const fixtures = join(root, 'test', 'fixtures', 'onnx');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-function webcnn(args: readonly string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'webcnn.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 300_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+/** Runs the CLI in a child process, asynchronously (a blocked event loop would stall vitest's worker). */
+function webcnn(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [join(root, 'bin', 'webcnn.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 300_000 }, (_err, stdout, stderr) =>
+      resolve({ status: child.exitCode, stdout, stderr }));
+  });
 }
 
 function newestMtime(path: string): number {
@@ -46,9 +49,9 @@ const loadNpy = (path: string) => readNpy(new Uint8Array(readFileSync(path)), pa
 
 describe('webcnn run', () => {
   for (const backend of ['webgpu', 'cpu']) {
-    it(`runs an .onnx export on ${backend} and writes outputs equal to PyTorch's`, () => {
+    it(`runs an .onnx export on ${backend} and writes outputs equal to PyTorch's`, async () => {
       const out = mkdtempSync(join(tmpdir(), 'webcnn-run-'));
-      const r = webcnn(['run', join(fixtures, 'lrn.onnx'), '--input', `input=${join(fixtures, 'lrn.input.npy')}`, '--out', out, '--backend', backend]);
+      const r = await webcnn(['run', join(fixtures, 'lrn.onnx'), '--input', `input=${join(fixtures, 'lrn.input.npy')}`, '--out', out, '--backend', backend]);
       expect(r.status, r.stderr).toBe(0);
       const lines = r.stdout.trimEnd().split('\n');
       expect(lines, 'stdout is one JSON line').toHaveLength(1);
@@ -71,7 +74,7 @@ describe('webcnn run', () => {
     writeFileSync(join(dir, 'x.npy'), writeNpy(x, [2, 1, 28, 28]));
     const model = createModel('lenet', { backend: new CpuBackend() });
     const inputName = model.graph.inputs[0].name;
-    const r = webcnn(['run', 'lenet', '--input', `${inputName}=${join(dir, 'x.npy')}`, '--out', join(dir, 'out'), '--backend', 'cpu']);
+    const r = await webcnn(['run', 'lenet', '--input', `${inputName}=${join(dir, 'x.npy')}`, '--out', join(dir, 'out'), '--backend', 'cpu']);
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout.trim()) as RunReport;
     expect(report.outputs.map((o) => o.shape)).toEqual([[2, 10]]);
@@ -79,7 +82,7 @@ describe('webcnn run', () => {
     expectClose(got.data as Float32Array, await model.predict(x), { atol: 1e-6, rtol: 1e-5 }, 'webcnn run lenet');
   }, 120_000);
 
-  it('refuses user errors with one line and a non-zero status', () => {
+  it('refuses user errors with one line and a non-zero status', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'webcnn-run-'));
     writeFileSync(join(dir, 'bad.npy'), new Uint8Array([1, 2, 3]));
     writeFileSync(join(dir, 'bad.onnx'), new Uint8Array([0x0a, 0xff, 0xff, 0xff]));
@@ -98,7 +101,7 @@ describe('webcnn run', () => {
       [['run', 'resnet99', '--input', `input=${join(dir, 'x.npy')}`, '--out', dir], 2, /neither an \.onnx file nor a zoo model/],
     ];
     for (const [args, status, message] of cases) {
-      const r = webcnn(args);
+      const r = await webcnn(args);
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(status);
       expect(r.stdout).toBe('');
       const lines = r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('webcnn: '));

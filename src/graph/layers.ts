@@ -9,7 +9,7 @@
  */
 import type { Backend } from '../backends/backend.js';
 import type { Tensor } from '../tensor.js';
-import { type Shape, fmtShape, sizeOf } from '../shape.js';
+import { type Shape, sizeOf } from '../shape.js';
 import type { Activation } from '../ops/activation.js';
 import type { Padding2d } from '../ops/conv2d.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
@@ -349,15 +349,8 @@ export function applyLayer(b: Backend, layer: LayerConfig, name: string, inputs:
     case 'mul':
       if (inputs.length !== 2) throw new ShapeError('mul', `takes two inputs, got ${inputs.length}`, name);
       return b.mul(inputs[0], inputs[1]);
-    case 'binaryConst': {
-      const out = layer.op === 'add' ? b.add(x, params[0]) : b.mul(x, params[0]);
-      if (out.rank !== x.rank || out.shape[0] !== x.shape[0]) {
-        const detail = `the constant ${fmtShape(layer.shape)} would change the batch dimension of the input ${fmtShape(x.shape)}`;
-        out.dispose();
-        throw new ShapeError(layer.op, detail, name);
-      }
-      return out;
-    }
+    case 'binaryConst':
+      return layer.op === 'add' ? b.add(x, params[0]) : b.mul(x, params[0]);
     case 'matmul':
       return b.matmul(x, layer.weightShape ? params[0] : inputs[1], { name });
     case 'reshape':

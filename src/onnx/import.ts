@@ -238,3 +238,25 @@ export async function loadOnnx(source: Uint8Array | ArrayBuffer | string | URL, 
   if (!res.ok) throw new OnnxError(`${label}: fetch failed with HTTP ${res.status} ${res.statusText}`);
   return importOnnx(new Uint8Array(await res.arrayBuffer()), { ...options, label });
 }
+
+/** What an `.onnx` file holds, without converting it: opset, producer, graph inputs and outputs, and the op types its nodes use. */
+export interface OnnxSummary {
+  readonly opset: number | undefined;
+  readonly producer: string;
+  readonly inputs: readonly { readonly name: string; readonly dims: readonly (number | string | null)[] | null; readonly initializer: boolean }[];
+  readonly outputs: readonly string[];
+  /** Distinct op types, in order of first use (with their domain when not the default one: `com.microsoft:FusedConv`). */
+  readonly ops: readonly string[];
+}
+
+export function inspectOnnx(bytes: Uint8Array, label = 'model.onnx'): OnnxSummary {
+  const proto = decodeModel(bytes, label);
+  const inits = new Set(proto.graph.initializers.map((t) => t.name));
+  return {
+    opset: proto.opsets.get(''),
+    producer: proto.producer,
+    inputs: proto.graph.inputs.map((i) => ({ name: i.name, dims: i.dims, initializer: inits.has(i.name) })),
+    outputs: proto.graph.outputs.map((o) => o.name),
+    ops: [...new Set(proto.graph.nodes.map((n) => (n.domain ? `${n.domain}:${n.opType}` : n.opType)))],
+  };
+}

@@ -8,7 +8,9 @@
  * ```
  */
 export { OnnxError } from './errors.js';
-export { loadOnnx, importOnnx, OnnxModel, MIN_OPSET, MAX_OPSET, type LoadOnnxOptions, type OnnxModelInfo, type OnnxConstant } from './import.js';
+export {
+  loadOnnx, importOnnx, inspectOnnx, OnnxModel, MIN_OPSET, MAX_OPSET, type LoadOnnxOptions, type OnnxModelInfo, type OnnxConstant, type OnnxSummary,
+} from './import.js';
 export { SUPPORTED_OPS } from './ops.js';
 export { decodeTensor } from './proto.js';
 export { tensorFromProto, type ConstTensor } from './tensor.js';

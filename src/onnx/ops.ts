@@ -141,7 +141,9 @@ const gemm: Converter = (c: NodeContext) => {
     return;
   }
   const y = c.emit({ type: 'dense', units: N, useBias: false }, [a], [weight], 'gemm');
-  c.out(0, c.emit({ type: 'binaryConst', op: 'add', shape: cT.dims }, [y], [Float32Array.from(cT.data, (v) => v * beta)]));
+  const z = c.emit({ type: 'binaryConst', op: 'add', shape: cT.dims }, [y], [Float32Array.from(cT.data, (v) => v * beta)]);
+  if (z.shape.length !== 2 || z.shape[0] !== y.shape[0]) c.fail(`C ${fmtShape(cT.dims)} would change the batch dimension (axis 0) of ${fmtShape(y.shape)}`);
+  c.out(0, z);
 };
 
 const matmul: Converter = (c: NodeContext) => {
@@ -180,8 +182,13 @@ function arith(op: Arith): Converter {
       c.out(0, { kind: 'const', tensor: foldBinary(a.tensor, b.tensor, intDiv ? (x, y) => Math.trunc(x / y) : fn, c.where) });
       return;
     }
-    const withConst = (x: DynValue, t: ConstTensor, kind: 'add' | 'mul', map: (v: number) => number, suffix?: string): DynValue =>
-      c.emit({ type: 'binaryConst', op: kind, shape: t.dims }, [x], [Float32Array.from(t.data, map)], suffix);
+    const withConst = (x: DynValue, t: ConstTensor, kind: 'add' | 'mul', map: (v: number) => number, suffix?: string): DynValue => {
+      const y = c.emit({ type: 'binaryConst', op: kind, shape: t.dims }, [x], [Float32Array.from(t.data, map)], suffix);
+      if (y.shape.length !== x.shape.length || y.shape[0] !== x.shape[0]) {
+        c.fail(`the constant ${fmtShape(t.dims)} would change the batch dimension (axis 0) of ${fmtShape(x.shape)}`);
+      }
+      return y;
+    };
     if (dyn(a) && dyn(b)) {
       if (op === 'Add') c.out(0, c.emit({ type: 'add' }, [a, b]));
       else if (op === 'Mul') c.out(0, c.emit({ type: 'mul' }, [a, b]));
