@@ -161,7 +161,7 @@ else console.log(`app folder: ${work}`);
 // 1. npm pack ----------------------------------------------------------------------------------
 // WEBCNN_TARBALL=path reuses a tarball already packed (while working on this test).
 if (process.env.WEBCNN_TARBALL) copyFileSync(process.env.WEBCNN_TARBALL, join(work, `${pkg.name}-${pkg.version}.tgz`));
-else if (!run('npm', ['pack', '--pack-destination', work], { cwd: repo, timeout: 400_000 }).ok) fatal('npm pack (with its prepack build)');
+else if (!run('npm', ['pack', '--pack-destination', work], { cwd: repo, timeout: 900_000 }).ok) fatal('npm pack (with its prepack build)');
 const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
 if (!tarball) fatal(`npm pack left no tarball in ${work}`);
 const listing = run('tar', ['-tzf', join(work, tarball)], { cwd: work }).stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
@@ -229,7 +229,7 @@ for (let i = 0; ; i++) {
 }
 
 // Scores from plain Node (step 5) are compared with the browser's.
-const nodeCheck = run(process.execPath, ['check-node.mjs'], { cwd: app, timeout: 300_000 });
+const nodeCheck = run(process.execPath, ['check-node.mjs'], { cwd: app, timeout: 600_000 });
 let nodeResult = null;
 if (check(nodeCheck.ok, "plain Node imports 'webcnn', 'webcnn/train', 'webcnn/weights/lenet5' from the installed tarball")) {
   nodeResult = JSON.parse(nodeCheck.stdout.trim().split('\n').pop());
@@ -255,7 +255,7 @@ for (const variant of ['webgpu', 'nogpu']) {
   await page.goto(variant === 'nogpu' ? `${url}?nogpu` : url);
   let result;
   try {
-    await page.waitForFunction(() => window.__webcnnApp !== undefined, undefined, { timeout: 240_000 });
+    await page.waitForFunction(() => window.__webcnnApp !== undefined, undefined, { timeout: 480_000 });
     result = await page.evaluate(() => window.__webcnnApp);
   } catch (e) {
     result = { error: `no result: ${e.message}; page said: ${await page.locator('#log').textContent().catch(() => '?')}` };
