@@ -1,45 +1,59 @@
-// Placeholder demo: shows the adapter and times one conv2d on the GPU against the CPU
-// reference, through the public API only. The LeNet drawing pad replaces it (issue 6).
-import { createBackend, CpuBackend, WebGpuBackend, type Backend } from 'webcnn';
+/**
+ * The demo page (`npm start`): draw a digit and watch LeNet-5 read it on the GPU, see its
+ * feature maps, train it live on MNIST, and explore the zoo. Public API only (`webcnn`,
+ * `webcnn/train`). One backend for everything: WebGPU when the browser has an adapter, else
+ * the CPU reference, said in plain words. `?backend=cpu` forces the CPU; `?warmup=0` skips
+ * compiling the drawing pad's model at load (for scripts that only train or explore).
+ */
+import { createBackend, WebGpuBackend, type Backend } from 'webcnn';
+import { DrawPanel } from './draw_panel.js';
+import { TrainPanel } from './trainer.js';
+import { ExplorerPanel } from './explorer.js';
+import { byId, message } from './dom.js';
 
-const adapterEl = document.getElementById('adapter')!;
-const resultEl = document.getElementById('result')!;
-
-function random(n: number): Float32Array {
-  return Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
+declare global {
+  interface Window {
+    /** `ready` once the page can be drawn on; `warm` once the drawing pad's model is compiled (for tests and scripts). */
+    __webcnnDemo?: { ready: boolean; warm: boolean; backend: string };
+  }
 }
 
-async function conv(b: Backend, x: Float32Array, w: Float32Array): Promise<[Float32Array, number]> {
-  const t0 = performance.now();
-  const xt = b.tensor(x, [1, 3, 32, 32]);
-  const wt = b.tensor(w, [16, 3, 5, 5]);
-  const y = b.conv2d(xt, wt, undefined, { padding: 2, activation: 'relu' });
-  const out = await y.read();
-  const ms = performance.now() - t0;
-  for (const t of [xt, wt, y]) t.dispose();
-  return [out, ms];
+async function pickBackend(params: URLSearchParams): Promise<Backend> {
+  const status = byId('backend');
+  const forceCpu = params.get('backend') === 'cpu';
+  const { backend, fallbackReason } = await createBackend({ backend: forceCpu ? 'cpu' : 'auto' });
+  if (backend instanceof WebGpuBackend) {
+    const { info } = backend.ctx;
+    const adapter = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ');
+    status.textContent = `Running on WebGPU: ${adapter || 'your GPU'}.`;
+    status.className = 'ok';
+  } else {
+    status.textContent = forceCpu
+      ? 'Running on the CPU reference backend, as asked (?backend=cpu). Everything works, only slower.'
+      : `No WebGPU here, so the demo runs on the CPU instead: the same results, only slower. ${fallbackReason ?? ''}`;
+    status.className = 'warn';
+  }
+  return backend;
 }
 
 async function main(): Promise<void> {
-  const { backend, fallbackReason } = await createBackend();
-  if (backend instanceof WebGpuBackend) {
-    const { info, limits } = backend.ctx;
-    adapterEl.textContent = `${info.vendor} ${info.architecture} ${info.description}\nmaxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}, maxComputeInvocationsPerWorkgroup ${limits.maxComputeInvocationsPerWorkgroup}`;
-  } else {
-    adapterEl.textContent = `No WebGPU here, running on the CPU: ${fallbackReason ?? ''}`;
-  }
-  const cpu = new CpuBackend();
-  const run = async () => {
-    const x = random(3 * 32 * 32);
-    const w = random(16 * 3 * 5 * 5);
-    const [got, ms] = await conv(backend, x, w);
-    const [ref, cpuMs] = await conv(cpu, x, w);
-    let worst = 0;
-    for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(got[i] - ref[i]));
-    resultEl.textContent = `conv2d [1,3,32,32] * [16,3,5,5], pad 2, relu\n${backend.name}: ${ms.toFixed(1)} ms   cpu: ${cpuMs.toFixed(1)} ms\nlargest difference from the CPU reference: ${worst.toExponential(2)}`;
-  };
-  document.getElementById('run')!.addEventListener('click', () => void run());
-  await run();
+  const params = new URLSearchParams(location.search);
+  const backend = await pickBackend(params);
+  const draw = new DrawPanel(backend);
+  new TrainPanel(backend, draw, params);
+  new ExplorerPanel(backend);
+  await draw.start({ warmUp: params.get('warmup') !== '0' });
+  window.__webcnnDemo = { ready: true, warm: false, backend: backend.name };
+  document.body.dataset.ready = 'true';
+  await draw.warm;
+  window.__webcnnDemo.warm = true;
 }
 
-void main();
+main().catch((e: unknown) => {
+  const status = document.getElementById('backend');
+  if (status) {
+    status.textContent = `The demo could not start: ${message(e)}`;
+    status.className = 'warn';
+  }
+  console.error(e);
+});
