@@ -6,6 +6,7 @@
  *   npm run bench -- --model resnet18      # one model (repeatable); writes bench/results/partial/
  *   npm run bench -- --full                # 224×224 and the 4096-wide classifiers (real GPUs)
  *   npm run bench -- --runs 10 --warmup 2 --no-training --no-kernels
+ *   npm run bench -- --model lenet5 --no-models --no-kernels   # LeNet-5 training only
  *
  * Steps: PyTorch builds every model with seeded weights and exports ONNX + safetensors + a
  * reference output into bench/.cache/ (bench/export_models.py, once; no network); Vite serves
@@ -66,6 +67,8 @@ interface Args {
   full: boolean;
   runs: number;
   warmup: number;
+  /** false with --no-models: training and kernels only. */
+  inference: boolean;
   training: boolean;
   kernels: boolean;
   engines: Engine[];
@@ -74,7 +77,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { models: [], full: false, runs: 5, warmup: 1, training: true, kernels: true, engines: [...ENGINES], port: 5391 };
+  const a: Args = { models: [], inference: true, full: false, runs: 5, warmup: 1, training: true, kernels: true, engines: [...ENGINES], port: 5391 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -93,6 +96,7 @@ function parseArgs(argv: readonly string[]): Args {
       case '--runs': a.runs = Math.max(1, int()); break;
       case '--warmup': a.warmup = int(); break;
       case '--no-training': a.training = false; break;
+      case '--no-models': a.inference = false; break;
       case '--no-kernels': a.kernels = false; break;
       case '--port': a.port = int(); break;
       case '--out': a.out = value(); break;
@@ -123,7 +127,7 @@ async function main(): Promise<void> {
   const suite = SUITE.filter((s) => args.models.length === 0 || args.models.includes(s.model));
   const partial = args.models.length > 0;
   const outDir = args.out ?? `${root}bench/results${partial ? '/partial' : ''}`;
-  const cases: ModelCase[] = suite.flatMap((s) => {
+  const cases: ModelCase[] = suite.filter(() => args.inference).flatMap((s) => {
     const size = args.full ? s.fullSize : s.size;
     const hidden = s.hidden ? (args.full ? 4096 : s.hidden) : undefined;
     return s.batches.map((batch) => ({
