@@ -7,11 +7,15 @@
  * On WebGPU, `predict()` runs an execution plan per input shape (cached): weights uploaded
  * once, every pipeline and bind group made at plan time, one submit per call. On the CPU it
  * runs the reference ops eagerly.
+ *
+ * Device loss: calls pending on a lost device reject with `DeviceLostError`; the next call
+ * acquires a new device (`WebGpuBackend.recover()`), uploads the weights again from the
+ * model's CPU copy and re-plans, then runs as before.
  */
 import type { Backend } from '../backends/backend.js';
 import type { Tensor } from '../tensor.js';
 import { type Shape, fmtShape, sizeOf } from '../shape.js';
-import { DisposedError, InvalidArgumentError, ShapeError } from '../errors.js';
+import { DisposedError, InvalidArgumentError, LimitExceededError, ShapeError } from '../errors.js';
 import { WebGpuBackend } from '../backends/webgpu/backend.js';
 import { ExecutionPlan, type PlanProfile } from '../backends/webgpu/plan.js';
 import { createBackend } from '../backends/create.js';
@@ -35,6 +39,13 @@ export class SymbolicTensor {
     /** For inputs: the shape of one sample. */
     readonly sampleShape: Shape | null,
   ) {}
+}
+
+/** What a wrong-typed input was, for error messages: `Float64Array`, `Array`, `null`, `number`. */
+function describeValue(x: unknown): string {
+  if (x === null) return 'null';
+  if (typeof x === 'object') return (x as object).constructor?.name ?? 'object';
+  return typeof x;
 }
 
 let autoName = 0;
@@ -133,6 +144,8 @@ interface DeviceState {
   /** Plans already made, so dispose() can free them at once (pending ones are freed when made). */
   ready: Set<ExecutionPlan>;
   lowered: Lowered;
+  /** The WebGPU backend's device generation the weights were uploaded to (0 elsewhere). */
+  generation: number;
 }
 
 export class Model {
@@ -329,7 +342,8 @@ export class Model {
   }
 
   #deviceState(backend: Backend): DeviceState {
-    if (this.#device && this.#device.backend === backend) return this.#device;
+    const generation = backend instanceof WebGpuBackend ? backend.generation : 0;
+    if (this.#device && this.#device.backend === backend && this.#device.generation === generation) return this.#device;
     this.#releaseDevice();
     const weights = this.#ensureWeights();
     const lowered = lowerForInference(this.#graph, this.#nodesInOrder(), this.info(1).nodes, weights, { fuse: this.#options.fuse ?? true });
@@ -341,7 +355,7 @@ export class Model {
       const shape = lowered.derivedShapes.get(key) ?? shapes.get(key)!;
       onDevice.set(key, backend.tensor(values, shape));
     }
-    this.#device = { backend, weights: onDevice, plans: new Map(), ready: new Set(), lowered };
+    this.#device = { backend, weights: onDevice, plans: new Map(), ready: new Set(), lowered, generation };
     return this.#device;
   }
 
@@ -470,11 +484,13 @@ export class Model {
     if (inputs.length !== graphInputs.length) {
       throw new ShapeError(`model '${this.name}'`, `expects ${graphInputs.length} inputs, got ${inputs.length}`);
     }
+    inputs.forEach((x, i) => {
+      if (!(x instanceof Float32Array)) throw new ShapeError(`model '${this.name}'`, `input '${graphInputs[i].name}' must be a Float32Array, got ${describeValue(x)}`);
+    });
     const per = sizeOf(graphInputs[0].shape);
     const n = batch ?? (per > 0 ? inputs[0].length / per : 1);
     inputs.forEach((x, i) => {
       const want = sizeOf(graphInputs[i].shape) * n;
-      if (!(x instanceof Float32Array)) throw new ShapeError(`model '${this.name}'`, `input '${graphInputs[i].name}' must be a Float32Array, got ${typeof x}`);
       if (!Number.isInteger(n) || n < 1 || x.length !== want) {
         throw new ShapeError(
           `model '${this.name}'`,
@@ -485,6 +501,7 @@ export class Model {
     this.info(n); // shape errors before any GPU work
     const backend = await this.backend();
     if (backend instanceof WebGpuBackend) {
+      this.#checkLimits(backend, n);
       const plan = await this.plan(n);
       return plan.run(inputs);
     }
@@ -499,11 +516,34 @@ export class Model {
     }
   }
 
+  /**
+   * Refuses a batch whose declared sizes (inputs, every layer's output, parameters) exceed the
+   * device's buffer limits, naming the layer, before weights are uploaded or a plan is made.
+   */
+  #checkLimits(backend: WebGpuBackend, batch: number): void {
+    const max = Math.min(backend.limits.maxStorageBufferBindingSize, backend.limits.maxBufferSize);
+    const refuse = (what: string, shape: Shape) => {
+      const bytes = sizeOf(shape) * 4;
+      if (bytes <= max) return;
+      throw new LimitExceededError(
+        `predict: model '${this.name}' ${what} ${fmtShape(shape)} needs ${bytes} bytes, more than this device's maxStorageBufferBindingSize (${max} bytes); use a smaller batch or input`,
+      );
+    };
+    for (const gi of this.#graph.inputs) refuse(`input '${gi.name}'`, [batch, ...gi.shape]);
+    for (const node of this.info(batch).nodes) {
+      for (const p of node.params) refuse(`layer '${node.name}' (${node.type}) parameter '${p.name}'`, p.shape);
+      refuse(`layer '${node.name}' (${node.type}) output`, node.outputShape);
+    }
+  }
+
   /** The execution plan for a batch size on the WebGPU backend (made once, then cached). */
   async plan(batch = 1): Promise<ExecutionPlan> {
     this.#assertLive('plan');
     const backend = await this.backend();
     if (!(backend instanceof WebGpuBackend)) throw new InvalidArgumentError('plan', `model '${this.name}' runs on the ${backend.name} backend; plans are for WebGPU`);
+    // After a device loss: a new device, then (below) the weights again from the CPU copy and new plans.
+    if (backend.isLost) await backend.recover();
+    this.#assertLive('plan');
     const state = this.#deviceState(backend);
     let plan = state.plans.get(batch);
     if (!plan) {

@@ -84,10 +84,14 @@ export interface MemoryInfo {
 
 export class WebGpuBackend implements Backend, TrainingBackend {
   readonly name = 'webgpu' as const;
-  readonly ctx: GpuContext;
-  readonly pipelines: PipelineCache;
   readonly debug: WebGpuDebugOptions;
   readonly #ownsDevice: boolean;
+  readonly #deviceOptions: DeviceOptions;
+  #ctx: GpuContext;
+  #pipelines: PipelineCache;
+  /** Incremented each time `recover()` installs a new device; tensors and plans remember theirs. */
+  #generation = 0;
+  #recovering: Promise<void> | null = null;
   #encoder: GPUCommandEncoder | null = null;
   #pass: GPUComputePassEncoder | null = null;
   #pendingDispatches = 0;
@@ -101,21 +105,100 @@ export class WebGpuBackend implements Backend, TrainingBackend {
   #recording: Recording | null = null;
   #scopes: string[] = [];
 
-  constructor(ctx: GpuContext, ownsDevice: boolean, debug: WebGpuDebugOptions = {}) {
-    this.ctx = ctx;
+  /** `deviceOptions` are what `recover()` acquires a new device with (when the backend owns its device). */
+  constructor(ctx: GpuContext, ownsDevice: boolean, debug: WebGpuDebugOptions = {}, deviceOptions: DeviceOptions = {}) {
     this.#ownsDevice = ownsDevice;
+    this.#deviceOptions = deviceOptions;
     this.debug = debug;
-    this.pipelines = new PipelineCache(ctx.device);
-    if (debug.dumpWgsl) this.pipelines.onCreate = debug.dumpWgsl;
-    void ctx.lost.then((info) => {
-      this.#lost = info;
-    });
+    this.#ctx = ctx;
+    this.#pipelines = this.#install(ctx);
   }
 
   /** Acquires a device (or uses `options.context`) and makes a backend on it. */
   static async create(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
     const ctx = options.context ?? (await acquireDevice(options));
-    return new WebGpuBackend(ctx, !options.context, options.debug);
+    const { context, debug, ...deviceOptions } = options;
+    return new WebGpuBackend(ctx, !context, debug, deviceOptions);
+  }
+
+  /** Watches `ctx` for loss and makes its pipeline cache. */
+  #install(ctx: GpuContext): PipelineCache {
+    const generation = this.#generation;
+    void ctx.lost.then((info) => {
+      if (this.#generation === generation) this.#lost = info;
+    });
+    const cache = new PipelineCache(ctx.device);
+    if (this.debug.dumpWgsl) cache.onCreate = this.debug.dumpWgsl;
+    return cache;
+  }
+
+  /** The device in use (a new one after `recover()`). */
+  get ctx(): GpuContext {
+    return this.#ctx;
+  }
+
+  /** The pipeline cache of the current device. */
+  get pipelines(): PipelineCache {
+    return this.#pipelines;
+  }
+
+  /** Which device this is: 0 for the first, +1 per `recover()`. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Whether the device was lost (and `recover()` has not yet replaced it). */
+  get isLost(): boolean {
+    return this.#lost !== null;
+  }
+
+  /**
+   * After a device loss, acquires a new device with the options the backend was made with and
+   * makes it current: an empty pipeline cache, no live buffers. Tensors and plans made before
+   * are dead (using them throws `DeviceLostError`); `Model` re-uploads its weights (it keeps
+   * them on the CPU) and re-plans by itself on its next call. A no-op when the device is fine;
+   * concurrent calls share one acquisition. A backend on a borrowed device (`context` option)
+   * cannot re-acquire it and throws `DeviceLostError`.
+   */
+  async recover(): Promise<void> {
+    if (this.#disposed) throw new DisposedError('recover: the WebGPU backend was disposed');
+    if (!this.#lost) return;
+    if (!this.#ownsDevice) {
+      throw new DeviceLostError(
+        `recover: the GPU device was lost (${this.#lost.reason}: ${this.#lost.message}) and this backend runs on a device it was lent (the context option): acquire a new device and make a new backend`,
+        this.#lost.reason,
+      );
+    }
+    this.#recovering ??= (async () => {
+      try {
+        const ctx = await acquireDevice(this.#deviceOptions);
+        this.#generation++;
+        this.#ctx = ctx;
+        this.#pipelines = this.#install(ctx);
+        this.#encoder = null;
+        this.#pass = null;
+        this.#pendingDispatches = 0;
+        this.#transient = [];
+        this.#deferredFree = [];
+        this.#liveBuffers = 0;
+        this.#liveBytes = 0;
+        this.#lost = null;
+      } finally {
+        this.#recovering = null;
+      }
+    })();
+    return this.#recovering;
+  }
+
+  /**
+   * The error to reject a pending call with when GPU work failed: `DeviceLostError` if the
+   * device was lost (waiting briefly for the loss to be reported), else `error` itself.
+   */
+  async lostError(op: string, error: unknown): Promise<unknown> {
+    const ctx = this.#ctx;
+    const info = this.#lost ?? (await Promise.race([ctx.lost, new Promise<null>((r) => setTimeout(() => r(null), 1000))]));
+    if (!info) return error;
+    return new DeviceLostError(`${op}: the GPU device was lost while the work was pending (${info.reason}: ${info.message})`, info.reason);
   }
 
   get device(): GPUDevice {
@@ -151,6 +234,9 @@ export class WebGpuBackend implements Backend, TrainingBackend {
       throw new BackendMismatchError(`${op}: ${what} ${String(t)} belongs to another backend; move it with tensor(await t.read(), t.shape)`);
     }
     t.assertLive(op);
+    if (t.storage.generation !== this.#generation) {
+      throw new DeviceLostError(`${op}: ${what} ${String(t)} was made on a GPU device that has since been lost; make it again on the recovered device`, 'destroyed');
+    }
     return t;
   }
 
@@ -184,12 +270,12 @@ export class WebGpuBackend implements Backend, TrainingBackend {
     const bytes = sizeOf(shape) * 4;
     if (this.#recording) {
       this.#checkSize(bytes, op, shape);
-      const storage = new GpuStorage(null, Math.max(16, Math.ceil(bytes / 16) * 16));
+      const storage = new GpuStorage(null, Math.max(16, Math.ceil(bytes / 16) * 16), this.#generation);
       this.#recording.storages.push(storage);
       return new GpuTensor(this, storage, shape);
     }
     const buffer = this.#allocate(bytes, op, shape);
-    return new GpuTensor(this, new GpuStorage(buffer, buffer.size), shape);
+    return new GpuTensor(this, new GpuStorage(buffer, buffer.size, this.#generation), shape);
   }
 
   tensor(data: Float32Array | readonly number[], shape: Shape): GpuTensor {
@@ -200,7 +286,7 @@ export class WebGpuBackend implements Backend, TrainingBackend {
     }
     // Always a real buffer, even while recording a plan: data given up front is a constant.
     const buffer = this.#allocate(sizeOf(shape) * 4, 'tensor', shape);
-    const t = new GpuTensor(this, new GpuStorage(buffer, buffer.size), shape);
+    const t = new GpuTensor(this, new GpuStorage(buffer, buffer.size, this.#generation), shape);
     if (data.length > 0) {
       const src = data instanceof Float32Array ? data : Float32Array.from(data);
       this.device.queue.writeBuffer(t.buffer, 0, src.buffer, src.byteOffset, src.byteLength);
@@ -242,6 +328,8 @@ export class WebGpuBackend implements Backend, TrainingBackend {
   releaseStorage(storage: GpuStorage): void {
     storage.refs--;
     if (storage.refs > 0 || !storage.buffer) return;
+    // A buffer of a lost device: not counted any more, and nothing to free on the new device.
+    if (storage.generation !== this.#generation) return;
     this.#liveBuffers--;
     this.#liveBytes -= storage.bytes;
     if (this.#encoder) this.#deferredFree.push(storage.buffer);

@@ -13,6 +13,8 @@ export class GpuStorage {
   constructor(
     public buffer: GPUBuffer | null,
     readonly bytes: number,
+    /** The backend's device generation it was made on (see `WebGpuBackend.recover()`). */
+    readonly generation = 0,
   ) {}
 
   get isVirtual(): boolean {

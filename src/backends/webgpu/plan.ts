@@ -12,7 +12,7 @@
 import type { Shape } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { fmtShape, sizeOf } from '../../shape.js';
-import { ShapeError, DisposedError } from '../../errors.js';
+import { ShapeError, DisposedError, DeviceLostError } from '../../errors.js';
 import type { WebGpuBackend, Recording } from './backend.js';
 import { type GpuTensor, GpuStorage } from './gpu_tensor.js';
 import { planMemory, type Lifetime, type MemoryPlan } from './memory_plan.js';
@@ -76,6 +76,8 @@ export class ExecutionPlan {
   readonly #owned: GPUBuffer[];
   #queue: Promise<unknown> = Promise.resolve();
   #disposed = false;
+  /** The backend's device generation the plan's buffers and pipelines belong to. */
+  readonly #generation: number;
 
   private constructor(args: {
     be: WebGpuBackend;
@@ -92,6 +94,7 @@ export class ExecutionPlan {
     inputBytes: number;
   }) {
     this.#be = args.be;
+    this.#generation = args.be.generation;
     this.label = args.label;
     this.inputShapes = args.inputShapes;
     this.outputShapes = args.outputShapes;
@@ -256,6 +259,9 @@ export class ExecutionPlan {
    */
   run(inputs: readonly Float32Array[], options: { read?: boolean } = {}): Promise<Float32Array[]> {
     if (this.#disposed) return Promise.reject(new DisposedError(`${this.label}: the plan was disposed`));
+    if (this.#generation !== this.#be.generation) {
+      return Promise.reject(new DeviceLostError(`${this.label}: the plan was made on a GPU device that has since been lost; make a new plan (Model does this itself)`, 'destroyed'));
+    }
     if (inputs.length !== this.inputShapes.length) {
       return Promise.reject(new ShapeError(this.label, `expects ${this.inputShapes.length} inputs, got ${inputs.length}`));
     }
@@ -274,6 +280,7 @@ export class ExecutionPlan {
   async #run(inputs: readonly Float32Array[], read: boolean): Promise<Float32Array[]> {
     const be = this.#be;
     be.assertUsable(this.label);
+    if (this.#generation !== be.generation) throw new DeviceLostError(`${this.label}: the GPU device was lost before this run started`, 'destroyed');
     const device = be.device;
     inputs.forEach((data, i) => device.queue.writeBuffer(this.#inputBuffers[i], 0, data.buffer, data.byteOffset, data.byteLength));
     be.submitWith((encoder) => {
@@ -292,7 +299,12 @@ export class ExecutionPlan {
       });
     });
     if (!read) return [];
-    await Promise.all(this.#staging.map((s) => s.mapAsync(GPUMapMode.READ)));
+    try {
+      await Promise.all(this.#staging.map((s) => s.mapAsync(GPUMapMode.READ)));
+    } catch (e) {
+      // A device lost with this run pending rejects the map; say so with a typed error.
+      throw await be.lostError(this.label, e);
+    }
     return this.#staging.map((s, i) => {
       const out = new Float32Array(s.getMappedRange(0, Math.max(4, sizeOf(this.outputShapes[i]) * 4)).slice(0, sizeOf(this.outputShapes[i]) * 4));
       s.unmap();
@@ -382,7 +394,8 @@ export class ExecutionPlan {
     if (this.#disposed) return;
     this.#disposed = true;
     const owned = this.#owned;
-    this.#be.accountExternal(-owned.length, -owned.reduce((s, b) => s + b.size, 0));
+    // Buffers of a lost device were dropped from the accounting when the backend recovered.
+    if (this.#generation === this.#be.generation) this.#be.accountExternal(-owned.length, -owned.reduce((s, b) => s + b.size, 0));
     void this.#queue.then(() => {
       for (const b of owned) b.destroy();
     });

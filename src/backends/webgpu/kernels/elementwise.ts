@@ -7,7 +7,7 @@ import { type KernelSpec, packUniforms, grid1d, ceilDiv } from '../program.js';
 import { withActivation } from '../shaders.js';
 import { type Activation, type ActivationConfig, normalizeActivation } from '../../../ops/activation.js';
 import { type BinaryOp, inferBinary } from '../../../ops/elementwise.js';
-import { shapesEqual, stridesOf } from '../../../shape.js';
+import { shapesEqual, sizeOf, stridesOf } from '../../../shape.js';
 import { ShapeError } from '../../../errors.js';
 
 const WG = 256;
@@ -27,14 +27,16 @@ export function activationOverrides(act: ActivationConfig): Record<string, numbe
 
 export function activationGpu(be: WebGpuBackend, x: GpuTensor, act: Activation): GpuTensor {
   const cfg = normalizeActivation('activation', act);
-  const out = be.empty(x.shape, 'activation');
   const count4 = ceilDiv(x.size, 4);
+  // The grid first: a dispatch over the limit is refused before the output is allocated.
+  const workgroups = grid1d(ceilDiv(count4, WG), be.limits.maxComputeWorkgroupsPerDimension, 'activation');
+  const out = be.empty(x.shape, 'activation');
   be.run(
     {
       kernel: UNARY,
       overrides: { WG, ...activationOverrides(cfg) },
       uniforms: packUniforms([['u32', count4]]),
-      workgroups: grid1d(ceilDiv(count4, WG), be.limits.maxComputeWorkgroupsPerDimension, 'activation'),
+      workgroups,
       label: 'activation',
     },
     [x, out],
@@ -46,6 +48,7 @@ function binaryGpu(op: BinaryOp, be: WebGpuBackend, a: GpuTensor, b: GpuTensor, 
   const { outShape, aStrides, bStrides } = inferBinary(op, a.shape, b.shape);
   if (outShape.length > 8) throw new ShapeError(op, `rank ${outShape.length} is above the supported 8`);
   const cfg = normalizeActivation(op, act);
+  const workgroups = grid1d(ceilDiv(sizeOf(outShape), WG), be.limits.maxComputeWorkgroupsPerDimension, op);
   const out = be.empty(outShape, op);
   const same = shapesEqual(a.shape, outShape) && shapesEqual(b.shape, outShape);
   const pad8 = (s: number[]): number[] => [...s, ...new Array<number>(8 - s.length).fill(0)];
@@ -59,7 +62,7 @@ function binaryGpu(op: BinaryOp, be: WebGpuBackend, a: GpuTensor, b: GpuTensor, 
         u(out.size), u(outShape.length), u(0), u(0),
         ...pad8(outStrides).map(u), ...pad8(aStrides).map(u), ...pad8(bStrides).map(u),
       ]),
-      workgroups: grid1d(ceilDiv(out.size, WG), be.limits.maxComputeWorkgroupsPerDimension, op),
+      workgroups,
       label: op,
     },
     [a, b, out],

@@ -1,0 +1,103 @@
+// Reliability, device limits, tested with lowered limits (`limitOverrides`): a model whose
+// declared sizes at a batch exceed maxStorageBufferBindingSize is refused with a
+// LimitExceededError naming the layer and the shape, before any buffer is made or anything is
+// submitted; dispatches above maxComputeWorkgroupsPerDimension are folded into a second
+// dimension (results equal the CPU reference), and past limit² refused in words.
+// Each test makes its own backend and collects its uncaptured errors itself.
+import { describe, it, expect } from 'vitest';
+import { createModel, CpuBackend, WebGpuBackend, LimitExceededError, type GpuError, type WebGpuBackendOptions } from 'webcnn';
+import { inErrorScopes, counts } from './helpers/gpu.js';
+import { closeReport } from './helpers/compare.js';
+
+function image(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  });
+}
+
+async function withBackend(options: WebGpuBackendOptions, fn: (be: WebGpuBackend) => Promise<void>): Promise<void> {
+  counts.gpuTests++;
+  const errors: string[] = [];
+  const be = await WebGpuBackend.create({ ...options, onUncapturedError: (e: GpuError) => errors.push(e.message) });
+  try {
+    await inErrorScopes(be, () => fn(be));
+  } finally {
+    be.dispose();
+  }
+  expect(errors).toEqual([]);
+}
+
+const cpu = new CpuBackend();
+const TOL = { atol: 1e-4, rtol: 1e-3 };
+
+describe('maxStorageBufferBindingSize', () => {
+  it('LeNet-5 under a 256 KiB limit: batch 16 is refused naming the layer, before any GPU work; batch 1 runs', async () => {
+    await withBackend({ limitOverrides: { maxStorageBufferBindingSize: 256 * 1024 } }, async (be) => {
+      const model = createModel('lenet5', { backend: be, seed: 1 });
+      const before = be.memoryInfo();
+      const submits = be.submitCount;
+      const big = model.predict(new Float32Array(16 * 32 * 32), 16);
+      await expect(big).rejects.toThrow(LimitExceededError);
+      await expect(model.predict(new Float32Array(16 * 32 * 32), 16)).rejects.toThrow(
+        "predict: model 'lenet5' layer 'c1' (conv2d) output [16,6,28,28] needs 301056 bytes, more than this device's maxStorageBufferBindingSize (262144 bytes)",
+      );
+      expect(be.memoryInfo(), 'no weights uploaded, no plan made').toEqual(before);
+      expect(be.submitCount).toBe(submits);
+      // An input alone over the limit is named as the input.
+      await expect(model.predict(new Float32Array(65 * 32 * 32), 65)).rejects.toThrow("model 'lenet5' input 'input' [65,1,32,32] needs 266240 bytes");
+      const x = image(32 * 32, 4);
+      const ref = await createModel('lenet5', { backend: cpu, seed: 1 }).predict(x);
+      expect(closeReport(await model.predict(x), ref, TOL)).toBeNull();
+      model.dispose();
+    });
+  }, 600_000);
+
+  it('a parameter over the limit is named with its layer', async () => {
+    // ResNet-18's first parameter above 4 MiB: layer4's first 3×3 conv, 512·256·9 floats.
+    await withBackend({ limitOverrides: { maxStorageBufferBindingSize: 4 * 1024 * 1024 } }, async (be) => {
+      const model = createModel('resnet18', { backend: be, inputSize: 16, numClasses: 10 });
+      await expect(model.predict(new Float32Array(3 * 16 * 16))).rejects.toThrow(
+        "predict: model 'resnet18' layer 'layer4.0.conv1' (conv2d) parameter 'weight' [512,256,3,3] needs 4718592 bytes, more than this device's maxStorageBufferBindingSize (4194304 bytes); use a smaller batch or input",
+      );
+      expect(be.memoryInfo().buffers).toBe(0);
+      model.dispose();
+    });
+  }, 600_000);
+});
+
+describe('maxComputeWorkgroupsPerDimension', () => {
+  it('a dispatch above the limit is folded into y and equals the CPU; above limit² it is refused in words', async () => {
+    await withBackend({ limitOverrides: { maxComputeWorkgroupsPerDimension: 8 } }, async (be) => {
+      expect(be.limits.maxComputeWorkgroupsPerDimension).toBe(8);
+      // 12,000 values: more than 8 workgroups of 256 invocations (activation: 12, 4 values each;
+      // add: 47, one value each), fewer than 8² = 64.
+      const data = image(12_000, 2);
+      const x = be.tensor(data, [12_000]);
+      const y = be.activation(x, 'tanh');
+      const ref = cpu.activation(cpu.tensor(data, [12_000]), 'tanh');
+      expect(closeReport(await y.read(), await ref.read(), TOL)).toBeNull();
+      const z = be.add(x, y);
+      const zr = cpu.add(cpu.tensor(data, [12_000]), ref);
+      expect(closeReport(await z.read(), await zr.read(), TOL)).toBeNull();
+      // 8² workgroups of 256 invocations cover 65,536 invocations: 1M values is past that.
+      const huge = be.zeros([1 << 20]);
+      const before = be.memoryInfo();
+      expect(() => be.activation(huge, 'relu')).toThrow(LimitExceededError);
+      expect(() => be.activation(huge, 'relu')).toThrow('activation needs 1024 workgroups, more than 8² (maxComputeWorkgroupsPerDimension²)');
+      expect(() => be.add(huge, huge)).toThrow('add needs 4096 workgroups, more than 8²');
+      expect(be.memoryInfo(), 'refused before the output was allocated').toEqual(before);
+      for (const t of [x, y, z, huge]) t.dispose();
+    });
+  }, 600_000);
+
+  it('LeNet-5 at batch 4 under a limit of 16 workgroups per dimension equals the CPU', async () => {
+    await withBackend({ limitOverrides: { maxComputeWorkgroupsPerDimension: 16 } }, async (be) => {
+      const x = image(4 * 32 * 32, 6);
+      const got = await createModel('lenet5', { backend: be, seed: 3 }).predict(x, 4);
+      const ref = await createModel('lenet5', { backend: cpu, seed: 3 }).predict(x, 4);
+      expect(closeReport(got, ref, TOL, [4, 10])).toBeNull();
+    });
+  }, 600_000);
+});
