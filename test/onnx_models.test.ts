@@ -45,7 +45,7 @@ describe('PyTorch exports', () => {
       } finally {
         model.dispose();
       }
-    });
+    }, 600_000); // first use compiles each GEMM pipeline: 0.5–1 s apiece on SwiftShader, far more on a loaded machine
 
     it(`${name}: the CPU reference equals PyTorch`, async () => {
       const x = npy(`${name}.input.npy`);
