@@ -1,11 +1,11 @@
 // The `webcnn` command as a user runs it: `node bin/webcnn.js …` in a child process, on the
-// built dist/ (rebuilt first when a source is newer than it). Covers the layer table and its
+// built dist/ (rebuilt by the global set-up when a source is newer than it). Covers the layer table and its
 // JSON, the flags, one-line user errors without stacks and their exit statuses, the real
 // WebGPU adapter (a missing adapter fails, never skips), and the first-run build of a fresh
 // checkout that has no dist/ yet.
-import { describe, it, expect, beforeAll } from 'vitest';
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { describe, it, expect } from 'vitest';
+import { execFile, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,6 @@ import type { SummaryReport } from '../src/cli/summary.js';
 import type { DeviceReport } from '../src/cli/info.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 /** The zoo's names, as the models module declares them: the unknown-model error must list them all. */
 const ZOO = ['lenet5', 'lenet', 'alexnet', 'vgg16', 'googlenet', 'resnet18', 'resnet34', 'resnet50'];
@@ -53,18 +52,6 @@ function expectUserError(r: Run, status: number): string {
   return lines[0];
 }
 
-function newestMtime(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
-}
-
-beforeAll(() => {
-  const outputs = ['dist/cli.js', 'dist/index.js'].map((p) => join(root, p));
-  const built = outputs.every((p) => existsSync(p)) ? Math.min(...outputs.map((p) => statSync(p).mtimeMs)) : -Infinity;
-  const inputs = ['src', 'shaders', 'vite.lib.config.ts', 'package.json'].map((p) => newestMtime(join(root, p)));
-  if (Math.max(...inputs) > built) execFileSync(npm, ['run', 'build'], { cwd: root, stdio: 'pipe' });
-}, 120_000);
 
 describe('webcnn summary', () => {
   it('summary resnet50 --json prints one JSON object on the last line', () => {

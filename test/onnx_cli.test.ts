@@ -1,11 +1,11 @@
 // `webcnn run` as a user runs it: `node bin/webcnn.js run …` in a child process on the built
-// dist/ (rebuilt first when a source is newer). An .onnx fixture on WebGPU and on the CPU
+// dist/ (rebuilt by the global set-up when a source is newer). An .onnx fixture on WebGPU and on the CPU
 // matches PyTorch's output; a zoo model by name matches the same model run in-process; the
 // output is one JSON line and one .npy per graph output; user errors are one line and a
 // non-zero status, before any GPU work.
-import { describe, it, expect, beforeAll } from 'vitest';
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { describe, it, expect } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,6 @@ import { expectClose } from './helpers/compare.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const fixtures = join(root, 'test', 'fixtures', 'onnx');
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 /** Runs the CLI in a child process, asynchronously (a blocked event loop would stall vitest's worker). */
 function webcnn(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -25,18 +24,6 @@ function webcnn(args: readonly string[]): Promise<{ status: number | null; stdou
   });
 }
 
-function newestMtime(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
-}
-
-beforeAll(() => {
-  const outputs = ['dist/cli.js', 'dist/index.js'].map((p) => join(root, p));
-  const built = outputs.every((p) => existsSync(p)) ? Math.min(...outputs.map((p) => statSync(p).mtimeMs)) : -Infinity;
-  const inputs = ['src', 'shaders', 'vite.lib.config.ts', 'package.json'].map((p) => newestMtime(join(root, p)));
-  if (Math.max(...inputs) > built) execFileSync(npm, ['run', 'build'], { cwd: root, stdio: 'pipe' });
-}, 300_000);
 
 interface RunReport {
   outputs: { name: string; shape: number[]; file: string }[];

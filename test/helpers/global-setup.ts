@@ -1,10 +1,12 @@
 // Once per vitest run: clears the per-file GPU counts before, and prints their total after.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { buildIfStale } from './build.js';
 
 export const COUNTS_FILE = 'test-results/gpu-counts.jsonl';
 
 export function setup(): () => void {
   rmSync(COUNTS_FILE, { force: true });
+  buildIfStale();
   return () => {
     if (!existsSync(COUNTS_FILE)) return;
     let gpuTests = 0;
