@@ -26,6 +26,7 @@ import { lowerForInference, type Lowered } from './lower.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import type { Dataset, FitOptions, History, EvalResult } from '../train/fit.js';
 import { toModelInput, type ImageInputOptions, type ModelInput } from '../engine/input.js';
+import { mulberry32 } from '../util/numeric.js';
 
 /** A value in a functional model under construction. */
 export class SymbolicTensor {
@@ -92,16 +93,6 @@ export interface FunctionalModelSpec extends ModelOptions {
   name?: string;
 }
 
-/** mulberry32: the seeded generator of initial weights. */
-function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function initValues(init: Init, n: number, rand: () => number): Float32Array {
   if (init.kind === 'values') return Float32Array.from(init.values);
@@ -251,7 +242,7 @@ export class Model {
 
   #ensureWeights(): Map<string, Float32Array> {
     if (!this.#weights) {
-      const rand = seededRandom(this.#options.seed ?? 0);
+      const rand = mulberry32(this.#options.seed ?? 0);
       const weights = new Map<string, Float32Array>();
       for (const node of this.info(1).nodes) {
         for (const p of node.params) weights.set(`${node.name}.${p.name}`, initValues(p.init, sizeOf(p.shape), rand));

@@ -8,6 +8,7 @@
  * Reads F32, F16, BF16 and F64 (converted to Float32Array); writes F32.
  */
 import { WebCnnError } from '../errors.js';
+import { halfToFloat } from '../util/numeric.js';
 
 /** A malformed, truncated or hostile safetensors file. */
 export class SafetensorsError extends WebCnnError {}
@@ -27,14 +28,6 @@ export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
 const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
 
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
 
 /**
  * Parses a safetensors file. `label` names the file in errors. Throws `SafetensorsError` for

@@ -6,6 +6,7 @@
 import { OnnxError } from './errors.js';
 import { DataType, type TensorProto } from './proto.js';
 import { fmtShape } from '../shape.js';
+import { halfToFloat } from '../util/numeric.js';
 
 /** A constant known at import time. Floating-point values as float32, integers and booleans as float64 numbers. */
 export interface ConstTensor {
@@ -36,14 +37,6 @@ export function isFloatType(t: number): boolean {
   return t === DataType.FLOAT || t === DataType.DOUBLE || t === DataType.FLOAT16;
 }
 
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
 
 /** Checks dimensions and returns the element count. */
 export function checkDims(dims: readonly number[], where: string): number {

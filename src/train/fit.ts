@@ -18,6 +18,7 @@ import { ExecutionPlan } from '../backends/webgpu/plan.js';
 import { trainStep, defaultLoss, type LossName, type TrainState } from './step.js';
 import type { AugmentParams } from '../ops/augment.js';
 import { type OptimizerConfig, type LrSchedule, checkOptimizer, slotCount, scheduledLr, hyperValues } from './optimizers.js';
+import { mulberry32 } from '../util/numeric.js';
 
 export interface Dataset {
   /** count · sample values, back to back (NCHW). */
@@ -91,15 +92,6 @@ export interface EvalResult {
   ms: number;
 }
 
-function mulberry(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Mean loss and accuracy of a batch from per-sample losses and outputs (N, K). */
 function batchMetrics(loss: Float32Array, output: Float32Array, labels: Float32Array, k: number, lossName: LossName): { loss: number; accuracy: number } {
@@ -207,7 +199,7 @@ export async function fit(model: Model, data: Dataset, options: FitOptions = {})
   };
   const onGpu = backend instanceof WebGpuBackend;
 
-  const rand = mulberry(options.seed ?? 0);
+  const rand = mulberry32(options.seed ?? 0);
   const order0 = Array.from({ length: nTrain }, (_, i) => i);
   const batches = Math.ceil(nTrain / batchSize);
   const history: History = { epochs: [], stopped: false };
