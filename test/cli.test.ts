@@ -189,9 +189,12 @@ describe('bin/webcnn.js', () => {
     // A checkout of its own: the sources linked, the build config and the bin copied, no dist/.
     const clone = mkdtempSync(join(tmpdir(), 'webcnn-clone-'));
     try {
-      for (const dir of ['src', 'shaders', 'node_modules']) symlinkSync(join(root, dir), join(clone, dir), 'dir');
+      for (const dir of ['src', 'shaders', 'weights', 'node_modules']) symlinkSync(join(root, dir), join(clone, dir), 'dir');
       mkdirSync(join(clone, 'bin'));
-      for (const file of ['package.json', 'tsconfig.json', 'vite.lib.config.ts', 'bin/webcnn.js']) copyFileSync(join(root, file), join(clone, file));
+      mkdirSync(join(clone, 'scripts'));
+      for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'vite.lib.config.ts', 'scripts/build.mjs', 'bin/webcnn.js']) {
+        copyFileSync(join(root, file), join(clone, file));
+      }
       const r = webcnn(['summary', 'lenet5', '--json'], { bin: join(clone, 'bin', 'webcnn.js') });
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).toContain('npm run build');
