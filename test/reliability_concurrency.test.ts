@@ -5,21 +5,7 @@ import { describe, expect } from 'vitest';
 import { createModel, Sequential, layers, CpuBackend, type Backend, type Model } from 'webcnn';
 import { gpuIt } from './helpers/gpu.js';
 import { closeReport } from './helpers/compare.js';
-
-function image(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  });
-}
-
-function sameBits(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  return x.every((v, i) => v === y[i]);
-}
+import { lcgImage as image, sameBits } from './helpers/bits.js';
 
 /** A second, different model: conv → relu → max pool → dense → softmax on 3×12×12. */
 function convNet(backend: Backend): Model {

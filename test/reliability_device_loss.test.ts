@@ -7,21 +7,7 @@
 import { describe, it, expect } from 'vitest';
 import { createModel, acquireDevice, WebGpuBackend, DeviceLostError, DisposedError, type GpuError } from 'webcnn';
 import { inErrorScopes, counts } from './helpers/gpu.js';
-
-function image(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  });
-}
-
-function sameBits(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  return x.every((v, i) => v === y[i]);
-}
+import { lcgImage as image, sameBits } from './helpers/bits.js';
 
 async function ownBackend(): Promise<{ be: WebGpuBackend; errors: string[] }> {
   const errors: string[] = [];

@@ -7,14 +7,7 @@ import { describe, expect } from 'vitest';
 import { createModel, Sequential, layers, CpuBackend, ShapeError, WebCnnError, type Backend, type Model } from 'webcnn';
 import { gpuIt } from './helpers/gpu.js';
 import { closeReport } from './helpers/compare.js';
-
-function image(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  });
-}
+import { lcgImage as image } from './helpers/bits.js';
 
 /** conv (tanh) → average pool → dense (sigmoid): every output depends on every input pixel. */
 function smallNet(backend: Backend): Model {

@@ -13,6 +13,7 @@
 import { describe, expect } from 'vitest';
 import { createModel, DisposedError, WebGpuBackend, type GpuError, type MemoryInfo, type Model } from 'webcnn';
 import { gpuIt, inErrorScopes, counts } from './helpers/gpu.js';
+import { lcgImage as image, sameBits } from './helpers/bits.js';
 
 /** Forwards in flight at once: enough to overlap readback latency, few enough to bound memory. */
 const IN_FLIGHT = 32;
@@ -25,23 +26,6 @@ const IN_FLIGHT = 32;
 const SCALE = Number(process.env.WEBCNN_SOAK_SCALE ?? 1);
 if (!(SCALE > 0)) throw new Error(`WEBCNN_SOAK_SCALE must be a positive number, got ${process.env.WEBCNN_SOAK_SCALE}`);
 const scaled = (n: number) => Math.max(IN_FLIGHT, Math.round(n * SCALE));
-
-function image(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  });
-}
-
-/** Same length and the same bits at every index (NaN-safe, -0-safe). */
-function sameBits(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
 
 interface Soak {
   before: MemoryInfo;

@@ -8,14 +8,7 @@ import { describe, it, expect } from 'vitest';
 import { createModel, CpuBackend, WebGpuBackend, LimitExceededError, type GpuError, type WebGpuBackendOptions } from 'webcnn';
 import { inErrorScopes, counts } from './helpers/gpu.js';
 import { closeReport } from './helpers/compare.js';
-
-function image(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  });
-}
+import { lcgImage as image } from './helpers/bits.js';
 
 async function withBackend(options: WebGpuBackendOptions, fn: (be: WebGpuBackend) => Promise<void>): Promise<void> {
   counts.gpuTests++;
