@@ -57,6 +57,45 @@ describe('device loss', () => {
     expect(errors).toEqual([]);
   }, 900_000);
 
+  it('calls pending at the loss reject with DeviceLostError, whatever point they had reached; the next call recovers', async () => {
+    counts.gpuTests++;
+    const { be, errors } = await ownBackend();
+    try {
+      const model = createModel('lenet5', { backend: be, seed: 6 });
+      const xs = Array.from({ length: 6 }, (_, i) => image(32 * 32, 20 + i));
+      const want = await Promise.all(xs.map((x) => model.predict(x))); // batch 1 planned
+      const x2 = image(2 * 32 * 32, 30);
+      const want2 = await model.predict(x2, 2);
+      model.dispose();
+
+      // A fresh model: batch 1 is planned, batch 2 is not (its plan is being made at the loss).
+      const m = createModel('lenet5', { backend: be, seed: 6 });
+      await m.predict(xs[0]);
+      const pending = [...xs.map((x) => m.predict(x)), m.predict(x2, 2)];
+      const lost = be.ctx.lost;
+      be.device.destroy();
+      const settled = await Promise.allSettled(pending);
+      for (const [i, s] of settled.entries()) {
+        expect(s.status, `call ${i}`).toBe('rejected');
+        if (s.status === 'rejected') expect(s.reason, `call ${i}: ${String(s.reason)}`).toBeInstanceOf(DeviceLostError);
+      }
+      expect((await lost).reason).toBe('destroyed');
+
+      // Calls made after the loss run on a new device, with the same bits as before it.
+      await inErrorScopes(be, async () => {
+        const again = await Promise.all(xs.map((x) => m.predict(x)));
+        again.forEach((y, i) => expect(sameBits(y, want[i]), `image ${i}`).toBe(true));
+        expect(sameBits(await m.predict(x2, 2), want2)).toBe(true);
+      });
+      expect(be.generation).toBe(1);
+      m.dispose();
+      expect(be.memoryInfo().buffers).toBe(0);
+    } finally {
+      be.dispose();
+    }
+    expect(errors).toEqual([]);
+  }, 900_000);
+
   it('a backend on a borrowed device cannot re-acquire it and says so', async () => {
     counts.gpuTests++;
     const ctx = await acquireDevice();

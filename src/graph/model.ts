@@ -8,14 +8,15 @@
  * once, every pipeline and bind group made at plan time, one submit per call. On the CPU it
  * runs the reference ops eagerly.
  *
- * Device loss: calls pending on a lost device reject with `DeviceLostError`; the next call
- * acquires a new device (`WebGpuBackend.recover()`), uploads the weights again from the
- * model's CPU copy and re-plans, then runs as before.
+ * Device loss: calls issued before the loss was noticed reject with `DeviceLostError`, even
+ * those that had not reached the GPU yet (they never run on a device other than the one they
+ * were issued on); the next call acquires a new device (`WebGpuBackend.recover()`), uploads
+ * the weights again from the model's CPU copy and re-plans, then runs as before.
  */
 import type { Backend } from '../backends/backend.js';
 import type { Tensor } from '../tensor.js';
 import { type Shape, fmtShape, sizeOf } from '../shape.js';
-import { DisposedError, InvalidArgumentError, LimitExceededError, ShapeError } from '../errors.js';
+import { DeviceLostError, DisposedError, WebCnnError, InvalidArgumentError, LimitExceededError, ShapeError } from '../errors.js';
 import { WebGpuBackend } from '../backends/webgpu/backend.js';
 import { ExecutionPlan, type PlanProfile } from '../backends/webgpu/plan.js';
 import { createBackend } from '../backends/create.js';
@@ -462,14 +463,42 @@ export class Model {
    */
   async predict(input: ModelInput, options?: number | PredictOptions): Promise<Float32Array> {
     const opts = typeof options === 'number' ? { batch: options } : (options ?? {});
-    if (input instanceof Float32Array) return (await this.predictAll([input], opts.batch))[0];
+    const issuedOn = this.#issuedOn();
+    if (input instanceof Float32Array) return (await this.#predictAll([input], opts.batch, issuedOn))[0];
     this.#assertLive('predict');
     const shape = this.#graph.inputs[0]?.shape ?? [];
     const { data, batch } = await toModelInput(input, shape, { batch: opts.batch, image: { ...this.#options.image, ...opts.image }, model: this.name });
-    return (await this.predictAll([data], batch))[0];
+    return (await this.#predictAll([data], batch, issuedOn))[0];
   }
 
+  /** Runs the model on one Float32Array per graph input and resolves to every output's values. */
   async predictAll(inputs: readonly Float32Array[], batch?: number): Promise<Float32Array[]> {
+    return this.#predictAll(inputs, batch, this.#issuedOn());
+  }
+
+  /**
+   * The device generation a call is issued on, or null when there is no WebGPU backend yet or
+   * its device is known to be lost (such a call recovers). See `#checkIssuedOn`.
+   */
+  #issuedOn(): number | null {
+    const b = this.#backend;
+    return b instanceof WebGpuBackend && !b.isLost ? b.generation : null;
+  }
+
+  /**
+   * A call issued on a device that has since been lost rejects instead of running on the
+   * recovered one: the contract is that every call pending at a loss rejects, whatever point
+   * it had reached, and only calls made after the loss are served by the new device.
+   */
+  #checkIssuedOn(backend: WebGpuBackend, issuedOn: number | null): void {
+    if (issuedOn === null || (!backend.isLost && backend.generation === issuedOn)) return;
+    throw new DeviceLostError(
+      `predict: model '${this.name}': the GPU device was lost while this call was pending; the next call runs on a new device`,
+      backend.lostInfo?.reason ?? 'destroyed',
+    );
+  }
+
+  async #predictAll(inputs: readonly Float32Array[], batch: number | undefined, issuedOn: number | null): Promise<Float32Array[]> {
     this.#assertLive('predict');
     const graphInputs = this.#graph.inputs;
     if (inputs.length !== graphInputs.length) {
@@ -492,8 +521,17 @@ export class Model {
     this.info(n); // shape errors before any GPU work
     const backend = await this.backend();
     if (backend instanceof WebGpuBackend) {
+      this.#checkIssuedOn(backend, issuedOn);
       this.#checkLimits(backend, n);
-      const plan = await this.plan(n);
+      let plan: ExecutionPlan;
+      try {
+        plan = await this.plan(n);
+      } catch (e) {
+        // Planning on a device that went away fails however the implementation reports it.
+        this.#checkIssuedOn(backend, issuedOn);
+        throw e instanceof WebCnnError ? e : await backend.lostError('predict', e);
+      }
+      this.#checkIssuedOn(backend, issuedOn);
       return plan.run(inputs);
     }
     const ts = inputs.map((x, i) => backend.tensor(x, [n, ...graphInputs[i].shape]));

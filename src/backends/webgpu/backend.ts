@@ -147,6 +147,11 @@ export class WebGpuBackend implements Backend, TrainingBackend {
     return this.#generation;
   }
 
+  /** How the device was lost, or null while it is fine (or after `recover()` replaced it). */
+  get lostInfo(): GPUDeviceLostInfo | null {
+    return this.#lost;
+  }
+
   /** Whether the device was lost (and `recover()` has not yet replaced it). */
   get isLost(): boolean {
     return this.#lost !== null;
