@@ -2,7 +2,9 @@
 // declared sizes at a batch exceed maxStorageBufferBindingSize is refused with a
 // LimitExceededError naming the layer and the shape, before any buffer is made or anything is
 // submitted; dispatches above maxComputeWorkgroupsPerDimension are folded into a second
-// dimension (results equal the CPU reference), and past limit² refused in words.
+// dimension (results equal the CPU reference), and past limit² refused in words; grids that
+// are not folded (matmul tiles, conv groups) are refused, and an op refused after it had
+// allocated its output frees it.
 // Each test makes its own backend and collects its uncaptured errors itself.
 import { describe, it, expect } from 'vitest';
 import { createModel, CpuBackend, WebGpuBackend, LimitExceededError, type GpuError, type WebGpuBackendOptions } from 'webcnn';
@@ -82,6 +84,29 @@ describe('maxComputeWorkgroupsPerDimension', () => {
       expect(() => be.add(huge, huge)).toThrow('add needs 4096 workgroups, more than 8²');
       expect(be.memoryInfo(), 'refused before the output was allocated').toEqual(before);
       for (const t of [x, y, z, huge]) t.dispose();
+    });
+  }, 600_000);
+
+  it('an op refused after it allocated (a matmul grid, a grouped conv) leaves no buffer behind', async () => {
+    await withBackend({ limitOverrides: { maxComputeWorkgroupsPerDimension: 8 } }, async (be) => {
+      // matmul: 4,096 output columns are more than 8 column tiles, which are not folded.
+      const a = be.tensor(image(2 * 4, 1), [2, 4]);
+      const b = be.tensor(image(4 * 4096, 2), [4, 4096]);
+      // conv2d: 16 groups go in z, over the limit of 8.
+      const x = be.tensor(image(32 * 6 * 6, 3), [1, 32, 6, 6]);
+      const w = be.tensor(image(32 * 2 * 3 * 3, 4), [32, 2, 3, 3]);
+      const dy = be.zeros([1, 32, 4, 4]);
+      const before = be.memoryInfo();
+      expect(() => be.matmul(a, b)).toThrow(LimitExceededError);
+      expect(() => be.matmul(a, b)).toThrow(/^matmul: dispatch \[\d+,1,1\] exceeds maxComputeWorkgroupsPerDimension 8$/);
+      expect(() => be.conv2d(x, w, undefined, { groups: 16 })).toThrow(/^conv2d: dispatch \[\d+,\d+,16\] exceeds maxComputeWorkgroupsPerDimension 8$/);
+      expect(() => be.conv2dBackward(x, w, dy, { groups: 16 })).toThrow(LimitExceededError);
+      expect(be.memoryInfo(), 'the outputs allocated before the refusal were freed').toEqual(before);
+      // Within the limit the same shapes run.
+      const small = be.tensor(image(4 * 16, 5), [4, 16]);
+      const y = be.matmul(a, small);
+      expect(closeReport(await y.read(), await cpu.matmul(cpu.tensor(image(2 * 4, 1), [2, 4]), cpu.tensor(image(4 * 16, 5), [4, 16])).read(), TOL)).toBeNull();
+      for (const t of [a, b, x, w, dy, small, y]) t.dispose();
     });
   }, 600_000);
 

@@ -273,14 +273,41 @@ export class WebGpuBackend implements Backend, TrainingBackend {
     this.#checkUsable(op);
     assertValidShape(op, 'output', shape);
     const bytes = sizeOf(shape) * 4;
+    let t: GpuTensor;
     if (this.#recording) {
       this.#checkSize(bytes, op, shape);
       const storage = new GpuStorage(null, Math.max(16, Math.ceil(bytes / 16) * 16), this.#generation);
       this.#recording.storages.push(storage);
-      return new GpuTensor(this, storage, shape);
+      t = new GpuTensor(this, storage, shape);
+    } else {
+      const buffer = this.#allocate(bytes, op, shape);
+      t = new GpuTensor(this, new GpuStorage(buffer, buffer.size, this.#generation), shape);
     }
-    const buffer = this.#allocate(bytes, op, shape);
-    return new GpuTensor(this, new GpuStorage(buffer, buffer.size, this.#generation), shape);
+    this.#opScopes.at(-1)?.push(t);
+    return t;
+  }
+
+  /** Per op being run (innermost last), the tensors `empty()` made for it: see `#op`. */
+  #opScopes: GpuTensor[][] = [];
+
+  /**
+   * Runs one op's kernel code. If it throws part-way (a dispatch over the device's limits,
+   * say, found after the output was allocated), the tensors it had made are disposed, so a
+   * refused op leaves no buffer behind. On success they pass to the enclosing op, if any.
+   */
+  #op<T>(fn: () => T): T {
+    const made: GpuTensor[] = [];
+    this.#opScopes.push(made);
+    try {
+      const result = fn();
+      this.#opScopes.pop();
+      this.#opScopes.at(-1)?.push(...made);
+      return result;
+    } catch (e) {
+      this.#opScopes.pop();
+      for (const t of made) t.dispose();
+      throw e;
+    }
   }
 
   tensor(data: Float32Array | readonly number[], shape: Shape): GpuTensor {
@@ -488,57 +515,53 @@ export class WebGpuBackend implements Backend, TrainingBackend {
   // Ops
 
   conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, params: Conv2dParams = {}): Tensor {
-    return conv2dGpu(this, this.own(x, 'conv2d'), this.own(w, 'conv2d', 'weights'), bias && this.own(bias, 'conv2d', 'bias'), params);
+    return this.#op(() => conv2dGpu(this, this.own(x, 'conv2d'), this.own(w, 'conv2d', 'weights'), bias && this.own(bias, 'conv2d', 'bias'), params));
   }
   pool2d(x: Tensor, params: Pool2dParams): Tensor {
-    return pool2dGpu(this, this.own(x, 'pool2d'), params);
+    return this.#op(() => pool2dGpu(this, this.own(x, 'pool2d'), params));
   }
   globalPool(x: Tensor, type: 'max' | 'avg'): Tensor {
-    return globalPoolGpu(this, this.own(x, 'globalPool'), type);
+    return this.#op(() => globalPoolGpu(this, this.own(x, 'globalPool'), type));
   }
   adaptiveAvgPool(x: Tensor, params: AdaptivePoolParams): Tensor {
-    return adaptiveAvgPoolGpu(this, this.own(x, 'adaptiveAvgPool'), params);
+    return this.#op(() => adaptiveAvgPoolGpu(this, this.own(x, 'adaptiveAvgPool'), params));
   }
   subsample(x: Tensor, coeff: Tensor, bias: Tensor, params: SubsampleParams = {}): Tensor {
-    return subsampleGpu(this, this.own(x, 'subsample'), this.own(coeff, 'subsample', 'coeff'), this.own(bias, 'subsample', 'bias'), params);
+    return this.#op(() => subsampleGpu(this, this.own(x, 'subsample'), this.own(coeff, 'subsample', 'coeff'), this.own(bias, 'subsample', 'bias'), params));
   }
   lrn(x: Tensor, params: LrnParams = {}): Tensor {
-    return lrnGpu(this, this.own(x, 'lrn'), params);
+    return this.#op(() => lrnGpu(this, this.own(x, 'lrn'), params));
   }
   matmul(a: Tensor, b: Tensor, params: MatmulParams = {}): Tensor {
     const bias = params.bias && this.own(params.bias, 'matmul', 'bias');
-    return matmulGpu(this, this.own(a, 'matmul', 'a'), this.own(b, 'matmul', 'b'), bias, params);
+    return this.#op(() => matmulGpu(this, this.own(a, 'matmul', 'a'), this.own(b, 'matmul', 'b'), bias, params));
   }
   dense(x: Tensor, w: Tensor, bias: Tensor | undefined, activation?: Activation): Tensor {
-    return denseGpu(this, this.own(x, 'dense'), this.own(w, 'dense', 'weights'), bias && this.own(bias, 'dense', 'bias'), activation);
+    return this.#op(() => denseGpu(this, this.own(x, 'dense'), this.own(w, 'dense', 'weights'), bias && this.own(bias, 'dense', 'bias'), activation));
   }
   rbf(x: Tensor, centers: Tensor): Tensor {
-    return rbfGpu(this, this.own(x, 'rbf'), this.own(centers, 'rbf', 'centers'));
+    return this.#op(() => rbfGpu(this, this.own(x, 'rbf'), this.own(centers, 'rbf', 'centers')));
   }
   softmax(x: Tensor, axis = -1): Tensor {
-    return softmaxGpu(this, this.own(x, 'softmax'), axis);
+    return this.#op(() => softmaxGpu(this, this.own(x, 'softmax'), axis));
   }
   activation(x: Tensor, act: Activation): Tensor {
-    return activationGpu(this, this.own(x, 'activation'), act);
+    return this.#op(() => activationGpu(this, this.own(x, 'activation'), act));
   }
   add(a: Tensor, b: Tensor): Tensor {
-    return addGpu(this, this.own(a, 'add', 'a'), this.own(b, 'add', 'b'));
+    return this.#op(() => addGpu(this, this.own(a, 'add', 'a'), this.own(b, 'add', 'b')));
   }
   mul(a: Tensor, b: Tensor): Tensor {
-    return mulGpu(this, this.own(a, 'mul', 'a'), this.own(b, 'mul', 'b'));
+    return this.#op(() => mulGpu(this, this.own(a, 'mul', 'a'), this.own(b, 'mul', 'b')));
   }
   batchNorm(x: Tensor, params: BatchNormParams): Tensor {
     const own = (t: Tensor, what: string) => this.own(t, 'batchNorm', what);
-    return batchNormGpu(this, own(x, 'input'), {
-      ...params,
-      gamma: own(params.gamma, 'gamma'),
-      beta: own(params.beta, 'beta'),
-      mean: own(params.mean, 'mean'),
-      variance: own(params.variance, 'variance'),
-    });
+    const xin = own(x, 'input');
+    const p = { ...params, gamma: own(params.gamma, 'gamma'), beta: own(params.beta, 'beta'), mean: own(params.mean, 'mean'), variance: own(params.variance, 'variance') };
+    return this.#op(() => batchNormGpu(this, xin, p));
   }
   concat(xs: readonly Tensor[], axis = 1): Tensor {
-    return concatGpu(this, xs.map((t, i) => this.own(t, 'concat', `input ${i}`)), axis);
+    return this.#op(() => concatGpu(this, xs.map((t, i) => this.own(t, 'concat', `input ${i}`)), axis));
   }
   reshape(x: Tensor, shape: Shape): Tensor {
     const g = this.own(x, 'reshape');
@@ -558,60 +581,60 @@ export class WebGpuBackend implements Backend, TrainingBackend {
   // Training (see ../training.ts)
 
   activationBackward(y: Tensor, dy: Tensor, act: Activation): Tensor {
-    return activationBackwardGpu(this, this.own(y, 'activationBackward', 'y'), this.own(dy, 'activationBackward', 'dy'), act);
+    return this.#op(() => activationBackwardGpu(this, this.own(y, 'activationBackward', 'y'), this.own(dy, 'activationBackward', 'dy'), act));
   }
   conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, params: Conv2dParams = {}, want: GradRequest = {}): Conv2dGrads {
-    return conv2dBackwardGpu(this, this.own(x, 'conv2dBackward'), this.own(w, 'conv2dBackward', 'weights'), this.own(dy, 'conv2dBackward', 'dy'), params, want);
+    return this.#op(() => conv2dBackwardGpu(this, this.own(x, 'conv2dBackward'), this.own(w, 'conv2dBackward', 'weights'), this.own(dy, 'conv2dBackward', 'dy'), params, want));
   }
   denseBackward(x: Tensor, w: Tensor, dy: Tensor, want: GradRequest = {}): DenseGrads {
-    return denseBackwardGpu(this, this.own(x, 'denseBackward'), this.own(w, 'denseBackward', 'weights'), this.own(dy, 'denseBackward', 'dy'), want);
+    return this.#op(() => denseBackwardGpu(this, this.own(x, 'denseBackward'), this.own(w, 'denseBackward', 'weights'), this.own(dy, 'denseBackward', 'dy'), want));
   }
   rbfBackward(x: Tensor, centers: Tensor, dy: Tensor): { dx: Tensor; dcenters: Tensor } {
-    return rbfBackwardGpu(this, this.own(x, 'rbfBackward'), this.own(centers, 'rbfBackward', 'centers'), this.own(dy, 'rbfBackward', 'dy'));
+    return this.#op(() => rbfBackwardGpu(this, this.own(x, 'rbfBackward'), this.own(centers, 'rbfBackward', 'centers'), this.own(dy, 'rbfBackward', 'dy')));
   }
   pool2dBackward(x: Tensor, dy: Tensor, params: Pool2dParams): Tensor {
-    return pool2dBackwardGpu(this, this.own(x, 'pool2dBackward'), this.own(dy, 'pool2dBackward', 'dy'), params);
+    return this.#op(() => pool2dBackwardGpu(this, this.own(x, 'pool2dBackward'), this.own(dy, 'pool2dBackward', 'dy'), params));
   }
   globalPoolBackward(x: Tensor, dy: Tensor, type: 'max' | 'avg'): Tensor {
-    return globalPoolBackwardGpu(this, this.own(x, 'globalPoolBackward'), this.own(dy, 'globalPoolBackward', 'dy'), type);
+    return this.#op(() => globalPoolBackwardGpu(this, this.own(x, 'globalPoolBackward'), this.own(dy, 'globalPoolBackward', 'dy'), type));
   }
   adaptiveAvgPoolBackward(x: Tensor, dy: Tensor, params: AdaptivePoolParams): Tensor {
-    return adaptiveAvgPoolBackwardGpu(this, this.own(x, 'adaptiveAvgPoolBackward'), this.own(dy, 'adaptiveAvgPoolBackward', 'dy'), params);
+    return this.#op(() => adaptiveAvgPoolBackwardGpu(this, this.own(x, 'adaptiveAvgPoolBackward'), this.own(dy, 'adaptiveAvgPoolBackward', 'dy'), params));
   }
   subsampleBackward(x: Tensor, coeff: Tensor, dy: Tensor, params: SubsampleParams = {}): SubsampleGrads {
-    return subsampleBackwardGpu(this, this.own(x, 'subsampleBackward'), this.own(coeff, 'subsampleBackward', 'coeff'), this.own(dy, 'subsampleBackward', 'dy'), params);
+    return this.#op(() => subsampleBackwardGpu(this, this.own(x, 'subsampleBackward'), this.own(coeff, 'subsampleBackward', 'coeff'), this.own(dy, 'subsampleBackward', 'dy'), params));
   }
   lrnBackward(x: Tensor, dy: Tensor, params: LrnParams = {}): Tensor {
-    return lrnBackwardGpu(this, this.own(x, 'lrnBackward'), this.own(dy, 'lrnBackward', 'dy'), params);
+    return this.#op(() => lrnBackwardGpu(this, this.own(x, 'lrnBackward'), this.own(dy, 'lrnBackward', 'dy'), params));
   }
   softmaxCrossEntropy(logits: Tensor, labels: Tensor): LossResult {
-    return softmaxCrossEntropyGpu(this, this.own(logits, 'softmaxCrossEntropy', 'logits'), this.own(labels, 'softmaxCrossEntropy', 'labels'));
+    return this.#op(() => softmaxCrossEntropyGpu(this, this.own(logits, 'softmaxCrossEntropy', 'logits'), this.own(labels, 'softmaxCrossEntropy', 'labels')));
   }
   mseLoss(pred: Tensor, target: Tensor): LossResult {
-    return mseLossGpu(this, this.own(pred, 'mseLoss', 'prediction'), this.own(target, 'mseLoss', 'target'));
+    return this.#op(() => mseLossGpu(this, this.own(pred, 'mseLoss', 'prediction'), this.own(target, 'mseLoss', 'target')));
   }
   rbfLoss(distances: Tensor, labels: Tensor): LossResult {
-    return rbfLossGpu(this, this.own(distances, 'rbfLoss', 'distances'), this.own(labels, 'rbfLoss', 'labels'));
+    return this.#op(() => rbfLossGpu(this, this.own(distances, 'rbfLoss', 'distances'), this.own(labels, 'rbfLoss', 'labels')));
   }
   batchNormTrain(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor, params: BatchNormTrainParams = {}): BatchNormTrainResult {
     const o = (t: Tensor, what: string) => this.own(t, 'batchNormTrain', what);
-    return batchNormTrainGpu(this, o(x, 'input'), o(gamma, 'gamma'), o(beta, 'beta'), o(runningMean, 'runningMean'), o(runningVar, 'runningVar'), params);
+    return this.#op(() => batchNormTrainGpu(this, o(x, 'input'), o(gamma, 'gamma'), o(beta, 'beta'), o(runningMean, 'runningMean'), o(runningVar, 'runningVar'), params));
   }
   batchNormBackward(x: Tensor, dy: Tensor, gamma: Tensor, mean: Tensor, invStd: Tensor): BatchNormGrads {
     const o = (t: Tensor, what: string) => this.own(t, 'batchNormBackward', what);
-    return batchNormBackwardGpu(this, o(x, 'input'), o(dy, 'dy'), o(gamma, 'gamma'), o(mean, 'mean'), o(invStd, 'invStd'));
+    return this.#op(() => batchNormBackwardGpu(this, o(x, 'input'), o(dy, 'dy'), o(gamma, 'gamma'), o(mean, 'mean'), o(invStd, 'invStd')));
   }
   dropoutTrain(x: Tensor, rate: number, seed: Tensor): { y: Tensor; mask: Tensor } {
-    return dropoutTrainGpu(this, this.own(x, 'dropoutTrain'), rate, this.own(seed, 'dropoutTrain', 'seed'));
+    return this.#op(() => dropoutTrainGpu(this, this.own(x, 'dropoutTrain'), rate, this.own(seed, 'dropoutTrain', 'seed')));
   }
   augment(x: Tensor, seed: Tensor, params: AugmentParams = {}): Tensor {
-    return augmentGpu(this, this.own(x, 'augment'), this.own(seed, 'augment', 'seed'), params);
+    return this.#op(() => augmentGpu(this, this.own(x, 'augment'), this.own(seed, 'augment', 'seed'), params));
   }
   sumTo(x: Tensor, shape: Shape): Tensor {
-    return sumToGpu(this, this.own(x, 'sumTo'), shape);
+    return this.#op(() => sumToGpu(this, this.own(x, 'sumTo'), shape));
   }
   slice(x: Tensor, axis: number, start: number, size: number): Tensor {
-    return sliceGpu(this, this.own(x, 'slice'), axis, start, size);
+    return this.#op(() => sliceGpu(this, this.own(x, 'slice'), axis, start, size));
   }
   accumulate(acc: Tensor, x: Tensor): void {
     accumulateGpu(this, this.own(acc, 'accumulate', 'accumulator'), this.own(x, 'accumulate'));
