@@ -1,6 +1,6 @@
 // GPU vs CPU reference for conv2d: the implicit-GEMM kernel over a sweep of kernel sizes,
 // strides, padding forms, dilation, groups, batch sizes and fused activations, and each of its
-// tiles (narrow, small, medium and wide M); the depthwise kernel (groups = C, channel
+// tiles (narrow, small, medium, wide, column and tall: chosen by M and N); the depthwise kernel (groups = C, channel
 // multipliers); the direct kernel (debug.forceNaive); LeNet-5's C3 connection table; which
 // kernel and tile each shape gets; and errors on bad input.
 import { describe, it, expect } from 'vitest';
@@ -8,6 +8,7 @@ import { WebGpuBackend, ShapeError, InvalidArgumentError, type Activation, type 
 import { gpuIt, compareWithCpu, cpu, getGpu } from './helpers/gpu.js';
 import { expectClose } from './helpers/compare.js';
 import { Rng } from './helpers/random.js';
+import { CONV2D_TUNING, selectConv2dTile } from '../src/backends/webgpu/kernels/conv2d.js';
 
 // Sums of up to a few hundred products of values in [-1, 1]: f32 against the f64 reference.
 const TOL = { atol: 1e-4, rtol: 1e-4 };
@@ -29,10 +30,16 @@ interface Case {
 
 const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
-/** The GEMM tile a case's M (output channels per group) selects, as named in CONV2D_TUNING. */
+/** The GEMM tile a case selects (by M, output channels per group, and N, output pixels), as named in CONV2D_TUNING. */
 const tileName = (cs: Case) => {
-  const m = cs.cout / (cs.groups ?? 1);
-  return m <= 4 ? 'narrow' : m <= 16 ? 'small' : m <= 32 ? 'medium' : 'wide';
+  const [kh, kw] = pair(cs.k);
+  const [sh, sw] = pair(cs.stride ?? 1);
+  const [dh, dw] = pair(cs.dilation ?? 1);
+  const pads = typeof cs.padding === 'number' ? [cs.padding, cs.padding, cs.padding, cs.padding] : Array.isArray(cs.padding) ? cs.padding : [0, 0, 0, 0];
+  if (typeof cs.padding === 'string') throw new Error('tileName: give TILE_CASES numeric padding');
+  const ho = Math.floor((cs.h + pads[0] + pads[2] - (kh - 1) * dh - 1) / sh) + 1;
+  const wo = Math.floor((cs.w + pads[1] + pads[3] - (kw - 1) * dw - 1) / sw) + 1;
+  return selectConv2dTile(CONV2D_TUNING.default, cs.cout / (cs.groups ?? 1), cs.n * ho * wo).name;
 };
 
 function caseName(op: string, cs: Case): string {
@@ -120,22 +127,30 @@ const CASES: Case[] = [
   { n: 3, c: 8, h: 9, w: 9, cout: 8, k: 5, padding: 2, groups: 8, bias: true, act: 'sigmoid' },
 ];
 
-/** The GEMM's tiles by M (CONV2D_TUNING): narrow ≤ 4, small ≤ 16, medium ≤ 32, wide above. */
+/** Every GEMM tile of CONV2D_TUNING.default, chosen by M (channels per group) and N (pixels); the test below checks all are covered. */
 const TILE_CASES: Case[] = [
-  // narrow (M ≤ 4), several N tiles of 256 pixels.
+  // narrow (4×256): M ≤ 4, several N tiles of 256 pixels.
   { n: 3, c: 3, h: 14, w: 13, cout: 3, k: 3, padding: 1, bias: true, act: 'relu' },
   { n: 2, c: 6, h: 11, w: 9, cout: 4, k: 3, stride: 2, groups: 2, bias: false },
-  // small (M ≤ 16): LeNet-5 C3 at batch 4 (N = 400, two tiles), and odd shapes.
+  // small (16×256): LeNet-5 C3 at batch 4 (N = 400, two tiles), and odd shapes.
   { n: 4, c: 6, h: 14, w: 14, cout: 16, k: 5, bias: true, act: 'scaledTanh' },
   { n: 3, c: 5, h: 9, w: 10, cout: 11, k: 3, stride: [2, 1], padding: [1, 0, 2, 1], bias: true, act: 'sigmoid' },
   { n: 2, c: 7, h: 12, w: 11, cout: 13, k: 3, dilation: 2, padding: 2, bias: false, act: 'relu6' },
   { n: 2, c: 4, h: 8, w: 9, cout: 14, k: 1, groups: 2, bias: true }, // 7 channels per group
-  // medium (M ≤ 32)
+  // medium (32×128)
   { n: 2, c: 5, h: 10, w: 9, cout: 24, k: 3, padding: 1, bias: true, act: 'relu' },
-  { n: 3, c: 9, h: 7, w: 8, cout: 30, k: 3, stride: 2, padding: 'same', groups: 3, bias: false }, // 10 per group
+  { n: 3, c: 9, h: 7, w: 8, cout: 30, k: 3, stride: 2, padding: 1, groups: 3, bias: false }, // 10 per group
   { n: 1, c: 4, h: 9, w: 9, cout: 29, k: 5, padding: 2, bias: true },
-  // wide (M > 32) with a K that is not a multiple of the K-slice.
+  // wide (64×64) with a K that is not a multiple of the K-slice.
   { n: 2, c: 3, h: 9, w: 10, cout: 37, k: 3, stride: 2, padding: 1, bias: true, act: 'tanh' },
+  { n: 2, c: 8, h: 12, w: 12, cout: 64, k: 3, padding: 1, bias: true },
+  // column (64×16): many channels over few pixels (a small image's last stages).
+  { n: 1, c: 6, h: 8, w: 8, cout: 45, k: 3, stride: 2, padding: 1, bias: true, act: 'relu' },
+  { n: 2, c: 10, h: 4, w: 4, cout: 70, k: 3, padding: 1, groups: 2, bias: false }, // 35 per group
+  // tall (64×4): a fully-connected conv at batch 1 (LeNet-5 C5), a 2×2 output.
+  { n: 1, c: 5, h: 5, w: 5, cout: 37, k: 5, bias: true, act: 'scaledTanh' },
+  { n: 1, c: 9, h: 5, w: 5, cout: 70, k: 3, stride: 2, bias: false },
+  { n: 3, c: 4, h: 3, w: 3, cout: 33, k: 3, bias: true }, // N = 3: one partial quad of pixels
 ];
 
 /** The depthwise kernel: groups = C, channel multiplier Cout / C, 4 outputs along W per invocation. */
@@ -193,6 +208,9 @@ describe('conv2d implicit GEMM and depthwise vs CPU', () => {
 });
 
 describe('conv2d GEMM tiles vs CPU', () => {
+  it('the cases cover every tile of the default tuning', () => {
+    expect(new Set(TILE_CASES.map(tileName))).toEqual(new Set(CONV2D_TUNING.default.gemm.map((e) => e.name)));
+  });
   const rng = new Rng(16);
   for (const cs of TILE_CASES) {
     gpuIt(caseName(`conv2d tile-${tileName(cs)}`, cs), async (gpu) => {
@@ -236,7 +254,7 @@ describe('conv2d direct kernel (forceNaive) vs CPU', () => {
 });
 
 describe('conv2d kernel selection', () => {
-  gpuIt('conv2d picks the depthwise kernel for groups = C, a GEMM tile by M, and the direct kernel under forceNaive', async (gpu) => {
+  gpuIt('conv2d picks the depthwise kernel for groups = C, a GEMM tile by M and N, and the direct kernel under forceNaive', async (gpu) => {
     const rng = new Rng(9);
     // A fresh backend on the same device, so its pipeline cache starts empty and reports every pipeline.
     const run = async (debug: { forceNaive?: boolean }, cs: Case, table?: number[][]) => {
@@ -250,12 +268,16 @@ describe('conv2d kernel selection', () => {
       return keys;
     };
     const gemm = (wgX: number, wgY: number, tk: number) => [`conv2d:gemm{HAS_BIAS=1,TK=${tk},WG_X=${wgX},WG_Y=${wgY}}`];
-    const dense = (cout: number, groups = 1): Case => ({ n: 2, c: 2 * groups, h: 6, w: 5, cout, k: 3, groups, bias: true });
+    // N = 2 images × 16 × 15 pixels = 480; the tile by least modelled cost (CONV2D_TUNING).
+    const dense = (cout: number, groups = 1): Case => ({ n: 2, c: 2 * groups, h: 18, w: 17, cout, k: 3, groups, bias: true });
     expect(await run({}, dense(3))).toEqual(gemm(64, 1, 8)); // narrow: 4×256
-    expect(await run({}, dense(8))).toEqual(gemm(64, 4, 8)); // small: 16×256
-    expect(await run({}, dense(24, 2))).toEqual(gemm(64, 4, 8)); // M is per group: 12
+    expect(await run({}, dense(8))).toEqual(gemm(64, 1, 8)); // still narrow: two rows of tiles pad nothing
+    expect(await run({}, dense(24, 2))).toEqual(gemm(64, 4, 8)); // small: 16×256 (M is per group: 12)
     expect(await run({}, dense(20))).toEqual(gemm(32, 8, 16)); // medium: 32×128
-    expect(await run({}, dense(40))).toEqual(gemm(16, 16, 16)); // wide: 64×64
+    expect(await run({}, dense(64))).toEqual(gemm(16, 16, 16)); // wide: 64×64
+    // Few pixels: 16 (a 4×4 output) takes the column tile, 1 (fully connected) the tall one.
+    expect(await run({}, { n: 1, c: 4, h: 6, w: 6, cout: 40, k: 3, bias: true })).toEqual(gemm(4, 16, 16)); // column: 64×16
+    expect(await run({}, { n: 1, c: 4, h: 3, w: 3, cout: 40, k: 3, bias: true })).toEqual(gemm(1, 16, 16)); // tall: 64×4
     const depthwise: Case = { n: 1, c: 4, h: 6, w: 6, cout: 4, k: 3, groups: 4, bias: false, act: 'relu' };
     const multiplier2: Case = { ...depthwise, cout: 8, stride: 2, bias: true, act: undefined };
     const oneChannel: Case = { n: 1, c: 1, h: 6, w: 6, cout: 6, k: 3, bias: true };
@@ -269,7 +291,7 @@ describe('conv2d kernel selection', () => {
       run(debug, { n: 2, c: 3, h: 6, w: 5, cout: rows.length, k: 3, bias: true, act }, rows);
     const expand = 'conv2d_table:table_expand{WG=64}';
     expect(await table({}, [[0, 2], [1], [2, 1]], 'relu')).toEqual([expand, 'conv2d:gemm{ACT=1,ACT_A=0,ACT_B=0,HAS_BIAS=1,TK=8,WG_X=64,WG_Y=1}']);
-    expect(await table({}, Array.from({ length: 8 }, (_, o) => [o % 3]))).toEqual([expand, ...gemm(64, 4, 8)]);
+    expect(await table({}, Array.from({ length: 8 }, (_, o) => [o % 3]))).toEqual([expand, ...gemm(4, 16, 16)]); // N = 24: column
     expect(await table({ forceNaive: true }, [[0, 2], [1], [2, 1]])).toEqual(['conv2d_table:main{HAS_BIAS=1,WG=64}']);
   });
 });

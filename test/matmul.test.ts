@@ -5,7 +5,7 @@
 import { describe, it, expect } from 'vitest';
 import { ShapeError, InvalidArgumentError, WebGpuBackend, type Activation, type Backend, type GpuContext, type Tensor } from 'webcnn';
 import { gpuIt, compareWithCpu, cpu, expectBothRefuse } from './helpers/gpu.js';
-import { selectGemvTiling, MATMUL_GEMV_TUNING } from '../src/backends/webgpu/kernels/matmul.js';
+import { selectGemvTiling, gemvSplit, GEMV_MIN_K_PER_SPLIT, MATMUL_GEMV_TUNING } from '../src/backends/webgpu/kernels/matmul.js';
 import { Rng } from './helpers/random.js';
 
 // Long reductions in float32 against a float64 reference.
@@ -155,7 +155,7 @@ describe('matmul (tiled kernel)', () => {
 
 describe('matmul (gemv kernel: M ≤ 4, B transposed)', () => {
   const rng = new Rng(15);
-  // K and N odd and multiples of 4 (vec4 and scalar loads), K shorter than one quad per split
+  // K and N odd and multiples of 4 (vec4 and scalar loads), 1 to 32 K splits (gemvSplit), K shorter than one quad per split
   // and much longer (several strides of the K split), bias on/off, activations, batch 3 and
   // broadcast batches, RBF-style N = 1.
   const gemvCases: MatmulCase[] = [
@@ -166,6 +166,7 @@ describe('matmul (gemv kernel: M ≤ 4, B transposed)', () => {
     { M: 4, K: 120, N: 84, transposeB: true, bias: true, activation: 'scaledTanh' },
     { M: 4, K: 301, N: 9, transposeB: true, bias: true, activation: 'sigmoid' },
     { M: 3, K: 1027, N: 13, transposeB: true, activation: { type: 'leakyRelu', alpha: 0.1 } },
+    { M: 2, K: 4100, N: 6, transposeB: true, bias: true }, // all 32 K splits (gemvSplit), K not a multiple of 4
     { M: 1, K: 7, N: 1, transposeB: true, bias: true, activation: 'tanh' },
     { M: 2, K: 12, N: 16, batchA: 3, batchB: 3, transposeB: true, bias: true, activation: 'relu' },
     { M: 3, K: 13, N: 7, batchA: 3, batchB: 3, transposeB: true },
@@ -217,6 +218,17 @@ describe('matmul (gemv kernel: M ≤ 4, B transposed)', () => {
     expect(selectGemvTiling(tiny, dense(1))).toBeNull();
     // maxM: 0 disables the kernel.
     expect(selectGemvTiling(ctx, dense(1), { default: { splitK: 32, cols: 8, maxM: 0 } })).toBeNull();
+  });
+
+  it('gemvSplit: each K split reduces at least GEMV_MIN_K_PER_SPLIT values, down to one split', () => {
+    const t = { splitK: 32, cols: 8, maxM: 4 };
+    expect(GEMV_MIN_K_PER_SPLIT).toBe(64);
+    expect(gemvSplit(t, 4096)).toBe(32);
+    expect(gemvSplit(t, 2048)).toBe(32);
+    expect(gemvSplit(t, 2047)).toBe(16);
+    expect(gemvSplit(t, 512)).toBe(8); // ResNet's fc
+    expect(gemvSplit(t, 120)).toBe(1); // LeNet-5's F6
+    expect(gemvSplit(t, 1)).toBe(1);
   });
 });
 

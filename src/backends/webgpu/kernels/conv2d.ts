@@ -51,11 +51,20 @@ export interface Conv2dTile {
 
 export interface Conv2dTuning {
   /**
-   * GEMM tilings by the group's output channels (GEMM M), in increasing `maxM`: a layer uses
-   * the first whose `maxM` is at least its M, so few-channel layers (LeNet) get a short, wide
-   * tile instead of wasting most rows of the big one. The last entry takes any M.
+   * The GEMM tilings to choose from. A layer takes the one of least modelled cost for its
+   * M × N (output channels per group × output pixels): the multiply-adds of its padded tiles,
+   * each weighed with the loads that feed it (see `loadCost`). Few-channel layers (LeNet) get a
+   * short, wide tile, few-pixel layers (a small image's last stages, a batch-1
+   * fully-connected conv) a tall, narrow one, instead of computing mostly padding in the big
+   * square tile; large layers the square tile, which loads least per multiply-add.
    */
-  readonly gemm: readonly { readonly name: string; readonly maxM: number; readonly tile: Conv2dTile }[];
+  readonly gemm: readonly { readonly name: string; readonly tile: Conv2dTile }[];
+  /**
+   * What a load into workgroup memory costs, in multiply-adds. A tile of m channels × n pixels
+   * loads 1/m + 1/n values per multiply-add, so its cost is padded multiply-adds ×
+   * (1 + loadCost · (1/m + 1/n)).
+   */
+  readonly loadCost: number;
 }
 
 /**
@@ -65,11 +74,14 @@ export interface Conv2dTuning {
 export const CONV2D_TUNING: Readonly<Record<string, Conv2dTuning>> = {
   default: {
     gemm: [
-      { name: 'narrow', maxM: 4, tile: { wgX: 64, wgY: 1, tk: 8 } }, // 4×256 tile, 64 invocations
-      { name: 'small', maxM: 16, tile: { wgX: 64, wgY: 4, tk: 8 } }, // 16×256 tile
-      { name: 'medium', maxM: 32, tile: { wgX: 32, wgY: 8, tk: 16 } }, // 32×128 tile
-      { name: 'wide', maxM: Infinity, tile: { wgX: 16, wgY: 16, tk: 16 } }, // 64×64 tile
+      { name: 'narrow', tile: { wgX: 64, wgY: 1, tk: 8 } }, // 4×256 tile (channels × pixels), 64 invocations
+      { name: 'small', tile: { wgX: 64, wgY: 4, tk: 8 } }, // 16×256
+      { name: 'medium', tile: { wgX: 32, wgY: 8, tk: 16 } }, // 32×128
+      { name: 'wide', tile: { wgX: 16, wgY: 16, tk: 16 } }, // 64×64, 256 invocations
+      { name: 'column', tile: { wgX: 4, wgY: 16, tk: 16 } }, // 64×16
+      { name: 'tall', tile: { wgX: 1, wgY: 16, tk: 16 } }, // 64×4, 16 invocations
     ],
+    loadCost: 8,
   },
 };
 
@@ -77,10 +89,25 @@ export function conv2dTuning(info: AdapterSummary): Conv2dTuning {
   return CONV2D_TUNING[`${info.vendor}/${info.architecture}`] ?? CONV2D_TUNING[info.vendor] ?? CONV2D_TUNING.default;
 }
 
-/** The GEMM tiling for a group of `m` output channels: the first entry of the tuning that fits. */
-export function selectConv2dTile(tuning: Conv2dTuning, m: number): Conv2dTile {
-  const entry = tuning.gemm.find((e) => m <= e.maxM) ?? tuning.gemm[tuning.gemm.length - 1];
-  return entry.tile;
+/** Output channels × pixels of one workgroup's tile. */
+export function conv2dTileExtent(t: Conv2dTile): { m: number; n: number } {
+  return { m: REG * t.wgY, n: REG * t.wgX };
+}
+
+/**
+ * The GEMM tiling for a group of `m` output channels over `n` output pixels (batch × Ho × Wo):
+ * the least modelled cost (see `Conv2dTuning`); ties keep the table's order.
+ */
+export function selectConv2dTile(tuning: Conv2dTuning, m: number, n: number): { readonly name: string; readonly tile: Conv2dTile } {
+  const cost = (t: Conv2dTile) => {
+    const e = conv2dTileExtent(t);
+    const padded = Math.ceil(m / e.m) * e.m * Math.ceil(n / e.n) * e.n;
+    return padded * (1 + tuning.loadCost * (1 / e.m + 1 / e.n));
+  };
+  let best: (typeof tuning.gemm)[number] | null = null;
+  for (const e of tuning.gemm) if (!best || cost(e.tile) < cost(best.tile)) best = e;
+  if (!best) throw new Error('selectConv2dTile: the tuning has no GEMM tilings');
+  return best;
 }
 
 /** Bytes of workgroup memory a tiling stages: an A tile (4·wgY × tk) and a B tile (tk × 4·wgX). */
@@ -190,7 +217,7 @@ export function conv2dGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor, bias: G
       dense.dispose();
     }
   }
-  const tile = selectConv2dTile(conv2dTuning(be.ctx.info), m);
+  const tile = selectConv2dTile(conv2dTuning(be.ctx.info), m, n).tile;
   if (kind === 'gemm') checkConv2dTile(tile, be.limits);
 
   const out = be.empty(cfg.outShape, 'conv2d'); // (N, Cout, Ho, Wo)

@@ -128,6 +128,20 @@ export function selectGemvTiling(
   return null;
 }
 
+/** K values one gemv invocation reduces at least before the partial sums meet in workgroup memory. */
+export const GEMV_MIN_K_PER_SPLIT = 64;
+
+/**
+ * The K splits of a gemv over `k`: the tiling's `splitK`, fewer when each split would reduce
+ * fewer than GEMV_MIN_K_PER_SPLIT values (a short K gains nothing from splitting and pays for
+ * the reduction barriers), down to 1; a power of two.
+ */
+export function gemvSplit(t: GemvTiling, k: number): number {
+  let split = t.splitK;
+  while (split > 1 && k / split < GEMV_MIN_K_PER_SPLIT) split /= 2;
+  return split;
+}
+
 /** Kernel, overrides and output block (columns, rows) per workgroup of one matmul. */
 interface MatmulPlan {
   readonly kernel: KernelSpec;
@@ -158,7 +172,7 @@ function planMatmul(be: WebGpuBackend, g: MatmulGeometry, hasBias: boolean, dist
     const vec4 = g.K % 4 === 0 ? 1 : 0;
     return {
       kernel: MATMUL_GEMV,
-      overrides: { WG_X: gemv.splitK, WG_Y: gemv.cols, VEC4_A: vec4, VEC4_B: vec4, ...common },
+      overrides: { WG_X: gemvSplit(gemv, g.K), WG_Y: gemv.cols, VEC4_A: vec4, VEC4_B: vec4, ...common },
       blockN: gemv.cols,
       blockM: MATMUL_REGISTER_BLOCK,
     };
