@@ -4,8 +4,12 @@
 //  1. npm dependencies, when node_modules is missing or older than package-lock.json;
 //  2. for tests on Linux: Debian's `chromium` (headless browser tests, and SwiftShader, the
 //     Vulkan driver on the CPU that gives a WebGPU adapter without a GPU) and `libvulkan1`
-//     (the Vulkan loader Dawn needs). Installed with apt-get when running as root, otherwise
-//     one line saying what to install.
+//     (the Vulkan loader Dawn needs), and ONNX's operator tests;
+//  3. for `npm run bench` (`--for bench`): Chromium and the Vulkan loader again, and PyTorch
+//     (`python3-torch`, `python3-torchvision`, `python3-onnx`, for /usr/bin/python3), which
+//     builds the benchmarked models with their weights and exports them to ONNX.
+// System packages are installed with apt-get when running as root, otherwise one line says
+// what to install.
 // Only Node built-ins here: this runs before dependencies exist.
 import { existsSync, statSync } from 'node:fs';
 import { execSync } from 'node:child_process';
@@ -41,15 +45,22 @@ const DEBIAN_PACKAGES = [
   { pkg: 'libonnx-testdata', files: ['/usr/share/libonnx-testdata/data/node/test_relu/model.onnx'] },
 ];
 
-function systemPackages() {
+const BENCH_PACKAGES = [
+  ...DEBIAN_PACKAGES.slice(0, 2),
+  { pkg: 'python3-torch', files: ['/usr/lib/python3/dist-packages/torch/__init__.py'] },
+  { pkg: 'python3-torchvision', files: ['/usr/lib/python3/dist-packages/torchvision/__init__.py'] },
+  { pkg: 'python3-onnx', files: ['/usr/lib/python3/dist-packages/onnx/__init__.py'] },
+];
+
+function systemPackages(packages) {
   if (process.platform !== 'linux') return;
-  const missing = DEBIAN_PACKAGES.filter(({ files, any }) => (any ? !files.some(existsSync) : !files.every(existsSync))).map((p) => p.pkg);
+  const missing = packages.filter(({ files, any }) => (any ? !files.some(existsSync) : !files.every(existsSync))).map((p) => p.pkg);
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const hasApt = existsSync('/usr/bin/apt-get');
   if (!isRoot || !hasApt) {
     console.error(
-      `[setup] missing system packages for the WebGPU tests: install them with 'sudo apt-get install -y ${missing.join(' ')}' (Debian/Ubuntu), then run npm test again.`,
+      `[setup] missing system packages for ${purpose === 'bench' ? 'the benchmarks' : 'the WebGPU tests'}: install them with 'sudo apt-get install -y ${missing.join(' ')}' (Debian/Ubuntu), then run npm test again.`,
     );
     process.exit(1);
   }
@@ -59,4 +70,5 @@ function systemPackages() {
 }
 
 npmDependencies();
-if (purpose === 'test') systemPackages();
+if (purpose === 'test') systemPackages(DEBIAN_PACKAGES);
+if (purpose === 'bench') systemPackages(BENCH_PACKAGES);
