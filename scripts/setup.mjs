@@ -38,15 +38,19 @@ function npmDependencies() {
   }
 }
 
+const CHROMIUM = { pkg: 'chromium', files: ['/usr/bin/chromium', '/usr/lib/chromium/vk_swiftshader_icd.json'] };
+const VULKAN_LOADER = { pkg: 'libvulkan1', files: ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'], any: true };
+
 const DEBIAN_PACKAGES = [
-  { pkg: 'chromium', files: ['/usr/bin/chromium', '/usr/lib/chromium/vk_swiftshader_icd.json'] },
-  { pkg: 'libvulkan1', files: ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'], any: true },
+  CHROMIUM,
+  VULKAN_LOADER,
   // ONNX's own operator tests, run through the importer by test/onnx_conformance.test.ts.
   { pkg: 'libonnx-testdata', files: ['/usr/share/libonnx-testdata/data/node/test_relu/model.onnx'] },
 ];
 
 const BENCH_PACKAGES = [
-  ...DEBIAN_PACKAGES.slice(0, 2),
+  CHROMIUM,
+  VULKAN_LOADER,
   { pkg: 'python3-torch', files: ['/usr/lib/python3/dist-packages/torch/__init__.py'] },
   { pkg: 'python3-torchvision', files: ['/usr/lib/python3/dist-packages/torchvision/__init__.py'] },
   { pkg: 'python3-onnx', files: ['/usr/lib/python3/dist-packages/onnx/__init__.py'] },
@@ -60,7 +64,7 @@ function systemPackages(packages) {
   const hasApt = existsSync('/usr/bin/apt-get');
   if (!isRoot || !hasApt) {
     console.error(
-      `[setup] missing system packages for ${purpose === 'bench' ? 'the benchmarks' : 'the WebGPU tests'}: install them with 'sudo apt-get install -y ${missing.join(' ')}' (Debian/Ubuntu), then run npm test again.`,
+      `[setup] missing system packages for ${purpose === 'bench' ? 'the benchmarks' : 'the WebGPU tests'}: install them with 'sudo apt-get install -y ${missing.join(' ')}' (Debian/Ubuntu), then run ${purpose === 'bench' ? 'npm run bench' : 'npm test'} again.`,
     );
     process.exit(1);
   }
