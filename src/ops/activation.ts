@@ -1,11 +1,89 @@
 /**
  * Activations, standalone or fused into the op before them (conv2d, matmul, batch norm,
- * subsampling). One normalized form, `ActivationConfig`, is shared by the CPU reference and
- * the WGSL prelude `shaders/activation.wgsl`, whose `ACT` override takes `code`.
+ * subsampling, add). One table, `ACTIVATIONS`, defines each activation once: its WGSL
+ * expression, its CPU twin and its derivative. The WGSL `activate()` switch of the prelude
+ * `shaders/activation.wgsl` and the `activation_grad()` switch of
+ * `shaders/activation_backward.wgsl` are generated from it, and the CPU reference evaluates the
+ * same rows, so the three cannot disagree about codes or constants.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { type Shape, fmtShape, shapesEqual } from '../shape.js';
 
-export type ActivationName = 'none' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'scaledTanh';
+/** LeCun 1998: f(x) = A·tanh(S·x) with A = 1.7159, S = 2/3. */
+export const SCALED_TANH_A = 1.7159;
+export const SCALED_TANH_S = 2 / 3;
+
+/**
+ * One activation. `wgsl` is an f32 expression of `x` and `grad.wgsl` one of `x` or `y` (the
+ * value `grad.from` names); both may read the override constants `ACT_A` and `ACT_B` and the
+ * prelude's helpers (`stable_tanh`, `stable_sigmoid`). `cpu` and `grad.cpu` are the same
+ * functions in float64 with `a`, `b` for ACT_A, ACT_B.
+ */
+export interface ActivationDef {
+  /** The `ACT` override constant that selects it; 0 is reserved for none. */
+  readonly code: number;
+  readonly wgsl: string;
+  readonly cpu: (x: number, a: number, b: number) => number;
+  /**
+   * The derivative, from the activation's output `y` when it determines it (then a fused
+   * activation trains without keeping its input), else from its input `x`.
+   */
+  readonly grad: { readonly from: 'x' | 'y'; readonly wgsl: string; readonly cpu: (v: number, a: number, b: number) => number };
+}
+
+/** Every activation, by name. Names are what `Activation` strings and `{ type }` objects use. */
+export const ACTIVATIONS = {
+  relu: {
+    code: 1,
+    wgsl: 'max(x, 0.0)',
+    cpu: (x) => (x > 0 ? x : 0),
+    grad: { from: 'y', wgsl: 'select(0.0, 1.0, y > 0.0)', cpu: (y) => (y > 0 ? 1 : 0) },
+  },
+  leakyRelu: {
+    code: 2,
+    wgsl: 'select(ACT_A * x, x, x > 0.0)',
+    cpu: (x, a) => (x > 0 ? x : a * x),
+    grad: { from: 'y', wgsl: 'select(ACT_A, 1.0, y > 0.0)', cpu: (y, a) => (y > 0 ? 1 : a) },
+  },
+  // min(max()) rather than clamp(): clamp with constant bounds is validated even when unused.
+  // The gradient is 1 strictly inside [ACT_A, ACT_B] and 0 where the forward clamped; y is
+  // float32, so the CPU compares with the float32 bounds the forward clamped to.
+  clip: {
+    code: 3,
+    wgsl: 'min(max(x, ACT_A), ACT_B)',
+    cpu: (x, a, b) => Math.min(Math.max(x, a), b),
+    grad: {
+      from: 'y',
+      wgsl: 'select(0.0, 1.0, y > ACT_A && y < ACT_B)',
+      cpu: (y, a, b) => (y > Math.fround(a) && y < Math.fround(b) ? 1 : 0),
+    },
+  },
+  sigmoid: {
+    code: 4,
+    wgsl: 'stable_sigmoid(x)',
+    cpu: (x) => 1 / (1 + Math.exp(-x)),
+    grad: { from: 'y', wgsl: 'y * (1.0 - y)', cpu: (y) => y * (1 - y) },
+  },
+  tanh: {
+    code: 5,
+    wgsl: 'stable_tanh(x)',
+    cpu: (x) => Math.tanh(x),
+    grad: { from: 'y', wgsl: '1.0 - y * y', cpu: (y) => 1 - y * y },
+  },
+  // A·S·(1 − (y/A)²) with A = 1.7159, S = 2/3.
+  scaledTanh: {
+    code: 6,
+    wgsl: '1.7159 * stable_tanh(0.6666666666666666 * x)',
+    cpu: (x) => SCALED_TANH_A * Math.tanh(SCALED_TANH_S * x),
+    grad: {
+      from: 'y',
+      wgsl: '1.1439333333333332 * (1.0 - (y / 1.7159) * (y / 1.7159))',
+      cpu: (y) => SCALED_TANH_A * SCALED_TANH_S * (1 - (y / SCALED_TANH_A) ** 2),
+    },
+  },
+} as const satisfies Record<string, ActivationDef>;
+
+export type ActivationName = 'none' | 'relu6' | 'relu' | 'sigmoid' | 'tanh' | 'scaledTanh';
 
 /** An activation: a name, or an object for the parameterised ones. */
 export type Activation =
@@ -13,55 +91,82 @@ export type Activation =
   | { type: 'leakyRelu'; alpha?: number }
   | { type: 'clip'; min: number; max: number };
 
+/** An activation resolved to its table row and the values of ACT_A and ACT_B. */
 export interface ActivationConfig {
-  /** 0 none, 1 relu, 2 leaky relu, 3 clip, 4 sigmoid, 5 tanh, 6 LeCun's scaled tanh. */
+  /** The table's name, or 'none'. */
+  readonly name: keyof typeof ACTIVATIONS | 'none';
+  /** The `ACT` override constant (0: none). */
   readonly code: number;
-  /** leaky relu's slope, or clip's min. */
   readonly a: number;
-  /** clip's max. */
   readonly b: number;
 }
 
-/** LeCun 1998: f(x) = A·tanh(S·x) with A = 1.7159, S = 2/3. */
-export const SCALED_TANH_A = 1.7159;
-export const SCALED_TANH_S = 2 / 3;
+const NONE: ActivationConfig = { name: 'none', code: 0, a: 0, b: 0 };
 
+const NAMES = ['none', 'relu', 'relu6', 'sigmoid', 'tanh', 'scaledTanh', "{type:'leakyRelu'}", "{type:'clip'}"];
+
+/** Resolves an activation to its table row and constants; throws naming `op` for an unknown one. */
 export function normalizeActivation(op: string, act: Activation | undefined): ActivationConfig {
-  if (act === undefined || act === 'none') return { code: 0, a: 0, b: 0 };
+  if (act === undefined || act === 'none') return NONE;
+  const row = (name: keyof typeof ACTIVATIONS, a = 0, b = 0): ActivationConfig => ({ name, code: ACTIVATIONS[name].code, a, b });
   if (typeof act === 'string') {
-    switch (act) {
-      case 'relu': return { code: 1, a: 0, b: 0 };
-      case 'relu6': return { code: 3, a: 0, b: 6 };
-      case 'sigmoid': return { code: 4, a: 0, b: 0 };
-      case 'tanh': return { code: 5, a: 0, b: 0 };
-      case 'scaledTanh': return { code: 6, a: 0, b: 0 };
-    }
+    if (act === 'relu6') return row('clip', 0, 6);
+    if (act === 'relu' || act === 'sigmoid' || act === 'tanh' || act === 'scaledTanh') return row(act);
   } else if (act && act.type === 'leakyRelu') {
     const alpha = act.alpha ?? 0.01;
     if (!Number.isFinite(alpha)) throw new InvalidArgumentError(op, `leakyRelu alpha must be finite, got ${alpha}`);
-    return { code: 2, a: alpha, b: 0 };
+    return row('leakyRelu', alpha);
   } else if (act && act.type === 'clip') {
     if (!(act.min <= act.max)) throw new InvalidArgumentError(op, `clip needs min <= max, got min ${act.min}, max ${act.max}`);
-    return { code: 3, a: act.min, b: act.max };
+    return row('clip', act.min, act.max);
   }
-  throw new InvalidArgumentError(op, `unknown activation ${JSON.stringify(act)}; expected one of none, relu, relu6, sigmoid, tanh, scaledTanh, {type:'leakyRelu'}, {type:'clip'}`);
+  throw new InvalidArgumentError(op, `unknown activation ${JSON.stringify(act)}; expected one of ${NAMES.join(', ')}`);
+}
+
+/** Whether `act` does something (not undefined or 'none'). */
+export function isActivation(act: Activation | undefined): act is Activation {
+  return act !== undefined && act !== 'none';
+}
+
+/** Which value the activation's gradient is computed from: its output when that suffices. */
+export function activationGradFrom(act: ActivationConfig): 'x' | 'y' {
+  return act.name === 'none' ? 'y' : ACTIVATIONS[act.name].grad.from;
 }
 
 /** The activation applied to one value, in float64: the CPU reference. */
 export function applyActivation(x: number, act: ActivationConfig): number {
-  switch (act.code) {
-    case 0: return x;
-    case 1: return x > 0 ? x : 0;
-    case 2: return x > 0 ? x : act.a * x;
-    case 3: return Math.min(Math.max(x, act.a), act.b);
-    case 4: return 1 / (1 + Math.exp(-x));
-    case 5: return Math.tanh(x);
-    case 6: return SCALED_TANH_A * Math.tanh(SCALED_TANH_S * x);
-    default: throw new Error(`unreachable activation code ${act.code}`);
-  }
+  return act.name === 'none' ? x : ACTIVATIONS[act.name].cpu(x, act.a, act.b);
 }
 
-/** Part of a pipeline cache key: activations with different constants are different pipelines. */
-export function activationKey(act: ActivationConfig): string {
-  return act.code === 2 || act.code === 3 ? `${act.code}(${act.a},${act.b})` : `${act.code}`;
+/** The activation's derivative from `v`, its input or output as `activationGradFrom` says. */
+export function activationGrad(v: number, act: ActivationConfig): number {
+  return act.name === 'none' ? 1 : ACTIVATIONS[act.name].grad.cpu(v, act.a, act.b);
+}
+
+/** Override constants of the activation prelude for a pipeline (none when the activation is none). */
+export function activationOverrides(act: ActivationConfig): Record<string, number> {
+  return act.code === 0 ? {} : { ACT: act.code, ACT_A: act.a, ACT_B: act.b };
+}
+
+/** WGSL `case` arms of `activate(x)`, one per table row. */
+export function activationWgslCases(): string {
+  return Object.values(ACTIVATIONS)
+    .map((d: ActivationDef) => `    case ${d.code}u: { return ${d.wgsl}; }`)
+    .join('\n');
+}
+
+/** WGSL `case` arms of `activation_grad(v)`: f'(x) from v, bound to `x` or `y` as each row needs. */
+export function activationGradWgslCases(): string {
+  return Object.values(ACTIVATIONS)
+    .map((d: ActivationDef) => `    case ${d.code}u: { let ${d.grad.from} = v; return ${d.grad.wgsl}; }`)
+    .join('\n');
+}
+
+/** activationBackward: the saved value (x or y) and dy have one shape; returns the normalized activation. */
+export function inferActivationBackward(v: Shape, dy: Shape, act: Activation): ActivationConfig {
+  const cfg = normalizeActivation('activationBackward', act);
+  if (!shapesEqual(v, dy)) {
+    throw new ShapeError('activationBackward', `dy has shape ${fmtShape(dy)} but the activation's ${activationGradFrom(cfg) === 'x' ? 'input' : 'output'} has ${fmtShape(v)} (they must match)`);
+  }
+  return cfg;
 }

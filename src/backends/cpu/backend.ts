@@ -10,7 +10,7 @@ import type {
 } from '../training.js';
 import { conv2dBackwardCpu } from './conv2d_backward.js';
 import { pool2dBackwardCpu, globalPoolBackwardCpu, adaptiveAvgPoolBackwardCpu, subsampleBackwardCpu, lrnBackwardCpu } from './pool_backward.js';
-import { activationBackwardCpu, denseBackwardCpu, rbfBackwardCpu, softmaxCrossEntropyCpu, mseLossCpu, rbfLossCpu } from './matmul_backward.js';
+import { denseBackwardCpu, rbfBackwardCpu, softmaxCrossEntropyCpu, mseLossCpu, rbfLossCpu } from './matmul_backward.js';
 import { augmentCpu } from './augment.js';
 import type { AugmentParams } from '../../ops/augment.js';
 import { batchNormTrainCpu, batchNormBackwardCpu, dropoutTrainCpu, sumToCpu, sliceCpu, accumulateCpu, sgdStepCpu, adamStepCpu } from './train_ops.js';
@@ -24,7 +24,8 @@ import type { Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams } fro
 import type { MatmulParams } from '../../ops/matmul.js';
 import type { BatchNormParams } from '../../ops/normalization.js';
 import { reshapeShape, flattenShape, checkDropoutRate } from '../../ops/elementwise.js';
-import { activationCpu, binaryCpu } from './elementwise.js';
+import { binaryCpu } from './elementwise.js';
+import { activationCpu, activationBackwardCpu } from './activation.js';
 import { conv2dCpu } from './conv2d.js';
 import { pool2dCpu, globalPoolCpu, adaptiveAvgPoolCpu, subsampleCpu, lrnCpu } from './pool.js';
 import { matmulCpu, denseCpu, rbfCpu, softmaxCpu } from './matmul.js';

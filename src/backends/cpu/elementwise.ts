@@ -1,15 +1,7 @@
-/** CPU reference: activations and broadcasting binary ops. Float64 arithmetic, float32 storage. */
+/** CPU reference: broadcasting binary ops. Float64 arithmetic, float32 storage. */
 import type { HostTensor } from './cpu_tensor.js';
-import { type Activation, normalizeActivation, applyActivation } from '../../ops/activation.js';
 import { type BinaryOp, inferBinary } from '../../ops/elementwise.js';
 import { stridesOf } from '../../shape.js';
-
-export function activationCpu(x: HostTensor, act: Activation): HostTensor {
-  const cfg = normalizeActivation('activation', act);
-  const out = new Float32Array(x.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = applyActivation(x.data[i], cfg);
-  return { data: out, shape: x.shape };
-}
 
 export function binaryCpu(op: BinaryOp, a: HostTensor, b: HostTensor): HostTensor {
   const { outShape, aStrides, bStrides } = inferBinary(op, a.shape, b.shape);

@@ -16,15 +16,6 @@ import { type Shape, fmtShape, shapesEqual, sizeOf } from '../../shape.js';
 // ---------------------------------------------------------------------------------------------
 // Shape inference (shared with the WebGPU kernels)
 
-/** activationBackward: y and dy have one shape; returns the normalized activation. */
-export function inferActivationBackward(y: Shape, dy: Shape, act: Activation): ActivationConfig {
-  const cfg = normalizeActivation('activationBackward', act);
-  if (!shapesEqual(y, dy)) {
-    throw new ShapeError('activationBackward', `dy has shape ${fmtShape(dy)} but y has ${fmtShape(y)} (they must match)`);
-  }
-  return cfg;
-}
-
 /** Which gradients a GradRequest asks for: each one unless set to false. */
 export function resolveGradRequest(want: GradRequest): { input: boolean; weight: boolean; bias: boolean } {
   return { input: want.input !== false, weight: want.weight !== false, bias: want.bias !== false };
@@ -118,31 +109,6 @@ export function checkClassLabels(op: string, labels: ArrayLike<number>, k: numbe
 
 // ---------------------------------------------------------------------------------------------
 // Layer backward
-
-/** The activation's derivative at its input, from its output y (float32, as stored). */
-function activationGrad(y: number, act: ActivationConfig): number {
-  switch (act.code) {
-    case 0: return 1;
-    case 1: return y > 0 ? 1 : 0;
-    case 2: return y > 0 ? 1 : act.a;
-    // y is float32, so compare with the float32 bounds the forward clamped to.
-    case 3: return y > Math.fround(act.a) && y < Math.fround(act.b) ? 1 : 0;
-    case 4: return y * (1 - y);
-    case 5: return 1 - y * y;
-    case 6: {
-      const t = y / SCALED_TANH_A;
-      return SCALED_TANH_A * SCALED_TANH_S * (1 - t * t);
-    }
-    default: throw new Error(`unreachable activation code ${act.code}`);
-  }
-}
-
-export function activationBackwardCpu(y: HostTensor, dy: HostTensor, act: Activation): HostTensor {
-  const cfg = inferActivationBackward(y.shape, dy.shape, act);
-  const dx = new Float32Array(y.data.length);
-  for (let i = 0; i < dx.length; i++) dx[i] = dy.data[i] * activationGrad(y.data[i], cfg);
-  return { data: dx, shape: y.shape };
-}
 
 export function denseBackwardCpu(x: HostTensor, w: HostTensor, dy: HostTensor, want: GradRequest): { dx?: HostTensor; dw?: HostTensor; db?: HostTensor } {
   const { n, inF, outF } = inferDenseBackward(x.shape, w.shape, dy.shape);

@@ -11,7 +11,7 @@ import type {
 } from '../training.js';
 import { conv2dBackwardGpu } from './kernels/conv2d_backward.js';
 import { pool2dBackwardGpu, globalPoolBackwardGpu, adaptiveAvgPoolBackwardGpu, subsampleBackwardGpu, lrnBackwardGpu } from './kernels/pool_backward.js';
-import { activationBackwardGpu, denseBackwardGpu, rbfBackwardGpu, softmaxCrossEntropyGpu, mseLossGpu, rbfLossGpu } from './kernels/matmul_backward.js';
+import { denseBackwardGpu, rbfBackwardGpu, softmaxCrossEntropyGpu, mseLossGpu, rbfLossGpu } from './kernels/matmul_backward.js';
 import { augmentGpu } from './kernels/augment.js';
 import type { AugmentParams } from '../../ops/augment.js';
 import { batchNormTrainGpu, batchNormBackwardGpu, dropoutTrainGpu, sumToGpu, sliceGpu, accumulateGpu, sgdStepGpu, adamStepGpu } from './kernels/train_ops.js';
@@ -33,7 +33,8 @@ import type { Conv2dParams } from '../../ops/conv2d.js';
 import type { Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams } from '../../ops/pool.js';
 import type { MatmulParams } from '../../ops/matmul.js';
 import type { BatchNormParams } from '../../ops/normalization.js';
-import { activationGpu, addGpu, mulGpu } from './kernels/elementwise.js';
+import { addGpu, mulGpu } from './kernels/elementwise.js';
+import { activationGpu, activationBackwardGpu } from './kernels/activation.js';
 import { conv2dGpu } from './kernels/conv2d.js';
 import { pool2dGpu, globalPoolGpu, adaptiveAvgPoolGpu, subsampleGpu, lrnGpu } from './kernels/pool.js';
 import { matmulGpu, denseGpu, rbfGpu, softmaxGpu } from './kernels/matmul.js';

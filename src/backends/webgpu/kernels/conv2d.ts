@@ -14,7 +14,7 @@ import type { WebGpuBackend } from '../backend.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, type UniformField, packUniforms, grid1d, ceilDiv } from '../program.js';
 import { withActivation } from '../shaders.js';
-import { activationOverrides } from './elementwise.js';
+import { activationOverrides } from '../../../ops/activation.js';
 import { type Conv2dParams, type Conv2dConfig, inferConv2d } from '../../../ops/conv2d.js';
 import type { AdapterSummary } from '../../../device/device.js';
 import { LimitExceededError } from '../../../errors.js';

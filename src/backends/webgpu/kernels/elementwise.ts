@@ -1,48 +1,22 @@
-/** WebGPU elementwise ops: activation (vec4 unary kernel) and broadcasting add/mul. */
+/** WebGPU elementwise ops: broadcasting add/mul, optionally with a fused activation. */
 import elementwiseWgsl from '../../../../shaders/elementwise.wgsl?raw';
-import unaryWgsl from '../../../../shaders/unary.wgsl?raw';
 import type { WebGpuBackend } from '../backend.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, packUniforms, grid1d, ceilDiv } from '../program.js';
 import { withActivation } from '../shaders.js';
-import { type Activation, type ActivationConfig, normalizeActivation } from '../../../ops/activation.js';
+import { type Activation, activationOverrides, normalizeActivation } from '../../../ops/activation.js';
 import { type BinaryOp, inferBinary } from '../../../ops/elementwise.js';
 import { shapesEqual, sizeOf, stridesOf } from '../../../shape.js';
 import { ShapeError } from '../../../errors.js';
 
 const WG = 256;
 
-const UNARY: KernelSpec = { name: 'unary', code: withActivation(unaryWgsl), entryPoint: 'main', bindings: ['uniform', 'read', 'write'] };
 const BINARY: KernelSpec = {
   name: 'elementwise',
   code: withActivation(elementwiseWgsl),
   entryPoint: 'binary',
   bindings: ['uniform', 'read', 'read', 'write'],
 };
-
-/** Override constants of the activation prelude. */
-export function activationOverrides(act: ActivationConfig): Record<string, number> {
-  return act.code === 0 ? {} : { ACT: act.code, ACT_A: act.a, ACT_B: act.b };
-}
-
-export function activationGpu(be: WebGpuBackend, x: GpuTensor, act: Activation): GpuTensor {
-  const cfg = normalizeActivation('activation', act);
-  const count4 = ceilDiv(x.size, 4);
-  // The grid first: a dispatch over the limit is refused before the output is allocated.
-  const workgroups = grid1d(ceilDiv(count4, WG), be.limits.maxComputeWorkgroupsPerDimension, 'activation');
-  const out = be.empty(x.shape, 'activation');
-  be.run(
-    {
-      kernel: UNARY,
-      overrides: { WG, ...activationOverrides(cfg) },
-      uniforms: packUniforms([['u32', count4]]),
-      workgroups,
-      label: 'activation',
-    },
-    [x, out],
-  );
-  return out;
-}
 
 function binaryGpu(op: BinaryOp, be: WebGpuBackend, a: GpuTensor, b: GpuTensor, act?: Activation): GpuTensor {
   const { outShape, aStrides, bStrides } = inferBinary(op, a.shape, b.shape);

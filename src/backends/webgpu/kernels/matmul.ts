@@ -12,7 +12,7 @@ import type { WebGpuBackend } from '../backend.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, packUniforms, grid1d, ceilDiv } from '../program.js';
 import { withActivation } from '../shaders.js';
-import { activationOverrides } from './elementwise.js';
+import { activationOverrides } from '../../../ops/activation.js';
 import type { Activation } from '../../../ops/activation.js';
 import { type MatmulParams, type MatmulGeometry, inferMatmul, inferDense, inferRbf, inferSoftmax } from '../../../ops/matmul.js';
 import type { GpuContext } from '../../../device/device.js';

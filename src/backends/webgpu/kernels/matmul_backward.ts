@@ -1,6 +1,5 @@
 /**
- * WebGPU backward of activations, dense and LeNet-5's RBF layer, and the losses:
- * - activationBackward: a vec4 elementwise kernel (shaders/activation_backward.wgsl).
+ * WebGPU backward of dense and LeNet-5's RBF layer, and the losses:
  * - denseBackward: dx = dy·W and dW = dyᵀ·x on the matmul kernels (`matmulGpu`), db = Σ_n dy
  *   with the column-sum kernel of shaders/reduce.wgsl.
  * - rbfBackward: two gather kernels of shaders/reduce.wgsl (over the classes for dx, over the
@@ -10,18 +9,15 @@
  * values are not (that would need a readback): the loss kernels clamp them into range, and the
  * trainer validates labels on the host with `checkClassLabels` before uploading them.
  */
-import activationBackwardWgsl from '../../../../shaders/activation_backward.wgsl?raw';
 import reduceWgsl from '../../../../shaders/reduce.wgsl?raw';
 import lossWgsl from '../../../../shaders/loss.wgsl?raw';
 import type { WebGpuBackend } from '../backend.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, packUniforms, grid1d, ceilDiv } from '../program.js';
-import { activationOverrides } from './elementwise.js';
 import { matmulGpu } from './matmul.js';
 import type { Activation } from '../../../ops/activation.js';
 import type { GradRequest } from '../../training.js';
 import {
-  inferActivationBackward,
   inferDenseBackward,
   inferRbfBackward,
   inferLabelLoss,
@@ -29,12 +25,6 @@ import {
   resolveGradRequest,
 } from '../../cpu/matmul_backward.js';
 
-const ACTIVATION_BACKWARD: KernelSpec = {
-  name: 'activation_backward',
-  code: activationBackwardWgsl,
-  entryPoint: 'main',
-  bindings: ['uniform', 'read', 'read', 'write'],
-};
 // Entry points of one module share its name (and so the compiled module).
 const SUM_AXIS: KernelSpec = { name: 'reduce', code: reduceWgsl, entryPoint: 'sum_axis', bindings: ['uniform', 'read', 'write'] };
 const RBF_DX: KernelSpec = { name: 'reduce', code: reduceWgsl, entryPoint: 'rbf_dx', bindings: ['uniform', 'read', 'read', 'read', 'write'] };
@@ -48,24 +38,6 @@ const RBF_LOSS = lossKernel('rbf_loss');
 const ELEMENTWISE_WG = 256;
 /** Workgroup of the gather reductions (one output per invocation). */
 const GATHER_WG = 64;
-
-export function activationBackwardGpu(be: WebGpuBackend, y: GpuTensor, dy: GpuTensor, act: Activation): GpuTensor {
-  const cfg = inferActivationBackward(y.shape, dy.shape, act);
-  const dx = be.empty(y.shape, 'activationBackward');
-  if (dx.size === 0) return dx;
-  const count4 = ceilDiv(dx.size, 4);
-  be.run(
-    {
-      kernel: ACTIVATION_BACKWARD,
-      overrides: { WG: ELEMENTWISE_WG, ...activationOverrides(cfg) },
-      uniforms: packUniforms([['u32', count4]]),
-      workgroups: grid1d(ceilDiv(count4, ELEMENTWISE_WG), be.limits.maxComputeWorkgroupsPerDimension, 'activationBackward'),
-      label: 'activationBackward',
-    },
-    [y, dy, dx],
-  );
-  return dx;
-}
 
 /** out[o, i] = Σ_j x[o, j, i] for x viewed as (outer, len, inner); the output has `outShape`. */
 function sumAxis(be: WebGpuBackend, x: GpuTensor, outer: number, len: number, inner: number, outShape: number[], op: string): GpuTensor {

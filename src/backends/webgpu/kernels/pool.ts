@@ -11,7 +11,7 @@ import type { WebGpuBackend } from '../backend.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, type UniformField, packUniforms, grid1d, ceilDiv } from '../program.js';
 import { withActivation } from '../shaders.js';
-import { activationOverrides } from './elementwise.js';
+import { activationOverrides } from '../../../ops/activation.js';
 import {
   type Pool2dParams,
   type SubsampleParams,

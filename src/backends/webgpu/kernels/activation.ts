@@ -1,0 +1,46 @@
+/**
+ * WebGPU activations: the forward as a vec4 unary kernel (shaders/unary.wgsl with the
+ * activation prelude) and the backward (shaders/activation_backward.wgsl), both specialised
+ * by the `ACT` override from the table in src/ops/activation.ts.
+ */
+import unaryWgsl from '../../../../shaders/unary.wgsl?raw';
+import activationBackwardWgsl from '../../../../shaders/activation_backward.wgsl?raw';
+import type { WebGpuBackend } from '../backend.js';
+import type { GpuTensor } from '../gpu_tensor.js';
+import { type KernelSpec, packUniforms, grid1d, ceilDiv } from '../program.js';
+import { withActivation } from '../shaders.js';
+import { type Activation, activationGradWgslCases, activationOverrides, inferActivationBackward, normalizeActivation } from '../../../ops/activation.js';
+
+const WG = 256;
+
+const UNARY: KernelSpec = { name: 'unary', code: withActivation(unaryWgsl), entryPoint: 'main', bindings: ['uniform', 'read', 'write'] };
+const ACTIVATION_BACKWARD: KernelSpec = {
+  name: 'activation_backward',
+  code: withActivation(activationBackwardWgsl.replace('//#ACTIVATION_GRAD_CASES', activationGradWgslCases())),
+  entryPoint: 'main',
+  bindings: ['uniform', 'read', 'read', 'write'],
+};
+
+export function activationGpu(be: WebGpuBackend, x: GpuTensor, act: Activation): GpuTensor {
+  const cfg = normalizeActivation('activation', act);
+  const count4 = ceilDiv(x.size, 4);
+  // The grid first: a dispatch over the limit is refused before the output is allocated.
+  const workgroups = grid1d(ceilDiv(count4, WG), be.limits.maxComputeWorkgroupsPerDimension, 'activation');
+  const out = be.empty(x.shape, 'activation');
+  be.run({ kernel: UNARY, overrides: { WG, ...activationOverrides(cfg) }, uniforms: packUniforms([['u32', count4]]), workgroups, label: 'activation' }, [x, out]);
+  return out;
+}
+
+/** dx = dy · f'(v), with `v` the activation's input or output as `activationGradFrom` says. */
+export function activationBackwardGpu(be: WebGpuBackend, v: GpuTensor, dy: GpuTensor, act: Activation): GpuTensor {
+  const cfg = inferActivationBackward(v.shape, dy.shape, act);
+  const count4 = ceilDiv(v.size, 4);
+  const workgroups = grid1d(ceilDiv(count4, WG), be.limits.maxComputeWorkgroupsPerDimension, 'activationBackward');
+  const dx = be.empty(v.shape, 'activationBackward');
+  if (dx.size === 0) return dx;
+  be.run(
+    { kernel: ACTIVATION_BACKWARD, overrides: { WG, ...activationOverrides(cfg) }, uniforms: packUniforms([['u32', count4]]), workgroups, label: 'activationBackward' },
+    [v, dy, dx],
+  );
+  return dx;
+}
