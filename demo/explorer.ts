@@ -154,17 +154,17 @@ export class ExplorerPanel {
       row('activation memory, layer-level plan', `${fmtBytes(mem.peakBytes)} with reuse, ${fmtBytes(mem.naiveBytes)} without`),
       row('fused at inference', fused.length ? `${fused.length}: ${fused.slice(0, 4).join(', ')}${fused.length > 4 ? ', …' : ''}` : 'nothing'),
     );
-    this.#caption.textContent = `${model.name}: ${info.nodes.length} layers, input ${fmtShape([batch, ...model.graph.inputs[0].shape])}`;
+    this.#caption.textContent = `${model.name}: ${info.nodes.length} layers, input ${fmtShape(info.inputShapes[0])}`;
     this.#status.textContent = `${model.name}: ${fmtInt(info.totalParams)} parameters, ${(info.flops / 1e9).toFixed(3)} GFLOPs at batch ${batch}.`;
   }
 
   async #runForward(): Promise<void> {
-    const stale = !this.#model || this.#model.name !== this.#select.value || this.#model.graph.inputs[0].shape[1] !== Number(this.#size.value);
+    const stale = !this.#model || this.#model.name !== this.#select.value || this.#model.graph.inputs[0].shape[2] !== Number(this.#size.value);
     if (!this.#fromOnnx && stale) await this.#build();
     const model = this.#model!;
     const batch = this.#batchSize();
     this.#showTable();
-    const x = randomInput(batch * model.graph.inputs[0].shape.reduce((a, b) => a * b, 1), 7);
+    const x = randomInput(model.info(batch).inputShapes[0].reduce((a, b) => a * b, 1), 7);
     this.#status.textContent = `${model.name}: first run (uploads weights, records the plan, compiles the pipelines)…`;
     const t0 = performance.now();
     await model.predict(x, batch);

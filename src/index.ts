@@ -28,11 +28,14 @@ export type { MatmulParams } from './ops/matmul.js';
 export type { BatchNormParams } from './ops/normalization.js';
 export { MetaBackend, MetaTensor } from './backends/meta/backend.js';
 export { layers } from './graph/factories.js';
-export type {
-  LayerConfig, LayerType, ParamSpec, Init, Conv2dLayer, Pool2dLayer, GlobalPoolLayer, AdaptiveAvgPoolLayer, SubsampleLayer, LrnLayer, BatchNormLayer,
-  ActivationLayer, DropoutLayer, FlattenLayer, DenseLayer, RbfLayer, SoftmaxLayer, AddLayer, ConcatLayer, MulLayer, BinaryConstLayer,
-  MatmulLayer, ReshapeLayer,
-} from './graph/layers.js';
+export type { LayerConfig, LayerType } from './ops/registry.js';
+export type { ParamSpec, Init, OpDef } from './ops/op.js';
+export type { ActivationLayer } from './ops/activation.js';
+export type { Conv2dLayer } from './ops/conv2d.js';
+export type { Pool2dLayer, GlobalPoolLayer, AdaptiveAvgPoolLayer, SubsampleLayer, LrnLayer } from './ops/pool.js';
+export type { DenseLayer, RbfLayer, SoftmaxLayer, MatmulLayer } from './ops/matmul.js';
+export type { BatchNormLayer, ConcatLayer } from './ops/normalization.js';
+export type { DropoutLayer, FlattenLayer, AddLayer, MulLayer, BinaryConstLayer, ReshapeLayer } from './ops/elementwise.js';
 export { type Graph, type GraphNode, type GraphInput, type GraphInfo, type NodeInfo, checkGraph, inferGraph } from './graph/graph.js';
 export { Model, Sequential, SymbolicTensor, input, apply, type ModelOptions, type SequentialOptions, type FunctionalModelSpec } from './graph/model.js';
 export type { PredictOptions } from './graph/model.js';

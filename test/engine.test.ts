@@ -59,7 +59,7 @@ describe('image conversion', () => {
     const want = padTo32(mnist.images, 2, { lecunNormalize: true });
     const model = createModel('lenet5');
     const digits = [0, 1].map((n) => greyImage(mnist.images.subarray(n * 784, (n + 1) * 784), 28, 28));
-    const got = await toModelInput(digits, model.graph.inputs[0].shape, { image: { padding: 2, range: [-0.1, 1.175] } });
+    const got = await toModelInput(digits, model.info(1).inputShapes[0].slice(1), { image: { padding: 2, range: [-0.1, 1.175] } });
     expect(got.batch).toBe(2);
     expectClose(got.data, want, { atol: 1e-5, rtol: 0 }, 'lenet5 input');
     // The same digit drawn at 56×56 (each pixel a 2×2 block) averages back to the 28×28.

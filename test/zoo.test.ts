@@ -235,7 +235,7 @@ async function gpuMatchesCpu(gpu: WebGpuBackend, name: ZooName, options: ZooOpti
     onGpu.setWeights(w);
     onCpu.setWeights(w);
   }
-  const [c, h, w] = onGpu.graph.inputs[0].shape;
+  const [, c, h, w] = onGpu.info(1).inputShapes[0];
   const classes = onGpu.outputShapes(batch)[0][1];
   const x = rng.uniform(batch * c * h * w, -1, 1);
   const ref = await onCpu.predict(x);

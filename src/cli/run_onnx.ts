@@ -107,16 +107,19 @@ export async function runModel(modelArg: string, flags: RunFlags): Promise<strin
     const values = order.map((n) => inputs.get(n)!);
     for (const [i, a] of values.entries()) {
       if (!isFloat(a)) throw new UsageError(`run: input '${order[i]}' must be float32, got ${a.dtype}`);
-      if (a.shape.length === 0) throw new UsageError(`run: input '${order[i]}' is a scalar; inputs need a batch dimension`);
       const want = model.graph.inputs[i].shape;
-      if (a.shape.length !== want.length + 1 || want.some((d, j) => a.shape[j + 1] !== d)) {
-        throw new UsageError(`run: input '${order[i]}' has shape [${a.shape.join(',')}], the model needs [N,${want.join(',')}]`);
-      }
+      const fits = a.shape.length === want.length && want.every((d, j) => typeof d === 'string' || a.shape[j] === d);
+      if (!fits) throw new UsageError(`run: input '${order[i]}' has shape [${a.shape.join(',')}], the model needs [${want.join(',')}]`);
     }
-    const batch = values[0].shape[0];
-    const shapes = model.outputShapes(batch);
+    let dims;
+    try {
+      dims = model.bindShapes(values.map((a) => a.shape));
+    } catch (e) {
+      throw new UsageError(`run: ${(e as Error).message}`);
+    }
+    const shapes = model.outputShapes(dims);
     const t0 = performance.now();
-    const outs = await model.predictAll(values.map(asFloat32), batch);
+    const outs = await model.predictAll(values.map(asFloat32), { dims });
     const ms = performance.now() - t0;
     mkdirSync(flags.out, { recursive: true });
     const report: RunReport = { outputs: [], backend: flags.backend, ms: Math.round(ms * 10) / 10 };

@@ -3,10 +3,12 @@
  * plain layer data for `Sequential.add()` or `apply()`.
  */
 import type { Activation } from '../ops/activation.js';
-import type {
-  Conv2dLayer, Pool2dLayer, GlobalPoolLayer, AdaptiveAvgPoolLayer, SubsampleLayer, LrnLayer, BatchNormLayer, ActivationLayer,
-  DropoutLayer, FlattenLayer, DenseLayer, RbfLayer, SoftmaxLayer, AddLayer, ConcatLayer, MulLayer, ReshapeLayer,
-} from './layers.js';
+import type { ActivationLayer } from '../ops/activation.js';
+import type { Conv2dLayer } from '../ops/conv2d.js';
+import type { Pool2dLayer, GlobalPoolLayer, AdaptiveAvgPoolLayer, SubsampleLayer, LrnLayer } from '../ops/pool.js';
+import type { DenseLayer, RbfLayer, SoftmaxLayer } from '../ops/matmul.js';
+import type { BatchNormLayer, ConcatLayer } from '../ops/normalization.js';
+import type { DropoutLayer, FlattenLayer, AddLayer, MulLayer, ReshapeLayer } from '../ops/elementwise.js';
 
 type Without<T, K extends keyof T> = Omit<T, K | 'type'>;
 
@@ -24,7 +26,8 @@ export const layers = {
   activation: (activation: Activation): ActivationLayer => ({ type: 'activation', activation }),
   relu: (): ActivationLayer => ({ type: 'activation', activation: 'relu' }),
   dropout: (rate: number): DropoutLayer => ({ type: 'dropout', rate }),
-  flatten: (): FlattenLayer => ({ type: 'flatten' }),
+  /** Flattens the dimensions from `axis` (default 1) on. */
+  flatten: (axis?: number): FlattenLayer => (axis === undefined ? { type: 'flatten' } : { type: 'flatten', axis }),
   dense: (c: Without<DenseLayer, 'type'>): DenseLayer => ({ type: 'dense', ...c }),
   /** LeNet-5's output: squared Euclidean distance to each class's parameter vector. */
   rbf: (c: Without<RbfLayer, 'type'>): RbfLayer => ({ type: 'rbf', ...c }),
@@ -35,6 +38,6 @@ export const layers = {
   concat: (c: Without<ConcatLayer, 'type'> = {}): ConcatLayer => ({ type: 'concat', ...c }),
   /** Elementwise product of two inputs (NumPy broadcasting). */
   mul: (): MulLayer => ({ type: 'mul' }),
-  /** Same data, a new shape for each sample; the batch dimension is kept. */
+  /** Same data, a new whole shape: 0 keeps the input's size at that axis, -1 is inferred (`[0, -1]`). */
   reshape: (shape: readonly number[]): ReshapeLayer => ({ type: 'reshape', shape }),
 };

@@ -1,20 +1,81 @@
 /**
- * The graph IR both model APIs compile to: named nodes, each a layer applied to named inputs
- * (graph inputs or other nodes), and named outputs. Pure data; `checkGraph` validates it and
- * returns the nodes in topological order, and `inferGraph` infers every shape and parameter
- * count on the meta backend before any GPU work.
+ * The graph IR both model APIs and the ONNX importer compile to: named inputs with whole
+ * shapes, named nodes (each a layer applied to named inputs: graph inputs or other nodes) and
+ * named outputs. Pure data; `checkGraph` validates it and returns the nodes in topological
+ * order, and `inferGraph` infers every shape and parameter count on the meta backend for one
+ * binding of the symbolic dimensions, before any GPU work.
+ *
+ * No axis is special by position: an input's shape is whole, and a dimension that varies from
+ * run to run is a name (`['N', 1, 32, 32]`, `['batch', 'seq']`), bound to a size when the
+ * model runs. What a dimension means comes from the ops that read it.
  */
 import type { Shape } from '../shape.js';
 import { fmtShape, sizeOf } from '../shape.js';
 import { ShapeError, InvalidArgumentError, WebCnnError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { MetaBackend } from '../backends/meta/backend.js';
-import { type LayerConfig, type ParamSpec, layerParams, applyLayer, layerFlops } from './layers.js';
+import type { ParamSpec } from '../ops/op.js';
+import { type LayerConfig, layerParams, applyLayer, layerFlops } from '../ops/registry.js';
+
+/** A dimension of a graph input: a size, or the name of a size bound when the model runs. */
+export type Dim = number | string;
+
+/** Sizes of symbolic dimensions, by name: `{ N: 8 }`. */
+export type Bindings = Readonly<Record<string, number>>;
 
 export interface GraphInput {
   readonly name: string;
-  /** Shape of one sample, without the batch dimension: (C, H, W) for images. */
-  readonly shape: Shape;
+  /** The whole shape: `['N', 1, 32, 32]` for a batch of 32×32 grey images, `[]` for a scalar. */
+  readonly shape: readonly Dim[];
+}
+
+/** Every symbolic dimension of a graph's inputs, in order of first appearance. */
+export function symbolsOf(graph: Pick<Graph, 'inputs'>): string[] {
+  const out: string[] = [];
+  for (const i of graph.inputs) for (const d of i.shape) if (typeof d === 'string' && !out.includes(d)) out.push(d);
+  return out;
+}
+
+/** `[N,1,32,32]`: a whole shape with its symbols. */
+export function fmtDims(shape: readonly Dim[]): string {
+  return `[${shape.join(',')}]`;
+}
+
+/**
+ * Bindings for a graph: a number binds every symbol that leads an input's shape (the batch, in
+ * the usual layout); an object gives symbols by name. Every symbol must end up bound to a
+ * positive integer; `defaults` fill the others.
+ */
+export function resolveBindings(graph: Pick<Graph, 'name' | 'inputs'>, arg: number | Bindings = 1, defaults: Bindings = {}): Bindings {
+  const where = `graph '${graph.name}'`;
+  const out: Record<string, number> = { ...defaults };
+  if (typeof arg === 'number') {
+    if (!Number.isInteger(arg) || arg < 1) throw new InvalidArgumentError(where, `batch must be a positive integer, got ${arg}`);
+    for (const i of graph.inputs) if (typeof i.shape[0] === 'string') out[i.shape[0]] = arg;
+  } else {
+    for (const [k, v] of Object.entries(arg)) {
+      if (!Number.isInteger(v) || v < 1) throw new InvalidArgumentError(where, `dimension '${k}' must be a positive integer, got ${v}`);
+      out[k] = v;
+    }
+  }
+  const symbols = symbolsOf(graph);
+  const missing = symbols.filter((s) => out[s] === undefined);
+  if (missing.length > 0) {
+    throw new InvalidArgumentError(where, `the size of ${missing.map((m) => `'${m}'`).join(', ')} is not given (inputs ${graph.inputs.map((i) => `'${i.name}' ${fmtDims(i.shape)}`).join(', ')})`);
+  }
+  const bound: Record<string, number> = {};
+  for (const s of symbols) bound[s] = out[s];
+  return bound;
+}
+
+/** A whole shape with its symbols replaced by their sizes. */
+export function bindShape(shape: readonly Dim[], bindings: Bindings): number[] {
+  return shape.map((d) => (typeof d === 'number' ? d : bindings[d]));
+}
+
+/** A stable cache key of bindings: `N=4,H=32`. */
+export function bindingsKey(bindings: Bindings): string {
+  return Object.entries(bindings).map(([k, v]) => `${k}=${v}`).join(',');
 }
 
 export interface GraphNode {
@@ -31,7 +92,7 @@ export interface Graph {
   readonly outputs: readonly string[];
 }
 
-/** Shape, parameters and cost of one node for a given batch size. */
+/** Shape, parameters and cost of one node for given bindings of the symbolic dimensions. */
 export interface NodeInfo {
   readonly name: string;
   readonly type: LayerConfig['type'];
@@ -55,8 +116,12 @@ export interface GraphInfo {
   readonly bufferValues: number;
   readonly flops: number;
   readonly outputShapes: readonly Shape[];
-  /** Bytes of every node output at this batch size (what a plan without reuse would allocate). */
+  /** Bytes of every node output for these bindings (what a plan without reuse would allocate). */
   readonly activationBytes: number;
+  /** The symbolic dimensions' sizes this was inferred for. */
+  readonly bindings: Bindings;
+  /** Every input's concrete shape for these bindings. */
+  readonly inputShapes: readonly Shape[];
 }
 
 /** Validates names and references and returns the nodes in topological order. */
@@ -111,13 +176,21 @@ export function withLayerName<T>(name: string, type: string, fn: () => T): T {
   }
 }
 
-/** Infers every node's shapes, parameters and FLOPs for a batch size, on the meta backend. */
-export function inferGraph(graph: Graph, batch = 1): GraphInfo {
-  if (!Number.isInteger(batch) || batch < 1) throw new InvalidArgumentError(`graph '${graph.name}'`, `batch must be a positive integer, got ${batch}`);
+/**
+ * Infers every node's shapes, parameters and FLOPs for one binding of the symbolic dimensions
+ * (a number binds the leading symbols: see `resolveBindings`), on the meta backend.
+ */
+export function inferGraph(graph: Graph, bindings: number | Bindings = 1): GraphInfo {
   const order = checkGraph(graph);
+  const bound = resolveBindings(graph, bindings);
   const meta = new MetaBackend();
   const values = new Map<string, Tensor>();
-  for (const i of graph.inputs) values.set(i.name, meta.placeholder([batch, ...i.shape]));
+  for (const i of graph.inputs) {
+    if (!Array.isArray(i.shape) || i.shape.some((d) => (typeof d === 'number' ? !Number.isInteger(d) || d < 0 : typeof d !== 'string' || d.length === 0))) {
+      throw new InvalidArgumentError(`graph '${graph.name}'`, `input '${i.name}' has an invalid shape ${JSON.stringify(i.shape)}: dimensions are non-negative integers or names`);
+    }
+    values.set(i.name, meta.placeholder(bindShape(i.shape, bound)));
+  }
   const nodes: NodeInfo[] = [];
   for (const node of order) {
     const inputs = node.inputs.map((i) => values.get(i)!);
@@ -156,6 +229,8 @@ export function inferGraph(graph: Graph, batch = 1): GraphInfo {
     flops: nodes.reduce((s, n) => s + n.flops, 0),
     outputShapes: graph.outputs.map((o) => values.get(o)!.shape),
     activationBytes: nodes.reduce((s, n) => s + sizeOf(n.outputShape) * 4, 0),
+    bindings: bound,
+    inputShapes: graph.inputs.map((i) => values.get(i.name)!.shape),
   };
 }
 

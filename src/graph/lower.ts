@@ -1,13 +1,14 @@
 /**
- * Inference lowering: the graph as it runs. Dropout disappears; a batch norm right after a
- * convolution is folded into the convolution's weights and bias; an activation right after a
- * convolution, dense layer, batch norm, subsampling or residual add is fused into it. A node
- * is only fused into its producer when it is that producer's sole consumer and the producer
- * is not itself a graph output.
+ * Inference lowering: the graph as it runs, from the ops' fusion traits. Ops that are the
+ * identity at inference (dropout) disappear; a batch norm right after a convolution is folded
+ * into the convolution's weights and bias; an activation layer right after an op that applies
+ * an activation at its store (`fusesActivation`: conv2d, dense, batch norm, subsampling, add)
+ * is fused into it. A node is only fused into its producer when it is that producer's sole
+ * consumer and the producer is not itself a graph output.
  */
 import type { Graph, GraphNode, NodeInfo } from './graph.js';
-import type { LayerConfig } from './layers.js';
-import type { Activation } from '../ops/activation.js';
+import { type LayerConfig, opOf } from '../ops/registry.js';
+import { isActivation, type Activation } from '../ops/activation.js';
 
 /** A node of the lowered graph; `params` are keys into the weight map. */
 export interface ExecNode {
@@ -28,11 +29,8 @@ export interface Lowered {
   readonly fusions: readonly string[];
 }
 
-const FUSES_ACTIVATION = new Set(['conv2d', 'dense', 'batchNorm', 'subsample', 'add']);
-
 function hasActivation(layer: LayerConfig): boolean {
-  const act = (layer as { activation?: Activation }).activation;
-  return act !== undefined && act !== 'none';
+  return isActivation((layer as { activation?: Activation }).activation);
 }
 
 export function lowerForInference(
@@ -64,7 +62,7 @@ export function lowerForInference(
   for (const node of order) {
     const inputs = node.inputs.map(resolve);
     const paramKeys = infoOf.get(node.name)!.params.map((p) => `${node.name}.${p.name}`);
-    if (node.layer.type === 'dropout') {
+    if (opOf(node.layer, node.name).identityAtInference) {
       alias.set(node.name, inputs[0]);
       continue;
     }
@@ -107,7 +105,7 @@ export function lowerForInference(
         continue;
       }
       // Activation after a layer that can apply it at its store.
-      if (node.layer.type === 'activation' && FUSES_ACTIVATION.has(producer.layer.type) && !hasActivation(producer.layer)) {
+      if (node.layer.type === 'activation' && opOf(producer.layer).fusesActivation && !hasActivation(producer.layer)) {
         const fused: ExecNode = {
           ...producer,
           name: node.name,

@@ -21,8 +21,12 @@ import { WebGpuBackend } from '../backends/webgpu/backend.js';
 import { ExecutionPlan, type PlanProfile } from '../backends/webgpu/plan.js';
 import { createBackend } from '../backends/create.js';
 import { planMemory } from '../backends/webgpu/memory_plan.js';
-import { type Graph, type GraphNode, type GraphInfo, checkGraph, inferGraph, formatSummary, withLayerName } from './graph.js';
-import { type LayerConfig, type Init, applyLayer } from './layers.js';
+import {
+  type Graph, type GraphNode, type GraphInfo, type Dim, type Bindings, checkGraph, inferGraph, formatSummary, withLayerName, resolveBindings, bindShape,
+  bindingsKey, fmtDims,
+} from './graph.js';
+import type { Init } from '../ops/op.js';
+import { type LayerConfig, applyLayer } from '../ops/registry.js';
 import { lowerForInference, type Lowered } from './lower.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import type { Dataset, FitOptions, History, EvalResult } from '../train/fit.js';
@@ -38,8 +42,8 @@ export class SymbolicTensor {
     readonly node: GraphNode | null,
     /** Upstream symbolic tensors, for collecting the graph. */
     readonly sources: readonly SymbolicTensor[],
-    /** For inputs: the shape of one sample. */
-    readonly sampleShape: Shape | null,
+    /** For inputs: the whole shape, symbolic dimensions by name. */
+    readonly inputShape: readonly Dim[] | null,
   ) {}
 }
 
@@ -56,9 +60,15 @@ function nextName(prefix: string): string {
   return `${prefix}_${autoName}`;
 }
 
-/** A model input of one sample's shape, (C, H, W) for images. */
-export function input(shape: Shape, name = nextName('input')): SymbolicTensor {
-  return new SymbolicTensor(name, null, [], [...shape]);
+/**
+ * A model input. Given one sample's shape (`[1, 32, 32]`), the input is a batch of them:
+ * `['N', 1, 32, 32]`, with N bound when the model runs. Given `{ shape }`, the shape is taken
+ * whole, with any dimensions named (`{ shape: ['N', 3, 'H', 'W'] }`) or none (`{ shape: [10] }`).
+ */
+export function input(shape: Shape | { readonly shape: readonly Dim[]; readonly name?: string }, name?: string): SymbolicTensor {
+  if (Array.isArray(shape)) return new SymbolicTensor(name ?? nextName('input'), null, [], ['N', ...(shape as Shape)]);
+  const spec = shape as { readonly shape: readonly Dim[]; readonly name?: string };
+  return new SymbolicTensor(name ?? spec.name ?? nextName('input'), null, [], [...spec.shape]);
 }
 
 /** Applies a layer to symbolic inputs (one for most layers, several for add and concat). */
@@ -79,11 +89,18 @@ export interface ModelOptions {
   reuseMemory?: boolean;
   /** How `predict()` turns images into input (range, padding, invert…); zoo models set their own. */
   image?: ImageInputOptions;
+  /**
+   * Sizes of symbolic input dimensions other than the leading (batch) ones, for shape inference
+   * and parameter shapes when a call does not give them: `{ H: 224, W: 224 }`.
+   */
+  dims?: Bindings;
 }
 
-/** Options of `predict()`: the batch size (checked against the input) and image conversion. */
+/** Options of `predict()`: the batch size (checked against the input), other dimensions, and image conversion. */
 export interface PredictOptions {
   batch?: number;
+  /** Sizes of symbolic dimensions by name, for inputs whose size alone does not determine them. */
+  dims?: Bindings;
   /** Overrides the model's `image` options for this call. */
   image?: ImageInputOptions;
 }
@@ -121,8 +138,8 @@ function graphFromSymbolic(name: string, inputs: readonly SymbolicTensor[], outp
   return {
     name,
     inputs: inputs.map((i) => {
-      if (!i.sampleShape) throw new InvalidArgumentError(`model '${name}'`, `'${i.name}' is not a model input (make inputs with input())`);
-      return { name: i.name, shape: i.sampleShape };
+      if (!i.inputShape) throw new InvalidArgumentError(`model '${name}'`, `'${i.name}' is not a model input (make inputs with input())`);
+      return { name: i.name, shape: i.inputShape };
     }),
     nodes,
     outputs: outputs.map((o) => o.name),
@@ -132,7 +149,8 @@ function graphFromSymbolic(name: string, inputs: readonly SymbolicTensor[], outp
 interface DeviceState {
   backend: Backend;
   weights: Map<string, Tensor>;
-  plans: Map<number, Promise<ExecutionPlan>>;
+  /** By `bindingsKey`. */
+  plans: Map<string, Promise<ExecutionPlan>>;
   /** Plans already made, so dispose() can free them at once (pending ones are freed when made). */
   ready: Set<ExecutionPlan>;
   lowered: Lowered;
@@ -143,7 +161,7 @@ interface DeviceState {
 export class Model {
   #graph: Graph;
   #order: GraphNode[] | null = null;
-  #info = new Map<number, GraphInfo>();
+  #info = new Map<string, GraphInfo>();
   #weights: Map<string, Float32Array> | null = null;
   #device: DeviceState | null = null;
   #backend: Backend | null;
@@ -190,19 +208,60 @@ export class Model {
     return this.#order;
   }
 
-  /** Shapes, parameters and FLOPs of every layer for a batch size; throws naming the layer on any shape error. */
-  info(batch = 1): GraphInfo {
-    let got = this.#info.get(batch);
+  /**
+   * Sizes of the symbolic dimensions from the inputs' whole shapes; throws ShapeError naming the
+   * input when a shape does not fit (a fixed size differs, or one symbol gets two sizes).
+   */
+  bindShapes(shapes: readonly Shape[]): Bindings {
+    const graphInputs = this.#graph.inputs;
+    if (shapes.length !== graphInputs.length) throw new ShapeError(`model '${this.name}'`, `expects ${graphInputs.length} inputs, got ${shapes.length}`);
+    const bound: Record<string, number> = {};
+    graphInputs.forEach((gi, i) => {
+      const got = shapes[i];
+      const ok = got.length === gi.shape.length && gi.shape.every((d, j) => (typeof d === 'number' ? got[j] === d : (bound[d] ??= got[j]) === got[j] && got[j] >= 1));
+      if (!ok) throw new ShapeError(`model '${this.name}'`, `input '${gi.name}' must have shape ${fmtDims(gi.shape)}, got ${fmtShape(got)}`);
+    });
+    return this.bind(bound);
+  }
+
+  /** Sizes of every symbolic dimension: a number is the batch (see `resolveBindings`). */
+  bind(dims: number | Bindings = 1): Bindings {
+    return resolveBindings(this.#graph, dims, this.#options.dims);
+  }
+
+  /**
+   * Shapes, parameters and FLOPs of every layer for a batch size or for sizes of the symbolic
+   * dimensions by name; throws naming the layer on any shape error.
+   */
+  info(dims: number | Bindings = 1): GraphInfo {
+    const bindings = this.bind(dims);
+    const key = bindingsKey(bindings);
+    let got = this.#info.get(key);
     if (!got) {
-      got = inferGraph(this.#graph, batch);
-      this.#info.set(batch, got);
+      got = inferGraph(this.#graph, bindings);
+      this.#checkParamShapes(got);
+      this.#info.set(key, got);
     }
     return got;
   }
 
-  /** Output shapes for a batch size. */
-  outputShapes(batch = 1): readonly Shape[] {
-    return this.info(batch).outputShapes;
+  /** Parameters are fixed: sizes that change a parameter's shape (a dense layer after a flatten of a symbolic size) are refused. */
+  #checkParamShapes(info: GraphInfo): void {
+    const base = [...this.#info.values()][0];
+    if (!base) return;
+    info.nodes.forEach((n, i) => {
+      n.params.forEach((p, k) => {
+        const want = base.nodes[i].params[k].shape;
+        if (!want.every((d, j) => d === p.shape[j]) || want.length !== p.shape.length) {
+          throw new ShapeError(`model '${this.name}'`, `layer '${n.name}' parameter '${p.name}' would need shape ${fmtShape(p.shape)} for ${bindingsKey(info.bindings)}, but it has ${fmtShape(want)}`);
+        }
+      });
+    });
+  }
+
+  /** Output shapes for a batch size or named sizes. */
+  outputShapes(dims: number | Bindings = 1): readonly Shape[] {
+    return this.info(dims).outputShapes;
   }
 
   get totalParams(): number {
@@ -213,8 +272,8 @@ export class Model {
    * The static memory plan at layer granularity: each layer's output lives from the layer that
    * makes it to its last reader; outputs whose lifetimes do not overlap share memory.
    */
-  memoryPlan(batch = 1): { peakBytes: number; naiveBytes: number } {
-    const info = this.info(batch);
+  memoryPlan(dims: number | Bindings = 1): { peakBytes: number; naiveBytes: number } {
+    const info = this.info(dims);
     const index = new Map(info.nodes.map((n, i) => [n.name, i]));
     const last = new Map<string, number>();
     info.nodes.forEach((n, i) => n.inputs.forEach((src) => last.set(src, Math.max(last.get(src) ?? -1, i))));
@@ -230,11 +289,11 @@ export class Model {
   }
 
   /** The layer table as text: name, type, output shape, parameters, totals and the memory plan. */
-  summary(batch = 1): string {
-    const info = this.info(batch);
-    const mem = this.memoryPlan(batch);
+  summary(dims: number | Bindings = 1): string {
+    const info = this.info(dims);
+    const mem = this.memoryPlan(dims);
     return formatSummary(this.#graph, info, [
-      `activation memory (batch ${batch}): peak ${mem.peakBytes.toLocaleString('en-US')} bytes with reuse, ${mem.naiveBytes.toLocaleString('en-US')} without`,
+      `activation memory (${typeof dims === 'number' ? `batch ${dims}` : bindingsKey(info.bindings)}): peak ${mem.peakBytes.toLocaleString('en-US')} bytes with reuse, ${mem.naiveBytes.toLocaleString('en-US')} without`,
     ]);
   }
 
@@ -379,14 +438,8 @@ export class Model {
       throw new ShapeError(`model '${this.name}'`, `expects ${graphInputs.length} inputs, got ${inputs.length}`);
     }
     const values = new Map<string, Tensor>();
-    graphInputs.forEach((gi, i) => {
-      const want = gi.shape;
-      const got = inputs[i].shape;
-      if (got.length !== want.length + 1 || want.some((d, j) => got[j + 1] !== d)) {
-        throw new ShapeError(`model '${this.name}'`, `input '${gi.name}' must have shape [N,${want.join(',')}], got ${fmtShape(got)}`);
-      }
-      values.set(gi.name, inputs[i]);
-    });
+    this.bindShapes(inputs.map((t) => t.shape));
+    graphInputs.forEach((gi, i) => values.set(gi.name, inputs[i]));
     const remaining = new Map<string, number>();
     for (const n of nodes) for (const i of n.inputs) remaining.set(i, (remaining.get(i) ?? 0) + 1);
     const keep = new Set([...outputs, ...graphInputs.map((g) => g.name), ...extra]);
@@ -419,11 +472,8 @@ export class Model {
     const where = `activations of model '${this.name}'`;
     const graphInputs = this.#graph.inputs;
     if (graphInputs.length !== 1) throw new InvalidArgumentError(where, `takes models with one input; this one has ${graphInputs.length}`);
-    const per = sizeOf(graphInputs[0].shape);
-    const n = batch ?? (per > 0 ? input.length / per : 1);
-    if (!(input instanceof Float32Array) || !Number.isInteger(n) || n < 1 || input.length !== per * n) {
-      throw new ShapeError(where, `input has ${input instanceof Float32Array ? input.length : typeof input} values, not a whole batch of samples of shape [${graphInputs[0].shape.join(',')}] (${per} values each)`);
-    }
+    if (!(input instanceof Float32Array)) throw new ShapeError(where, `input must be a Float32Array, got ${describeValue(input)}`);
+    const bindings = this.#bindData([input], batch, undefined, where);
     const lowered = lowerForInference(this.#graph, this.#nodesInOrder(), this.info(1).nodes, this.#ensureWeights(), { fuse: this.#options.fuse ?? true });
     const available = new Set([graphInputs[0].name, ...lowered.nodes.map((x) => x.name)]);
     for (const name of names) {
@@ -439,9 +489,9 @@ export class Model {
           : `layer '${name}' does not run at inference (dropout is the identity there); ask for its input`,
       );
     }
-    this.info(n); // shape errors before any GPU work
+    this.info(bindings); // shape errors before any GPU work
     const backend = await this.backend();
-    const x = backend.tensor(input, [n, ...graphInputs[0].shape]);
+    const x = backend.tensor(input, bindShape(graphInputs[0].shape, bindings));
     let values = new Map<string, Tensor>();
     try {
       values = this.#runLowered(backend, [x], new Set(names)).values;
@@ -464,16 +514,71 @@ export class Model {
   async predict(input: ModelInput, options?: number | PredictOptions): Promise<Float32Array> {
     const opts = typeof options === 'number' ? { batch: options } : (options ?? {});
     const issuedOn = this.#issuedOn();
-    if (input instanceof Float32Array) return (await this.#predictAll([input], opts.batch, issuedOn))[0];
+    if (input instanceof Float32Array) return (await this.#predictAll([input], opts.batch, opts.dims, issuedOn))[0];
     this.#assertLive('predict');
     const shape = this.#graph.inputs[0]?.shape ?? [];
-    const { data, batch } = await toModelInput(input, shape, { batch: opts.batch, image: { ...this.#options.image, ...opts.image }, model: this.name });
-    return (await this.#predictAll([data], batch, issuedOn))[0];
+    if (typeof shape[0] !== 'string' || shape.slice(1).some((d) => typeof d !== 'number')) {
+      throw new ShapeError(`model '${this.name}'`, `input '${this.#graph.inputs[0]?.name}' has shape ${fmtDims(shape)}: images and tensors feed a batch of fixed-size samples; pass a Float32Array`);
+    }
+    const { data, batch } = await toModelInput(input, shape.slice(1) as number[], { batch: opts.batch, image: { ...this.#options.image, ...opts.image }, model: this.name });
+    return (await this.#predictAll([data], batch, opts.dims, issuedOn))[0];
   }
 
-  /** Runs the model on one Float32Array per graph input and resolves to every output's values. */
-  async predictAll(inputs: readonly Float32Array[], batch?: number): Promise<Float32Array[]> {
-    return this.#predictAll(inputs, batch, this.#issuedOn());
+  /**
+   * Runs the model on one Float32Array per graph input and resolves to every output's values.
+   * `batch` (or named `dims`) sizes the symbolic dimensions an input's length does not determine.
+   */
+  async predictAll(inputs: readonly Float32Array[], batch?: number | { batch?: number; dims?: Bindings }): Promise<Float32Array[]> {
+    const opts = typeof batch === 'object' ? batch : { batch };
+    return this.#predictAll(inputs, opts.batch, opts.dims, this.#issuedOn());
+  }
+
+  /**
+   * Sizes of the symbolic dimensions for inputs of these lengths: `batch` binds the leading
+   * ones, `dims` and the model's `dims` option name others, and an input with one size left
+   * unknown determines it by its length.
+   */
+  #bindData(inputs: readonly Float32Array[], batch: number | undefined, dims: Bindings | undefined, where = `model '${this.name}'`): Bindings {
+    const graphInputs = this.#graph.inputs;
+    const known: Record<string, number> = { ...this.#options.dims, ...dims };
+    const notWhole = (i: number): ShapeError => {
+      const gi = graphInputs[i];
+      const lead = typeof gi.shape[0] === 'string' && gi.shape.slice(1).every((d) => typeof d === 'number');
+      if (lead) {
+        const sample = gi.shape.slice(1) as number[];
+        return new ShapeError(where, `input '${gi.name}' has ${inputs[i].length} values, not a whole batch of samples of shape [${sample.join(',')}] (${sizeOf(sample)} values each)`);
+      }
+      return new ShapeError(where, `input '${gi.name}' has ${inputs[i].length} values, which no sizes of its shape ${fmtDims(gi.shape)} give${Object.keys(known).length ? ` (with ${bindingsKey(known)})` : ''}`);
+    };
+    if (batch !== undefined) {
+      const i = graphInputs.findIndex((gi) => typeof gi.shape[0] === 'string');
+      if (!Number.isInteger(batch) || batch < 1) throw notWhole(Math.max(0, i));
+      for (const gi of graphInputs) if (typeof gi.shape[0] === 'string') known[gi.shape[0]] = batch;
+    }
+    for (let progress = true; progress; ) {
+      progress = false;
+      graphInputs.forEach((gi, i) => {
+        const unknown = [...new Set(gi.shape.filter((d): d is string => typeof d === 'string' && known[d] === undefined))];
+        if (unknown.length !== 1) return;
+        const rest = gi.shape.reduce<number>((p, d) => p * (typeof d === 'number' ? d : (known[d] ?? 1)), 1);
+        const count = gi.shape.filter((d) => d === unknown[0]).length;
+        const v = rest > 0 ? Math.round(Math.pow(inputs[i].length / rest, 1 / count)) : 0;
+        if (!(v >= 1) || rest * v ** count !== inputs[i].length) throw notWhole(i);
+        known[unknown[0]] = v;
+        progress = true;
+      });
+    }
+    let bindings: Bindings;
+    try {
+      bindings = resolveBindings(this.#graph, known);
+    } catch (e) {
+      if (e instanceof InvalidArgumentError) throw new ShapeError(where, `${e.message.replace(/^[^:]*: /, '')}: give them with the dims option`);
+      throw e;
+    }
+    graphInputs.forEach((gi, i) => {
+      if (inputs[i].length !== sizeOf(bindShape(gi.shape, bindings))) throw notWhole(i);
+    });
+    return bindings;
   }
 
   /**
@@ -498,7 +603,7 @@ export class Model {
     );
   }
 
-  async #predictAll(inputs: readonly Float32Array[], batch: number | undefined, issuedOn: number | null): Promise<Float32Array[]> {
+  async #predictAll(inputs: readonly Float32Array[], batch: number | undefined, dims: Bindings | undefined, issuedOn: number | null): Promise<Float32Array[]> {
     this.#assertLive('predict');
     const graphInputs = this.#graph.inputs;
     if (inputs.length !== graphInputs.length) {
@@ -507,25 +612,15 @@ export class Model {
     inputs.forEach((x, i) => {
       if (!(x instanceof Float32Array)) throw new ShapeError(`model '${this.name}'`, `input '${graphInputs[i].name}' must be a Float32Array, got ${describeValue(x)}`);
     });
-    const per = sizeOf(graphInputs[0].shape);
-    const n = batch ?? (per > 0 ? inputs[0].length / per : 1);
-    inputs.forEach((x, i) => {
-      const want = sizeOf(graphInputs[i].shape) * n;
-      if (!Number.isInteger(n) || n < 1 || x.length !== want) {
-        throw new ShapeError(
-          `model '${this.name}'`,
-          `input '${graphInputs[i].name}' has ${x.length} values, not a whole batch of samples of shape [${graphInputs[i].shape.join(',')}] (${sizeOf(graphInputs[i].shape)} values each)`,
-        );
-      }
-    });
-    this.info(n); // shape errors before any GPU work
+    const bindings = this.#bindData(inputs, batch, dims);
+    this.info(bindings); // shape errors before any GPU work
     const backend = await this.backend();
     if (backend instanceof WebGpuBackend) {
       this.#checkIssuedOn(backend, issuedOn);
-      this.#checkLimits(backend, n);
+      this.#checkLimits(backend, bindings);
       let plan: ExecutionPlan;
       try {
-        plan = await this.plan(n);
+        plan = await this.plan(bindings);
       } catch (e) {
         // Planning on a device that went away fails however the implementation reports it.
         this.#checkIssuedOn(backend, issuedOn);
@@ -534,7 +629,7 @@ export class Model {
       this.#checkIssuedOn(backend, issuedOn);
       return plan.run(inputs);
     }
-    const ts = inputs.map((x, i) => backend.tensor(x, [n, ...graphInputs[i].shape]));
+    const ts = inputs.map((x, i) => backend.tensor(x, bindShape(graphInputs[i].shape, bindings)));
     try {
       const outs = this.forward(backend, ts);
       const data = await Promise.all(outs.map((o) => o.read()));
@@ -549,7 +644,7 @@ export class Model {
    * Refuses a batch whose declared sizes (inputs, every layer's output, parameters) exceed the
    * device's buffer limits, naming the layer, before weights are uploaded or a plan is made.
    */
-  #checkLimits(backend: WebGpuBackend, batch: number): void {
+  #checkLimits(backend: WebGpuBackend, bindings: Bindings): void {
     const max = Math.min(backend.limits.maxStorageBufferBindingSize, backend.limits.maxBufferSize);
     const refuse = (what: string, shape: Shape) => {
       const bytes = sizeOf(shape) * 4;
@@ -558,15 +653,16 @@ export class Model {
         `predict: model '${this.name}' ${what} ${fmtShape(shape)} needs ${bytes} bytes, more than this device's maxStorageBufferBindingSize (${max} bytes); use a smaller batch or input`,
       );
     };
-    for (const gi of this.#graph.inputs) refuse(`input '${gi.name}'`, [batch, ...gi.shape]);
-    for (const node of this.info(batch).nodes) {
+    const info = this.info(bindings);
+    this.#graph.inputs.forEach((gi, i) => refuse(`input '${gi.name}'`, info.inputShapes[i]));
+    for (const node of info.nodes) {
       for (const p of node.params) refuse(`layer '${node.name}' (${node.type}) parameter '${p.name}'`, p.shape);
       refuse(`layer '${node.name}' (${node.type}) output`, node.outputShape);
     }
   }
 
-  /** The execution plan for a batch size on the WebGPU backend (made once, then cached). */
-  async plan(batch = 1): Promise<ExecutionPlan> {
+  /** The execution plan for a batch size (or named sizes) on the WebGPU backend (made once, then cached). */
+  async plan(dims: number | Bindings = 1): Promise<ExecutionPlan> {
     this.#assertLive('plan');
     const backend = await this.backend();
     if (!(backend instanceof WebGpuBackend)) throw new InvalidArgumentError('plan', `model '${this.name}' runs on the ${backend.name} backend; plans are for WebGPU`);
@@ -574,19 +670,16 @@ export class Model {
     if (backend.isLost) await backend.recover();
     this.#assertLive('plan');
     const state = this.#deviceState(backend);
-    let plan = state.plans.get(batch);
+    const info = this.info(dims);
+    const key = bindingsKey(info.bindings);
+    let plan = state.plans.get(key);
     if (!plan) {
-      this.info(batch);
-      plan = ExecutionPlan.create(
-        backend,
-        this.#graph.inputs.map((i) => [batch, ...i.shape]),
-        (ins) => this.forward(backend, ins),
-        { label: `${this.name} (batch ${batch})`, reuseMemory: this.#options.reuseMemory },
-      );
-      state.plans.set(batch, plan);
+      const label = typeof dims === 'number' ? `batch ${dims}` : key;
+      plan = ExecutionPlan.create(backend, info.inputShapes, (ins) => this.forward(backend, ins), { label: `${this.name} (${label})`, reuseMemory: this.#options.reuseMemory });
+      state.plans.set(key, plan);
       plan.then(
         (made) => void state.ready.add(made),
-        () => state.plans.delete(batch),
+        () => state.plans.delete(key),
       );
     }
     return plan;
@@ -598,10 +691,9 @@ export class Model {
    * folded into them.
    */
   async profile(input: Float32Array, batch?: number): Promise<PlanProfile> {
-    const per = sizeOf(this.#graph.inputs[0].shape);
-    const n = batch ?? (per > 0 ? input.length / per : 1);
-    await this.predict(input, n);
-    return (await this.plan(n)).profile([input]);
+    const bindings = this.#bindData([input], batch, undefined);
+    await this.predictAll([input], { dims: bindings });
+    return (await this.plan(bindings)).profile([input]);
   }
 
   /**
@@ -637,7 +729,7 @@ export class Model {
 }
 
 export interface SequentialOptions extends ModelOptions {
-  /** Shape of one sample, (C, H, W) for images. */
+  /** Shape of one sample, (C, H, W) for images; the input is a batch of them, `['N', ...inputShape]`. */
   inputShape: Shape;
   name?: string;
 }
@@ -646,7 +738,7 @@ export interface SequentialOptions extends ModelOptions {
 export class Sequential extends Model {
   #count = 0;
   constructor(options: SequentialOptions) {
-    super({ name: options.name ?? 'sequential', inputs: [{ name: 'input', shape: [...options.inputShape] }], nodes: [], outputs: ['input'] }, options);
+    super({ name: options.name ?? 'sequential', inputs: [{ name: 'input', shape: ['N', ...options.inputShape] }], nodes: [], outputs: ['input'] }, options);
   }
 
   /** Appends a layer (named `name`, or `<type>_<k>`). Returns the model, for chaining. */

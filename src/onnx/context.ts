@@ -10,7 +10,7 @@ import type { AttributeProto, NodeProto } from './proto.js';
 import { tensorFromProto } from './tensor.js';
 import { intList } from './fold.js';
 import type { GraphNode } from '../graph/graph.js';
-import { type LayerConfig, layerParams, applyLayer } from '../graph/layers.js';
+import { type LayerConfig, layerParams, applyLayer } from '../ops/registry.js';
 import { MetaBackend } from '../backends/meta/backend.js';
 import { WebCnnError } from '../errors.js';
 import { type Shape, fmtShape, sizeOf } from '../shape.js';

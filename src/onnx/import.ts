@@ -10,8 +10,8 @@
  * 4. The graph and weights make a Model; its inference lowering then folds batch norms into
  *    the convolutions before them and fuses activations.
  *
- * The first dimension of every graph input is the batch: a model exported with batch 1 runs
- * any batch size.
+ * Graph inputs keep the file's shapes: a symbolic leading dimension (a dynamic batch) stays
+ * symbolic and runs any size; fixed dimensions stay fixed.
  */
 import { OnnxError } from './errors.js';
 import { decodeModel, type NodeProto } from './proto.js';
@@ -39,14 +39,14 @@ export interface LoadOnnxOptions extends ModelOptions {
   label?: string;
   /** Graph inputs whose values are known at load time: they become constants (int64 shape inputs, weights passed as inputs). */
   constants?: Readonly<Record<string, OnnxConstant>>;
-  /** Shapes (batch included) for graph inputs whose dimensions are symbolic or missing. */
+  /** Whole shapes for graph inputs whose dimensions are symbolic or missing (a symbolic leading dimension stays symbolic). */
   inputShapes?: Readonly<Record<string, readonly number[]>>;
-  /** Batch size used for a symbolic first dimension while importing (default 1); any batch runs later. */
+  /** Size used for a symbolic leading dimension while importing (default 1); any size runs later. Fixed dimensions stay fixed. */
   batch?: number;
 }
 
 export interface OnnxModelInfo {
-  /** Graph inputs computed at run time, with their shapes at import (batch first). */
+  /** Graph inputs computed at run time, with their whole shapes at import. */
   readonly inputs: readonly { readonly name: string; readonly shape: Shape }[];
   /** Graph output names, in the order `predictAll()` returns them. */
   readonly outputs: readonly string[];
@@ -142,6 +142,10 @@ export function importOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): On
       throw new OnnxError(`${where} is ${dataTypeName(vi.elemType)}; computed inputs must be FLOAT (give integer inputs at load time with options.constants)`);
     }
     const batch = options.batch ?? 1;
+    // A symbolic leading dimension (the batch, in every exporter's layout) stays symbolic: the
+    // model runs any size of it. Other symbolic dimensions take a size at import.
+    const first = vi.dims?.[0];
+    const symbol = vi.dims && vi.dims.length > 0 && typeof first !== 'number' ? (first || 'N') : null;
     let dims: number[];
     const override = options.inputShapes?.[vi.name];
     if (override) dims = [...override];
@@ -154,12 +158,11 @@ export function importOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): On
       });
     }
     checkDims(dims, where);
-    if (dims.length === 0) throw new OnnxError(`${where} is a scalar; inputs need a batch dimension`);
     if (dims.some((d) => d === 0)) throw new OnnxError(`${where} has shape ${fmtShape(dims)} with no elements`);
     if (ctx.taken.has(vi.name)) throw new OnnxError(`${where} is listed twice`);
     ctx.values.set(vi.name, { kind: 'dyn', ref: vi.name, shape: dims });
     ctx.taken.add(vi.name);
-    inputs.push({ name: vi.name, shape: dims.slice(1) });
+    inputs.push({ name: vi.name, shape: symbol !== null && dims.length > 0 ? [symbol, ...dims.slice(1)] : dims });
     inputShapes.push({ name: vi.name, shape: dims });
   }
   if (inputs.length === 0) throw new OnnxError(`${label}: the graph has no computed inputs (everything is constant)`);
@@ -195,7 +198,7 @@ export function importOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): On
     let ref = v.ref;
     if (ref !== vo.name || outputs.includes(ref)) {
       // An output that is another value (Identity, Dropout) or a graph input: a no-copy view under its own name.
-      ref = ctx.emit(vo.name, { type: 'reshape', shape: v.shape.slice(1) }, [v], [], `${label}: graph output '${vo.name}'`).ref;
+      ref = ctx.emit(vo.name, { type: 'reshape', shape: v.shape.map(() => 0) }, [v], [], `${label}: graph output '${vo.name}'`).ref;
     }
     outputs.push(ref);
   }

@@ -10,7 +10,7 @@ import { DataType } from './proto.js';
 import { checkDims, dataTypeName, isFloatType } from './tensor.js';
 import { MAX_FOLDED_ELEMENTS, foldBinary, foldConcat, foldGather, foldSlice, foldTranspose, intList, makeConst, normAxis, scalarOf, transpose2d, withDims } from './fold.js';
 import type { Activation } from '../ops/activation.js';
-import type { LayerConfig } from '../graph/layers.js';
+import type { LayerConfig } from '../ops/registry.js';
 import { fmtShape, sizeOf } from '../shape.js';
 
 type Converter = (c: NodeContext) => void;
@@ -19,15 +19,16 @@ const FLT_MAX = 3.4028234663852886e38;
 
 const dyn = (v: Value | null): v is DynValue => v !== null && v.kind === 'dyn';
 
-/** Reshapes a computed value to `shape` (batch included), keeping the batch dimension. */
+/**
+ * Reshapes a computed value to `shape` (its whole shape at import). A leading size equal to the
+ * input's is kept as "copy axis 0" (0), so a model with a symbolic batch runs any batch.
+ */
 function reshapeTo(c: NodeContext, v: DynValue, shape: readonly number[], suffix?: string): DynValue {
   checkDims(shape, c.where);
   if (sizeOf(shape) !== sizeOf(v.shape)) c.fail(`cannot reshape ${fmtShape(v.shape)} (${sizeOf(v.shape)} values) to ${fmtShape(shape)}`);
   if (shape.length === v.shape.length && shape.every((d, i) => d === v.shape[i])) return v;
-  if (shape.length === 0 || shape[0] !== v.shape[0]) {
-    c.fail(`reshaping ${fmtShape(v.shape)} to ${fmtShape(shape)} changes the batch dimension (axis 0); webcnn models keep it`);
-  }
-  return c.emit({ type: 'reshape', shape: shape.slice(1) }, [v], [], suffix);
+  const target = shape.map((d, i) => (i === 0 && v.shape.length > 0 && d === v.shape[0] ? 0 : d));
+  return c.emit({ type: 'reshape', shape: target }, [v], [], suffix);
 }
 
 function activation(act: Activation): Converter {
@@ -281,7 +282,6 @@ const concat: Converter = (c: NodeContext) => {
   if (!ins.every(dyn)) c.fail('concatenating computed values with constants is not supported');
   const xs = ins as DynValue[];
   const a = normAxis(axis, xs[0].shape.length, c.where);
-  if (a === 0) c.fail('concatenation along axis 0 (the batch) is not supported');
   if (xs.length === 1) {
     c.out(0, xs[0]);
     return;

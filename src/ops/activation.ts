@@ -7,7 +7,8 @@
  * same rows, so the three cannot disagree about codes or constants.
  */
 import { InvalidArgumentError, ShapeError } from '../errors.js';
-import { type Shape, fmtShape, shapesEqual } from '../shape.js';
+import { type Shape, fmtShape, shapesEqual, sizeOf } from '../shape.js';
+import { defineOp } from './op.js';
 
 /** LeCun 1998: f(x) = A·tanh(S·x) with A = 1.7159, S = 2/3. */
 export const SCALED_TANH_A = 1.7159;
@@ -166,7 +167,25 @@ export function activationGradWgslCases(): string {
 export function inferActivationBackward(v: Shape, dy: Shape, act: Activation): ActivationConfig {
   const cfg = normalizeActivation('activationBackward', act);
   if (!shapesEqual(v, dy)) {
-    throw new ShapeError('activationBackward', `dy has shape ${fmtShape(dy)} but the activation's ${activationGradFrom(cfg) === 'x' ? 'input' : 'output'} has ${fmtShape(v)} (they must match)`);
+    throw new ShapeError('activationBackward', `dy has shape ${fmtShape(dy)} but ${activationGradFrom(cfg)} has ${fmtShape(v)} (they must match)`);
   }
   return cfg;
 }
+
+/** An activation applied elementwise, as a layer of its own. */
+export interface ActivationLayer {
+  type: 'activation';
+  activation: Activation;
+}
+
+export const activationOp = defineOp<ActivationLayer>({
+  type: 'activation',
+  inputs: 1,
+  forward: (b, { layer, inputs: [x] }) => b.activation(x, layer.activation),
+  backward(b, { layer, inputs: [x], output, dy, needInput }) {
+    if (!needInput[0]) return {};
+    const from = activationGradFrom(normalizeActivation('activation', layer.activation));
+    return { inputs: [b.activationBackward(from === 'x' ? x : output, dy, layer.activation)] };
+  },
+  flops: (_layer, _inputs, output) => 2 * sizeOf(output),
+});

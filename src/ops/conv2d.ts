@@ -1,11 +1,13 @@
 /**
- * conv2d: parameters, their normalized form, and shape inference — pure functions shared by
- * the CPU reference and the WebGPU kernels, run before any GPU work.
+ * conv2d: the primitive's parameters, their normalized form and shape inference (pure
+ * functions shared by the CPU reference and the WebGPU kernels, run before any GPU work), and
+ * the conv2d layer op.
  */
 import { type Activation, type ActivationConfig, normalizeActivation } from './activation.js';
 import { type Pads, positivePair, resolvePadding, windowOutputSize } from './window.js';
+import { defineOp, fanInInit, param } from './op.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
-import { type Shape, fmtShape, assertRank } from '../shape.js';
+import { type Shape, fmtShape, assertRank, sizeOf } from '../shape.js';
 
 /** Padding: one number for all sides, [vertical, horizontal], [top, left, bottom, right], or SAME/VALID. */
 export type Padding2d = number | readonly [number, number] | readonly [number, number, number, number] | 'same' | 'valid';
@@ -175,3 +177,73 @@ function normalizeTable(rows: readonly (readonly number[])[], inChannels: number
   });
   return { offsets, indices: Uint32Array.from(indices) };
 }
+
+// ---------------------------------------------------------------------------------------------
+// The conv2d layer
+
+/** A 2-D convolution layer: weights (Cout, C/groups, kH, kW), PyTorch's layout. */
+export interface Conv2dLayer {
+  type: 'conv2d';
+  filters: number;
+  kernelSize: number | readonly [number, number];
+  stride?: number | readonly [number, number];
+  padding?: Padding2d;
+  dilation?: number | readonly [number, number];
+  groups?: number;
+  /** Default true. */
+  useBias?: boolean;
+  activation?: Activation;
+  /** LeNet-5's C3: the input maps each output map reads. */
+  connectionTable?: readonly (readonly number[])[];
+  /** Weight init: PyTorch's default (uniform ±1/√fanIn) or LeCun 1998's (uniform ±2.4/fanIn). */
+  init?: 'pytorch' | 'lecun98';
+}
+
+const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+function convParams(layer: Conv2dLayer, name: string): Conv2dParams {
+  return {
+    stride: layer.stride, padding: layer.padding, dilation: layer.dilation, groups: layer.groups,
+    activation: layer.activation, connectionTable: layer.connectionTable, name,
+  };
+}
+
+export const conv2dOp = defineOp<Conv2dLayer>({
+  type: 'conv2d',
+  inputs: 1,
+  params(layer, [x], name) {
+    if (x.length < 2) throw new ShapeError('conv2d', `input must have a channel dimension, got rank ${x.length}`, name);
+    const c = x[1];
+    const [kh, kw] = pair(layer.kernelSize);
+    if (!Number.isInteger(layer.filters) || layer.filters <= 0) {
+      throw new InvalidArgumentError('conv2d', `filters must be a positive integer, got ${layer.filters}`, name);
+    }
+    let wShape: number[];
+    let fanIn: number;
+    if (layer.connectionTable) {
+      const conns = layer.connectionTable.reduce((s, row) => s + row.length, 0);
+      wShape = [conns, kh, kw];
+      fanIn = (conns / Math.max(1, layer.connectionTable.length)) * kh * kw;
+    } else {
+      const g = layer.groups ?? 1;
+      if (!Number.isInteger(g) || g <= 0 || c % g !== 0) throw new ShapeError('conv2d', `groups ${g} must divide the ${c} input channels`, name);
+      wShape = [layer.filters, c / g, kh, kw];
+      fanIn = (c / g) * kh * kw;
+    }
+    const init = fanInInit(layer.init, fanIn);
+    const out = [param('weight', wShape, init)];
+    if (layer.useBias ?? true) out.push(param('bias', [layer.filters], init));
+    return out;
+  },
+  forward: (b, { layer, name, inputs: [x], params: [w, bias] }) => b.conv2d(x, w, bias, convParams(layer, name)),
+  backward(b, { layer, name, inputs: [x], params: [w, bias], dy, needInput }) {
+    const g = b.conv2dBackward(x, w, dy, { ...convParams(layer, name), activation: undefined }, { input: needInput[0], weight: true, bias: bias !== undefined });
+    return { inputs: [g.dx], params: [g.dw, g.db] };
+  },
+  flops: (layer, _inputs, output, params) => {
+    const w = params[0].shape;
+    const perOutput = layer.connectionTable ? sizeOf(w) / layer.filters : sizeOf(w.slice(1));
+    return 2 * sizeOf(output) * perOutput;
+  },
+  fusesActivation: true,
+});

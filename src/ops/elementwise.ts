@@ -1,5 +1,10 @@
-/** Elementwise ops and pure shape ops: shape inference shared by the CPU reference and WebGPU. */
+/**
+ * Elementwise and pure shape ops: shape inference shared by the CPU reference and WebGPU, and
+ * the layers add, mul, binaryConst, reshape, flatten and dropout.
+ */
 import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { type Activation, isActivation } from './activation.js';
+import { defineOp, param, reduceTo } from './op.js';
 import { type Shape, fmtShape, sizeOf, broadcastShapes, normalizeAxis } from '../shape.js';
 
 export type BinaryOp = 'add' | 'mul';
@@ -45,3 +50,128 @@ export function flattenShape(from: Shape, axis = 1): number[] {
 export function checkDropoutRate(rate: number): void {
   if (!(rate >= 0 && rate < 1)) throw new InvalidArgumentError('dropout', `rate must be in [0, 1), got ${rate}`);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Layers
+
+/** Elementwise sum of two or more inputs (residual connections), NumPy broadcasting, optionally activated. */
+export interface AddLayer {
+  type: 'add';
+  activation?: Activation;
+}
+
+export const addOp = defineOp<AddLayer>({
+  type: 'add',
+  inputs: [2, Infinity],
+  forward(b, { layer, inputs }) {
+    let acc = b.add(inputs[0], inputs[1]);
+    for (let i = 2; i < inputs.length; i++) {
+      const next = b.add(acc, inputs[i]);
+      acc.dispose();
+      acc = next;
+    }
+    if (!isActivation(layer.activation)) return acc;
+    const y = b.activation(acc, layer.activation);
+    acc.dispose();
+    return y;
+  },
+  backward: (b, { inputs, dy, needInput }) => ({ inputs: inputs.map((x, i) => (needInput[i] ? reduceTo(b, dy, x.shape) : undefined)) }),
+  flops: (_layer, inputs, output) => sizeOf(output) * (inputs.length - 1),
+  fusesActivation: true,
+});
+
+/** Elementwise product of two inputs, NumPy broadcasting. */
+export interface MulLayer {
+  type: 'mul';
+}
+
+export const mulOp = defineOp<MulLayer>({
+  type: 'mul',
+  inputs: 2,
+  forward: (b, { inputs: [x, y] }) => b.mul(x, y),
+  backward: (b, { inputs: [x, y], dy, needInput }) => ({
+    inputs: [needInput[0] ? reduceTo(b, b.mul(dy, y), x.shape) : undefined, needInput[1] ? reduceTo(b, b.mul(dy, x), y.shape) : undefined],
+  }),
+  flops: (_layer, _inputs, output) => sizeOf(output),
+});
+
+/**
+ * The input combined elementwise with a constant parameter `value` of `shape` (NumPy
+ * broadcasting against the input): ONNX's Add/Mul with an initializer operand.
+ */
+export interface BinaryConstLayer {
+  type: 'binaryConst';
+  op: 'add' | 'mul';
+  shape: readonly number[];
+}
+
+export const binaryConstOp = defineOp<BinaryConstLayer>({
+  type: 'binaryConst',
+  inputs: 1,
+  params: (layer) => [param('value', [...layer.shape], { kind: 'constant', value: layer.op === 'mul' ? 1 : 0 })],
+  forward: (b, { layer, inputs: [x], params: [v] }) => (layer.op === 'add' ? b.add(x, v) : b.mul(x, v)),
+  backward(b, { layer, inputs: [x], params: [v], dy, needInput }) {
+    if (layer.op === 'add') return { inputs: [needInput[0] ? reduceTo(b, dy, x.shape) : undefined], params: [reduceTo(b, dy, v.shape)] };
+    return { inputs: [needInput[0] ? reduceTo(b, b.mul(dy, v), x.shape) : undefined], params: [reduceTo(b, b.mul(dy, x), v.shape)] };
+  },
+  flops: (_layer, _inputs, output) => sizeOf(output),
+});
+
+/**
+ * Same data, a new whole shape: 0 keeps the input's size at that axis and one dimension may be
+ * -1 (inferred), as ONNX's Reshape: `[0, -1]` flattens each sample of a batch.
+ */
+export interface ReshapeLayer {
+  type: 'reshape';
+  shape: readonly number[];
+}
+
+/** A reshape target with its 0s replaced by the input's sizes at those axes. */
+export function reshapeTarget(from: Shape, to: readonly number[]): number[] {
+  return to.map((d, i) => {
+    if (d !== 0) return d;
+    if (i >= from.length) throw new ShapeError('reshape', `target ${fmtShape(to)} copies axis ${i} (0), which input ${fmtShape(from)} does not have`);
+    return from[i];
+  });
+}
+
+export const reshapeOp = defineOp<ReshapeLayer>({
+  type: 'reshape',
+  inputs: 1,
+  forward: (b, { layer, inputs: [x] }) => b.reshape(x, reshapeTarget(x.shape, layer.shape)),
+  backward: (b, { inputs: [x], dy }) => ({ inputs: [b.reshape(dy, x.shape)] }),
+  flops: () => 0,
+});
+
+/** The dimensions from `axis` on (default 1) become one: (N, C, H, W) → (N, C·H·W). */
+export interface FlattenLayer {
+  type: 'flatten';
+  axis?: number;
+}
+
+export const flattenOp = defineOp<FlattenLayer>({
+  type: 'flatten',
+  inputs: 1,
+  forward: (b, { layer, inputs: [x] }) => b.flatten(x, layer.axis ?? 1),
+  backward: (b, { inputs: [x], dy }) => ({ inputs: [b.reshape(dy, x.shape)] }),
+  flops: () => 0,
+});
+
+/** Inverted dropout while training (a fresh seeded mask each step); the identity at inference. */
+export interface DropoutLayer {
+  type: 'dropout';
+  rate: number;
+}
+
+export const dropoutOp = defineOp<DropoutLayer>({
+  type: 'dropout',
+  inputs: 1,
+  forward: (b, { layer, inputs: [x] }) => b.dropout(x, layer.rate),
+  train(b, { layer, inputs: [x], seed }) {
+    const r = b.dropoutTrain(x, layer.rate, seed);
+    return { y: r.y, saved: { mask: r.mask } };
+  },
+  backward: (b, { saved, dy, needInput }) => ({ inputs: [needInput[0] ? b.mul(dy, saved.mask) : undefined] }),
+  flops: () => 0,
+  identityAtInference: true,
+});

@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { type Shape, fmtShape, sizeOf } from '../shape.js';
 import { type Activation, type ActivationConfig, normalizeActivation } from './activation.js';
+import { defineOp, fanInInit, param } from './op.js';
 
 export interface MatmulParams {
   /** Use aᵀ: a is (…, K, M). */
@@ -152,3 +153,99 @@ export function inferSoftmax(x: Shape, axis = -1): SoftmaxGeometry {
   const inner = sizeOf(x.slice(a + 1));
   return { axis: a, outer, axisLen: x[a], inner, rows: outer * inner };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Layers
+
+/** Fully connected: x (N, in) · weightᵀ (in, out) + bias, PyTorch's Linear layout. */
+export interface DenseLayer {
+  type: 'dense';
+  units: number;
+  useBias?: boolean;
+  activation?: Activation;
+  init?: 'pytorch' | 'lecun98';
+}
+
+export const denseOp = defineOp<DenseLayer>({
+  type: 'dense',
+  inputs: 1,
+  params(layer, [x], name) {
+    if (x.length !== 2) throw new ShapeError('dense', `input must be (N, features), got rank ${x.length}: flatten first`, name);
+    if (!Number.isInteger(layer.units) || layer.units <= 0) {
+      throw new InvalidArgumentError('dense', `units must be a positive integer, got ${layer.units}`, name);
+    }
+    const init = fanInInit(layer.init, x[1]);
+    const out = [param('weight', [layer.units, x[1]], init)];
+    if (layer.useBias ?? true) out.push(param('bias', [layer.units], init));
+    return out;
+  },
+  forward: (b, { layer, inputs: [x], params: [w, bias] }) => b.dense(x, w, bias, layer.activation),
+  backward(b, { inputs: [x], params: [w, bias], dy, needInput }) {
+    const g = b.denseBackward(x, w, dy, { input: needInput[0], weight: true, bias: bias !== undefined });
+    return { inputs: [g.dx], params: [g.dw, g.db] };
+  },
+  flops: (_layer, [x], output) => 2 * sizeOf(output) * x[1],
+  fusesActivation: true,
+});
+
+/** LeNet-5's output: squared Euclidean distance of each row to each class's centre. */
+export interface RbfLayer {
+  type: 'rbf';
+  units: number;
+  /** Fixed centres, (units · features) values; default random ±1. */
+  centers?: Float32Array;
+}
+
+export const rbfOp = defineOp<RbfLayer>({
+  type: 'rbf',
+  inputs: 1,
+  params(layer, [x], name) {
+    if (x.length !== 2) throw new ShapeError('rbf', `input must be (N, features), got rank ${x.length}`, name);
+    const shape = [layer.units, x[1]];
+    if (layer.centers && layer.centers.length !== sizeOf(shape)) {
+      throw new ShapeError('rbf', `centers have ${layer.centers.length} values, expected ${layer.units}×${x[1]}`, name);
+    }
+    return [param('weight', shape, layer.centers ? { kind: 'values', values: layer.centers } : { kind: 'uniform', bound: 1 }, !layer.centers)];
+  },
+  forward: (b, { inputs: [x], params: [c] }) => b.rbf(x, c),
+  backward(b, { inputs: [x], params: [c], dy }) {
+    const g = b.rbfBackward(x, c, dy);
+    return { inputs: [g.dx], params: [g.dcenters] };
+  },
+  flops: (_layer, [x], output) => 2 * sizeOf(output) * x[1],
+});
+
+/**
+ * Matrix product: with `weightShape` (K, N) the input (…, M, K) times the parameter `weight`;
+ * without it, the first input times the second.
+ */
+export interface MatmulLayer {
+  type: 'matmul';
+  weightShape?: readonly [number, number];
+}
+
+export const matmulOp = defineOp<MatmulLayer>({
+  type: 'matmul',
+  inputs: [1, 2],
+  params(layer, inputs, name) {
+    const want = layer.weightShape ? 1 : 2;
+    if (inputs.length !== want) throw new ShapeError('matmul', `takes ${want} input${want === 1 ? '' : 's'}${layer.weightShape ? ' with weightShape' : ' without weightShape'}, got ${inputs.length}`, name);
+    return layer.weightShape ? [param('weight', [...layer.weightShape], fanInInit('pytorch', layer.weightShape[0]))] : [];
+  },
+  forward: (b, { layer, name, inputs, params }) => b.matmul(inputs[0], layer.weightShape ? params[0] : inputs[1], { name }),
+  flops: (_layer, [a], output) => 2 * sizeOf(output) * a[a.length - 1],
+});
+
+/** Softmax along `axis` (default the last). */
+export interface SoftmaxLayer {
+  type: 'softmax';
+  /** Axis of the normalisation, any axis of the whole shape (default -1, the last). */
+  axis?: number;
+}
+
+export const softmaxOp = defineOp<SoftmaxLayer>({
+  type: 'softmax',
+  inputs: 1,
+  forward: (b, { layer, inputs: [x] }) => b.softmax(x, layer.axis ?? -1),
+  flops: (_layer, _inputs, output) => 2 * sizeOf(output),
+});

@@ -4,6 +4,7 @@
  * before any GPU work.
  */
 import { type Activation, type ActivationConfig, normalizeActivation } from './activation.js';
+import { defineOp, param } from './op.js';
 import type { Tensor } from '../tensor.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { type Shape, fmtShape, sizeOf } from '../shape.js';
@@ -145,3 +146,58 @@ export function inferConcat(shapes: readonly Shape[], axis = 1): ConcatGeometry 
   outShape[a] = total;
   return { outShape, axis: a, outer: sizeOf(first.slice(0, a)), inner: sizeOf(first.slice(a + 1)), sizes, offsets };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Layers
+
+export interface BatchNormLayer {
+  type: 'batchNorm';
+  epsilon?: number;
+  /** Running-average momentum used by training (PyTorch convention, default 0.1). */
+  momentum?: number;
+  activation?: Activation;
+}
+
+export const batchNormOp = defineOp<BatchNormLayer>({
+  type: 'batchNorm',
+  inputs: 1,
+  params(_layer, [x], name) {
+    if (x.length < 2) throw new ShapeError('batchNorm', `input must have a channel dimension, got rank ${x.length}`, name);
+    const c = x[1];
+    return [
+      param('weight', [c], { kind: 'constant', value: 1 }),
+      param('bias', [c], { kind: 'constant', value: 0 }),
+      param('running_mean', [c], { kind: 'constant', value: 0 }, false, true),
+      param('running_var', [c], { kind: 'constant', value: 1 }, false, true),
+    ];
+  },
+  forward: (b, { layer, name, inputs: [x], params: [gamma, beta, mean, variance] }) =>
+    b.batchNorm(x, { gamma, beta, mean, variance, epsilon: layer.epsilon, activation: layer.activation, name }),
+  train(b, { layer, name, inputs: [x], params: [gamma, beta, runningMean, runningVar] }) {
+    const r = b.batchNormTrain(x, gamma, beta, runningMean, runningVar, { momentum: layer.momentum, epsilon: layer.epsilon, activation: layer.activation, name });
+    return { y: r.y, saved: { mean: r.mean, invStd: r.invStd } };
+  },
+  backward(b, { inputs: [x], params: [gamma], saved, dy }) {
+    const g = b.batchNormBackward(x, dy, gamma, saved.mean, saved.invStd);
+    return { inputs: [g.dx], params: [g.dgamma, g.dbeta] };
+  },
+  flops: (_layer, _inputs, output) => 2 * sizeOf(output),
+  fusesActivation: true,
+});
+
+/** Concatenation along `axis` (default 1: channels, as in Inception). */
+export interface ConcatLayer {
+  type: 'concat';
+  axis?: number;
+}
+
+export const concatOp = defineOp<ConcatLayer>({
+  type: 'concat',
+  inputs: [1, Infinity],
+  forward: (b, { layer, inputs }) => b.concat(inputs, layer.axis ?? 1),
+  backward(b, { layer, inputs, dy, needInput }) {
+    const { axis, offsets, sizes } = inferConcat(inputs.map((t) => t.shape), layer.axis ?? 1);
+    return { inputs: inputs.map((_, i) => (needInput[i] ? b.slice(dy, axis, offsets[i], sizes[i]) : undefined)) };
+  },
+  flops: () => 0,
+});

@@ -6,6 +6,7 @@
 import { type Activation, type ActivationConfig, normalizeActivation } from './activation.js';
 import type { Padding2d } from './conv2d.js';
 import { type Pads, positivePair, resolvePadding, windowOutputSize } from './window.js';
+import { defineOp, fanInInit, param } from './op.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { type Shape, assertRank, fmtShape, sizeOf } from '../shape.js';
 
@@ -243,3 +244,114 @@ export function inferLrn(x: Shape, params: LrnParams): LrnConfig {
     plane: sizeOf(x.slice(2)),
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Layers
+
+const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+function channels(op: string, name: string, x: Shape): number {
+  if (x.length < 2) throw new ShapeError(op, `input must have a channel dimension, got rank ${x.length}`, name);
+  return x[1];
+}
+
+export interface Pool2dLayer {
+  type: 'pool2d';
+  pool: 'max' | 'avg';
+  kernelSize: number | readonly [number, number];
+  stride?: number | readonly [number, number];
+  padding?: Padding2d;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+}
+
+function poolParams(layer: Pool2dLayer, name: string): Pool2dParams {
+  return { type: layer.pool, kernelSize: layer.kernelSize, stride: layer.stride, padding: layer.padding, ceilMode: layer.ceilMode, countIncludePad: layer.countIncludePad, name };
+}
+
+export const pool2dOp = defineOp<Pool2dLayer>({
+  type: 'pool2d',
+  inputs: 1,
+  forward: (b, { layer, name, inputs: [x] }) => b.pool2d(x, poolParams(layer, name)),
+  backward: (b, { layer, name, inputs: [x], dy, needInput }) => ({ inputs: [needInput[0] ? b.pool2dBackward(x, dy, poolParams(layer, name)) : undefined] }),
+  flops: (layer, _inputs, output) => {
+    const [kh, kw] = pair(layer.kernelSize);
+    return sizeOf(output) * kh * kw;
+  },
+});
+
+export interface GlobalPoolLayer {
+  type: 'globalPool';
+  pool: 'max' | 'avg';
+}
+
+export const globalPoolOp = defineOp<GlobalPoolLayer>({
+  type: 'globalPool',
+  inputs: 1,
+  forward: (b, { layer, inputs: [x] }) => b.globalPool(x, layer.pool),
+  backward: (b, { layer, inputs: [x], dy, needInput }) => ({ inputs: [needInput[0] ? b.globalPoolBackward(x, dy, layer.pool) : undefined] }),
+  flops: (_layer, [x]) => sizeOf(x),
+});
+
+/** PyTorch's AdaptiveAvgPool2d: torchvision's AlexNet (6×6) and VGG (7×7) heads. */
+export interface AdaptiveAvgPoolLayer {
+  type: 'adaptiveAvgPool';
+  outputSize: number | readonly [number, number];
+}
+
+export const adaptiveAvgPoolOp = defineOp<AdaptiveAvgPoolLayer>({
+  type: 'adaptiveAvgPool',
+  inputs: 1,
+  forward: (b, { layer, name, inputs: [x] }) => b.adaptiveAvgPool(x, { outputSize: layer.outputSize, name }),
+  backward: (b, { layer, name, inputs: [x], dy, needInput }) => ({
+    inputs: [needInput[0] ? b.adaptiveAvgPoolBackward(x, dy, { outputSize: layer.outputSize, name }) : undefined],
+  }),
+  flops: (_layer, [x]) => sizeOf(x),
+});
+
+/** LeNet-5's trainable subsampling: each window's sum × coeff[c] + bias[c], then the activation. */
+export interface SubsampleLayer {
+  type: 'subsample';
+  kernelSize?: number;
+  activation?: Activation;
+}
+
+export const subsampleOp = defineOp<SubsampleLayer>({
+  type: 'subsample',
+  inputs: 1,
+  params(layer, [x], name) {
+    const c = channels('subsample', name, x);
+    const k = layer.kernelSize ?? 2;
+    const init = fanInInit('lecun98', k * k);
+    return [param('weight', [c], init), param('bias', [c], init)];
+  },
+  forward: (b, { layer, name, inputs: [x], params: [coeff, bias] }) => b.subsample(x, coeff, bias, { kernelSize: layer.kernelSize, activation: layer.activation, name }),
+  backward(b, { layer, name, inputs: [x], params: [coeff], dy }) {
+    const g = b.subsampleBackward(x, coeff, dy, { kernelSize: layer.kernelSize, name });
+    return { inputs: [g.dx], params: [g.dcoeff, g.dbias] };
+  },
+  flops: (layer, _inputs, output) => {
+    const k = layer.kernelSize ?? 2;
+    return sizeOf(output) * (k * k + 2);
+  },
+  fusesActivation: true,
+});
+
+/** Local response normalization across channels (AlexNet). */
+export interface LrnLayer {
+  type: 'lrn';
+  size?: number;
+  alpha?: number;
+  beta?: number;
+  k?: number;
+}
+
+const lrnParams = (layer: LrnLayer, name: string): LrnParams => ({ size: layer.size, alpha: layer.alpha, beta: layer.beta, k: layer.k, name });
+
+export const lrnOp = defineOp<LrnLayer>({
+  type: 'lrn',
+  inputs: 1,
+  forward: (b, { layer, name, inputs: [x] }) => b.lrn(x, lrnParams(layer, name)),
+  backward: (b, { layer, name, inputs: [x], dy, needInput }) => ({ inputs: [needInput[0] ? b.lrnBackward(x, dy, lrnParams(layer, name)) : undefined] }),
+  flops: (layer, _inputs, output) => sizeOf(output) * (2 * (layer.size ?? 5) + 4),
+});

@@ -8,7 +8,7 @@
  * training and are copied back into the model after each epoch.
  */
 import type { Tensor } from '../tensor.js';
-import { sizeOf } from '../shape.js';
+import { type Shape, sizeOf } from '../shape.js';
 import { InvalidArgumentError, ShapeError, WebCnnError } from '../errors.js';
 import type { Model } from '../graph/model.js';
 import { checkGraph } from '../graph/graph.js';
@@ -129,6 +129,18 @@ function take(data: Float32Array, per: number, idx: ArrayLike<number>, from: num
   return out;
 }
 
+/**
+ * The shape of one sample of a model trained on batches: its one input must lead with a
+ * symbolic (batch) dimension, the rest of its shape fixed.
+ */
+function sampleShapeOf(model: Model, op: string): Shape {
+  const inputs = model.graph.inputs;
+  if (inputs.length !== 1 || typeof inputs[0].shape[0] !== 'string') {
+    throw new InvalidArgumentError(op, `model '${model.name}' needs one input with a leading batch dimension (like ['N', 1, 28, 28]); it has ${inputs.map((i) => `'${i.name}' [${i.shape.join(',')}]`).join(', ')}`);
+  }
+  return model.info(1).inputShapes[0].slice(1);
+}
+
 function asTraining(b: unknown): TrainingBackend {
   const t = b as Partial<TrainingBackend>;
   if (typeof t.conv2dBackward !== 'function' || typeof t.sgdStep !== 'function') {
@@ -141,7 +153,7 @@ export async function fit(model: Model, data: Dataset, options: FitOptions = {})
   const graph = model.graph;
   const order = checkGraph(graph);
   const info1 = model.info(1);
-  const sampleShape = graph.inputs[0].shape;
+  const sampleShape = sampleShapeOf(model, 'fit');
   const per = sizeOf(sampleShape);
   const outShape = info1.outputShapes[0];
   const classes = outShape[outShape.length - 1];
@@ -296,12 +308,13 @@ export async function fit(model: Model, data: Dataset, options: FitOptions = {})
 /** Loss and accuracy on a labelled set, with the model's inference path (running statistics, no dropout). */
 export async function evaluate(model: Model, data: Dataset, options: { batchSize?: number; loss?: LossName } = {}): Promise<EvalResult> {
   const graph = model.graph;
-  const per = sizeOf(graph.inputs[0].shape);
+  const sampleShape = sampleShapeOf(model, 'evaluate');
+  const per = sizeOf(sampleShape);
   const outShape = model.info(1).outputShapes[0];
   const classes = outShape[outShape.length - 1];
   const lossName = options.loss ?? defaultLoss(graph, checkGraph(graph));
   if (per === 0 || data.images.length % per !== 0) {
-    throw new ShapeError('evaluate', `images have ${data.images.length} values, not a whole number of samples of shape [${graph.inputs[0].shape.join(',')}]`);
+    throw new ShapeError('evaluate', `images have ${data.images.length} values, not a whole number of samples of shape [${sampleShape.join(',')}]`);
   }
   const total = data.images.length / per;
   checkLabels(data.labels, total, classes, lossName);

@@ -1,0 +1,111 @@
+/**
+ * The op registry: every layer type, by name, with the one definition (`OpDef`, src/ops/op.ts)
+ * that inference, training, shape inference, lowering, summaries, the Layers factories and the
+ * ONNX importer read. Adding an op is its definition in src/ops/<family>.ts and one entry here;
+ * a new primitive adds its CPU twin, its kernel and its WGSL.
+ */
+import type { Backend } from '../backends/backend.js';
+import type { Tensor } from '../tensor.js';
+import type { Shape } from '../shape.js';
+import { InvalidArgumentError, ShapeError } from '../errors.js';
+import type { OpDef, ParamSpec } from './op.js';
+import { activationOp, type ActivationLayer } from './activation.js';
+import { conv2dOp, type Conv2dLayer } from './conv2d.js';
+import { pool2dOp, globalPoolOp, adaptiveAvgPoolOp, subsampleOp, lrnOp, type Pool2dLayer, type GlobalPoolLayer, type AdaptiveAvgPoolLayer, type SubsampleLayer, type LrnLayer } from './pool.js';
+import { denseOp, rbfOp, matmulOp, softmaxOp, type DenseLayer, type RbfLayer, type MatmulLayer, type SoftmaxLayer } from './matmul.js';
+import { batchNormOp, concatOp, type BatchNormLayer, type ConcatLayer } from './normalization.js';
+import {
+  addOp, mulOp, binaryConstOp, reshapeOp, flattenOp, dropoutOp,
+  type AddLayer, type MulLayer, type BinaryConstLayer, type ReshapeLayer, type FlattenLayer, type DropoutLayer,
+} from './elementwise.js';
+
+/** Every layer's configuration. */
+export type LayerConfig =
+  | Conv2dLayer
+  | Pool2dLayer
+  | GlobalPoolLayer
+  | AdaptiveAvgPoolLayer
+  | SubsampleLayer
+  | LrnLayer
+  | BatchNormLayer
+  | ActivationLayer
+  | DropoutLayer
+  | FlattenLayer
+  | DenseLayer
+  | RbfLayer
+  | SoftmaxLayer
+  | AddLayer
+  | ConcatLayer
+  | MulLayer
+  | BinaryConstLayer
+  | MatmulLayer
+  | ReshapeLayer;
+
+export type LayerType = LayerConfig['type'];
+
+type Registry = { readonly [T in LayerType]: OpDef<Extract<LayerConfig, { type: T }>> };
+
+const OPS: Registry = {
+  conv2d: conv2dOp,
+  pool2d: pool2dOp,
+  globalPool: globalPoolOp,
+  adaptiveAvgPool: adaptiveAvgPoolOp,
+  subsample: subsampleOp,
+  lrn: lrnOp,
+  batchNorm: batchNormOp,
+  activation: activationOp,
+  dropout: dropoutOp,
+  flatten: flattenOp,
+  dense: denseOp,
+  rbf: rbfOp,
+  softmax: softmaxOp,
+  add: addOp,
+  concat: concatOp,
+  mul: mulOp,
+  binaryConst: binaryConstOp,
+  matmul: matmulOp,
+  reshape: reshapeOp,
+};
+
+/** The names of every layer type. */
+export const LAYER_TYPES = Object.keys(OPS) as LayerType[];
+
+/** The op of a layer type; throws naming the layer and the known types for an unknown one. */
+export function opOf<L extends LayerConfig>(layer: L, name?: string): OpDef<L> {
+  const def = (OPS as Record<string, OpDef<LayerConfig> | undefined>)[layer?.type];
+  if (!def) {
+    throw new InvalidArgumentError('layer', `unknown layer type ${JSON.stringify(layer?.type)}; expected one of ${LAYER_TYPES.join(', ')}`, name);
+  }
+  return def as unknown as OpDef<L>;
+}
+
+/** Every op, for the importers and the docs' op table. */
+export function allOps(): readonly OpDef<LayerConfig>[] {
+  return Object.values(OPS) as unknown as OpDef<LayerConfig>[];
+}
+
+function checkArity(def: OpDef<LayerConfig>, name: string, count: number): void {
+  const [min, max] = typeof def.inputs === 'number' ? [def.inputs, def.inputs] : def.inputs;
+  if (count >= min && count <= max) return;
+  const want = min === max ? `${min} input${min === 1 ? '' : 's'}` : max === Infinity ? `${min} or more inputs` : `${min} to ${max} inputs`;
+  throw new ShapeError(def.type, `takes ${want}, got ${count}`, name);
+}
+
+/** Shapes and initialisation of a layer's parameters, given its input shapes. */
+export function layerParams(layer: LayerConfig, name: string, inputs: readonly Shape[]): ParamSpec[] {
+  const def = opOf(layer, name);
+  checkArity(def, name, inputs.length);
+  return def.params?.(layer, inputs, name) ?? [];
+}
+
+/** Applies a layer with a backend's primitives: inputs in order, parameters in `layerParams` order. */
+export function applyLayer(b: Backend, layer: LayerConfig, name: string, inputs: readonly Tensor[], params: readonly Tensor[]): Tensor {
+  const def = opOf(layer, name);
+  checkArity(def, name, inputs.length);
+  return def.forward(b, { layer, name, inputs, params });
+}
+
+/** FLOPs of one application. */
+export function layerFlops(layer: LayerConfig, inputs: readonly Shape[], output: Shape, params: readonly ParamSpec[]): number {
+  return opOf(layer).flops(layer, inputs, output, params);
+}
