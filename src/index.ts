@@ -21,7 +21,7 @@ export { type KernelSpec, type KernelCall, type BindingKind, pipelineKey, packUn
 export { PipelineCache, type PipelineCacheStats } from './backends/webgpu/pipeline_cache.js';
 export { createBackend, type CreateBackendOptions, type BackendChoice } from './backends/create.js';
 export { acquireDevice, type GpuContext, type DeviceOptions, type AdapterSummary, type LimitName, OPTIONAL_FEATURES } from './device/device.js';
-export { type Activation, type ActivationName, SCALED_TANH_A, SCALED_TANH_S } from './ops/activation.js';
+export { type Activation, type ActivationName, type ActivationDef, type ActivationArg, ACTIVATIONS, exampleActivations, SCALED_TANH_A, SCALED_TANH_S } from './ops/activation.js';
 export type { Conv2dParams, Padding2d } from './ops/conv2d.js';
 export type { Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams } from './ops/pool.js';
 export type { MatmulParams } from './ops/matmul.js';

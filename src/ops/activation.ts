@@ -30,6 +30,20 @@ export interface ActivationDef {
    * activation trains without keeping its input), else from its input `x`.
    */
   readonly grad: { readonly from: 'x' | 'y'; readonly wgsl: string; readonly cpu: (v: number, a: number, b: number) => number };
+  /**
+   * The constants ACT_A and ACT_B of a parameterised activation, by name, as its object form
+   * takes them (`{ type: 'leakyRelu', alpha: 0.1 }`): a default, or required when it has none.
+   * `example` is a typical value, for tests and docs.
+   */
+  readonly args?: readonly ActivationArg[];
+  /** Checks the constants; returns what is wrong, if anything. */
+  readonly check?: (a: number, b: number) => string | undefined;
+}
+
+export interface ActivationArg {
+  readonly name: string;
+  readonly default?: number;
+  readonly example: number;
 }
 
 /** Every activation, by name. Names are what `Activation` strings and `{ type }` objects use. */
@@ -45,6 +59,7 @@ export const ACTIVATIONS = {
     wgsl: 'select(ACT_A * x, x, x > 0.0)',
     cpu: (x, a) => (x > 0 ? x : a * x),
     grad: { from: 'y', wgsl: 'select(ACT_A, 1.0, y > 0.0)', cpu: (y, a) => (y > 0 ? 1 : a) },
+    args: [{ name: 'alpha', default: 0.01, example: 0.1 }],
   },
   // min(max()) rather than clamp(): clamp with constant bounds is validated even when unused.
   // The gradient is 1 strictly inside [ACT_A, ACT_B] and 0 where the forward clamped; y is
@@ -58,6 +73,8 @@ export const ACTIVATIONS = {
       wgsl: 'select(0.0, 1.0, y > ACT_A && y < ACT_B)',
       cpu: (y, a, b) => (y > Math.fround(a) && y < Math.fround(b) ? 1 : 0),
     },
+    args: [{ name: 'min', example: -0.5 }, { name: 'max', example: 0.7 }],
+    check: (a, b) => (a <= b ? undefined : `clip needs min <= max, got min ${a}, max ${b}`),
   },
   sigmoid: {
     code: 4,
@@ -84,7 +101,8 @@ export const ACTIVATIONS = {
   },
 } as const satisfies Record<string, ActivationDef>;
 
-export type ActivationName = 'none' | 'relu6' | 'relu' | 'sigmoid' | 'tanh' | 'scaledTanh';
+/** Activations by name; parameterised ones take their default constants (leakyRelu's slope 0.01). */
+export type ActivationName = 'none' | 'relu6' | 'relu' | 'sigmoid' | 'tanh' | 'scaledTanh' | 'leakyRelu';
 
 /** An activation: a name, or an object for the parameterised ones. */
 export type Activation =
@@ -92,10 +110,12 @@ export type Activation =
   | { type: 'leakyRelu'; alpha?: number }
   | { type: 'clip'; min: number; max: number };
 
+type TableName = keyof typeof ACTIVATIONS;
+
 /** An activation resolved to its table row and the values of ACT_A and ACT_B. */
 export interface ActivationConfig {
   /** The table's name, or 'none'. */
-  readonly name: keyof typeof ACTIVATIONS | 'none';
+  readonly name: TableName | 'none';
   /** The `ACT` override constant (0: none). */
   readonly code: number;
   readonly a: number;
@@ -104,24 +124,47 @@ export interface ActivationConfig {
 
 const NONE: ActivationConfig = { name: 'none', code: 0, a: 0, b: 0 };
 
-const NAMES = ['none', 'relu', 'relu6', 'sigmoid', 'tanh', 'scaledTanh', "{type:'leakyRelu'}", "{type:'clip'}"];
+/** Names that stand for a row with fixed constants. */
+const ALIASES: Readonly<Record<string, { readonly type: TableName; readonly args: readonly number[] }>> = {
+  relu6: { type: 'clip', args: [0, 6] },
+};
 
-/** Resolves an activation to its table row and constants; throws naming `op` for an unknown one. */
+function known(): string {
+  const rows = Object.entries(ACTIVATIONS as Record<string, ActivationDef>).map(([name, d]) =>
+    d.args ? `{type:'${name}', ${d.args.map((a) => `${a.name}${a.default === undefined ? '' : '?'}`).join(', ')}}` : name,
+  );
+  return ['none', ...Object.keys(ALIASES), ...rows].join(', ');
+}
+
+/** Resolves an activation to its table row and constants; throws naming `op` for an unknown one or bad constants. */
 export function normalizeActivation(op: string, act: Activation | undefined): ActivationConfig {
   if (act === undefined || act === 'none') return NONE;
-  const row = (name: keyof typeof ACTIVATIONS, a = 0, b = 0): ActivationConfig => ({ name, code: ACTIVATIONS[name].code, a, b });
-  if (typeof act === 'string') {
-    if (act === 'relu6') return row('clip', 0, 6);
-    if (act === 'relu' || act === 'sigmoid' || act === 'tanh' || act === 'scaledTanh') return row(act);
-  } else if (act && act.type === 'leakyRelu') {
-    const alpha = act.alpha ?? 0.01;
-    if (!Number.isFinite(alpha)) throw new InvalidArgumentError(op, `leakyRelu alpha must be finite, got ${alpha}`);
-    return row('leakyRelu', alpha);
-  } else if (act && act.type === 'clip') {
-    if (!(act.min <= act.max)) throw new InvalidArgumentError(op, `clip needs min <= max, got min ${act.min}, max ${act.max}`);
-    return row('clip', act.min, act.max);
+  const type: unknown = typeof act === 'string' ? act : (act as { type?: unknown } | null)?.type;
+  const alias = typeof type === 'string' ? ALIASES[type] : undefined;
+  const name = alias?.type ?? type;
+  if (typeof name !== 'string' || !Object.hasOwn(ACTIVATIONS, name)) {
+    throw new InvalidArgumentError(op, `unknown activation ${JSON.stringify(act)}; expected one of ${known()}`);
   }
-  throw new InvalidArgumentError(op, `unknown activation ${JSON.stringify(act)}; expected one of ${NAMES.join(', ')}`);
+  const def: ActivationDef = ACTIVATIONS[name as TableName];
+  const given = typeof act === 'object' ? (act as unknown as Record<string, unknown>) : {};
+  const values = (def.args ?? []).map((arg, i) => {
+    const v = alias ? alias.args[i] : (given[arg.name] ?? arg.default);
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new InvalidArgumentError(op, `${name} ${arg.name} must be a finite number${v === undefined ? ' (it has no default)' : `, got ${JSON.stringify(v)}`}`);
+    }
+    return v;
+  });
+  const [a = 0, b = 0] = values;
+  const wrong = def.check?.(a, b);
+  if (wrong) throw new InvalidArgumentError(op, wrong);
+  return { name: name as TableName, code: def.code, a, b };
+}
+
+/** One example of every activation in the table, with its example constants: what the tests run. */
+export function exampleActivations(): Activation[] {
+  return Object.entries(ACTIVATIONS as Record<string, ActivationDef>).map(([name, d]) =>
+    (d.args ? { type: name, ...Object.fromEntries(d.args.map((a) => [a.name, a.example])) } : name) as Activation,
+  );
 }
 
 /** Whether `act` does something (not undefined or 'none'). */
