@@ -170,6 +170,29 @@ class Grouped(nn.Module):
 # name: (module, input shape, opset, dynamic batch, raw). A raw export keeps the batch norms
 # (PyTorch folds them into the convs otherwise) and skips the exporter's constant folding, so
 # the importer's own folding of both is what gets tested.
+class MobileBlock(nn.Module):
+    """A MobileNetV3 block: 1x1 expansion with hardswish, depthwise 3x3, squeeze-and-excitation
+    gated by hardsigmoid (a Mul of two computed values with broadcasting), 1x1 projection and a
+    residual add; then hardswish before a classifier."""
+
+    def __init__(self):
+        super().__init__()
+        self.expand, self.be = nn.Conv2d(8, 24, 1, bias=False), bn(24)
+        self.dw, self.bd = nn.Conv2d(24, 24, 3, padding=1, groups=24, bias=False), bn(24)
+        self.se1, self.se2 = nn.Conv2d(24, 8, 1), nn.Conv2d(8, 24, 1)
+        self.project, self.bp = nn.Conv2d(24, 8, 1, bias=False), bn(8)
+        self.fc = nn.Linear(8, 5)
+
+    def forward(self, x):
+        y = F.hardswish(self.be(self.expand(x)))
+        y = F.hardswish(self.bd(self.dw(y)))
+        s = F.adaptive_avg_pool2d(y, 1)
+        s = F.hardsigmoid(self.se2(F.relu(self.se1(s))))
+        y = self.bp(self.project(y * s)) + x
+        y = F.hardswish(F.adaptive_avg_pool2d(y, 1)).flatten(1)
+        return self.fc(y)
+
+
 SMALL = {
     'residual': (Residual, (2, 3, 12, 12), 13, True, True),
     'inception': (Inception, (2, 3, 11, 11), 11, False, False),
@@ -177,6 +200,7 @@ SMALL = {
     'batchnorm': (BatchNorm, (3, 3, 14, 14), 13, False, False),
     'lrn': (Lrn, (2, 3, 19, 19), 12, False, False),
     'grouped': (Grouped, (2, 4, 13, 13), 17, True, False),
+    'mobile_block': (MobileBlock, (2, 8, 9, 9), 14, True, False),
 }
 
 

@@ -2,7 +2,8 @@
 // loadOnnx and run on WebGPU and on the CPU reference: outputs equal PyTorch's at rtol 1e-3.
 // Covers residual blocks with the Shape→Gather→Unsqueeze→Concat→Reshape flatten, an Inception
 // concat block, depthwise convolution with ReLU6, batch norm (folded into convs and standalone),
-// LRN with overlapping ceil-mode pooling, and grouped/dilated convolution with explicit padding.
+// LRN with overlapping ceil-mode pooling, grouped/dilated convolution with explicit padding, and a
+// MobileNetV3 block (hardswish, squeeze-and-excitation gated by hardsigmoid).
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { CpuBackend } from 'webcnn';
@@ -26,6 +27,7 @@ const MODELS: Record<string, { ops: string[]; fusions?: number }> = {
   batchnorm: { ops: ['conv2d', 'batchNorm', 'pool2d', 'flatten', 'dense'] },
   lrn: { ops: ['conv2d', 'lrn', 'pool2d'] },
   grouped: { ops: ['conv2d', 'globalPool', 'flatten', 'dense', 'softmax'] },
+  mobile_block: { ops: ['conv2d', 'mul', 'add', 'globalPool', 'activation', 'dense'] },
 };
 
 describe('PyTorch exports', () => {

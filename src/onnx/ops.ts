@@ -492,6 +492,8 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   GlobalMaxPool: globalPool('max'),
   Identity: passThrough,
   LeakyRelu: (c: NodeContext) => activation({ type: 'leakyRelu', alpha: c.float('alpha', 0.01) })(c),
+  HardSigmoid: (c: NodeContext) => activation({ type: 'hardSigmoid', alpha: c.float('alpha', 0.2), beta: c.float('beta', 0.5) })(c),
+  HardSwish: activation('hardSwish'),
   LRN: lrn,
   MatMul: matmul,
   MaxPool: pool('max'),

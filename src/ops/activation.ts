@@ -99,16 +99,38 @@ export const ACTIVATIONS = {
       cpu: (y) => SCALED_TANH_A * SCALED_TANH_S * (1 - (y / SCALED_TANH_A) ** 2),
     },
   },
+  // PyTorch's Hardswish, ONNX's HardSwish: x · clamp(x/6 + 1/2, 0, 1) (MobileNetV3). Not
+  // invertible from y (two inputs give the same output below zero), so its gradient reads x.
+  hardSwish: {
+    code: 7,
+    wgsl: 'x * min(max(x * (1.0 / 6.0) + 0.5, 0.0), 1.0)',
+    cpu: (x) => x * Math.min(Math.max(x / 6 + 0.5, 0), 1),
+    grad: {
+      from: 'x',
+      wgsl: 'select(select((2.0 * x + 3.0) * (1.0 / 6.0), 1.0, x >= 3.0), 0.0, x <= -3.0)',
+      cpu: (x) => (x <= -3 ? 0 : x >= 3 ? 1 : (2 * x + 3) / 6),
+    },
+  },
+  // ONNX's HardSigmoid: clamp(alpha·x + beta, 0, 1); by name PyTorch's Hardsigmoid (alpha 1/6,
+  // beta 1/2; ONNX's own defaults are 0.2 and 0.5). The gradient is alpha strictly inside (0, 1).
+  hardSigmoid: {
+    code: 8,
+    wgsl: 'min(max(ACT_A * x + ACT_B, 0.0), 1.0)',
+    cpu: (x, a, b) => Math.min(Math.max(a * x + b, 0), 1),
+    grad: { from: 'y', wgsl: 'select(0.0, ACT_A, y > 0.0 && y < 1.0)', cpu: (y, a) => (y > 0 && y < 1 ? a : 0) },
+    args: [{ name: 'alpha', default: 1 / 6, example: 0.2 }, { name: 'beta', default: 0.5, example: 0.4 }],
+  },
 } as const satisfies Record<string, ActivationDef>;
 
 /** Activations by name; parameterised ones take their default constants (leakyRelu's slope 0.01). */
-export type ActivationName = 'none' | 'relu6' | 'relu' | 'sigmoid' | 'tanh' | 'scaledTanh' | 'leakyRelu';
+export type ActivationName = 'none' | 'relu6' | 'relu' | 'sigmoid' | 'tanh' | 'scaledTanh' | 'leakyRelu' | 'hardSwish' | 'hardSigmoid';
 
 /** An activation: a name, or an object for the parameterised ones. */
 export type Activation =
   | ActivationName
   | { type: 'leakyRelu'; alpha?: number }
-  | { type: 'clip'; min: number; max: number };
+  | { type: 'clip'; min: number; max: number }
+  | { type: 'hardSigmoid'; alpha?: number; beta?: number };
 
 type TableName = keyof typeof ACTIVATIONS;
 
