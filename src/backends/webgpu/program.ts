@@ -43,7 +43,9 @@ export type UniformField = readonly ['u32' | 'i32' | 'f32', number];
 
 /**
  * Packs 4-byte scalars in declaration order, as a WGSL struct of u32/i32/f32 fields lays them
- * out, padded to a multiple of 16 bytes.
+ * out, padded to a multiple of 16 bytes: for a kernel written by hand against its own WGSL
+ * struct. The built-in kernels define each uniform struct once with `uniformStruct`
+ * (uniform_struct.ts), which generates the WGSL and packs by field name.
  */
 export function packUniforms(fields: readonly UniformField[]): ArrayBuffer {
   const bytes = Math.max(16, Math.ceil((fields.length * 4) / 16) * 16);
@@ -80,6 +82,17 @@ export function checkWorkgroups(call: KernelCall, maxPerDim: number): void {
       );
     }
   }
+}
+
+/**
+ * Workgroup size of a kernel that reduces one row per workgroup (softmax, the losses): the row
+ * length rounded up to a power of two, in [32, 256] and within the device's invocation limit.
+ */
+export function rowWorkgroup(rowLength: number, maxInvocations: number): number {
+  const cap = Math.min(256, maxInvocations);
+  let wg = 1;
+  while (wg * 2 <= cap && (wg < 32 || wg < rowLength)) wg *= 2;
+  return wg;
 }
 
 /** ceil(a / b) for positive integers. */
