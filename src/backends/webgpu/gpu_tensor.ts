@@ -1,7 +1,7 @@
 /** A tensor whose values live in a GPU storage buffer. Views (reshape) share the buffer. */
 import { Tensor } from '../../tensor.js';
 import type { Shape } from '../../shape.js';
-import type { WebGpuBackend } from './backend.js';
+import type { Backend } from '../backend.js';
 
 /**
  * A GPU buffer shared by a tensor and its views; freed when the last one is disposed.
@@ -22,11 +22,24 @@ export class GpuStorage {
   }
 }
 
+/**
+ * What a GPU tensor needs of the backend that made it (`WebGpuBackend`), declared here so that
+ * this file does not import the backend: its ops, its device and submit (to write a tensor's
+ * buffer through the queue after the work already issued), and the release of its storage.
+ */
+export interface GpuTensorOwner extends Backend {
+  readonly device: GPUDevice;
+  /** Submits the work issued so far. */
+  flush(): void;
+  /** Called by `GpuTensor.dispose()`. */
+  releaseStorage(storage: GpuStorage): void;
+}
+
 export class GpuTensor extends Tensor {
-  readonly backend: WebGpuBackend;
+  readonly backend: GpuTensorOwner;
   readonly storage: GpuStorage;
 
-  constructor(backend: WebGpuBackend, storage: GpuStorage, shape: Shape) {
+  constructor(backend: GpuTensorOwner, storage: GpuStorage, shape: Shape) {
     super(shape);
     this.backend = backend;
     this.storage = storage;
