@@ -1,14 +1,16 @@
 /**
  * Matmul timings across small-M dense layers and one big square product: ms per call (median
  * of 5 after a warm-up, each call ended with `backend.sync()`) and GFLOP/s, with the tiled
- * kernel forced (MATMUL_GEMV_TUNING disabled) and with the kernel selectGemvTiling picks, in one
- * process so background load hits both alike.
+ * kernel forced (a gemv table whose entries have maxM 0) and with the kernel selectGemvTiling
+ * picks from MATMUL_GEMV_TUNING, in one process so background load hits both alike.
  *
  *   npx vite-node bench/matmul-shapes.ts            # every shape
  *   npx vite-node bench/matmul-shapes.ts lenet      # shapes whose name contains a filter
  */
-import { WebGpuBackend, type Tensor } from 'webcnn';
-import { MATMUL_GEMV_TUNING, type GemvTiling } from '../src/backends/webgpu/kernels/matmul.js';
+import { WebGpuBackend } from 'webcnn';
+import type { GpuTensor } from '../src/backends/webgpu/gpu_tensor.js';
+import { type MatmulTables, denseGpu, matmulGpu } from '../src/backends/webgpu/kernels/matmul.js';
+import { MATMUL_TUNING, MATMUL_GEMV_TUNING, type GemvTiling, type TuningTable } from '../src/backends/webgpu/tuning.js';
 
 interface Shape {
   name: string;
@@ -42,11 +44,11 @@ const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(
 const fmt = (v: number, digits = 1): string => v.toFixed(digits).padStart(9);
 
 /** ms per call (median) and the pipelines the calls used. */
-async function time(be: WebGpuBackend, s: Shape, x: Tensor, w: Tensor, b: Tensor, created: string[]): Promise<[number, string[]]> {
+async function time(be: WebGpuBackend, s: Shape, x: GpuTensor, w: GpuTensor, b: GpuTensor, tables: MatmulTables, created: string[]): Promise<[number, string[]]> {
   created.length = 0;
   const call = async (): Promise<number> => {
     const t0 = performance.now();
-    const y = s.dense ? be.dense(x, w, b, 'relu') : be.matmul(x, w, { bias: b, activation: 'relu' });
+    const y = s.dense ? denseGpu(be, x, w, b, 'relu', tables) : matmulGpu(be, x, w, b, { activation: 'relu' }, tables);
     await be.sync();
     const ms = performance.now() - t0;
     y.dispose();
@@ -67,17 +69,17 @@ async function main(): Promise<void> {
   const be = await WebGpuBackend.create({ debug: { dumpWgsl: (key) => created.push(key) } });
   console.log(`adapter: ${JSON.stringify(be.ctx.info)}`);
   console.log(`${'shape'.padEnd(32)} ${'tiled ms'.padStart(9)} ${'GFLOP/s'.padStart(9)} ${'after ms'.padStart(9)} ${'GFLOP/s'.padStart(9)} ${'speedup'.padStart(9)}  kernel after`);
-  const saved: Record<string, GemvTiling> = { ...MATMUL_GEMV_TUNING };
+  // Before: every gemv entry disabled, so every shape takes the tiled kernel; after: the tables as shipped.
+  const noGemv = Object.fromEntries(Object.entries(MATMUL_GEMV_TUNING).map(([key, t]) => [key, { ...t, maxM: 0 }])) as TuningTable<GemvTiling>;
+  const tiledOnly: MatmulTables = { tiled: MATMUL_TUNING, gemv: noGemv };
+  const shipped: MatmulTables = { tiled: MATMUL_TUNING, gemv: MATMUL_GEMV_TUNING };
   for (const s of shapes) {
     const x = be.tensor(random(s.M * s.K), [s.M, s.K]);
     const w = be.tensor(random(s.K * s.N), s.dense ? [s.N, s.K] : [s.K, s.N]);
     const b = be.tensor(random(s.N), [s.N]);
     await be.sync();
-    // Before: the gemv rule disabled, so every shape takes the tiled kernel.
-    for (const key of Object.keys(MATMUL_GEMV_TUNING)) MATMUL_GEMV_TUNING[key] = { ...saved[key], maxM: 0 };
-    const [before] = await time(be, s, x, w, b, created);
-    Object.assign(MATMUL_GEMV_TUNING, saved);
-    const [after, pipelines] = await time(be, s, x, w, b, created);
+    const [before] = await time(be, s, x, w, b, tiledOnly, created);
+    const [after, pipelines] = await time(be, s, x, w, b, shipped, created);
     const gflop = (2 * s.M * s.K * s.N) / 1e9;
     const kernel = pipelines.map((k) => k.slice(0, k.indexOf('{'))).join(' ') || '(cached)';
     console.log(

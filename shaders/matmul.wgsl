@@ -44,18 +44,9 @@ override DISTANCE: u32 = 0u;
 const RM: u32 = 4u;
 const RN: u32 = 4u;
 
-struct Params {
-  M: u32,
-  N: u32,
-  K: u32,
-  batch_base: u32,
-  // Elements between batch matrices of a and b; 0 on a broadcast side.
-  a_batch_stride: u32,
-  b_batch_stride: u32,
-}
-
 // a and b are float arrays viewed as vec4 (tensor buffers are padded to 16 bytes).
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniforms: MatmulParams, generated from MATMUL_PARAMS in src/backends/webgpu/kernels/matmul.ts.
+@group(0) @binding(0) var<uniform> params: MatmulParams;
 @group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;  // (B, M, K), or (B, K, M) transposed
 @group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;  // (B, K, N), or (B, N, K) transposed
 @group(0) @binding(3) var<storage, read> bias: array<f32>;     // (N); a dummy when HAS_BIAS = 0

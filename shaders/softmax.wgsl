@@ -7,13 +7,9 @@
 
 override WG: u32 = 256u;
 
-struct Params {
-  rows: u32,
-  axis_len: u32,
-  inner: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniforms: SoftmaxParams, generated from SOFTMAX_PARAMS in src/backends/webgpu/kernels/matmul.ts.
+// Requires the index prelude (shaders/index.wgsl).
+@group(0) @binding(0) var<uniform> params: SoftmaxParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
@@ -25,7 +21,7 @@ const F32_MAX: f32 = 0x1.fffffep+127f;
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   // Uniform across the workgroup (depends on the workgroup id only), so the barriers below stay in uniform control flow.
-  let row = wid.x + wid.y * nwg.x;
+  let row = linear_workgroup_id(wid, nwg);
   if (row >= params.rows) { return; }
   let inner = params.inner;
   let base = (row / inner) * params.axis_len * inner + row % inner;

@@ -5,7 +5,8 @@
 import { describe, it, expect } from 'vitest';
 import { ShapeError, InvalidArgumentError, WebGpuBackend, type Activation, type Backend, type GpuContext, type Tensor } from 'webcnn';
 import { gpuIt, compareWithCpu, cpu, expectBothRefuse } from './helpers/gpu.js';
-import { selectGemvTiling, gemvSplit, GEMV_MIN_K_PER_SPLIT, MATMUL_GEMV_TUNING } from '../src/backends/webgpu/kernels/matmul.js';
+import { selectGemvTiling, gemvSplit, GEMV_MIN_K_PER_SPLIT } from '../src/backends/webgpu/kernels/matmul.js';
+import { MATMUL_GEMV_TUNING } from '../src/backends/webgpu/tuning.js';
 import { Rng } from './helpers/random.js';
 
 // Long reductions in float32 against a float64 reference.

@@ -10,89 +10,67 @@ import matmulWgsl from '../../../../shaders/matmul.wgsl?raw';
 import softmaxWgsl from '../../../../shaders/softmax.wgsl?raw';
 import type { WebGpuBackend } from '../backend.js';
 import type { GpuTensor } from '../gpu_tensor.js';
-import { type KernelSpec, packUniforms, grid1d, ceilDiv } from '../program.js';
-import { withActivation } from '../shaders.js';
+import { type KernelSpec, grid1d, ceilDiv, rowWorkgroup } from '../program.js';
+import { withActivation, withPreludes, INDEX_PRELUDE } from '../shaders.js';
+import { uniformStruct } from '../uniform_struct.js';
+import { type TuningTable, type MatmulTiling, type GemvTiling, MATMUL_TUNING, MATMUL_GEMV_TUNING, tuningFor } from '../tuning.js';
 import { activationOverrides } from '../../../ops/activation.js';
 import type { Activation } from '../../../ops/activation.js';
 import { type MatmulParams, type MatmulGeometry, inferMatmul, inferDense, inferRbf, inferSoftmax } from '../../../ops/matmul.js';
 import type { GpuContext } from '../../../device/device.js';
 import { LimitExceededError } from '../../../errors.js';
 
-const MATMUL_CODE = withActivation(matmulWgsl);
-// Two entry points of one module: same name, so they share the compiled shader module.
+/** matmul.wgsl's uniforms: the product's sizes, the first batch matrix of this dispatch and the batch strides. */
+const MATMUL_PARAMS = uniformStruct('MatmulParams', {
+  M: 'u32', N: 'u32', K: 'u32',
+  batch_base: 'u32',
+  // Elements between batch matrices of a and b; 0 on a broadcast side.
+  a_batch_stride: 'u32', b_batch_stride: 'u32',
+});
+/** softmax.wgsl's uniforms: x viewed as (rows = outer·inner, axis_len), a row's values `inner` apart. */
+const SOFTMAX_PARAMS = uniformStruct('SoftmaxParams', { rows: 'u32', axis_len: 'u32', inner: 'u32' });
+
+const MATMUL_CODE = withActivation(withPreludes(matmulWgsl, MATMUL_PARAMS));
+// Three entry points of one module: same name, so they share the compiled shader module.
 const MATMUL_TILED: KernelSpec = { name: 'matmul', code: MATMUL_CODE, entryPoint: 'tiled', bindings: ['uniform', 'read', 'read', 'read', 'write'] };
 const MATMUL_GEMV: KernelSpec = { name: 'matmul', code: MATMUL_CODE, entryPoint: 'gemv', bindings: ['uniform', 'read', 'read', 'read', 'write'] };
 const MATMUL_NAIVE: KernelSpec = { name: 'matmul', code: MATMUL_CODE, entryPoint: 'naive', bindings: ['uniform', 'read', 'read', 'read', 'write'] };
-const SOFTMAX: KernelSpec = { name: 'softmax', code: softmaxWgsl, entryPoint: 'main', bindings: ['uniform', 'read', 'write'] };
+const SOFTMAX: KernelSpec = {
+  name: 'softmax',
+  code: withPreludes(softmaxWgsl, SOFTMAX_PARAMS, INDEX_PRELUDE),
+  entryPoint: 'main',
+  bindings: ['uniform', 'read', 'write'],
+};
 
 /** Rows and columns of output one invocation of the tiled kernel computes (RM, RN in the WGSL). */
 export const MATMUL_REGISTER_BLOCK = 4;
-
-/** A tiling of the `tiled` kernel. The output tile is (4·wgY) × (4·wgX). */
-export interface MatmulTiling {
-  /** Invocations per workgroup along output columns (x) and rows (y). */
-  readonly wgX: number;
-  readonly wgY: number;
-  /** Depth of the K slice staged in workgroup memory; a multiple of 4 (slices are loaded in quads). */
-  readonly tileK: number;
-}
-
-/**
- * Tilings by adapter: the key `${vendor}/${architecture}` (as in `GpuContext.info`) wins over
- * `default`. Entries that do not fit the device's limits are skipped; `compact` fits even
- * compatibility-mode limits (128 invocations, 16 KiB).
- */
-export const MATMUL_TUNING: Readonly<Record<string, MatmulTiling>> = {
-  // 64 × 64 tile, K slices of 16: 8 KiB of workgroup memory, 256 invocations.
-  default: { wgX: 16, wgY: 16, tileK: 16 },
-  compact: { wgX: 8, wgY: 8, tileK: 16 },
-};
 
 /** Workgroup memory of a tiling: the A and B slices, float32. */
 export function matmulTilingBytes(t: MatmulTiling): number {
   return 4 * t.tileK * MATMUL_REGISTER_BLOCK * (t.wgX + t.wgY);
 }
 
-/** The tiling for this device: its adapter's entry, else `default`, else `compact`, whichever first fits the limits. */
-export function selectMatmulTiling(ctx: Pick<GpuContext, 'info' | 'limits'>, table: Readonly<Record<string, MatmulTiling>> = MATMUL_TUNING): MatmulTiling {
+/** Whether a workgroup of x × y invocations using `bytes` of workgroup memory fits the device's limits. */
+function workgroupFits(limits: GPUSupportedLimits, x: number, y: number, bytes: number): boolean {
+  return (
+    x * y <= limits.maxComputeInvocationsPerWorkgroup &&
+    x <= limits.maxComputeWorkgroupSizeX &&
+    y <= limits.maxComputeWorkgroupSizeY &&
+    bytes <= limits.maxComputeWorkgroupStorageSize
+  );
+}
+
+/** The tiling for this device: the table's entry for its adapter (`tuningFor`) that fits its limits. */
+export function selectMatmulTiling(ctx: Pick<GpuContext, 'info' | 'limits'>, table: TuningTable<MatmulTiling> = MATMUL_TUNING): MatmulTiling {
   const { limits } = ctx;
-  const fits = (t: MatmulTiling): boolean =>
-    t.tileK % 4 === 0 &&
-    t.wgX * t.wgY <= limits.maxComputeInvocationsPerWorkgroup &&
-    t.wgX <= limits.maxComputeWorkgroupSizeX &&
-    t.wgY <= limits.maxComputeWorkgroupSizeY &&
-    matmulTilingBytes(t) <= limits.maxComputeWorkgroupStorageSize;
-  const keys = [`${ctx.info.vendor}/${ctx.info.architecture}`, 'default', 'compact'];
-  for (const key of keys) {
-    const t = table[key];
-    if (t && fits(t)) return t;
-  }
+  const fits = (t: MatmulTiling): boolean => t.tileK % 4 === 0 && workgroupFits(limits, t.wgX, t.wgY, matmulTilingBytes(t));
+  const t = tuningFor(table, ctx.info, fits);
+  if (t) return t;
   throw new LimitExceededError(
     `matmul: no tiling fits this device (maxComputeInvocationsPerWorkgroup ${limits.maxComputeInvocationsPerWorkgroup}, ` +
       `maxComputeWorkgroupStorageSize ${limits.maxComputeWorkgroupStorageSize})`,
   );
 }
-
-/** A shape of the `gemv` kernel: one workgroup computes `cols` output columns for all M rows. */
-export interface GemvTiling {
-  /** Invocations splitting each column's K reduction (workgroup x); a power of two. */
-  readonly splitK: number;
-  /** Output columns per workgroup (workgroup y). */
-  readonly cols: number;
-  /** Largest M (output rows) that takes the gemv kernel; at most 4 (one vec4 of partial sums). 0 disables it. */
-  readonly maxM: number;
-}
-
-/**
- * Gemv shapes by adapter, keyed like MATMUL_TUNING (`${vendor}/${architecture}`, then `default`,
- * then `compact`; the first that fits the limits is used). Mutable so a bench or a user can
- * retune it, or set `maxM: 0` to force the tiled kernel.
- */
-export const MATMUL_GEMV_TUNING: Record<string, GemvTiling> = {
-  // 32 K-splits × 8 columns: 256 invocations, 4 KiB of workgroup memory, 5 reduction barriers.
-  default: { splitK: 32, cols: 8, maxM: 4 },
-  compact: { splitK: 16, cols: 4, maxM: 4 },
-};
 
 /** Workgroup memory of a gemv tiling: one vec4 of partial sums per invocation. */
 export function gemvTilingBytes(t: GemvTiling): number {
@@ -108,24 +86,13 @@ export function gemvTilingBytes(t: GemvTiling): number {
 export function selectGemvTiling(
   ctx: Pick<GpuContext, 'info' | 'limits'>,
   g: Pick<MatmulGeometry, 'M' | 'transposeA' | 'transposeB'>,
-  table: Readonly<Record<string, GemvTiling>> = MATMUL_GEMV_TUNING,
+  table: TuningTable<GemvTiling> = MATMUL_GEMV_TUNING,
 ): GemvTiling | null {
   if (g.transposeA || !g.transposeB) return null;
-  const { limits } = ctx;
   const fits = (t: GemvTiling): boolean =>
-    t.splitK > 0 &&
-    (t.splitK & (t.splitK - 1)) === 0 &&
-    t.cols > 0 &&
-    t.splitK * t.cols <= limits.maxComputeInvocationsPerWorkgroup &&
-    t.splitK <= limits.maxComputeWorkgroupSizeX &&
-    t.cols <= limits.maxComputeWorkgroupSizeY &&
-    gemvTilingBytes(t) <= limits.maxComputeWorkgroupStorageSize;
-  const keys = [`${ctx.info.vendor}/${ctx.info.architecture}`, 'default', 'compact'];
-  for (const key of keys) {
-    const t = table[key];
-    if (t && fits(t)) return g.M <= Math.min(t.maxM, MATMUL_REGISTER_BLOCK) ? t : null;
-  }
-  return null;
+    t.splitK > 0 && (t.splitK & (t.splitK - 1)) === 0 && t.cols > 0 && workgroupFits(ctx.limits, t.splitK, t.cols, gemvTilingBytes(t));
+  const t = tuningFor(table, ctx.info, fits);
+  return t && g.M <= Math.min(t.maxM, MATMUL_REGISTER_BLOCK) ? t : null;
 }
 
 /** K values one gemv invocation reduces at least before the partial sums meet in workgroup memory. */
@@ -142,6 +109,14 @@ export function gemvSplit(t: GemvTiling, k: number): number {
   return split;
 }
 
+/** The tuning tables a matmul picks its kernel's shape from; a test or a benchmark may pass its own. */
+export interface MatmulTables {
+  readonly tiled: TuningTable<MatmulTiling>;
+  readonly gemv: TuningTable<GemvTiling>;
+}
+
+const MATMUL_TABLES: MatmulTables = { tiled: MATMUL_TUNING, gemv: MATMUL_GEMV_TUNING };
+
 /** Kernel, overrides and output block (columns, rows) per workgroup of one matmul. */
 interface MatmulPlan {
   readonly kernel: KernelSpec;
@@ -154,7 +129,7 @@ interface MatmulPlan {
 const NAIVE_WG = 8;
 
 /** Chooses the kernel (naive under forceNaive, else gemv by selectGemvTiling's rule, else tiled) and its overrides. */
-function planMatmul(be: WebGpuBackend, g: MatmulGeometry, hasBias: boolean, distance: boolean): MatmulPlan {
+function planMatmul(be: WebGpuBackend, g: MatmulGeometry, hasBias: boolean, distance: boolean, tables: MatmulTables): MatmulPlan {
   // Every entry point reads these; each is passed only the overrides it uses.
   const common: Record<string, number> = {
     TRANSPOSE_A: g.transposeA ? 1 : 0,
@@ -166,7 +141,7 @@ function planMatmul(be: WebGpuBackend, g: MatmulGeometry, hasBias: boolean, dist
   if (be.debug.forceNaive === true) {
     return { kernel: MATMUL_NAIVE, overrides: { WG_X: NAIVE_WG, WG_Y: NAIVE_WG, ...common }, blockN: NAIVE_WG, blockM: NAIVE_WG };
   }
-  const gemv = selectGemvTiling(be.ctx, g);
+  const gemv = selectGemvTiling(be.ctx, g, tables.gemv);
   if (gemv) {
     // A is (M, K) and B is (N, K): both contiguous along K.
     const vec4 = g.K % 4 === 0 ? 1 : 0;
@@ -177,7 +152,7 @@ function planMatmul(be: WebGpuBackend, g: MatmulGeometry, hasBias: boolean, dist
       blockM: MATMUL_REGISTER_BLOCK,
     };
   }
-  const tiling = selectMatmulTiling(be.ctx);
+  const tiling = selectMatmulTiling(be.ctx, tables.tiled);
   return {
     kernel: MATMUL_TILED,
     overrides: {
@@ -202,11 +177,12 @@ function recordMatmul(
   a: GpuTensor,
   b: GpuTensor,
   bias: GpuTensor | undefined,
-  distance = false,
+  distance: boolean,
+  tables: MatmulTables,
 ): GpuTensor {
   const out = be.empty(g.outShape, op);
   if (out.size === 0) return out;
-  const plan = planMatmul(be, g, bias !== undefined, distance);
+  const plan = planMatmul(be, g, bias !== undefined, distance, tables);
   // The bias binding must hold a buffer even when HAS_BIAS = 0 (never read then).
   const biasBuffer = bias ?? be.auxBuffer(new Float32Array(4), `${op} no bias`);
   // Batch matrices go in z; more than the device allows per dimension are split into dispatches.
@@ -217,9 +193,7 @@ function recordMatmul(
       {
         kernel: plan.kernel,
         overrides: plan.overrides,
-        uniforms: packUniforms([
-          ['u32', g.M], ['u32', g.N], ['u32', g.K], ['u32', base], ['u32', g.aBatchStride], ['u32', g.bBatchStride],
-        ]),
+        uniforms: MATMUL_PARAMS.pack({ M: g.M, N: g.N, K: g.K, batch_base: base, a_batch_stride: g.aBatchStride, b_batch_stride: g.bBatchStride }),
         workgroups: [ceilDiv(g.N, plan.blockN), ceilDiv(g.M, plan.blockM), chunk],
         label: op,
       },
@@ -229,39 +203,45 @@ function recordMatmul(
   return out;
 }
 
-export function matmulGpu(be: WebGpuBackend, a: GpuTensor, b: GpuTensor, bias: GpuTensor | undefined, params: MatmulParams): GpuTensor {
+export function matmulGpu(
+  be: WebGpuBackend,
+  a: GpuTensor,
+  b: GpuTensor,
+  bias: GpuTensor | undefined,
+  params: MatmulParams,
+  tables: MatmulTables = MATMUL_TABLES,
+): GpuTensor {
   const g = inferMatmul(a.shape, b.shape, bias?.shape, params);
-  return recordMatmul(be, params.name ? `matmul '${params.name}'` : 'matmul', g, a, b, bias);
+  return recordMatmul(be, params.name ? `matmul '${params.name}'` : 'matmul', g, a, b, bias, false, tables);
 }
 
-export function denseGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor, bias: GpuTensor | undefined, act: Activation | undefined): GpuTensor {
+export function denseGpu(
+  be: WebGpuBackend,
+  x: GpuTensor,
+  w: GpuTensor,
+  bias: GpuTensor | undefined,
+  act: Activation | undefined,
+  tables: MatmulTables = MATMUL_TABLES,
+): GpuTensor {
   const g = inferDense(x.shape, w.shape, bias?.shape, act);
-  return recordMatmul(be, 'dense', g, x, w, bias);
+  return recordMatmul(be, 'dense', g, x, w, bias, false, tables);
 }
 
 export function rbfGpu(be: WebGpuBackend, x: GpuTensor, centers: GpuTensor): GpuTensor {
   const g = inferRbf(x.shape, centers.shape);
-  return recordMatmul(be, 'rbf', g, x, centers, undefined, true);
-}
-
-/** Softmax workgroup size: the row length rounded up to a power of two, in [32, 256]. */
-function softmaxWorkgroup(axisLen: number, maxInvocations: number): number {
-  const cap = Math.min(256, maxInvocations);
-  let wg = 1;
-  while (wg * 2 <= cap && (wg < 32 || wg < axisLen)) wg *= 2;
-  return wg;
+  return recordMatmul(be, 'rbf', g, x, centers, undefined, true, MATMUL_TABLES);
 }
 
 export function softmaxGpu(be: WebGpuBackend, x: GpuTensor, axis: number): GpuTensor {
   const s = inferSoftmax(x.shape, axis);
   const out = be.empty(x.shape, 'softmax');
   if (out.size === 0) return out;
-  const wg = softmaxWorkgroup(s.axisLen, be.limits.maxComputeInvocationsPerWorkgroup);
+  const wg = rowWorkgroup(s.axisLen, be.limits.maxComputeInvocationsPerWorkgroup);
   be.run(
     {
       kernel: SOFTMAX,
       overrides: { WG: wg },
-      uniforms: packUniforms([['u32', s.rows], ['u32', s.axisLen], ['u32', s.inner]]),
+      uniforms: SOFTMAX_PARAMS.pack({ rows: s.rows, axis_len: s.axisLen, inner: s.inner }),
       workgroups: grid1d(s.rows, be.limits.maxComputeWorkgroupsPerDimension, 'softmax'),
       label: 'softmax',
     },
