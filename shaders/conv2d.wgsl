@@ -7,11 +7,11 @@
 // row-major M×K. B is the im2col matrix of x, never stored: B[k, n] is computed on the fly as
 // x[b, g·C/groups + ci, oy·sH - padTop + ky·dH, ox·sW - padLeft + kx·dW] (0 outside the input).
 // One workgroup of WG_X×WG_Y invocations computes a TM×TN tile of out, TM = 4·WG_Y channels by
-// TN = 4·WG_X pixels (the tile shapes and the rule that picks one from M are CONV2D_TUNING in
-// kernels/conv2d.ts). For each K-slice of TK it stages an A tile (TM×TK) and a B tile (TK×TN)
-// in workgroup memory as vec4 columns, barriers, and invocation (tx, ty) accumulates the 4×4
-// block of channels 4·ty .. 4·ty+3 × pixels 4·tx .. 4·tx+3 in four vec4 registers (one per
-// channel): each step is two vec4 reads from workgroup memory and four vec4 FMAs. The block is
+// TN = 4·WG_X pixels (the tile shapes are CONV2D_TUNING in src/backends/webgpu/tuning.ts, the
+// rule that picks one selectConv2dTile in kernels/conv2d.ts). For each K-slice of TK it stages
+// an A tile (TM×TK) and a B tile (TK×TN) in workgroup memory as vec4 columns, barriers, and
+// invocation (tx, ty) accumulates the 4×4 block of channels 4·ty .. 4·ty+3 × pixels
+// 4·tx .. 4·tx+3 in four vec4 registers (one per channel): each step is two vec4 reads from workgroup memory and four vec4 FMAs. The block is
 // written out as named vec4s, not as loops over a register array, so it needs no dynamic
 // indexing and compiles to straight-line code. Invocation (tx, ty) also stages exactly its own
 // 4 pixel columns of B (rows ty, ty + WG_Y, ...; their coordinates decoded once) and its own
@@ -29,9 +29,9 @@
 // value with a plain loop over its window; one workgroup computes WG consecutive outputs (1-D,
 // folded into y when large).
 //
-// Requires the activation prelude.
+// Requires the activation and index preludes.
 
-// Tiling of `gemm` (see CONV2D_TUNING in kernels/conv2d.ts); the register block is fixed at 4×4.
+// Tiling of `gemm` (see CONV2D_TUNING in src/backends/webgpu/tuning.ts); the register block is fixed at 4×4.
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 16u;
 override TK: u32 = 16u;
@@ -44,38 +44,9 @@ override HAS_BIAS: u32 = 0u;
 override A_TILE4: u32 = TK * WG_Y;
 override B_TILE4: u32 = TK * WG_X;
 
-struct Params {
-  batch: u32,
-  c: u32,
-  h: u32,
-  w: u32,
-  cout: u32,
-  ho: u32,
-  wo: u32,
-  kh: u32,
-  kw: u32,
-  sh: u32,
-  sw: u32,
-  dh: u32,
-  dw: u32,
-  pad_top: i32,
-  pad_left: i32,
-  // C / groups and Cout / groups (GEMM M; the channel multiplier for `depthwise`).
-  cg: u32,
-  m: u32,
-  // GEMM K = cg·kh·kw, and N = batch·ho·wo.
-  k: u32,
-  n: u32,
-  // Tiles of `gemm` along M and N.
-  tiles_m: u32,
-  tiles_n: u32,
-  // Work items of `depthwise` (output quads) and `direct` (output values).
-  total: u32,
-  _pad0: u32,
-  _pad1: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+// Uniforms: Conv2dParams, generated from CONV2D_PARAMS in src/backends/webgpu/kernels/conv2d.ts
+// (the layer's geometry; mg, kg and q are the GEMM's M, K and N of one group).
+@group(0) @binding(0) var<uniform> p: Conv2dParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;     // (N, C, H, W)
 @group(0) @binding(2) var<storage, read> wt: array<f32>;    // (Cout, C/groups, kH, kW)
 @group(0) @binding(3) var<storage, read> bias: array<f32>;  // (Cout), if HAS_BIAS
@@ -100,15 +71,15 @@ fn x_at(ok: bool, base: u32, iy: i32, ix: i32) -> f32 {
 
 // A[m, k] of group g, or 0 outside the matrix.
 fn w_at(w_group: u32, m: u32, k: u32) -> f32 {
-  if (m >= p.m || k >= p.k) { return 0.0; }
-  return wt[w_group + m * p.k + k];
+  if (m >= p.mg || k >= p.kg) { return 0.0; }
+  return wt[w_group + m * p.kg + k];
 }
 
 // Writes channel m of the group (4 pixels) if it exists; off holds the pixels' offsets in out
 // without the channel term.
 fn store_row(g: u32, m: u32, v: vec4<f32>, off: vec4<u32>, ok: vec4<bool>) {
-  if (m >= p.m) { return; }
-  let co = g * p.m + m;
+  if (m >= p.mg) { return; }
+  let co = g * p.mg + m;
   let c_off = co * p.ho * p.wo;
   if (ok.x) { out[off.x + c_off] = finish(v.x, co); }
   if (ok.y) { out[off.y + c_off] = finish(v.y, co); }
@@ -122,7 +93,7 @@ fn gemm(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
-  let tile = wid.x + wid.y * nwg.x;
+  let tile = linear_workgroup_id(wid, nwg);
   // Uniform per workgroup, so the barriers below stay in uniform control flow.
   if (tile >= p.tiles_m * p.tiles_n) { return; }
   let g = wid.z;
@@ -133,12 +104,12 @@ fn gemm(
   let khw = p.kh * p.kw;
   let hw = p.h * p.w;
   let hw_out = p.ho * p.wo;
-  let w_group = g * p.m * p.k;
+  let w_group = g * p.mg * p.kg;
 
   // This invocation's 4 pixels: whether they exist, the top-left corner of their windows, the
   // base of their image's group channels in x, and their offsets in out.
   let n4 = vec4<u32>(n_col, n_col + 1u, n_col + 2u, n_col + 3u);
-  let ok = n4 < vec4<u32>(p.n);
+  let ok = n4 < vec4<u32>(p.q);
   let img = n4 / hw_out;
   let pix = n4 % hw_out;
   let iy0 = vec4<i32>((pix / p.wo) * p.sh) - p.pad_top;
@@ -150,7 +121,7 @@ fn gemm(
   var acc1 = vec4<f32>();
   var acc2 = vec4<f32>();
   var acc3 = vec4<f32>();
-  for (var k0 = 0u; k0 < p.k; k0 += TK) {
+  for (var k0 = 0u; k0 < p.kg; k0 += TK) {
     for (var kk = tx; kk < TK; kk += WG_X) {
       let k = k0 + kk;
       a_tile[kk * WG_Y + ty] = vec4<f32>(
@@ -159,7 +130,7 @@ fn gemm(
     for (var kk = ty; kk < TK; kk += WG_Y) {
       let k = k0 + kk;
       var v = vec4<f32>();
-      if (k < p.k) {
+      if (k < p.kg) {
         let r = k % khw;
         let off = x_base + (k / khw) * hw;
         let iy = iy0 + i32((r / p.kw) * p.dh);
@@ -194,7 +165,7 @@ fn x_row_at(row: u32, ix: i32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn depthwise(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.x + gid.y * nwg.x * WG;
+  let idx = linear_invocation_id(gid, nwg);
   if (idx >= p.total) { return; }
   let quads = (p.wo + 3u) / 4u;
   let ox0 = (idx % quads) * 4u;
@@ -203,7 +174,7 @@ fn depthwise(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
   let co = plane % p.cout;
   let img = plane / p.cout;
   // groups = C: output channel co reads input channel co / multiplier.
-  let x_base = (img * p.c + co / p.m) * p.h * p.w;
+  let x_base = (img * p.c + co / p.mg) * p.h * p.w;
   let w_base = co * p.kh * p.kw;
   let ix0 = vec4<i32>(vec4<u32>(ox0, ox0 + 1u, ox0 + 2u, ox0 + 3u) * p.sw) - p.pad_left;
   var acc = vec4<f32>();  // outputs ox0 .. ox0+3
@@ -226,13 +197,14 @@ fn depthwise(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
 
 @compute @workgroup_size(WG)
 fn direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.x + gid.y * nwg.x * WG;
+  let idx = linear_invocation_id(gid, nwg);
   if (idx >= p.total) { return; }
-  let ox = idx % p.wo;
-  let oy = (idx / p.wo) % p.ho;
-  let co = (idx / (p.wo * p.ho)) % p.cout;
-  let img = idx / (p.wo * p.ho * p.cout);
-  let g = co / p.m;
+  let o = nchw_coords(idx, p.cout, p.ho, p.wo);
+  let img = o.x;
+  let co = o.y;
+  let oy = o.z;
+  let ox = o.w;
+  let g = co / p.mg;
   var s = 0.0;
   for (var ci = 0u; ci < p.cg; ci++) {
     let x_base = (img * p.c + g * p.cg + ci) * p.h * p.w;

@@ -9,7 +9,7 @@
 // kernel = j, w is (Σ|table[o]|, kH, kW), and the input channel c is read by the pairs
 // tbl_readers[tbl_reader_off[c] .. tbl_reader_off[c + 1]), all four lists packed in `tbl`.
 //
-// dx takes one of three paths (conv2dDxKind in kernels/conv2d_backward.ts):
+// dx takes one of three paths (conv2dDxKind in kernels/conv2d_backward_paths.ts):
 //  - forward: for stride 1 with enough input channels, a forward convolution of dy with the
 //    flipped weights through the forward's GEMM kernel; `w_flip` makes those weights.
 //  - col: `col_gemm` computes dcol = Wᵀ · dy per image and group, then `col2im` gathers dcol
@@ -77,14 +77,16 @@
 //
 // `db` — one workgroup computes db[o] = Σ_{n, oy, ox} dy[n, o, oy, ox]: a strided sum per
 // invocation, then the same tree reduction.
+//
+// Requires the index prelude.
 
 // Workgroup size of `dx`, `w_flip`, `dw_sum`, `dw_reduce`, `table_compact` and `db` (a power of two for the
 // tree reduction).
 override WG: u32 = 64u;
 // 1 in connection-table mode (`tbl` holds the table), 0 otherwise (`tbl` aliases w, unread).
 override TABLE: u32 = 0u;
-// Tiling of `dw_split` (see selectDwTile in kernels/conv2d_backward.ts) and `col_gemm`
-// (DX_COL_TUNING); the register block is fixed at 4×4.
+// Tiling of `dw_split` (see selectDwTile in kernels/conv2d_backward_paths.ts) and `col_gemm`
+// (DX_COL_TUNING in src/backends/webgpu/tuning.ts); the register block is fixed at 4×4.
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 16u;
 override TP: u32 = 16u;
@@ -92,51 +94,10 @@ override TP: u32 = 16u;
 override DY_TILE4: u32 = TP * WG_Y;
 override X_TILE4: u32 = TP * WG_X;
 
-struct Params {
-  batch: u32,
-  c: u32,
-  h: u32,
-  w: u32,
-  cout: u32,
-  ho: u32,
-  wo: u32,
-  kh: u32,
-  kw: u32,
-  sh: u32,
-  sw: u32,
-  dh: u32,
-  dw: u32,
-  pad_top: i32,
-  pad_left: i32,
-  // C / groups and Cout / groups (GEMM M of `dw_split`).
-  cg: u32,
-  mg: u32,
-  // GEMM K = cg·kh·kw.
-  kg: u32,
-  // Output positions N·Ho·Wo (the long reduction axis of dw and db).
-  q: u32,
-  // Where each list of the connection table starts in `tbl` (TABLE = 1).
-  tbl_out: u32,
-  tbl_in: u32,
-  tbl_reader_off: u32,
-  tbl_readers: u32,
-  // `dw_split`: tiles along K, tiles per group (M tiles × K tiles), positions per chunk, chunks.
-  tiles_k: u32,
-  tiles: u32,
-  chunk: u32,
-  splits: u32,
-  // Elements of dw (the stride between the partial sums of two chunks).
-  dw_size: u32,
-  // `dx`: the step between landing taps, sH / gcd(sH, dH) and sW / gcd(sW, dW).
-  step_y: u32,
-  step_x: u32,
-  // Work items: dx values (`dx`, `col2im`), dcol values (`col_gemm`, unused), wf values (`w_flip`), tiles × splits (`dw_split`), dw values
-  // (`dw_sum`, `dw_reduce`, `table_compact`), channels (`db`).
-  total: u32,
-  _pad0: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+// Uniforms: Conv2dBackwardParams, generated from CONV2D_BACKWARD_PARAMS in
+// src/backends/webgpu/kernels/conv2d_backward.ts (the forward's geometry, with mg, kg and q the
+// dw GEMM's M, K and long axis, plus the table offsets, the split and the tap steps).
+@group(0) @binding(0) var<uniform> p: Conv2dBackwardParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;    // (N, C, H, W); `dw_sum`: the partials (splits, dw_size); `col2im`: dcol (N, C·kH·kW, Ho·Wo); `table_compact`: dw_dense (Cout, C, kH, kW)
 @group(0) @binding(2) var<storage, read> wt: array<f32>;   // (Cout, C/groups, kH, kW) or (Σ|table[o]|, kH, kW)
 @group(0) @binding(3) var<storage, read> dy: array<f32>;   // (N, Cout, Ho, Wo)
@@ -188,12 +149,13 @@ fn dx_taps(img: u32, ty0: i32, tx0: i32, ky0: u32, kx0: u32, o: u32, kernel: u32
 
 @compute @workgroup_size(WG)
 fn dx(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.x + gid.y * nwg.x * WG;
+  let idx = linear_invocation_id(gid, nwg);
   if (idx >= p.total) { return; }
-  let ix = idx % p.w;
-  let iy = (idx / p.w) % p.h;
-  let c = (idx / (p.w * p.h)) % p.c;
-  let img = idx / (p.w * p.h * p.c);
+  let pos = nchw_coords(idx, p.c, p.h, p.w);
+  let img = pos.x;
+  let c = pos.y;
+  let iy = pos.z;
+  let ix = pos.w;
   let ty0 = i32(iy) + p.pad_top;
   let tx0 = i32(ix) + p.pad_left;
   let ky0 = first_tap(ty0, p.sh, p.dh, p.step_y);
@@ -280,7 +242,7 @@ fn col_gemm(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 @compute @workgroup_size(WG)
 fn col2im(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.x + gid.y * nwg.x * WG;
+  let idx = linear_invocation_id(gid, nwg);
   if (idx >= p.total) { return; }
   let ix = idx % p.w;
   let iy = (idx / p.w) % p.h;
@@ -311,7 +273,7 @@ fn col2im(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 
 @compute @workgroup_size(WG)
 fn w_flip(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.x + gid.y * nwg.x * WG;
+  let idx = linear_invocation_id(gid, nwg);
   if (idx >= p.total) { return; }
   // idx walks w (Cout, cg, kH, kW).
   let kx = idx % p.kw;
@@ -351,7 +313,7 @@ fn dw_split(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
-  let id = wid.x + wid.y * nwg.x;
+  let id = linear_workgroup_id(wid, nwg);
   // Uniform per workgroup, so the barriers below stay in uniform control flow.
   if (id >= p.total) { return; }
   let g = wid.z;
@@ -424,7 +386,7 @@ fn dw_split(
 
 @compute @workgroup_size(WG)
 fn dw_sum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let e = gid.x + gid.y * nwg.x * WG;
+  let e = linear_invocation_id(gid, nwg);
   if (e >= p.total) { return; }
   var s = 0.0;
   for (var j = 0u; j < p.splits; j++) {
@@ -446,7 +408,7 @@ fn reduce_store(li: u32, s: f32, e: u32) {
 
 @compute @workgroup_size(WG)
 fn dw_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let e = wid.x + wid.y * nwg.x;
+  let e = linear_workgroup_id(wid, nwg);
   if (e >= p.total) { return; }
   let kx = e % p.kw;
   let ky = (e / p.kw) % p.kh;
@@ -477,7 +439,7 @@ fn dw_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
 
 @compute @workgroup_size(WG)
 fn table_compact(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.x + gid.y * nwg.x * WG;
+  let idx = linear_invocation_id(gid, nwg);
   if (idx >= p.total) { return; }
   let khw = p.kh * p.kw;
   let j = idx / khw;
@@ -486,7 +448,7 @@ fn table_compact(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
 
 @compute @workgroup_size(WG)
 fn db(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let o = wid.x + wid.y * nwg.x;
+  let o = linear_workgroup_id(wid, nwg);
   if (o >= p.total) { return; }
   let hw_o = p.ho * p.wo;
   var s = 0.0;

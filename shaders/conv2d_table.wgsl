@@ -14,36 +14,18 @@
 // `main` — the direct reference kernel (debug.forceNaive): no tiling, one invocation computes
 // one output value with a plain loop over its connected maps and window; one workgroup
 // computes WG consecutive outputs (1-D, folded into y when large).
-// Requires the activation prelude.
+// Requires the activation and index preludes.
 
 override WG: u32 = 64u;
 // 1 when the bias binding holds a bias (otherwise it aliases the weights and is not read).
 override HAS_BIAS: u32 = 0u;
 
-struct Params {
-  batch: u32,
-  c: u32,
-  h: u32,
-  w: u32,
-  cout: u32,
-  ho: u32,
-  wo: u32,
-  kh: u32,
-  kw: u32,
-  sh: u32,
-  sw: u32,
-  dh: u32,
-  dw: u32,
-  pad_top: i32,
-  pad_left: i32,
-  // Work items: output values (`main`), dense weights (`table_expand`).
-  total: u32,
-}
-
 // An absent (o, ci) pair in the slot map of `table_expand`.
 const NO_PAIR: u32 = 0xffffffffu;
 
-@group(0) @binding(0) var<uniform> p: Params;
+// Uniforms: Conv2dParams, generated from CONV2D_PARAMS in src/backends/webgpu/kernels/conv2d.ts
+// (the forward's: `total` is the work items, output values or dense weights).
+@group(0) @binding(0) var<uniform> p: Conv2dParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;        // (N, C, H, W)
 @group(0) @binding(2) var<storage, read> wt: array<f32>;       // (Σ|table[o]|, kH, kW)
 @group(0) @binding(3) var<storage, read> bias: array<f32>;     // (Cout), if HAS_BIAS
@@ -53,12 +35,13 @@ const NO_PAIR: u32 = 0xffffffffu;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.x + gid.y * nwg.x * WG;
+  let idx = linear_invocation_id(gid, nwg);
   if (idx >= p.total) { return; }
-  let ox = idx % p.wo;
-  let oy = (idx / p.wo) % p.ho;
-  let co = (idx / (p.wo * p.ho)) % p.cout;
-  let img = idx / (p.wo * p.ho * p.cout);
+  let o = nchw_coords(idx, p.cout, p.ho, p.wo);
+  let img = o.x;
+  let co = o.y;
+  let oy = o.z;
+  let ox = o.w;
   var s = 0.0;
   for (var j = offsets[co]; j < offsets[co + 1u]; j++) {
     let x_base = (img * p.c + indices[j]) * p.h * p.w;
@@ -79,7 +62,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 @compute @workgroup_size(WG)
 fn table_expand(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.x + gid.y * nwg.x * WG;
+  let idx = linear_invocation_id(gid, nwg);
   if (idx >= p.total) { return; }
   let khw = p.kh * p.kw;
   // idx = (o·C + ci)·kH·kW + (ky·kW + kx).

@@ -8,7 +8,8 @@ import { WebGpuBackend, ShapeError, InvalidArgumentError, type Activation, type 
 import { gpuIt, compareWithCpu, cpu, getGpu } from './helpers/gpu.js';
 import { expectClose } from './helpers/compare.js';
 import { Rng } from './helpers/random.js';
-import { CONV2D_TUNING, selectConv2dTile } from '../src/backends/webgpu/kernels/conv2d.js';
+import { selectConv2dTile } from '../src/backends/webgpu/kernels/conv2d.js';
+import { CONV2D_TUNING } from '../src/backends/webgpu/tuning.js';
 import { inferConv2d } from '../src/ops/conv2d.js';
 
 // Sums of up to a few hundred products of values in [-1, 1]: f32 against the f64 reference.

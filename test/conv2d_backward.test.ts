@@ -15,8 +15,12 @@ import { expectClose } from './helpers/compare.js';
 import { expectGradient, project } from './helpers/gradcheck.js';
 import { Rng } from './helpers/random.js';
 import {
-  type Conv2dBackwardOptions, conv2dBackwardGpu, selectDwSplit, selectDwTile, conv2dDxKind, dxColScratchBytes, DX_FORWARD_MIN_CHANNELS, DX_COL_TUNING,
+  type Conv2dBackwardOptions, conv2dBackwardGpu,
 } from '../src/backends/webgpu/kernels/conv2d_backward.js';
+import {
+  selectDwSplit, selectDwTile, conv2dDxKind, dxColScratchBytes, DX_FORWARD_MIN_CHANNELS,
+} from '../src/backends/webgpu/kernels/conv2d_backward_paths.js';
+import { DX_COL_TUNING } from '../src/backends/webgpu/tuning.js';
 import { inferConv2dBackward } from '../src/ops/conv2d_backward.js';
 import { inferConv2d } from '../src/ops/conv2d.js';
 
@@ -333,10 +337,10 @@ describe('conv2dBackward kernel selection', () => {
     expect(kind([16, 64, 56, 56], [128, 64, 3, 3], { stride: 2, padding: 1 }).kind).toBe('col'); // 29 MB
     expect(kind([64, 6, 14, 14], [16, 6, 5, 5], {}, { cap: c3.bytes - 1 }).kind).toBe('gather');
     expect(kind([64, 6, 14, 14], [16, 6, 5, 5], {}, { cap: c3.bytes }).kind).toBe('col');
-    expect(DX_COL_TUNING.maxScratchBytes).toBe(64 << 20);
+    expect(DX_COL_TUNING.default.maxScratchBytes).toBe(64 << 20);
     // Fewer than minDepth output channels per group: forward when wide or depthwise at stride 1, else gather.
-    expect(kind([1, DX_FORWARD_MIN_CHANNELS, 8, 8], [DX_COL_TUNING.minDepth - 1, DX_FORWARD_MIN_CHANNELS, 3, 3], {}).kind).toBe('forward');
-    expect(kind([1, DX_FORWARD_MIN_CHANNELS - 1, 8, 8], [DX_COL_TUNING.minDepth - 1, DX_FORWARD_MIN_CHANNELS - 1, 3, 3], {}).kind).toBe('gather');
+    expect(kind([1, DX_FORWARD_MIN_CHANNELS, 8, 8], [DX_COL_TUNING.default.minDepth - 1, DX_FORWARD_MIN_CHANNELS, 3, 3], {}).kind).toBe('forward');
+    expect(kind([1, DX_FORWARD_MIN_CHANNELS - 1, 8, 8], [DX_COL_TUNING.default.minDepth - 1, DX_FORWARD_MIN_CHANNELS - 1, 3, 3], {}).kind).toBe('gather');
     expect(kind([8, 32, 28, 28], [32, 1, 3, 3], { groups: 32, padding: 1 }).kind).toBe('forward'); // depthwise
     expect(kind([8, 32, 28, 28], [32, 1, 3, 3], { groups: 32, padding: 1, stride: 2 }).kind).toBe('gather');
     expect(kind([8, 16, 28, 28], [32, 1, 3, 3], { groups: 16, padding: 1 }).kind).toBe('gather'); // multiplier 2
@@ -376,7 +380,7 @@ describe('conv2dBackward kernel selection', () => {
     expect(await run({ forceNaive: true }, { n: 1, c: 2, h: 6, w: 5, cout: 8, k: 3 }, dwOnly)).toEqual(['conv2d_backward:dw_reduce{TABLE=0,WG=64}']);
     // dx: minDepth output channels per group run the col GEMM, then col2im.
     const col = ['conv2d_backward:col_gemm{WG_X=16,WG_Y=4}', 'conv2d_backward:col2im{WG=64}'];
-    expect(await run({}, { n: 2, c: 3, h: 9, w: 8, cout: DX_COL_TUNING.minDepth, k: 3, stride: 2 }, dxOnly)).toEqual(col);
+    expect(await run({}, { n: 2, c: 3, h: 9, w: 8, cout: DX_COL_TUNING.default.minDepth, k: 3, stride: 2 }, dxOnly)).toEqual(col);
     // Fewer: stride 1 with enough channels per group runs the forward GEMM on flipped weights.
     const wide: Case = { n: 1, c: DX_FORWARD_MIN_CHANNELS, h: 5, w: 4, cout: 3, k: 3, padding: [2, 0, 1, 1] };
     expect(await run({}, wide, dxOnly)).toEqual(['conv2d_backward:w_flip{WG=64}', expect.stringMatching(/^conv2d:gemm\{/)]);
@@ -397,7 +401,7 @@ describe('conv2dBackward kernel selection', () => {
       'conv2d_backward:db{WG=64}',
       'conv2d_backward:table_compact{WG=64}',
     ]);
-    const wideTable: Case = { n: 2, c: 3, h: 9, w: 8, cout: DX_COL_TUNING.minDepth, k: 3, stride: 2, table: [[0], [1, 2], [0, 1, 2], [2]] };
+    const wideTable: Case = { n: 2, c: 3, h: 9, w: 8, cout: DX_COL_TUNING.default.minDepth, k: 3, stride: 2, table: [[0], [1, 2], [0, 1, 2], [2]] };
     expect(await run({}, wideTable, {})).toEqual([
       'conv2d_table:table_expand{WG=64}',
       ...col,

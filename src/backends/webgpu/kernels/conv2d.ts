@@ -12,20 +12,62 @@ import conv2dWgsl from '../../../../shaders/conv2d.wgsl?raw';
 import conv2dTableWgsl from '../../../../shaders/conv2d_table.wgsl?raw';
 import type { WebGpuBackend } from '../backend.js';
 import type { GpuTensor } from '../gpu_tensor.js';
-import { type KernelSpec, type UniformField, packUniforms, grid1d, ceilDiv } from '../program.js';
-import { withActivation } from '../shaders.js';
+import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
+import { withActivation, withPreludes, INDEX_PRELUDE } from '../shaders.js';
+import { type UniformValues, uniformStruct } from '../uniform_struct.js';
+import { type Conv2dTile, type Conv2dTuning, CONV2D_TUNING, tuningFor } from '../tuning.js';
 import { activationOverrides } from '../../../ops/activation.js';
 import { type Conv2dParams, type Conv2dConfig, inferConv2d } from '../../../ops/conv2d.js';
-import type { AdapterSummary } from '../../../device/device.js';
 import { LimitExceededError } from '../../../errors.js';
 
+/**
+ * The uniform fields every conv2d kernel reads, forward and backward (conv2d.wgsl,
+ * conv2d_table.wgsl, conv2d_backward.wgsl): x (batch, c, h, w), w (cout, c / groups, kh, kw),
+ * out (batch, cout, ho, wo), stride, dilation, the top/left padding, and the per-group GEMM sizes.
+ */
+export const CONV_GEOMETRY = {
+  // x (batch, c, h, w); out (batch, cout, ho, wo); the kernel window kh × kw.
+  batch: 'u32', c: 'u32', h: 'u32', w: 'u32',
+  cout: 'u32', ho: 'u32', wo: 'u32', kh: 'u32', kw: 'u32',
+  // Stride, dilation, and the padding before the first row and column (the rest follows).
+  sh: 'u32', sw: 'u32', dh: 'u32', dw: 'u32', pad_top: 'i32', pad_left: 'i32',
+  // C / groups and Cout / groups (GEMM M; the channel multiplier of `depthwise`), GEMM K =
+  // cg·kh·kw (im2col columns per group), and the output positions batch·ho·wo.
+  cg: 'u32', mg: 'u32', kg: 'u32', q: 'u32',
+} as const;
+
+/** CONV_GEOMETRY's values for a layer. */
+export function convGeometry(cfg: Conv2dConfig): UniformValues<typeof CONV_GEOMETRY> {
+  return {
+    batch: cfg.batch, c: cfg.inChannels, h: cfg.inH, w: cfg.inW,
+    cout: cfg.outChannels, ho: cfg.outH, wo: cfg.outW, kh: cfg.kernelH, kw: cfg.kernelW,
+    sh: cfg.stride[0], sw: cfg.stride[1], dh: cfg.dilation[0], dw: cfg.dilation[1], pad_top: cfg.pads.top, pad_left: cfg.pads.left,
+    cg: cfg.inPerGroup, mg: cfg.outPerGroup, kg: cfg.inPerGroup * cfg.kernelH * cfg.kernelW, q: cfg.batch * cfg.outH * cfg.outW,
+  };
+}
+
+/** The forward's uniforms (conv2d.wgsl, conv2d_table.wgsl). */
+const CONV2D_PARAMS = uniformStruct('Conv2dParams', {
+  ...CONV_GEOMETRY,
+  // Tiles of `gemm` along M and N (0 for the other entry points).
+  tiles_m: 'u32',
+  tiles_n: 'u32',
+  // Work items: output quads (`depthwise`), output values (`direct`, table `main`), dense weights (`table_expand`).
+  total: 'u32',
+});
+
 const CONV_BINDINGS = ['uniform', 'read', 'read', 'read', 'write'] as const;
-const GEMM: KernelSpec = { name: 'conv2d', code: withActivation(conv2dWgsl), entryPoint: 'gemm', bindings: CONV_BINDINGS };
+const GEMM: KernelSpec = {
+  name: 'conv2d',
+  code: withActivation(withPreludes(conv2dWgsl, CONV2D_PARAMS, INDEX_PRELUDE)),
+  entryPoint: 'gemm',
+  bindings: CONV_BINDINGS,
+};
 const DEPTHWISE: KernelSpec = { name: 'conv2d', code: GEMM.code, entryPoint: 'depthwise', bindings: CONV_BINDINGS };
 const DIRECT: KernelSpec = { name: 'conv2d', code: GEMM.code, entryPoint: 'direct', bindings: CONV_BINDINGS };
 const TABLE: KernelSpec = {
   name: 'conv2d_table',
-  code: withActivation(conv2dTableWgsl),
+  code: withActivation(withPreludes(conv2dTableWgsl, CONV2D_PARAMS, INDEX_PRELUDE)),
   entryPoint: 'main',
   bindings: ['uniform', 'read', 'read', 'read', 'read', 'read', 'write'],
 };
@@ -37,57 +79,6 @@ const DIRECT_WG = 64;
 const DEPTHWISE_BLOCK = 4;
 /** Register block of the GEMM kernel: each invocation computes REG channels × REG pixels (vec4s in conv2d.wgsl). */
 const REG = 4;
-
-/**
- * One tiling of the implicit-GEMM kernel: a workgroup of wgX×wgY invocations, each with a
- * 4×4 register block, computes (4·wgY) output channels × (4·wgX) output pixels, stepping
- * through K by tk.
- */
-export interface Conv2dTile {
-  readonly wgX: number;
-  readonly wgY: number;
-  readonly tk: number;
-}
-
-export interface Conv2dTuning {
-  /**
-   * The GEMM tilings to choose from. A layer takes the one of least modelled cost for its
-   * M × N (output channels per group × output pixels): the multiply-adds of its padded tiles,
-   * each weighed with the loads that feed it (see `loadCost`). Few-channel layers (LeNet) get a
-   * short, wide tile, few-pixel layers (a small image's last stages, a batch-1
-   * fully-connected conv) a tall, narrow one, instead of computing mostly padding in the big
-   * square tile; large layers the square tile, which loads least per multiply-add.
-   */
-  readonly gemm: readonly { readonly name: string; readonly tile: Conv2dTile }[];
-  /**
-   * What a load into workgroup memory costs, in multiply-adds. A tile of m channels × n pixels
-   * loads 1/m + 1/n values per multiply-add, so its cost is padded multiply-adds ×
-   * (1 + loadCost · (1/m + 1/n)).
-   */
-  readonly loadCost: number;
-}
-
-/**
- * Tile sizes per adapter kind (`vendor/architecture`, then `vendor`, then `default`). Every
- * tiling fits WebGPU's default limits (at most 256 invocations and 16 KiB of workgroup memory).
- */
-export const CONV2D_TUNING: Readonly<Record<string, Conv2dTuning>> = {
-  default: {
-    gemm: [
-      { name: 'narrow', tile: { wgX: 64, wgY: 1, tk: 8 } }, // 4×256 tile (channels × pixels), 64 invocations
-      { name: 'small', tile: { wgX: 64, wgY: 4, tk: 8 } }, // 16×256
-      { name: 'medium', tile: { wgX: 32, wgY: 8, tk: 16 } }, // 32×128
-      { name: 'wide', tile: { wgX: 16, wgY: 16, tk: 16 } }, // 64×64, 256 invocations
-      { name: 'column', tile: { wgX: 4, wgY: 16, tk: 16 } }, // 64×16
-      { name: 'tall', tile: { wgX: 1, wgY: 16, tk: 16 } }, // 64×4, 16 invocations
-    ],
-    loadCost: 8,
-  },
-};
-
-export function conv2dTuning(info: AdapterSummary): Conv2dTuning {
-  return CONV2D_TUNING[`${info.vendor}/${info.architecture}`] ?? CONV2D_TUNING[info.vendor] ?? CONV2D_TUNING.default;
-}
 
 /** Output channels × pixels of one workgroup's tile. */
 export function conv2dTileExtent(t: Conv2dTile): { m: number; n: number } {
@@ -128,16 +119,9 @@ export function checkConv2dTile(t: Conv2dTile, limits: GPUSupportedLimits): void
   }
 }
 
-const u = (v: number): UniformField => ['u32', v];
-const i = (v: number): UniformField => ['i32', v];
-
-function geometry(cfg: Conv2dConfig): UniformField[] {
-  return [
-    u(cfg.batch), u(cfg.inChannels), u(cfg.inH), u(cfg.inW),
-    u(cfg.outChannels), u(cfg.outH), u(cfg.outW), u(cfg.kernelH), u(cfg.kernelW),
-    u(cfg.stride[0]), u(cfg.stride[1]), u(cfg.dilation[0]), u(cfg.dilation[1]),
-    i(cfg.pads.top), i(cfg.pads.left),
-  ];
+/** The forward's uniforms for a layer: its geometry, the GEMM tile grid (0 × 0 outside `gemm`) and the work items. */
+function conv2dUniforms(cfg: Conv2dConfig, total: number, tilesM = 0, tilesN = 0): ArrayBuffer {
+  return CONV2D_PARAMS.pack({ ...convGeometry(cfg), tiles_m: tilesM, tiles_n: tilesN, total });
 }
 
 export type Conv2dKernelKind = 'table' | 'expand' | 'direct' | 'depthwise' | 'gemm';
@@ -186,7 +170,7 @@ export function expandTableWeights(be: WebGpuBackend, cfg: Conv2dConfig, w: GpuT
     {
       kernel: TABLE_EXPAND,
       overrides: { WG: DIRECT_WG },
-      uniforms: packUniforms([...geometry(cfg), u(dense.size)]),
+      uniforms: conv2dUniforms(cfg, dense.size),
       workgroups: grid1d(ceilDiv(dense.size, DIRECT_WG), be.limits.maxComputeWorkgroupsPerDimension, `${label} expand`),
       label: `${label} expand`,
     },
@@ -205,9 +189,8 @@ export function denseParams(params: Conv2dParams): Conv2dParams {
 export function conv2dGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor, bias: GpuTensor | undefined, params: Conv2dParams): GpuTensor {
   const cfg = inferConv2d(x.shape, w.shape, bias?.shape, params);
   const label = params.name ? `conv2d '${params.name}'` : 'conv2d';
-  const m = cfg.outPerGroup; // GEMM M, N and K of one group
+  const m = cfg.outPerGroup; // GEMM M and N of one group
   const n = cfg.batch * cfg.outH * cfg.outW;
-  const k = cfg.inPerGroup * cfg.kernelH * cfg.kernelW;
   const kind = conv2dKind(cfg, be.debug.forceNaive ?? false);
   if (kind === 'expand') {
     const dense = expandTableWeights(be, cfg, w, label);
@@ -217,7 +200,7 @@ export function conv2dGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor, bias: G
       dense.dispose();
     }
   }
-  const tile = selectConv2dTile(conv2dTuning(be.ctx.info), m, n).tile;
+  const tile = selectConv2dTile(tuningFor(CONV2D_TUNING, be.ctx.info), m, n).tile;
   if (kind === 'gemm') checkConv2dTile(tile, be.limits);
 
   const out = be.empty(cfg.outShape, 'conv2d'); // (N, Cout, Ho, Wo)
@@ -235,7 +218,7 @@ export function conv2dGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor, bias: G
       {
         kernel: TABLE,
         overrides: { WG: DIRECT_WG, ...shared },
-        uniforms: packUniforms([...geometry(cfg), u(out.size)]),
+        uniforms: conv2dUniforms(cfg, out.size),
         workgroups: grid1d(ceilDiv(out.size, DIRECT_WG), maxDim, label),
         label,
       },
@@ -248,7 +231,7 @@ export function conv2dGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor, bias: G
       {
         kernel: kind === 'direct' ? DIRECT : DEPTHWISE,
         overrides: { WG: DIRECT_WG, ...shared },
-        uniforms: packUniforms([...geometry(cfg), u(cfg.inPerGroup), u(m), u(k), u(n), u(0), u(0), u(total)]),
+        uniforms: conv2dUniforms(cfg, total),
         workgroups: grid1d(ceilDiv(total, DIRECT_WG), maxDim, label),
         label,
       },
@@ -262,7 +245,7 @@ export function conv2dGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor, bias: G
       {
         kernel: GEMM,
         overrides: { WG_X: tile.wgX, WG_Y: tile.wgY, TK: tile.tk, ...shared },
-        uniforms: packUniforms([...geometry(cfg), u(cfg.inPerGroup), u(m), u(k), u(n), u(tilesM), u(tilesN), u(out.size)]),
+        uniforms: conv2dUniforms(cfg, out.size, tilesM, tilesN),
         workgroups: [gx, gy, cfg.groups],
         label,
       },
