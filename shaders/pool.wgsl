@@ -5,7 +5,7 @@
 //   COUNT_PAD, are not counted); one workgroup computes WG consecutive outputs of the
 //   (N, C, Ho, Wo) output. Bandwidth-bound, so no tiling.
 // - `subsample`: LeNet-5's trainable subsampling, y = activate(coeff[c] · Σ window + bias[c]),
-//   windows without padding. Same mapping as `pool2d`. Requires the activation prelude.
+//   windows without padding. Same mapping as `pool2d`. Needs the activation prelude.
 // - `adaptive_avg_pool`: PyTorch's AdaptiveAvgPool2d to a fixed Ho×Wo. One invocation computes
 //   one output value, the mean of its bin: rows floor(oy·H/Ho) .. ceil((oy+1)·H/Ho) - 1, columns
 //   likewise (bins may overlap; with Ho > H rows are replicated). Same mapping as `pool2d`;
@@ -15,40 +15,19 @@
 //   results (WG must be a power of two).
 //
 // 1-D problems may be folded into y when they exceed maxComputeWorkgroupsPerDimension: the
-// linear workgroup id is wid.x + wid.y * nwg.x.
+// linear workgroup id is wid.x + wid.y * nwg.x. Requires the index and pooling window preludes.
 //
 // Every pooling window covers at least one real input cell (inferPool2d limits padding to half
 // the window), so a max starts from the window's first real cell and needs no -inf constant,
 // and the avg divisor is never 0.
 
-// Invocations per workgroup (a power of two for `global_pool`).
+// Invocations per workgroup (a power of two for `global_pool`). POOL_MAX and COUNT_PAD: the
+// pooling window prelude (shaders/pool_window.wgsl).
 override WG: u32 = 256u;
-// `pool2d` and `global_pool`: 1 max, 0 average.
-override POOL_MAX: u32 = 1u;
-// `pool2d` average: 1 divides by the window clipped to the padded input (PyTorch's
-// count_include_pad), 0 by the number of real input cells in the window.
-override COUNT_PAD: u32 = 0u;
 
-struct Params {
-  // Outputs to compute: N·C·Ho·Wo for pool2d/subsample/adaptive_avg_pool, N·C planes for global_pool.
-  count: u32,
-  // C, to find a plane's channel (subsample's coeff and bias).
-  channels: u32,
-  h: u32,
-  w: u32,
-  ho: u32,
-  wo: u32,
-  kh: u32,
-  kw: u32,
-  sh: u32,
-  sw: u32,
-  pad_top: u32,
-  pad_left: u32,
-  pad_bottom: u32,
-  pad_right: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniforms: PoolParams, generated from POOL_PARAMS in src/backends/webgpu/kernels/pool.ts
+// (shared by pool.wgsl and pool_backward.wgsl; an entry point reads only the fields it needs).
+@group(0) @binding(0) var<uniform> params: PoolParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;            // (N, C, H, W)
 // pool2d, adaptive_avg_pool and global_pool: uniform, x, y.
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;      // (N, C, Ho, Wo) or (N, C, 1, 1)
@@ -59,34 +38,18 @@ struct Params {
 
 var<workgroup> partial: array<f32, WG>;
 
-// An output index split into its plane (n·C + c) and its output row and column.
-struct OutPos {
-  plane: u32,
-  oy: u32,
-  ox: u32,
-}
-
-fn out_pos(i: u32) -> OutPos {
-  let ox = i % params.wo;
-  let t = i / params.wo;
-  return OutPos(t / params.ho, t % params.ho, ox);
-}
-
 @compute @workgroup_size(WG)
 fn pool2d(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = linear_invocation_id(gid, nwg);
   if (i >= params.count) { return; }
-  let p = out_pos(i);
-  // Window start in input coordinates (negative inside the top/left padding).
-  let hs = i32(p.oy * params.sh) - i32(params.pad_top);
-  let ws = i32(p.ox * params.sw) - i32(params.pad_left);
-  let he = hs + i32(params.kh);
-  let we = ws + i32(params.kw);
+  let p = plane_pos(i, params.ho, params.wo);
+  let r = window_span(p.y, params.sh, params.pad_top, params.kh, params.h);
+  let c = window_span(p.x, params.sw, params.pad_left, params.kw, params.w);
   // The window clipped to the real input.
-  let h0 = u32(max(hs, 0));
-  let w0 = u32(max(ws, 0));
-  let h1 = u32(min(he, i32(params.h)));
-  let w1 = u32(min(we, i32(params.w)));
+  let h0 = u32(r.z);
+  let w0 = u32(c.z);
+  let h1 = u32(r.w);
+  let w1 = u32(c.w);
   let base = p.plane * params.h * params.w;
   if (POOL_MAX == 1u) {
     var best = x[base + h0 * params.w + w0];
@@ -101,24 +64,17 @@ fn pool2d(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
       let row = base + iy * params.w;
       for (var ix = w0; ix < w1; ix++) { sum += x[row + ix]; }
     }
-    var cells = (h1 - h0) * (w1 - w0);
-    if (COUNT_PAD == 1u) {
-      // Clipped to the padded input: with ceil mode a window may overhang the bottom/right padding.
-      let hp = min(he, i32(params.h + params.pad_bottom)) - hs;
-      let wp = min(we, i32(params.w + params.pad_right)) - ws;
-      cells = u32(hp * wp);
-    }
-    y[i] = sum / f32(cells);
+    y[i] = sum / avg_divisor(r, c);
   }
 }
 
 @compute @workgroup_size(WG)
 fn subsample(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = linear_invocation_id(gid, nwg);
   if (i >= params.count) { return; }
-  let p = out_pos(i);
+  let p = plane_pos(i, params.ho, params.wo);
   let c = p.plane % params.channels;
-  let base = p.plane * params.h * params.w + p.oy * params.sh * params.w + p.ox * params.sw;
+  let base = p.plane * params.h * params.w + p.y * params.sh * params.w + p.x * params.sw;
   var sum = 0.0;
   for (var ky = 0u; ky < params.kh; ky++) {
     let row = base + ky * params.w;
@@ -129,14 +85,16 @@ fn subsample(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
 
 @compute @workgroup_size(WG)
 fn adaptive_avg_pool(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = linear_invocation_id(gid, nwg);
   if (i >= params.count) { return; }
-  let p = out_pos(i);
+  let p = plane_pos(i, params.ho, params.wo);
   // The bin [h0, h1) × [w0, w1): never empty since H, W >= 1.
-  let h0 = (p.oy * params.h) / params.ho;
-  let h1 = ((p.oy + 1u) * params.h + params.ho - 1u) / params.ho;
-  let w0 = (p.ox * params.w) / params.wo;
-  let w1 = ((p.ox + 1u) * params.w + params.wo - 1u) / params.wo;
+  let rows = adaptive_bin(p.y, params.h, params.ho);
+  let cols = adaptive_bin(p.x, params.w, params.wo);
+  let h0 = rows.x;
+  let h1 = rows.y;
+  let w0 = cols.x;
+  let w1 = cols.y;
   let base = p.plane * params.h * params.w;
   var sum = 0.0;
   for (var iy = h0; iy < h1; iy++) {
@@ -153,7 +111,7 @@ fn global_pool(
   @builtin(local_invocation_index) lid: u32,
 ) {
   // Uniform per workgroup, so the early return keeps the barriers below in uniform control flow.
-  let plane = wid.x + wid.y * nwg.x;
+  let plane = linear_workgroup_id(wid, nwg);
   if (plane >= params.count) { return; }
   let n = params.h * params.w;
   let base = plane * n;

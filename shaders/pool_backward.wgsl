@@ -22,40 +22,17 @@
 //   then a shared-memory tree reduction (WG a power of two).
 //
 // 1-D problems may be folded into y when they exceed maxComputeWorkgroupsPerDimension: the
-// linear workgroup id is wid.x + wid.y * nwg.x. Every pooling window covers at least one real
-// input cell (inferPool2d limits padding to half the window), so a divisor is never 0 and a
-// window's argmax starts from its first real cell.
+// linear workgroup id is wid.x + wid.y * nwg.x. Requires the index and pooling window preludes.
+// Every pooling window covers at least one real input cell (inferPool2d limits padding to half
+// the window), so a divisor is never 0 and a window's argmax starts from its first real cell.
 
-// Invocations per workgroup (a power of two for the reductions).
+// Invocations per workgroup (a power of two for the reductions). POOL_MAX and COUNT_PAD: the
+// pooling window prelude (shaders/pool_window.wgsl), as in the forward.
 override WG: u32 = 256u;
-// `pool2d_backward` and `global_pool_backward`: 1 max, 0 average.
-override POOL_MAX: u32 = 1u;
-// `pool2d_backward` average: 1 divides by the window clipped to the padded input (PyTorch's
-// count_include_pad), 0 by the number of real input cells in the window.
-override COUNT_PAD: u32 = 0u;
 
-struct Params {
-  // dx elements (N·C·H·W) for the one-value-per-invocation entries; planes (N·C) for
-  // global_pool_backward; channels (C) for subsample_backward_params.
-  count: u32,
-  channels: u32,
-  h: u32,
-  w: u32,
-  ho: u32,
-  wo: u32,
-  kh: u32,
-  kw: u32,
-  sh: u32,
-  sw: u32,
-  pad_top: u32,
-  pad_left: u32,
-  pad_bottom: u32,
-  pad_right: u32,
-  // N, for subsample_backward_params.
-  batch: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniforms: PoolParams, generated from POOL_PARAMS in src/backends/webgpu/kernels/pool.ts
+// (shared by pool.wgsl and pool_backward.wgsl; an entry point reads only the fields it needs).
+@group(0) @binding(0) var<uniform> params: PoolParams;
 // pool2d_backward, global_pool_backward, adaptive_avg_pool_backward: uniform, x, dy, dx.
 @group(0) @binding(1) var<storage, read> x: array<f32>;            // (N, C, H, W)
 @group(0) @binding(2) var<storage, read> dy: array<f32>;           // (N, C, Ho, Wo) or (N, C, 1, 1)
@@ -70,19 +47,6 @@ var<workgroup> partial: array<f32, WG>;
 var<workgroup> partial_b: array<f32, WG>;
 var<workgroup> partial_i: array<u32, WG>;
 
-// An input index split into its plane (n·C + c), row and column.
-struct InPos {
-  plane: u32,
-  iy: u32,
-  ix: u32,
-}
-
-fn in_pos(i: u32) -> InPos {
-  let ix = i % params.w;
-  let t = i / params.w;
-  return InPos(t / params.h, t % params.h, ix);
-}
-
 // The outputs [lo, hi] along one axis (empty when hi < lo) whose windows contain input
 // coordinate i: window o covers o·s - pad .. o·s - pad + k - 1, so
 // ceil((i + pad - k + 1) / s) <= o <= floor((i + pad) / s), clipped to [0, n_out).
@@ -96,24 +60,22 @@ fn window_range(i: u32, k: u32, s: u32, pad: u32, n_out: u32) -> vec2<i32> {
 
 @compute @workgroup_size(WG)
 fn pool2d_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = linear_invocation_id(gid, nwg);
   if (i >= params.count) { return; }
-  let p = in_pos(i);
-  let rows = window_range(p.iy, params.kh, params.sh, params.pad_top, params.ho);
-  let cols = window_range(p.ix, params.kw, params.sw, params.pad_left, params.wo);
+  let p = plane_pos(i, params.h, params.w);
+  let rows = window_range(p.y, params.kh, params.sh, params.pad_top, params.ho);
+  let cols = window_range(p.x, params.kw, params.sw, params.pad_left, params.wo);
   let base = p.plane * params.h * params.w;
   let out_base = p.plane * params.ho * params.wo;
   var acc = 0.0;
   for (var oy = rows.x; oy <= rows.y; oy++) {
-    let hs = oy * i32(params.sh) - i32(params.pad_top);
-    let he = hs + i32(params.kh);
-    let h0 = u32(max(hs, 0));
-    let h1 = u32(min(he, i32(params.h)));
+    let r = window_span(u32(oy), params.sh, params.pad_top, params.kh, params.h);
+    let h0 = u32(r.z);
+    let h1 = u32(r.w);
     for (var ox = cols.x; ox <= cols.y; ox++) {
-      let ws = ox * i32(params.sw) - i32(params.pad_left);
-      let we = ws + i32(params.kw);
-      let w0 = u32(max(ws, 0));
-      let w1 = u32(min(we, i32(params.w)));
+      let c = window_span(u32(ox), params.sw, params.pad_left, params.kw, params.w);
+      let w0 = u32(c.z);
+      let w1 = u32(c.w);
       let d = dy[out_base + u32(oy) * params.wo + u32(ox)];
       if (POOL_MAX == 1u) {
         // The window's first maximum in scan order (strictly greater replaces).
@@ -128,14 +90,7 @@ fn pool2d_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
         }
         if (arg == i) { acc += d; }
       } else {
-        var cells = (h1 - h0) * (w1 - w0);
-        if (COUNT_PAD == 1u) {
-          // Clipped to the padded input: with ceil mode a window may overhang the bottom/right padding.
-          let hp = min(he, i32(params.h + params.pad_bottom)) - hs;
-          let wp = min(we, i32(params.w + params.pad_right)) - ws;
-          cells = u32(hp * wp);
-        }
-        acc += d / f32(cells);
+        acc += d / avg_divisor(r, c);
       }
     }
   }
@@ -149,7 +104,7 @@ fn global_pool_backward(
   @builtin(local_invocation_index) lid: u32,
 ) {
   // Uniform per workgroup, so the early return keeps the barriers below in uniform control flow.
-  let plane = wid.x + wid.y * nwg.x;
+  let plane = linear_workgroup_id(wid, nwg);
   if (plane >= params.count) { return; }
   let n = params.h * params.w;
   let base = plane * n;
@@ -186,21 +141,21 @@ fn global_pool_backward(
 
 @compute @workgroup_size(WG)
 fn adaptive_avg_pool_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = linear_invocation_id(gid, nwg);
   if (i >= params.count) { return; }
-  let p = in_pos(i);
+  let p = plane_pos(i, params.h, params.w);
   // Bin oy holds rows floor(oy·H/Ho) .. ceil((oy+1)·H/Ho) - 1; it contains iy exactly for
   // floor(iy·Ho/H) <= oy <= ceil((iy+1)·Ho/H) - 1 (always within [0, Ho)).
-  let oy0 = (p.iy * params.ho) / params.h;
-  let oy1 = ((p.iy + 1u) * params.ho + params.h - 1u) / params.h;
-  let ox0 = (p.ix * params.wo) / params.w;
-  let ox1 = ((p.ix + 1u) * params.wo + params.w - 1u) / params.w;
+  let oys = adaptive_bin(p.y, params.ho, params.h);
+  let oxs = adaptive_bin(p.x, params.wo, params.w);
   let out_base = p.plane * params.ho * params.wo;
   var acc = 0.0;
-  for (var oy = oy0; oy < oy1; oy++) {
-    let bh = ((oy + 1u) * params.h + params.ho - 1u) / params.ho - (oy * params.h) / params.ho;
-    for (var ox = ox0; ox < ox1; ox++) {
-      let bw = ((ox + 1u) * params.w + params.wo - 1u) / params.wo - (ox * params.w) / params.wo;
+  for (var oy = oys.x; oy < oys.y; oy++) {
+    let rows = adaptive_bin(oy, params.h, params.ho);
+    let bh = rows.y - rows.x;
+    for (var ox = oxs.x; ox < oxs.y; ox++) {
+      let cols = adaptive_bin(ox, params.w, params.wo);
+      let bw = cols.y - cols.x;
       acc += dy[out_base + oy * params.wo + ox] / f32(bh * bw);
     }
   }
@@ -209,11 +164,11 @@ fn adaptive_avg_pool_backward(@builtin(global_invocation_id) gid: vec3<u32>, @bu
 
 @compute @workgroup_size(WG)
 fn subsample_backward_dx(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = linear_invocation_id(gid, nwg);
   if (i >= params.count) { return; }
-  let p = in_pos(i);
-  let rows = window_range(p.iy, params.kh, params.sh, 0u, params.ho);
-  let cols = window_range(p.ix, params.kw, params.sw, 0u, params.wo);
+  let p = plane_pos(i, params.h, params.w);
+  let rows = window_range(p.y, params.kh, params.sh, 0u, params.ho);
+  let cols = window_range(p.x, params.kw, params.sw, 0u, params.wo);
   let out_base = p.plane * params.ho * params.wo;
   var acc = 0.0;
   for (var oy = rows.x; oy <= rows.y; oy++) {
@@ -229,7 +184,7 @@ fn subsample_backward_params(
   @builtin(local_invocation_index) lid: u32,
 ) {
   // Uniform per workgroup, so the early return keeps the barriers below in uniform control flow.
-  let c = wid.x + wid.y * nwg.x;
+  let c = linear_workgroup_id(wid, nwg);
   if (c >= params.count) { return; }
   let per_plane = params.ho * params.wo;
   var acc_c = 0.0;

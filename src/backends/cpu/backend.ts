@@ -9,7 +9,7 @@ import type {
   BatchNormTrainResult, BatchNormGrads, SgdParams, AdamParams,
 } from '../training.js';
 import { conv2dBackwardCpu } from './conv2d_backward.js';
-import { pool2dBackwardCpu, globalPoolBackwardCpu, adaptiveAvgPoolBackwardCpu, subsampleBackwardCpu, lrnBackwardCpu } from './pool_backward.js';
+import { pool2dBackwardCpu, globalPoolBackwardCpu, adaptiveAvgPoolBackwardCpu, subsampleBackwardCpu } from './pool_backward.js';
 import { denseBackwardCpu, rbfBackwardCpu, softmaxCrossEntropyCpu, mseLossCpu, rbfLossCpu } from './matmul_backward.js';
 import { augmentCpu } from './augment.js';
 import type { AugmentParams } from '../../ops/augment.js';
@@ -27,7 +27,8 @@ import { reshapeShape, flattenShape, checkDropoutRate } from '../../ops/elementw
 import { binaryCpu } from './elementwise.js';
 import { activationCpu, activationBackwardCpu } from './activation.js';
 import { conv2dCpu } from './conv2d.js';
-import { pool2dCpu, globalPoolCpu, adaptiveAvgPoolCpu, subsampleCpu, lrnCpu } from './pool.js';
+import { pool2dCpu, globalPoolCpu, adaptiveAvgPoolCpu, subsampleCpu } from './pool.js';
+import { lrnCpu, lrnBackwardCpu } from './lrn.js';
 import { matmulCpu, denseCpu, rbfCpu, softmaxCpu } from './matmul.js';
 import { batchNormCpu, concatCpu } from './normalization.js';
 

@@ -1,21 +1,18 @@
 /**
- * CPU reference: max/avg pooling, global pooling, adaptive average pooling, LeNet-5's
- * subsampling and local response normalization. Naive loops, float64 accumulation, float32
- * storage.
+ * CPU reference: max/avg pooling, global pooling, adaptive average pooling and LeNet-5's
+ * subsampling. Naive loops, float64 accumulation, float32 storage.
  */
 import type { HostTensor } from './cpu_tensor.js';
 import { applyActivation } from '../../ops/activation.js';
 import {
   type Pool2dParams,
   type SubsampleParams,
-  type LrnParams,
   type AdaptivePoolParams,
   inferPool2d,
   inferGlobalPool,
   inferAdaptiveAvgPool,
   adaptiveBin,
   inferSubsample,
-  inferLrn,
 } from '../../ops/pool.js';
 
 export function pool2dCpu(x: HostTensor, params: Pool2dParams): HostTensor {
@@ -115,25 +112,4 @@ export function subsampleCpu(x: HostTensor, coeff: HostTensor, bias: HostTensor,
     }
   }
   return { data: out, shape: g.outShape };
-}
-
-export function lrnCpu(x: HostTensor, params: LrnParams): HostTensor {
-  const g = inferLrn(x.shape, params);
-  const out = new Float32Array(x.data.length); // same shape as x
-  for (let n = 0; n < g.n; n++) {
-    for (let c = 0; c < g.c; c++) {
-      const lo = Math.max(0, c - g.before);
-      const hi = Math.min(g.c - 1, c + g.after);
-      for (let p = 0; p < g.plane; p++) {
-        let sq = 0;
-        for (let cc = lo; cc <= hi; cc++) {
-          const v = x.data[(n * g.c + cc) * g.plane + p];
-          sq += v * v;
-        }
-        const i = (n * g.c + c) * g.plane + p;
-        out[i] = x.data[i] / Math.pow(g.k + (g.alpha / g.size) * sq, g.beta);
-      }
-    }
-  }
-  return { data: out, shape: x.shape };
 }

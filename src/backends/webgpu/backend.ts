@@ -10,7 +10,7 @@ import type {
   BatchNormTrainResult, BatchNormGrads, SgdParams, AdamParams,
 } from '../training.js';
 import { conv2dBackwardGpu } from './kernels/conv2d_backward.js';
-import { pool2dBackwardGpu, globalPoolBackwardGpu, adaptiveAvgPoolBackwardGpu, subsampleBackwardGpu, lrnBackwardGpu } from './kernels/pool_backward.js';
+import { pool2dBackwardGpu, globalPoolBackwardGpu, adaptiveAvgPoolBackwardGpu, subsampleBackwardGpu } from './kernels/pool_backward.js';
 import { denseBackwardGpu, rbfBackwardGpu, softmaxCrossEntropyGpu, mseLossGpu, rbfLossGpu } from './kernels/matmul_backward.js';
 import { augmentGpu } from './kernels/augment.js';
 import type { AugmentParams } from '../../ops/augment.js';
@@ -36,7 +36,8 @@ import type { BatchNormParams } from '../../ops/normalization.js';
 import { addGpu, mulGpu } from './kernels/elementwise.js';
 import { activationGpu, activationBackwardGpu } from './kernels/activation.js';
 import { conv2dGpu } from './kernels/conv2d.js';
-import { pool2dGpu, globalPoolGpu, adaptiveAvgPoolGpu, subsampleGpu, lrnGpu } from './kernels/pool.js';
+import { pool2dGpu, globalPoolGpu, adaptiveAvgPoolGpu, subsampleGpu } from './kernels/pool.js';
+import { lrnGpu, lrnBackwardGpu } from './kernels/lrn.js';
 import { matmulGpu, denseGpu, rbfGpu, softmaxGpu } from './kernels/matmul.js';
 import { batchNormGpu, concatGpu } from './kernels/normalization.js';
 import { reshapeShape, flattenShape, checkDropoutRate } from '../../ops/elementwise.js';

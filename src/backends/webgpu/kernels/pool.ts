@@ -1,35 +1,82 @@
 /**
  * WebGPU pooling family: max/avg pooling, adaptive average pooling and LeNet-5's subsampling
- * (one invocation per output), global pooling (one workgroup per plane, shared-memory tree
- * reduction) and local response normalization (one invocation per output). Shapes and
- * parameters come from the pure functions in src/ops/pool.ts, so bad input throws before any
- * GPU work.
+ * (one invocation per output) and global pooling (one workgroup per plane, shared-memory tree
+ * reduction). Shapes and parameters come from the pure functions in src/ops/pool.ts, so bad
+ * input throws before any GPU work. The backward kernels (pool_backward.ts) share the uniforms.
  */
 import poolWgsl from '../../../../shaders/pool.wgsl?raw';
-import lrnWgsl from '../../../../shaders/lrn.wgsl?raw';
+import poolWindowWgsl from '../../../../shaders/pool_window.wgsl?raw';
 import type { WebGpuBackend } from '../backend.js';
 import type { GpuTensor } from '../gpu_tensor.js';
-import { type KernelSpec, type UniformField, packUniforms, grid1d, ceilDiv } from '../program.js';
-import { withActivation } from '../shaders.js';
+import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
+import { withActivation, withPreludes, INDEX_PRELUDE } from '../shaders.js';
+import { uniformStruct } from '../uniform_struct.js';
 import { activationOverrides } from '../../../ops/activation.js';
 import {
   type Pool2dParams,
   type SubsampleParams,
-  type LrnParams,
   type AdaptivePoolParams,
   type WindowGeometry,
   inferPool2d,
   inferGlobalPool,
   inferAdaptiveAvgPool,
   inferSubsample,
-  inferLrn,
 } from '../../../ops/pool.js';
+
+/** The uniforms of pool.wgsl and pool_backward.wgsl; an entry point reads only some of them (see `poolUniforms`). */
+export const POOL_PARAMS = uniformStruct('PoolParams', {
+  // Work items: outputs (N·C·Ho·Wo) or dx values (N·C·H·W) for the one-value-per-invocation
+  // entries, planes (N·C) for the global pools, channels (C) for subsample_backward_params.
+  count: 'u32',
+  // C, to find a plane's channel (subsample's coeff and bias).
+  channels: 'u32',
+  // Input and output planes, the window, its stride and the padding on each side.
+  h: 'u32', w: 'u32', ho: 'u32', wo: 'u32', kh: 'u32', kw: 'u32', sh: 'u32', sw: 'u32',
+  pad_top: 'u32', pad_left: 'u32', pad_bottom: 'u32', pad_right: 'u32',
+  // N, for subsample_backward_params.
+  batch: 'u32',
+});
+
+/** The pooling window prelude of pool.wgsl and pool_backward.wgsl: POOL_MAX, COUNT_PAD, `window_span`, `avg_divisor`. */
+export const POOL_WINDOW_PRELUDE = poolWindowWgsl;
+
+/** What a pooling entry point reads; the fields it does not are packed as 0. */
+export interface PoolUniforms {
+  count: number;
+  c?: number;
+  h: number;
+  w: number;
+  ho?: number;
+  wo?: number;
+  kernel?: readonly [number, number];
+  stride?: readonly [number, number];
+  pads?: { top: number; left: number; bottom: number; right: number };
+  batch?: number;
+}
+
+export function poolUniforms(u: PoolUniforms): ArrayBuffer {
+  const [kh, kw] = u.kernel ?? [0, 0];
+  const [sh, sw] = u.stride ?? [0, 0];
+  const p = u.pads ?? { top: 0, left: 0, bottom: 0, right: 0 };
+  return POOL_PARAMS.pack({
+    count: u.count,
+    channels: u.c ?? 0,
+    h: u.h, w: u.w, ho: u.ho ?? 0, wo: u.wo ?? 0, kh, kw, sh, sw,
+    pad_top: p.top, pad_left: p.left, pad_bottom: p.bottom, pad_right: p.right,
+    batch: u.batch ?? 0,
+  });
+}
 
 /** Invocations per workgroup of the one-output-per-invocation kernels. */
 const WG = 256;
 
+/** A power of two for a tree reduction over `n` values per workgroup, no larger than needed (7×7 → 64), 32..256. */
+export function reductionWg(n: number): number {
+  return Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(Math.max(1, n)))));
+}
+
 // One module (pool.wgsl with the activation prelude, which only `subsample` uses), four entry points.
-const POOL_CODE = withActivation(poolWgsl);
+const POOL_CODE = withActivation(withPreludes(poolWgsl, POOL_PARAMS, POOL_WINDOW_PRELUDE, INDEX_PRELUDE));
 const POOL2D: KernelSpec = { name: 'pool', code: POOL_CODE, entryPoint: 'pool2d', bindings: ['uniform', 'read', 'write'] };
 const GLOBAL_POOL: KernelSpec = { name: 'pool', code: POOL_CODE, entryPoint: 'global_pool', bindings: ['uniform', 'read', 'write'] };
 const ADAPTIVE_AVG_POOL: KernelSpec = { name: 'pool', code: POOL_CODE, entryPoint: 'adaptive_avg_pool', bindings: ['uniform', 'read', 'write'] };
@@ -39,18 +86,10 @@ const SUBSAMPLE: KernelSpec = {
   entryPoint: 'subsample',
   bindings: ['uniform', 'read', 'read', 'read', 'write'],
 };
-const LRN: KernelSpec = { name: 'lrn', code: lrnWgsl, entryPoint: 'main', bindings: ['uniform', 'read', 'write'] };
 
-const u32 = (v: number): UniformField => ['u32', v];
-
-/** pool.wgsl's `Params` for a windowed op. */
+/** The uniforms of a windowed op's forward: one work item per output. */
 function windowUniforms(g: WindowGeometry): ArrayBuffer {
-  const { pads } = g;
-  return packUniforms([
-    u32(g.n * g.c * g.ho * g.wo), u32(g.c), u32(g.h), u32(g.w), u32(g.ho), u32(g.wo),
-    u32(g.kernel[0]), u32(g.kernel[1]), u32(g.stride[0]), u32(g.stride[1]),
-    u32(pads.top), u32(pads.left), u32(pads.bottom), u32(pads.right),
-  ]);
+  return poolUniforms({ count: g.n * g.c * g.ho * g.wo, c: g.c, h: g.h, w: g.w, ho: g.ho, wo: g.wo, kernel: g.kernel, stride: g.stride, pads: g.pads });
 }
 
 export function pool2dGpu(be: WebGpuBackend, x: GpuTensor, params: Pool2dParams): GpuTensor {
@@ -76,15 +115,12 @@ export function globalPoolGpu(be: WebGpuBackend, x: GpuTensor, type: 'max' | 'av
   const out = be.empty(g.outShape, 'globalPool');
   const planes = g.n * g.c;
   if (planes === 0) return out;
-  // A power of two for the tree reduction, no larger than the plane needs (7×7 → 64), 32..256.
-  const wg = Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(g.plane))));
   be.run(
     {
       kernel: GLOBAL_POOL,
-      overrides: { WG: wg, POOL_MAX: type === 'max' ? 1 : 0 },
-      // The whole Params struct (the binding must cover it); global_pool reads count, h and w,
-      // and reduces each plane as one row of H·W values.
-      uniforms: packUniforms([u32(planes), u32(g.c), u32(1), u32(g.plane), ...new Array<UniformField>(10).fill(u32(0))]),
+      overrides: { WG: reductionWg(g.plane), POOL_MAX: type === 'max' ? 1 : 0 },
+      // Each plane as one row of H·W values.
+      uniforms: poolUniforms({ count: planes, c: g.c, h: 1, w: g.plane }),
       workgroups: grid1d(planes, be.limits.maxComputeWorkgroupsPerDimension, 'globalPool'),
       label: `globalPool ${type}`,
     },
@@ -101,10 +137,7 @@ export function adaptiveAvgPoolGpu(be: WebGpuBackend, x: GpuTensor, params: Adap
     {
       kernel: ADAPTIVE_AVG_POOL,
       overrides: { WG },
-      // The whole Params struct (the binding must cover it); adaptive_avg_pool reads count, h, w, ho and wo.
-      uniforms: packUniforms([
-        u32(out.size), u32(g.c), u32(g.h), u32(g.w), u32(g.ho), u32(g.wo), ...new Array<UniformField>(8).fill(u32(0)),
-      ]),
+      uniforms: poolUniforms({ count: out.size, c: g.c, h: g.h, w: g.w, ho: g.ho, wo: g.wo }),
       workgroups: grid1d(ceilDiv(out.size, WG), be.limits.maxComputeWorkgroupsPerDimension, 'adaptiveAvgPool'),
       label: params.name ? `adaptiveAvgPool '${params.name}'` : 'adaptiveAvgPool',
     },
@@ -126,26 +159,6 @@ export function subsampleGpu(be: WebGpuBackend, x: GpuTensor, coeff: GpuTensor, 
       label: params.name ? `subsample '${params.name}'` : 'subsample',
     },
     [x, coeff, bias, out],
-  );
-  return out;
-}
-
-export function lrnGpu(be: WebGpuBackend, x: GpuTensor, params: LrnParams): GpuTensor {
-  const g = inferLrn(x.shape, params);
-  const out = be.empty(x.shape, 'lrn');
-  if (out.size === 0) return out;
-  be.run(
-    {
-      kernel: LRN,
-      overrides: { WG },
-      uniforms: packUniforms([
-        u32(out.size), u32(g.c), u32(g.plane), u32(g.before), u32(g.after),
-        ['f32', g.alpha / g.size], ['f32', g.beta], ['f32', g.k],
-      ]),
-      workgroups: grid1d(ceilDiv(out.size, WG), be.limits.maxComputeWorkgroupsPerDimension, 'lrn'),
-      label: params.name ? `lrn '${params.name}'` : 'lrn',
-    },
-    [x, out],
   );
   return out;
 }

@@ -1,32 +1,28 @@
 /**
  * WebGPU backward of the pooling family, as gathers (one invocation per dx value, looping over
  * the outputs whose windows contain it: no atomics, no races): max/avg pooling, adaptive
- * average pooling, LeNet-5's subsampling (dx) and LRN. Global pooling and subsampling's
+ * average pooling and LeNet-5's subsampling (dx). Global pooling and subsampling's
  * per-channel dcoeff/dbias use one workgroup per plane or channel with a shared-memory tree
  * reduction. Shape checks are the pure `infer*Backward` functions shared with the CPU twin,
  * so bad input throws before any GPU work.
  */
 import poolBackwardWgsl from '../../../../shaders/pool_backward.wgsl?raw';
-import lrnBackwardWgsl from '../../../../shaders/lrn_backward.wgsl?raw';
 import type { WebGpuBackend } from '../backend.js';
 import type { GpuTensor } from '../gpu_tensor.js';
-import { type KernelSpec, type UniformField, packUniforms, grid1d, ceilDiv } from '../program.js';
-import type { Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams } from '../../../ops/pool.js';
-import {
-  inferPool2dBackward,
-  inferGlobalPoolBackward,
-  inferAdaptiveAvgPoolBackward,
-  inferSubsampleBackward,
-  inferLrnBackward,
-} from '../../../ops/pool_backward.js';
+import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
+import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
+import { POOL_PARAMS, POOL_WINDOW_PRELUDE, poolUniforms, reductionWg } from './pool.js';
+import type { Pool2dParams, SubsampleParams, AdaptivePoolParams } from '../../../ops/pool.js';
+import { inferPool2dBackward, inferGlobalPoolBackward, inferAdaptiveAvgPoolBackward, inferSubsampleBackward } from '../../../ops/pool_backward.js';
 
 /** Invocations per workgroup of the one-value-per-invocation kernels. */
 const WG = 256;
 
 // One module, five entry points (see the header of pool_backward.wgsl for the bindings).
+const CODE = withPreludes(poolBackwardWgsl, POOL_PARAMS, POOL_WINDOW_PRELUDE, INDEX_PRELUDE);
 const spec = (entryPoint: string, outputs: 1 | 2): KernelSpec => ({
   name: 'pool_backward',
-  code: poolBackwardWgsl,
+  code: CODE,
   entryPoint,
   bindings: outputs === 1 ? ['uniform', 'read', 'read', 'write'] : ['uniform', 'read', 'read', 'write', 'write'],
 });
@@ -35,38 +31,6 @@ const GLOBAL_POOL_BACKWARD = spec('global_pool_backward', 1);
 const ADAPTIVE_AVG_POOL_BACKWARD = spec('adaptive_avg_pool_backward', 1);
 const SUBSAMPLE_BACKWARD_DX = spec('subsample_backward_dx', 1);
 const SUBSAMPLE_BACKWARD_PARAMS = spec('subsample_backward_params', 2);
-const LRN_BACKWARD: KernelSpec = { name: 'lrn_backward', code: lrnBackwardWgsl, entryPoint: 'main', bindings: ['uniform', 'read', 'read', 'write'] };
-
-const u32 = (v: number): UniformField => ['u32', v];
-
-/** pool_backward.wgsl's `Params` (fields an entry point does not read are 0). */
-interface PoolUniforms {
-  count: number;
-  c?: number;
-  h: number;
-  w: number;
-  ho?: number;
-  wo?: number;
-  kernel?: readonly [number, number];
-  stride?: readonly [number, number];
-  pads?: { top: number; left: number; bottom: number; right: number };
-  batch?: number;
-}
-
-function poolUniforms(u: PoolUniforms): ArrayBuffer {
-  const [kh, kw] = u.kernel ?? [0, 0];
-  const [sh, sw] = u.stride ?? [0, 0];
-  const p = u.pads ?? { top: 0, left: 0, bottom: 0, right: 0 };
-  return packUniforms([
-    u32(u.count), u32(u.c ?? 0), u32(u.h), u32(u.w), u32(u.ho ?? 0), u32(u.wo ?? 0),
-    u32(kh), u32(kw), u32(sh), u32(sw), u32(p.top), u32(p.left), u32(p.bottom), u32(p.right), u32(u.batch ?? 0),
-  ]);
-}
-
-/** A power of two for a tree reduction over `n` values per workgroup, 32..256. */
-function reductionWg(n: number): number {
-  return Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(Math.max(1, n)))));
-}
 
 const labelOf = (op: string, name?: string) => (name ? `${op} '${name}'` : op);
 
@@ -159,24 +123,4 @@ export function subsampleBackwardGpu(be: WebGpuBackend, x: GpuTensor, coeff: Gpu
     );
   }
   return { dx, dcoeff, dbias };
-}
-
-export function lrnBackwardGpu(be: WebGpuBackend, x: GpuTensor, dy: GpuTensor, params: LrnParams): GpuTensor {
-  const g = inferLrnBackward(x.shape, dy.shape, params);
-  const dx = be.empty(x.shape, 'lrnBackward');
-  if (dx.size === 0) return dx;
-  be.run(
-    {
-      kernel: LRN_BACKWARD,
-      overrides: { WG },
-      uniforms: packUniforms([
-        u32(dx.size), u32(g.c), u32(g.plane), u32(g.before), u32(g.after),
-        ['f32', g.alpha / g.size], ['f32', g.beta], ['f32', g.k],
-      ]),
-      workgroups: grid1d(ceilDiv(dx.size, WG), be.limits.maxComputeWorkgroupsPerDimension, 'lrnBackward'),
-      label: labelOf('lrnBackward', params.name),
-    },
-    [x, dy, dx],
-  );
-  return dx;
 }
