@@ -14,15 +14,12 @@
 // Labels are not validated here (that would need a readback): a label is rounded and clamped
 // to 0..K−1. The CPU reference rejects bad labels, and the trainer checks them on the host
 // before uploading.
+// Requires the index prelude.
 
 override WG: u32 = 64u;
 
-struct Params {
-  rows: u32,
-  cols: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniforms: LossParams, generated from LOSS_PARAMS in src/backends/webgpu/kernels/loss.ts.
+@group(0) @binding(0) var<uniform> params: LossParams;
 @group(0) @binding(1) var<storage, read> pred: array<f32>;        // (N, K)
 @group(0) @binding(2) var<storage, read> aux: array<f32>;         // labels (N) or target (N, K)
 @group(0) @binding(3) var<storage, read_write> loss: array<f32>;  // (N)
@@ -55,7 +52,7 @@ fn label_of(row: u32) -> u32 {
 
 @compute @workgroup_size(WG)
 fn softmax_cross_entropy(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = wid.x + wid.y * nwg.x;
+  let row = linear_workgroup_id(wid, nwg);
   if (row >= params.rows) { return; }
   let t = lid.x;
   let cols = params.cols;
@@ -83,7 +80,7 @@ fn softmax_cross_entropy(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(
 
 @compute @workgroup_size(WG)
 fn rbf_loss(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = wid.x + wid.y * nwg.x;
+  let row = linear_workgroup_id(wid, nwg);
   if (row >= params.rows) { return; }
   let t = lid.x;
   let base = row * params.cols;
@@ -95,7 +92,7 @@ fn rbf_loss(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id)
 
 @compute @workgroup_size(WG)
 fn mse(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = wid.x + wid.y * nwg.x;
+  let row = linear_workgroup_id(wid, nwg);
   if (row >= params.rows) { return; }
   let t = lid.x;
   let base = row * params.cols;

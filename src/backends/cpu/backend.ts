@@ -10,7 +10,8 @@ import type {
 } from '../training.js';
 import { conv2dBackwardCpu } from './conv2d_backward.js';
 import { pool2dBackwardCpu, globalPoolBackwardCpu, adaptiveAvgPoolBackwardCpu, subsampleBackwardCpu } from './pool_backward.js';
-import { denseBackwardCpu, rbfBackwardCpu, softmaxCrossEntropyCpu, mseLossCpu, rbfLossCpu } from './matmul_backward.js';
+import { denseBackwardCpu, rbfBackwardCpu } from './matmul_backward.js';
+import { softmaxCrossEntropyCpu, mseLossCpu, rbfLossCpu } from './loss.js';
 import { augmentCpu } from './augment.js';
 import type { AugmentParams } from '../../ops/augment.js';
 import { batchNormTrainCpu, batchNormBackwardCpu, dropoutTrainCpu, sumToCpu, sliceCpu, accumulateCpu, sgdStepCpu, adamStepCpu } from './train_ops.js';

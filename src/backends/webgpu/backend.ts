@@ -11,7 +11,8 @@ import type {
 } from '../training.js';
 import { conv2dBackwardGpu } from './kernels/conv2d_backward.js';
 import { pool2dBackwardGpu, globalPoolBackwardGpu, adaptiveAvgPoolBackwardGpu, subsampleBackwardGpu } from './kernels/pool_backward.js';
-import { denseBackwardGpu, rbfBackwardGpu, softmaxCrossEntropyGpu, mseLossGpu, rbfLossGpu } from './kernels/matmul_backward.js';
+import { denseBackwardGpu, rbfBackwardGpu } from './kernels/matmul_backward.js';
+import { softmaxCrossEntropyGpu, mseLossGpu, rbfLossGpu } from './kernels/loss.js';
 import { augmentGpu } from './kernels/augment.js';
 import type { AugmentParams } from '../../ops/augment.js';
 import { batchNormTrainGpu, batchNormBackwardGpu, dropoutTrainGpu, sumToGpu, sliceGpu, accumulateGpu, sgdStepGpu, adamStepGpu } from './kernels/train_ops.js';

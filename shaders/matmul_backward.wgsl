@@ -12,24 +12,14 @@
 //   rbf_dcenters: dc[k, f] = −Σ_n 2·(x[n, f] − c[k, f])·dy[n, k]   (loops over the N samples)
 // The differences are formed directly rather than through the matmul expansion
 // x·Σ_k dy − dy·C, which would cancel when x is close to the centers.
+// Requires the index prelude.
 
 override WG: u32 = 64u;
 
-struct SumParams {
-  // outer · inner
-  count: u32,
-  len: u32,
-  inner: u32,
-}
-
-struct RbfParams {
-  n: u32,
-  f: u32,
-  k: u32,
-}
-
-// Each entry point uses one of the two parameter blocks and its own bindings.
-@group(0) @binding(0) var<uniform> sum_params: SumParams;
+// Uniforms: SumAxisParams and RbfParams, generated from SUM_AXIS_PARAMS and RBF_PARAMS in
+// src/backends/webgpu/kernels/matmul_backward.ts. Each entry point uses one of the two
+// parameter blocks and its own bindings.
+@group(0) @binding(0) var<uniform> sum_params: SumAxisParams;
 @group(0) @binding(1) var<storage, read> sum_in: array<f32>;             // (outer, len, inner)
 @group(0) @binding(2) var<storage, read_write> sum_out: array<f32>;      // (outer, inner)
 
@@ -39,13 +29,9 @@ struct RbfParams {
 @group(0) @binding(3) var<storage, read> dy: array<f32>;                 // (N, K)
 @group(0) @binding(4) var<storage, read_write> grad: array<f32>;         // dx (N, F) or dc (K, F)
 
-fn linear_id(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return gid.x + gid.y * nwg.x * WG;
-}
-
 @compute @workgroup_size(WG)
 fn sum_axis(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = linear_id(gid, nwg);
+  let idx = linear_invocation_id(gid, nwg);
   if (idx >= sum_params.count) { return; }
   let inner = sum_params.inner;
   let base = (idx / inner) * sum_params.len * inner + idx % inner;
@@ -56,7 +42,7 @@ fn sum_axis(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
 
 @compute @workgroup_size(WG)
 fn rbf_dx(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = linear_id(gid, nwg);
+  let idx = linear_invocation_id(gid, nwg);
   if (idx >= rbf.n * rbf.f) { return; }
   let n = idx / rbf.f;
   let f = idx % rbf.f;
@@ -68,7 +54,7 @@ fn rbf_dx(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 
 @compute @workgroup_size(WG)
 fn rbf_dcenters(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = linear_id(gid, nwg);
+  let idx = linear_invocation_id(gid, nwg);
   if (idx >= rbf.k * rbf.f) { return; }
   let k = idx / rbf.f;
   let f = idx % rbf.f;
