@@ -1,7 +1,8 @@
 /**
  * The benchmark's pure parts, shared by the page and the runner and tested in
  * test/bench_report.test.ts: statistics, the result types, the JSON written to
- * bench/results/latest.json, the markdown table and the SVG chart.
+ * bench/results/latest.json, the markdown table, the SVG chart, and the results section of
+ * docs/benchmarks.md.
  */
 
 export type Engine = 'webcnn' | 'tfjs-webgpu' | 'ort-webgpu' | 'ort-wasm';
@@ -158,13 +159,19 @@ export function ratioToBestPeer(byEngine: ReadonlyMap<Engine, ModelResult>): { r
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const sci = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v === 0 ? '0' : v.toExponential(1));
 
-/** The markdown table of latest.md (and the README). */
-export function toMarkdown(r: BenchReport, notes: readonly string[] = []): string {
+const adapterLine = (r: BenchReport) => {
   const a = r.adapter;
+  return `${a.vendor} ${a.architecture}${a.description ? ` (${a.description})` : ''}${a.isSoftware ? ', software' : ''}`;
+};
+
+/** latest.md: the adapter, the notes, then the tables. */
+export function toMarkdown(r: BenchReport, notes: readonly string[] = []): string {
+  return [`Adapter: ${adapterLine(r)} · ${r.date}`, ...notes, '', markdownTables(r)].join('\n');
+}
+
+/** The latency, training and kernel tables, and the failures. */
+function markdownTables(r: BenchReport): string {
   const lines = [
-    `Adapter: ${a.vendor} ${a.architecture}${a.description ? ` (${a.description})` : ''}${a.isSoftware ? ', software' : ''} · ${r.date}`,
-    ...notes,
-    '',
     '| model | input | batch | webcnn ms | tfjs-webgpu ms | ort-webgpu ms | ort-wasm ms | webcnn ÷ best WebGPU peer | first run ms (webcnn / tfjs / ort-webgpu / ort-wasm) | max \\|Δ\\| from webcnn (tfjs / ort-webgpu / ort-wasm) | webcnn max \\|Δ\\| from PyTorch |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
@@ -200,6 +207,104 @@ export function hotSpots(results: readonly ModelResult[], top = 3): { model: str
       const total = r.profile!.reduce((s, l) => s + l.ms, 0);
       return { model: r.model, batch: r.batch, totalMs: total, layers: [...r.profile!].sort((a, b) => b.ms - a.ms).slice(0, top) };
     });
+}
+
+/** The parts of latest-details.json that the results section of docs/benchmarks.md shows. */
+export interface BenchDetails {
+  minutes?: number;
+  vsTorch?: readonly { model: string; batch: number; engine: Engine; maxAbsDiff: number | null }[];
+  hotSpots?: readonly { model: string; batch: number; totalMs: number; layers: readonly LayerTime[] }[];
+}
+
+export const DOCS_RESULTS_START = '<!-- bench:results:start -->';
+export const DOCS_RESULTS_END = '<!-- bench:results:end -->';
+
+/**
+ * The results section of docs/benchmarks.md (what goes between the markers), made from
+ * latest.json and latest-details.json as committed: the run's adapter, host and protocol, the
+ * tables of latest.md, the chart, a summary of the ratios, and webcnn's slowest layers.
+ */
+export function benchmarkResultsSection(r: BenchReport, details: BenchDetails = {}): string {
+  const torch = new Map((details.vsTorch ?? []).filter((v) => v.engine === 'webcnn').map((v) => [`${v.model} ${v.batch}`, v.maxAbsDiff]));
+  const results = r.results.map((x) => {
+    const d = x.engine === 'webcnn' ? torch.get(`${x.model} ${x.batch}`) : undefined;
+    return d === undefined || d === null ? x : { ...x, vsTorch: d };
+  });
+  const host = r.adapter.host as { cpus?: number; cpuModel?: string; loadAverageAtStart?: number[]; loadAverageAtEnd?: number[]; note?: string } | undefined;
+  const browser = /(?:Headless)?Chrome\/(\d+)/.exec(String(r.adapter.userAgent ?? ''))?.[1];
+  const hostParts = [
+    host?.cpus ? `${host.cpus} CPU cores${host.cpuModel ? ` (${host.cpuModel})` : ''}` : null,
+    browser ? `Chromium ${browser}` : null,
+    host?.loadAverageAtStart && host.loadAverageAtEnd ? `load average ${host.loadAverageAtStart[0].toFixed(1)} at start, ${host.loadAverageAtEnd[0].toFixed(1)} at end` : null,
+    host?.note || null,
+  ].filter((x): x is string => x !== null);
+  const lines = [
+    `- Adapter: ${adapterLine(r)}; run finished ${r.date}${r.adapter.complete === false ? ' (incomplete run)' : ''}.`,
+    ...(hostParts.length > 0 ? [`- Host: ${hostParts.join('; ')}.`] : []),
+    ...(typeof r.adapter.protocol === 'string' ? [`- Protocol: ${r.adapter.protocol}.`] : []),
+    ...(details.minutes !== undefined ? [`- Whole run: ${details.minutes.toFixed(1)} min.`] : []),
+    '',
+    markdownTables({ ...r, results }).trimEnd(),
+    '',
+    '![Median latency per model and engine](../bench/results/latest.svg)',
+  ];
+
+  const summary: string[] = [];
+  const ratios = rows(r.results)
+    .map((row) => ({ row, ratio: ratioToBestPeer(row.byEngine) }))
+    .filter((x): x is { row: Row; ratio: { ratio: number; peer: Engine } } => x.ratio !== null)
+    .sort((a, b) => a.ratio.ratio - b.ratio.ratio);
+  const label = (row: { model: string; batch: number }) => `${row.model} batch ${row.batch}`;
+  if (ratios.length > 0) {
+    const lo = ratios[0];
+    const hi = ratios[ratios.length - 1];
+    summary.push(`- Latency, webcnn ÷ the faster WebGPU peer: ${lo.ratio.ratio.toFixed(2)}× (${label(lo.row)}) to ${hi.ratio.ratio.toFixed(2)}× (${label(hi.row)}).`);
+  }
+  for (const t of r.training.filter((x) => x.engine === 'webcnn' && x.imagesPerSec !== null)) {
+    const peer = r.training.find((x) => x.model === t.model && x.batch === t.batch && x.engine === 'tfjs-webgpu' && x.imagesPerSec);
+    if (peer?.imagesPerSec) {
+      summary.push(`- Training ${t.model} at batch ${t.batch}: ${t.imagesPerSec!.toFixed(1)} images/s, ${(t.imagesPerSec! / peer.imagesPerSec).toFixed(1)}× tfjs-webgpu's ${peer.imagesPerSec.toFixed(1)}.`);
+    }
+  }
+  const slower: string[] = [];
+  let firstRuns = 0;
+  for (const { row } of ratios) {
+    const own = row.byEngine.get('webcnn')?.firstRunMs;
+    const peers = WEBGPU_PEERS.map((p) => row.byEngine.get(p)).filter((x): x is ModelResult => !!x && !x.error && x.firstRunMs !== null);
+    if (own === null || own === undefined || peers.length === 0) continue;
+    firstRuns++;
+    const best = peers.reduce((a, b) => (b.firstRunMs! < a.firstRunMs! ? b : a));
+    if (own > best.firstRunMs!) slower.push(`${label(row)} (${ms(own)} vs ${best.engine}'s ${ms(best.firstRunMs)} ms)`);
+  }
+  if (firstRuns > 0) {
+    summary.push(slower.length === 0
+      ? `- First run: webcnn at or below the faster WebGPU peer on every model.`
+      : `- First run: webcnn at or below the faster WebGPU peer on ${firstRuns - slower.length} of ${firstRuns}; above it on ${slower.join(', ')}.`);
+  }
+  if (summary.length > 0) lines.push('', ...summary);
+
+  const spots = details.hotSpots ?? [];
+  if (spots.length > 0) {
+    lines.push('', "webcnn's slowest layers (GPU time per layer, `model.profile()`):", '', '| model | batch | total ms | slowest layers (ms) |', '|---|---:|---:|---|');
+    for (const s of spots) lines.push(`| ${s.model} | ${s.batch} | ${ms(s.totalMs)} | ${s.layers.map((l) => `${l.name} ${ms(l.ms)}`).join(', ')} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `doc` with the text between the results markers replaced by `section`. */
+export function replaceBenchmarkResults(doc: string, section: string): string {
+  const start = doc.indexOf(DOCS_RESULTS_START);
+  const end = doc.indexOf(DOCS_RESULTS_END);
+  if (start < 0 || end < start) throw new Error(`docs/benchmarks.md needs the markers ${DOCS_RESULTS_START} and ${DOCS_RESULTS_END}, in that order`);
+  return `${doc.slice(0, start + DOCS_RESULTS_START.length)}\n${section}${doc.slice(end)}`;
+}
+
+/** The text between the results markers, or null without them. */
+export function benchmarkResultsIn(doc: string): string | null {
+  const start = doc.indexOf(DOCS_RESULTS_START);
+  const end = doc.indexOf(DOCS_RESULTS_END);
+  if (start < 0 || end < start) return null;
+  return doc.slice(start + DOCS_RESULTS_START.length + 1, end);
 }
 
 const COLORS: Record<Engine, string> = { webcnn: '#d62728', 'tfjs-webgpu': '#ff7f0e', 'ort-webgpu': '#1f77b4', 'ort-wasm': '#7f7f7f' };

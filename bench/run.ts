@@ -7,12 +7,14 @@
  *   npm run bench -- --full                # 224×224 and the 4096-wide classifiers (real GPUs)
  *   npm run bench -- --runs 10 --warmup 2 --no-training --no-kernels
  *   npm run bench -- --model lenet5 --no-models --no-kernels   # LeNet-5 training only
+ *   npx vite-node bench/run.ts --docs      # only rewrite docs/benchmarks.md from bench/results/
  *
  * Steps: PyTorch builds every model with seeded weights and exports ONNX + safetensors + a
  * reference output into bench/.cache/ (bench/export_models.py, once; no network); Vite serves
  * bench/browser/ on localhost (a secure context, cross-origin isolated so ort-wasm can use
  * threads); Debian's Chromium runs the page; the results go to bench/results/latest.{json,md,svg}
- * and latest-details.json (per-layer times, differences from PyTorch, the configuration).
+ * and latest-details.json (per-layer times, differences from PyTorch, the configuration); a run
+ * into bench/results/ also rewrites the results section of docs/benchmarks.md from them.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,8 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
 import { chromium } from 'playwright-core';
 import {
-  type BenchReport, type Engine, type KernelCase, type ModelCase, type ModelResult, type TrainingCase, type TrainingResult, type KernelResult,
-  ENGINES, hotSpots, ratioToBestPeer, toJson, toMarkdown, toSvg,
+  type BenchReport, type BenchDetails, type Engine, type KernelCase, type ModelCase, type ModelResult, type TrainingCase, type TrainingResult, type KernelResult,
+  ENGINES, hotSpots, ratioToBestPeer, toJson, toMarkdown, toSvg, benchmarkResultsSection, replaceBenchmarkResults,
 } from './report.js';
 import type { BenchApi } from './browser/page.js';
 
@@ -74,10 +76,12 @@ interface Args {
   engines: Engine[];
   port: number;
   out?: string;
+  /** --docs: only rewrite docs/benchmarks.md from the results already in bench/results/. */
+  docsOnly: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { models: [], inference: true, full: false, runs: 5, warmup: 1, training: true, kernels: true, engines: [...ENGINES], port: 5391 };
+  const a: Args = { models: [], inference: true, full: false, runs: 5, warmup: 1, training: true, kernels: true, engines: [...ENGINES], port: 5391, docsOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -100,6 +104,7 @@ function parseArgs(argv: readonly string[]): Args {
       case '--no-kernels': a.kernels = false; break;
       case '--port': a.port = int(); break;
       case '--out': a.out = value(); break;
+      case '--docs': a.docsOnly = true; break;
       case '--engines': {
         const list = value().split(',');
         const bad = list.filter((e) => !ENGINES.includes(e as Engine));
@@ -122,8 +127,25 @@ function fail(msg: string): never {
 
 const keyOf = (s: Suite, size: number, hidden: number | undefined) => `${s.model}-${size}${hidden ? `-h${hidden}` : ''}`;
 
+const RESULTS = `${root}bench/results`;
+
+/** Rewrites the results section of docs/benchmarks.md from bench/results/, as test/bench_report.test.ts checks it. */
+function writeBenchmarksDoc(): void {
+  const doc = `${root}docs/benchmarks.md`;
+  const section = benchmarkResultsSection(
+    JSON.parse(readFileSync(`${RESULTS}/latest.json`, 'utf8')) as BenchReport,
+    JSON.parse(readFileSync(`${RESULTS}/latest-details.json`, 'utf8')) as BenchDetails,
+  );
+  writeFileSync(doc, replaceBenchmarkResults(readFileSync(doc, 'utf8'), section));
+  console.log(`bench: updated the results in ${doc}`);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.docsOnly) {
+    writeBenchmarksDoc();
+    return;
+  }
   const suite = SUITE.filter((s) => args.models.length === 0 || args.models.includes(s.model));
   const partial = args.models.length > 0;
   const outDir = args.out ?? `${root}bench/results${partial ? '/partial' : ''}`;
@@ -258,6 +280,7 @@ async function main(): Promise<void> {
     }
     for (const s of spots) console.log(`bench: ${s.model} b${s.batch} hot spots: ${s.layers.map((l) => `${l.name} ${l.ms.toFixed(1)} ms`).join(', ')} of ${s.totalMs.toFixed(1)} ms`);
     console.log(`bench: wrote ${outDir}/latest.{json,md,svg} and latest-details.json in ${minutes.toFixed(1)} min`);
+    if (outDir === RESULTS) writeBenchmarksDoc();
   } finally {
     await browser.close();
     await server.close();

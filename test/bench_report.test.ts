@@ -1,7 +1,12 @@
 // The benchmark harness's pure parts (bench/report.ts): statistics, the ratio to the best
-// WebGPU peer, latest.json's exact fields, the markdown table and the SVG chart.
+// WebGPU peer, latest.json's exact fields, the markdown table, the SVG chart, and the results
+// section of docs/benchmarks.md, which must be what the committed bench/results/ give.
 import { describe, expect, it } from 'vitest';
-import { summarize, ratioToBestPeer, toJson, toMarkdown, toSvg, hotSpots, type BenchReport, type Engine, type ModelResult } from '../bench/report.js';
+import { readFileSync } from 'node:fs';
+import {
+  summarize, ratioToBestPeer, toJson, toMarkdown, toSvg, hotSpots, benchmarkResultsSection, replaceBenchmarkResults, benchmarkResultsIn,
+  DOCS_RESULTS_START, DOCS_RESULTS_END, type BenchDetails, type BenchReport, type Engine, type ModelResult,
+} from '../bench/report.js';
 
 const result = (engine: Engine, medianMs: number | null, extra: Partial<ModelResult> = {}): ModelResult => ({
   model: 'resnet18', input: [1, 3, 64, 64], batch: 1, engine,
@@ -74,6 +79,58 @@ describe('bench report', () => {
     // 4 legend swatches + 3 bars (the failed engine has none) + the background.
     expect(svg.match(/<rect /g)).toHaveLength(8);
     expect(svg).toContain('resnet18 3×64×64 b1');
+  });
+
+  it('writes the results section of docs/benchmarks.md: tables, PyTorch differences from the details, ratios, first runs, hot spots', () => {
+    const r = report([
+      result('webcnn', 300, { firstRunMs: 5000 }),
+      result('tfjs-webgpu', 600, { firstRunMs: 4000 }),
+      result('ort-webgpu', null, { error: 'boom' }),
+      result('ort-wasm', 50),
+      { ...result('webcnn', 10), model: 'lenet5', input: [1, 1, 32, 32] },
+      { ...result('ort-webgpu', 40), model: 'lenet5', input: [1, 1, 32, 32] },
+    ]);
+    r.training[1] = { model: 'lenet5', engine: 'tfjs-webgpu', batch: 64, imagesPerSec: 50 };
+    r.adapter.host = { cpus: 2, cpuModel: 'AMD EPYC', loadAverageAtStart: [1.23], loadAverageAtEnd: [0.5], note: 'idle' };
+    r.adapter.protocol = '1 warm-up + 5 timed runs';
+    r.adapter.userAgent = 'Mozilla/5.0 HeadlessChrome/156.0.0.0 Safari/537.36';
+    const details: BenchDetails = {
+      minutes: 9.24,
+      vsTorch: [{ model: 'resnet18', batch: 1, engine: 'webcnn', maxAbsDiff: 3e-6 }, { model: 'resnet18', batch: 1, engine: 'ort-wasm', maxAbsDiff: 1 }],
+      hotSpots: [{ model: 'resnet18', batch: 1, totalMs: 290, layers: [{ name: 'layer4.0.conv1', ms: 40.25, dispatches: 1 }] }],
+    };
+    const md = benchmarkResultsSection(r, details);
+    expect(md).toContain('- Adapter: google swiftshader, software; run finished 2026-12-01T20:50:00.000Z.');
+    expect(md).toContain('- Host: 2 CPU cores (AMD EPYC); Chromium 156; load average 1.2 at start, 0.5 at end; idle.');
+    expect(md).toContain('- Protocol: 1 warm-up + 5 timed runs.');
+    expect(md).toContain('- Whole run: 9.2 min.');
+    const row = md.split('\n').find((l) => l.startsWith('| resnet18'));
+    expect(row).toContain('| 300 | 600 | failed | 50.0 | 0.50× (tfjs-webgpu) |');
+    expect(row?.endsWith('| 3.0e-6 |')).toBe(true);
+    expect(md).toContain('![Median latency per model and engine](../bench/results/latest.svg)');
+    expect(md).toContain('- Latency, webcnn ÷ the faster WebGPU peer: 0.25× (lenet5 batch 1) to 0.50× (resnet18 batch 1).');
+    expect(md).toContain('- Training lenet5 at batch 64: 150.0 images/s, 3.0× tfjs-webgpu\'s 50.0.');
+    expect(md).toContain("- First run: webcnn at or below the faster WebGPU peer on 1 of 2; above it on resnet18 batch 1 (5000 vs tfjs-webgpu's 4000 ms).");
+    expect(md).toContain('| resnet18 | 1 | 290 | layer4.0.conv1 40.3 |');
+    expect(md.endsWith('\n')).toBe(true);
+  });
+
+  it('replaces only the text between the results markers, and needs both', () => {
+    const doc = `# B\n\n${DOCS_RESULTS_START}\nold\n${DOCS_RESULTS_END}\n\nafter\n`;
+    const out = replaceBenchmarkResults(doc, 'new\n');
+    expect(out).toBe(`# B\n\n${DOCS_RESULTS_START}\nnew\n${DOCS_RESULTS_END}\n\nafter\n`);
+    expect(benchmarkResultsIn(out)).toBe('new\n');
+    expect(replaceBenchmarkResults(out, 'new\n')).toBe(out);
+    expect(() => replaceBenchmarkResults('# B\n', 'x')).toThrow(/markers/);
+    expect(benchmarkResultsIn(`${DOCS_RESULTS_END}${DOCS_RESULTS_START}`)).toBeNull();
+  });
+
+  it("docs/benchmarks.md shows what the committed bench/results/ give (npm run bench rewrites it)", () => {
+    const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
+    const want = benchmarkResultsSection(JSON.parse(read('bench/results/latest.json')) as BenchReport, JSON.parse(read('bench/results/latest-details.json')) as BenchDetails);
+    const got = benchmarkResultsIn(read('docs/benchmarks.md'));
+    expect(got, 'docs/benchmarks.md lacks the results markers').not.toBeNull();
+    expect(got, 'docs/benchmarks.md differs from bench/results/latest.json: rerun npm run bench, or regenerate the section with benchmarkResultsSection').toBe(want);
   });
 
   it('names the slowest webcnn layers', () => {
