@@ -5,20 +5,14 @@
 // bytes, so the tail vec4 stays in bounds); one workgroup computes 4 * WG outputs. With
 // ALIGNED = 1 (S % 4 == 0) the four lanes share one channel and the math is done on the
 // vec4; otherwise each lane finds its own channel. The problem may be folded into y: the
-// linear id is gid.x + gid.y * nwg.x * WG. Requires the activation prelude.
+// linear id is gid.x + gid.y * nwg.x * WG. Requires the activation and index preludes.
 
 override WG: u32 = 256u;
 // 1 when S is a multiple of 4.
 override ALIGNED: u32 = 0u;
 
-struct Params {
-  count4: u32,
-  spatial: u32,
-  channels: u32,
-  epsilon: f32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniforms: BatchNormParams, generated from BN_PARAMS in src/backends/webgpu/kernels/batchnorm.ts.
+@group(0) @binding(0) var<uniform> params: BatchNormParams;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;   // (N, C, S)
 @group(0) @binding(2) var<storage, read> gamma: array<f32>;     // (C)
 @group(0) @binding(3) var<storage, read> beta: array<f32>;      // (C)
@@ -36,7 +30,7 @@ fn normalize_one(v: f32, c: u32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = linear_invocation_id(gid, nwg);
   if (i >= params.count4) { return; }
   let v = x[i];
   if (ALIGNED == 1u) {

@@ -11,33 +11,18 @@
 //   running_mean ← (1 − m)·running_mean + m·μ, running_var ← (1 − m)·running_var + m·σ²·M/(M − 1).
 // apply — y = act(γ(x − μ)·invStd + β); one invocation computes 4 consecutive outputs (one
 //   vec4, each lane finds its own channel; buffers are padded to 16 bytes so the tail vec4 stays
-//   in bounds), one workgroup 4·WG. Requires the activation prelude.
+//   in bounds), one workgroup 4·WG.
 // backward_reduce — one workgroup per channel, as stats: dβ = Σ dy and dγ = Σ dy·x̂ with
 //   x̂ = (x − μ)·invStd, reduced together as a vec2.
 // backward_dx — dx = γ·invStd/M·(M·dy − dβ − x̂·dγ), 4 outputs per invocation as apply.
 // Channels (stats, backward_reduce) and the elementwise problem may be folded into y: the
-// linear workgroup id is wid.x + wid.y·nwg.x.
+// linear workgroup id is wid.x + wid.y·nwg.x. Requires the activation and index preludes.
 
 override WG: u32 = 256u;
 
-struct Params {
-  channels: u32,
-  spatial: u32,
-  // M = N·S
-  count: u32,
-  // ceil(N·C·S / 4): vec4s of the elementwise passes
-  count4: u32,
-  momentum: f32,
-  epsilon: f32,
-  // M / (M − 1): biased to unbiased variance
-  unbias: f32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-
-fn workgroup_linear(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return wid.x + wid.y * nwg.x;
-}
+// Uniforms: BatchNormTrainParams, generated from BN_TRAIN_PARAMS in
+// src/backends/webgpu/kernels/batchnorm.ts.
+@group(0) @binding(0) var<uniform> params: BatchNormTrainParams;
 
 // Index of value i = n·S + s of channel c.
 fn value_index(c: u32, i: u32) -> u32 {
@@ -75,7 +60,7 @@ fn reduce_sum(t: u32, v: f32) -> f32 {
 @compute @workgroup_size(WG)
 fn stats(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   // Uniform across the workgroup, so the barriers below stay in uniform control flow.
-  let c = workgroup_linear(wid, nwg);
+  let c = linear_workgroup_id(wid, nwg);
   if (c >= params.channels) { return; }
   let t = lid.x;
   let m = f32(params.count);
@@ -115,7 +100,7 @@ fn apply_one(v: f32, c: u32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn apply(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = linear_invocation_id(gid, nwg);
   if (i >= params.count4) { return; }
   // Lanes past the end read and write the buffers' padding: harmless.
   let v = x4[i];
@@ -139,7 +124,7 @@ var<workgroup> red2: array<vec2<f32>, WG>;
 
 @compute @workgroup_size(WG)
 fn backward_reduce(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let c = workgroup_linear(wid, nwg);
+  let c = linear_workgroup_id(wid, nwg);
   if (c >= params.channels) { return; }
   let t = lid.x;
   let mu = mean_in[c];
@@ -182,7 +167,7 @@ fn dx_one(v: f32, g: f32, c: u32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn backward_dx(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = linear_invocation_id(gid, nwg);
   if (i >= params.count4) { return; }
   let v = x4[i];
   let g = dy4[i];

@@ -5,24 +5,15 @@
 // One invocation copies 4 consecutive input elements (one vec4 load; x is padded to 16 bytes)
 // and stores the ones inside x to their places; one workgroup copies 4 * WG elements. With
 // ALIGNED = 1 (block % 4 == 0) the four lanes share one row and land contiguously. The
-// problem may be folded into y: the linear id is gid.x + gid.y * nwg.x * WG.
+// problem may be folded into y: the linear id is gid.x + gid.y * nwg.x * WG. Requires the index
+// prelude.
 
 override WG: u32 = 256u;
 // 1 when block is a multiple of 4.
 override ALIGNED: u32 = 0u;
 
-struct Params {
-  // Elements of x.
-  count: u32,
-  // size * inner: one row of x.
-  block: u32,
-  // total * inner: one row of the output.
-  out_block: u32,
-  // offset * inner: where x's rows start inside the output's rows.
-  start: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniforms: ConcatParams, generated from CONCAT_PARAMS in src/backends/webgpu/kernels/tensor_ops.ts.
+@group(0) @binding(0) var<uniform> params: ConcatParams;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;    // (outer, size, inner)
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;  // (outer, total, inner)
 
@@ -33,7 +24,7 @@ fn dest(e: u32) -> u32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = linear_invocation_id(gid, nwg);
   let e = 4u * i;
   if (e >= params.count) { return; }
   let v = x[i];

@@ -2,21 +2,16 @@
 // xxhash32(seed, i) are below params.threshold (= round(rate·2²⁴)), else params.scale
 // (= 1/(1 − rate) in f32); y = x·mask. The hash is counter based (no state), so the mask
 // depends only on the seed and the element index, and matches the CPU reference
-// (dropoutHash in src/backends/cpu/train_ops.ts) bit for bit. The seed is read from a (1)
+// (dropoutHash in src/ops/dropout.ts) bit for bit. The seed is read from a (1)
 // tensor (an integer < 2²⁴ stored as f32), so a recorded plan can be replayed with new seeds.
 // One invocation computes 4 consecutive elements (one vec4; buffers are padded to 16 bytes so
 // the tail vec4 stays in bounds); one workgroup 4·WG. The problem may be folded into y: the
-// linear id is gid.x + gid.y·nwg.x·WG.
+// linear id is gid.x + gid.y·nwg.x·WG. Requires the index prelude.
 
 override WG: u32 = 256u;
 
-struct Params {
-  count4: u32,
-  threshold: u32,
-  scale: f32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniforms: DropoutParams, generated from DROPOUT_PARAMS in src/backends/webgpu/kernels/dropout.ts.
+@group(0) @binding(0) var<uniform> params: DropoutParams;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;          // any shape, flat
 @group(0) @binding(2) var<storage, read> seed: array<f32>;             // (1)
 @group(0) @binding(3) var<storage, read_write> y: array<vec4<f32>>;    // x's shape
@@ -50,7 +45,7 @@ fn mask_at(s: u32, e: u32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = linear_invocation_id(gid, nwg);
   if (i >= params.count4) { return; }
   let s = u32(seed[0]);
   let e = 4u * i;

@@ -11,28 +11,21 @@
 //   x's size where kept and 1 where reduced) and its reduced dimensions (the reverse): an
 //   output index and a reduction index each decompose into per-dimension coordinates
 //   (row-major over those shapes), and x's offset is Σ coordinate·x_stride.
-// slice — one invocation copies one output value: x viewed as (outer, axis_len, inner), the
-//   output as (outer, size, inner) with out[o, k, r] = x[o, start + k, r].
-// accumulate — acc += x, one vec4 per invocation (buffers are padded to 16 bytes).
+// slice — one invocation copies one output value, one workgroup WG consecutive values: x
+//   viewed as (outer, axis_len, inner), the output as (outer, size, inner) with
+//   out[o, k, r] = x[o, start + k, r].
+// accumulate — acc += x: one invocation adds one vec4 (buffers are padded to 16 bytes), one
+//   workgroup WG consecutive vec4s.
 // 1-D problems may be folded into y: the linear id is gid.x + gid.y·nwg.x·WG (per invocation)
-// or wid.x + wid.y·nwg.x (per workgroup).
+// or wid.x + wid.y·nwg.x (per workgroup). Requires the index prelude.
+//
+// Uniforms: SumToParams, SliceParams and AccumulateParams, generated from SUM_TO_PARAMS,
+// SLICE_PARAMS and ACCUMULATE_PARAMS in src/backends/webgpu/kernels/tensor_ops.ts; each entry
+// point binds one of them.
 
 override WG: u32 = 256u;
 
 // ---- sum_to ---------------------------------------------------------------------------------
-
-struct SumToParams {
-  out_count: u32,
-  reduced: u32,
-  rank: u32,
-  _pad: u32,
-  // Per dimension d < rank (index d/4, lane d%4):
-  kept_dims: array<vec4<u32>, 2>,      // x's dimension if kept, else 1
-  kept_strides: array<vec4<u32>, 2>,   // row-major strides of kept_dims
-  reduced_dims: array<vec4<u32>, 2>,   // x's dimension if reduced, else 1
-  reduced_strides: array<vec4<u32>, 2>,
-  x_strides: array<vec4<u32>, 2>,      // row-major strides of x
-}
 
 @group(0) @binding(0) var<uniform> sp: SumToParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;            // any shape, rank ≤ 8
@@ -40,15 +33,11 @@ struct SumToParams {
 
 var<workgroup> red: array<f32, WG>;
 
-fn at(a: array<vec4<u32>, 2>, d: u32) -> u32 {
-  return a[d / 4u][d % 4u];
-}
-
 // x's offset of the output value o (its reduced coordinates all 0).
 fn kept_offset(o: u32) -> u32 {
   var off = 0u;
   for (var d = 0u; d < sp.rank; d++) {
-    off += ((o / at(sp.kept_strides, d)) % at(sp.kept_dims, d)) * at(sp.x_strides, d);
+    off += ((o / dim_at(sp.kept_strides, d)) % dim_at(sp.kept_dims, d)) * dim_at(sp.x_strides, d);
   }
   return off;
 }
@@ -57,14 +46,14 @@ fn kept_offset(o: u32) -> u32 {
 fn reduced_offset(r: u32) -> u32 {
   var off = 0u;
   for (var d = 0u; d < sp.rank; d++) {
-    off += ((r / at(sp.reduced_strides, d)) % at(sp.reduced_dims, d)) * at(sp.x_strides, d);
+    off += ((r / dim_at(sp.reduced_strides, d)) % dim_at(sp.reduced_dims, d)) * dim_at(sp.x_strides, d);
   }
   return off;
 }
 
 @compute @workgroup_size(WG)
 fn sum_to_thread(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let o = gid.x + gid.y * nwg.x * WG;
+  let o = linear_invocation_id(gid, nwg);
   if (o >= sp.out_count) { return; }
   let base = kept_offset(o);
   var s = 0.0;
@@ -75,7 +64,7 @@ fn sum_to_thread(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
 @compute @workgroup_size(WG)
 fn sum_to_workgroup(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   // Uniform across the workgroup, so the barriers below stay in uniform control flow.
-  let o = wid.x + wid.y * nwg.x;
+  let o = linear_workgroup_id(wid, nwg);
   if (o >= sp.out_count) { return; }
   let t = lid.x;
   let base = kept_offset(o);
@@ -92,22 +81,12 @@ fn sum_to_workgroup(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workg
 
 // ---- slice --------------------------------------------------------------------------------
 
-struct SliceParams {
-  count: u32,
-  // size·inner: one outer block of the output
-  out_block: u32,
-  // axis_len·inner: one outer block of x
-  in_block: u32,
-  // start·inner
-  offset: u32,
-}
-
 @group(0) @binding(0) var<uniform> slp: SliceParams;
 // binding 1: x, binding 2: out (declared above)
 
 @compute @workgroup_size(WG)
 fn slice(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = linear_invocation_id(gid, nwg);
   if (i >= slp.count) { return; }
   let o = i / slp.out_block;
   let rest = i - o * slp.out_block;
@@ -116,17 +95,13 @@ fn slice(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
 
 // ---- accumulate -------------------------------------------------------------------------------
 
-struct AccumulateParams {
-  count4: u32,
-}
-
 @group(0) @binding(0) var<uniform> ap: AccumulateParams;
 @group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;            // acc's shape
 @group(0) @binding(2) var<storage, read_write> acc4: array<vec4<f32>>;    // in place
 
 @compute @workgroup_size(WG)
 fn accumulate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = linear_invocation_id(gid, nwg);
   if (i >= ap.count4) { return; }
   acc4[i] = acc4[i] + x4[i];
 }

@@ -14,7 +14,8 @@ import { denseBackwardCpu, rbfBackwardCpu } from './matmul_backward.js';
 import { softmaxCrossEntropyCpu, mseLossCpu, rbfLossCpu } from './loss.js';
 import { augmentCpu } from './augment.js';
 import type { AugmentParams } from '../../ops/augment.js';
-import { batchNormTrainCpu, batchNormBackwardCpu, dropoutTrainCpu, sumToCpu, sliceCpu, accumulateCpu, sgdStepCpu, adamStepCpu } from './train_ops.js';
+import { dropoutTrainCpu } from './dropout.js';
+import { sgdStepCpu, adamStepCpu } from './optimizer.js';
 import type { Tensor } from '../../tensor.js';
 import { type Shape, fmtShape, sizeOf, assertValidShape } from '../../shape.js';
 import { BackendMismatchError, DisposedError, ShapeError } from '../../errors.js';
@@ -31,7 +32,8 @@ import { conv2dCpu } from './conv2d.js';
 import { pool2dCpu, globalPoolCpu, adaptiveAvgPoolCpu, subsampleCpu } from './pool.js';
 import { lrnCpu, lrnBackwardCpu } from './lrn.js';
 import { matmulCpu, denseCpu, rbfCpu, softmaxCpu } from './matmul.js';
-import { batchNormCpu, concatCpu } from './normalization.js';
+import { batchNormCpu, batchNormTrainCpu, batchNormBackwardCpu } from './batchnorm.js';
+import { concatCpu, sumToCpu, sliceCpu, accumulateCpu } from './tensor_ops.js';
 
 export class CpuBackend implements Backend, TrainingBackend {
   readonly name = 'cpu' as const;

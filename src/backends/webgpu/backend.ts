@@ -15,7 +15,8 @@ import { denseBackwardGpu, rbfBackwardGpu } from './kernels/matmul_backward.js';
 import { softmaxCrossEntropyGpu, mseLossGpu, rbfLossGpu } from './kernels/loss.js';
 import { augmentGpu } from './kernels/augment.js';
 import type { AugmentParams } from '../../ops/augment.js';
-import { batchNormTrainGpu, batchNormBackwardGpu, dropoutTrainGpu, sumToGpu, sliceGpu, accumulateGpu, sgdStepGpu, adamStepGpu } from './kernels/train_ops.js';
+import { dropoutTrainGpu } from './kernels/dropout.js';
+import { sgdStepGpu, adamStepGpu } from './kernels/optimizer.js';
 import type { Tensor } from '../../tensor.js';
 import { type Shape, fmtShape, sizeOf, assertValidShape } from '../../shape.js';
 import {
@@ -40,7 +41,8 @@ import { conv2dGpu } from './kernels/conv2d.js';
 import { pool2dGpu, globalPoolGpu, adaptiveAvgPoolGpu, subsampleGpu } from './kernels/pool.js';
 import { lrnGpu, lrnBackwardGpu } from './kernels/lrn.js';
 import { matmulGpu, denseGpu, rbfGpu, softmaxGpu } from './kernels/matmul.js';
-import { batchNormGpu, concatGpu } from './kernels/normalization.js';
+import { batchNormGpu, batchNormTrainGpu, batchNormBackwardGpu } from './kernels/batchnorm.js';
+import { concatGpu, sumToGpu, sliceGpu, accumulateGpu } from './kernels/tensor_ops.js';
 import { reshapeShape, flattenShape, checkDropoutRate } from '../../ops/elementwise.js';
 
 /** Submit after this many recorded dispatches even if nobody reads. */
