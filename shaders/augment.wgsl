@@ -13,7 +13,7 @@
 // differ in the last bit of jittered values only.)
 // Random draws hash (seed, image, purpose) with u32 arithmetic only: the same bits as
 // `drawU32` in src/ops/augment.ts. The seed is read at run time from a one-element f32 buffer,
-// so a recorded plan changes it by rewriting that buffer.
+// so a recorded plan changes it by rewriting that buffer. Requires the index prelude.
 
 // Invocations per workgroup: a power of two (the reduction order depends on it; see AUGMENT_WG).
 override WG: u32 = 64u;
@@ -24,22 +24,8 @@ override BRIGHT: u32 = 0u;
 // 1: contrast jitter on (needs the mean reduction).
 override CONTRAST: u32 = 0u;
 
-struct Params {
-  n: u32,
-  c: u32,
-  h: u32,
-  w: u32,
-  // Zero padding on each side before the crop; offsets are drawn in [0, 2·pad].
-  pad: u32,
-  // C·H·W, the values of one image.
-  count: u32,
-  brightness: f32,
-  contrast: f32,
-  // f32(1 / count), made on the CPU: a multiply is correctly rounded in WGSL, a divide is not.
-  inv_count: f32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniforms: AugmentParams, generated from AUGMENT_PARAMS in src/backends/webgpu/kernels/augment.ts.
+@group(0) @binding(0) var<uniform> params: AugmentParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> seed_buf: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
@@ -90,7 +76,7 @@ fn main(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) t: u32,
 ) {
-  let image = wid.x + wid.y * nwg.x;
+  let image = linear_workgroup_id(wid, nwg);
   if (image >= params.n) { return; }
   let seed = u32(seed_buf[0]);
   let span = 2u * params.pad + 1u;

@@ -2,10 +2,30 @@
 import augmentWgsl from '../../../../shaders/augment.wgsl?raw';
 import type { WebGpuBackend } from '../backend.js';
 import type { GpuTensor } from '../gpu_tensor.js';
-import { type KernelSpec, packUniforms, grid1d } from '../program.js';
+import { type KernelSpec, grid1d } from '../program.js';
+import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
+import { uniformStruct } from '../uniform_struct.js';
 import { type AugmentParams, AUGMENT_WG, inferAugment } from '../../../ops/augment.js';
 
-const AUGMENT: KernelSpec = { name: 'augment', code: augmentWgsl, entryPoint: 'main', bindings: ['uniform', 'read', 'read', 'write'] };
+/** augment.wgsl's uniforms: x (n, c, h, w) and the jitters' strengths. */
+const AUGMENT_PARAMS = uniformStruct('AugmentParams', {
+  n: 'u32', c: 'u32', h: 'u32', w: 'u32',
+  // Zero padding on each side before the crop; offsets are drawn in [0, 2·pad].
+  pad: 'u32',
+  // C·H·W, the values of one image.
+  count: 'u32',
+  brightness: 'f32',
+  contrast: 'f32',
+  // f32(1 / count), made on the CPU: a multiply is correctly rounded in WGSL, a divide is not.
+  inv_count: 'f32',
+});
+
+const AUGMENT: KernelSpec = {
+  name: 'augment',
+  code: withPreludes(augmentWgsl, AUGMENT_PARAMS, INDEX_PRELUDE),
+  entryPoint: 'main',
+  bindings: ['uniform', 'read', 'read', 'write'],
+};
 
 /**
  * x (N, C, H, W), seed (1) → (N, C, H, W). The seed is read on the GPU when the dispatch runs,
@@ -27,11 +47,10 @@ export function augmentGpu(be: WebGpuBackend, x: GpuTensor, seed: GpuTensor, par
         BRIGHT: cfg.brightness > 0 ? 1 : 0,
         CONTRAST: cfg.contrast > 0 ? 1 : 0,
       },
-      uniforms: packUniforms([
-        ['u32', cfg.n], ['u32', cfg.c], ['u32', cfg.h], ['u32', cfg.w],
-        ['u32', cfg.pad], ['u32', count],
-        ['f32', cfg.brightness], ['f32', cfg.contrast], ['f32', 1 / count],
-      ]),
+      uniforms: AUGMENT_PARAMS.pack({
+        n: cfg.n, c: cfg.c, h: cfg.h, w: cfg.w, pad: cfg.pad, count,
+        brightness: cfg.brightness, contrast: cfg.contrast, inv_count: 1 / count,
+      }),
       workgroups: grid1d(cfg.n, be.limits.maxComputeWorkgroupsPerDimension, 'augment'),
       label: params.name ? `augment ${params.name}` : 'augment',
     },
