@@ -103,6 +103,30 @@ describe('ExecutionPlan', () => {
     bias.dispose();
   });
 
+  gpuIt('zeros() inside a plan reads as zeros on every run, though plan buffers are shared and reused across runs', async (gpu) => {
+    // t dies after the add, so a tensor made after it may take its buffer; the accumulator is
+    // added into in place and is an output, so without a clear on every run it would start from
+    // t's values (first run) or its own previous result (second run).
+    const len = 40;
+    const plan = await ExecutionPlan.create(gpu, [[len]], ([x]) => {
+      const t = gpu.activation(x, 'relu');
+      const doubled = gpu.add(t, t);
+      const acc = gpu.zeros([len]);
+      gpu.accumulate(acc, x);
+      return [doubled, acc];
+    });
+    expect(plan.dispatchCount).toBe(3);
+    for (let run = 0; run < 3; run++) {
+      const x = rng.uniform(len, -1, 1);
+      const before = gpu.submitCount;
+      const [doubled, acc] = await plan.run([x]);
+      expect(gpu.submitCount - before).toBe(1);
+      expect(Array.from(acc), `run ${run}`).toEqual(Array.from(x));
+      expect(Array.from(doubled), `run ${run}`).toEqual(Array.from(x, (v) => 2 * Math.max(v, 0)));
+    }
+    plan.dispose();
+  });
+
   gpuIt('runs issued without awaiting resolve in order with their own results', async (gpu) => {
     const plan = await ExecutionPlan.create(gpu, [[4]], ([x]) => gpu.activation(x, 'relu'));
     const inputs = Array.from({ length: 8 }, (_, i) => new Float32Array([i, -i, i + 0.5, -1]));

@@ -3,7 +3,7 @@
  * device's binding-size limit, and counted in `memoryInfo()` until its last tensor is disposed.
  * Also the rollback scopes: an op refused part-way frees what it had already allocated.
  */
-import { type Shape, fmtShape } from '../../shape.js';
+import { type Shape, fmtShape, sizeOf } from '../../shape.js';
 import { LimitExceededError } from '../../errors.js';
 import { GpuStorage } from './gpu_tensor.js';
 import type { DeviceSession } from './device_session.js';
@@ -27,14 +27,28 @@ export class Allocator {
     this.#session = session;
   }
 
+  /** The most bytes one tensor may have on this device: it must fit one buffer and one storage binding. */
+  get maxTensorBytes(): number {
+    const limits = this.#session.ctx.limits;
+    return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  }
+
   /** Throws `LimitExceededError` if a tensor of `bytes` could not be bound on this device. */
   checkSize(bytes: number, op: string, shape: Shape): void {
-    const limits = this.#session.ctx.limits;
-    const max = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+    const max = this.maxTensorBytes;
     if (bytes > max) {
       throw new LimitExceededError(
         `${op}: tensor ${fmtShape(shape)} needs ${bytes} bytes, more than this device's maxStorageBufferBindingSize (${max} bytes)`,
       );
+    }
+  }
+
+  /** The same check before any work, for a tensor a caller means to make: `what` names it (a model's layer output, say). */
+  checkFits(what: string, shape: Shape): void {
+    const bytes = sizeOf(shape) * 4;
+    const max = this.maxTensorBytes;
+    if (bytes > max) {
+      throw new LimitExceededError(`${what} ${fmtShape(shape)} needs ${bytes} bytes, more than this device's maxStorageBufferBindingSize (${max} bytes); use a smaller batch or input`);
     }
   }
 

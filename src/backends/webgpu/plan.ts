@@ -6,16 +6,24 @@
  * are virtual), the memory planner gives every virtual tensor a buffer (tensors whose
  * lifetimes do not overlap share one), pipelines are compiled with
  * `createComputePipelineAsync` in parallel, and bind groups and one packed uniform buffer are
- * made. At run time: inputs are written, one pass replays the dispatches, outputs are copied
- * to persistent staging buffers, and everything goes in one submit.
+ * made. At run time: inputs are written, the buffers of `zeros()` tensors are cleared, one pass
+ * replays the dispatches, outputs are copied to persistent staging buffers, and everything
+ * goes in one submit.
  */
 import type { Shape } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { fmtShape, sizeOf } from '../../shape.js';
 import { ShapeError, DisposedError, DeviceLostError } from '../../errors.js';
-import type { WebGpuBackend, Recording } from './backend.js';
+import type { WebGpuRuntime } from './runtime.js';
+import type { KernelContext } from './kernel_context.js';
+import type { Recording } from './recording_sink.js';
 import { type GpuTensor, GpuStorage } from './gpu_tensor.js';
 import { planMemory, type Lifetime, type MemoryPlan } from './memory_plan.js';
+import { makeBindGroup } from './bind_groups.js';
+import { type Step, type Clear, encodeSteps } from './plan_steps.js';
+
+/** What a plan needs of the backend it is recorded on and runs on (`WebGpuBackend` is one). */
+export type PlanBackend = WebGpuRuntime & KernelContext;
 
 export interface PlanOptions {
   /** Share buffers between tensors whose lifetimes do not overlap (default true). Off is a debug switch. */
@@ -32,15 +40,6 @@ export interface PlanMemoryReport {
   savedBytes: number;
   /** Number of buffers allocated (inputs included). */
   buffers: number;
-}
-
-interface Step {
-  pipeline: GPUComputePipeline;
-  bindGroup: GPUBindGroup;
-  workgroups: readonly [number, number, number];
-  /** Layer that issued it (`withLabel`), else the kernel's label. */
-  scope: string;
-  kernel: string;
 }
 
 export interface DispatchTiming {
@@ -68,8 +67,9 @@ export class ExecutionPlan {
   /** Lifetimes of the recorded tensors, in the order of `memoryPlan.assignment`. */
   readonly lifetimes: readonly Lifetime[];
   readonly label: string;
-  readonly #be: WebGpuBackend;
+  readonly #be: PlanBackend;
   readonly #steps: Step[];
+  readonly #clears: Clear[];
   readonly #inputBuffers: GPUBuffer[];
   readonly #outputBuffers: GPUBuffer[];
   readonly #staging: GPUBuffer[];
@@ -80,18 +80,18 @@ export class ExecutionPlan {
   readonly #generation: number;
 
   private constructor(args: {
-    be: WebGpuBackend;
+    be: PlanBackend;
     label: string;
     inputShapes: Shape[];
     outputShapes: Shape[];
     steps: Step[];
+    clears: Clear[];
     inputBuffers: GPUBuffer[];
     outputBuffers: GPUBuffer[];
     staging: GPUBuffer[];
     owned: GPUBuffer[];
     memoryPlan: MemoryPlan;
     lifetimes: Lifetime[];
-    inputBytes: number;
   }) {
     this.#be = args.be;
     this.#generation = args.be.generation;
@@ -99,6 +99,7 @@ export class ExecutionPlan {
     this.inputShapes = args.inputShapes;
     this.outputShapes = args.outputShapes;
     this.#steps = args.steps;
+    this.#clears = args.clears;
     this.#inputBuffers = args.inputBuffers;
     this.#outputBuffers = args.outputBuffers;
     this.#staging = args.staging;
@@ -124,7 +125,7 @@ export class ExecutionPlan {
    * constants the caller keeps and disposes.
    */
   static async create(
-    be: WebGpuBackend,
+    be: PlanBackend,
     inputShapes: readonly Shape[],
     build: (inputs: Tensor[]) => Tensor | readonly Tensor[],
     options: PlanOptions = {},
@@ -136,26 +137,32 @@ export class ExecutionPlan {
       const list: readonly Tensor[] = Array.isArray(out) ? out : [out as Tensor];
       return { inputs, outputs: list.map((t, i) => be.own(t, label, `output ${i}`)) };
     });
+    // Every buffer the plan will own, destroyed if making the plan fails part-way.
+    const owned = [...recording.owned];
     try {
-      return await ExecutionPlan.#finish(be, label, result.inputs, result.outputs, recording, options.reuseMemory ?? true);
+      return await ExecutionPlan.#finish(be, label, result.inputs, result.outputs, recording, owned, options.reuseMemory ?? true);
     } catch (e) {
-      for (const b of recording.owned) b.destroy();
+      for (const b of owned) b.destroy();
       throw e;
     }
   }
 
   static async #finish(
-    be: WebGpuBackend,
+    be: PlanBackend,
     label: string,
     inputs: GpuTensor[],
     outputs: GpuTensor[],
     recording: Recording,
+    owned: GPUBuffer[],
     reuse: boolean,
   ): Promise<ExecutionPlan> {
     const device = be.device;
     const inputStorages = new Set(inputs.map((t) => t.storage));
 
-    // Lifetimes of the virtual intermediate/output storages (inputs get their own buffers).
+    // Lifetimes of the virtual intermediate/output storages (inputs get their own buffers). A
+    // zeros() tensor is cleared before the pass, so its lifetime starts there (-1), as an
+    // input's would: its buffer is never one that an earlier dispatch of the same run uses.
+    const zeroed = new Set(recording.zeroed);
     const first = new Map<GpuStorage, number>();
     const last = new Map<GpuStorage, number>();
     recording.dispatches.forEach((d, i) => {
@@ -169,7 +176,7 @@ export class ExecutionPlan {
     const planned = recording.storages.filter((s) => !inputStorages.has(s) && (first.has(s) || outputStorages.has(s)));
     const lifetimes: Lifetime[] = planned.map((s) => ({
       bytes: s.bytes,
-      first: first.get(s) ?? -1,
+      first: zeroed.has(s) ? -1 : (first.get(s) ?? -1),
       last: outputStorages.has(s) ? Infinity : (last.get(s) ?? -1),
     }));
     const memoryPlan = planMemory(lifetimes, reuse);
@@ -197,7 +204,7 @@ export class ExecutionPlan {
       uniformBytes = at + d.call.uniforms.byteLength;
       return at;
     });
-    const owned = [...recording.owned, ...planBuffers, ...inputBuffers];
+    owned.push(...planBuffers, ...inputBuffers);
     let uniformBuffer: GPUBuffer | null = null;
     if (uniformBytes > 0) {
       uniformBuffer = device.createBuffer({ label: `${label} uniforms`, size: Math.ceil(uniformBytes / 16) * 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
@@ -212,23 +219,17 @@ export class ExecutionPlan {
     // Pipelines compiled in parallel, ahead of the first run.
     const pipelines = await Promise.all(recording.dispatches.map((d) => be.pipelines.getAsync(d.call.kernel, d.call.overrides)));
     const steps: Step[] = recording.dispatches.map((d, i) => {
-      const entries: GPUBindGroupEntry[] = [];
-      let next = 0;
-      d.call.kernel.bindings.forEach((kind, binding) => {
-        if (kind === 'uniform') {
-          entries.push({ binding, resource: { buffer: uniformBuffer!, offset: offsets[i], size: d.call.uniforms!.byteLength } });
-        } else {
-          entries.push({ binding, resource: { buffer: resolve(d.bindings[next++]) } });
-        }
-      });
+      const uniform = uniformBuffer && d.call.uniforms ? { buffer: uniformBuffer, offset: offsets[i], size: d.call.uniforms.byteLength } : null;
+      const buffers = d.bindings.map(resolve);
       return {
         pipeline: pipelines[i],
-        bindGroup: device.createBindGroup({ label: d.call.label, layout: pipelines[i].getBindGroupLayout(0), entries }),
+        bindGroup: makeBindGroup(device, pipelines[i].getBindGroupLayout(0), d.call.kernel, uniform, buffers, d.call.label),
         workgroups: d.call.workgroups,
         scope: d.scope ?? d.call.label ?? d.call.kernel.name,
         kernel: d.call.kernel.name,
       };
     });
+    const clears = planned.filter((s) => zeroed.has(s)).map((s) => ({ buffer: resolve(s), bytes: s.bytes }));
 
     const outputBuffers = outputs.map((t) => resolve(t.storage));
     const staging = outputs.map((t, i) =>
@@ -242,13 +243,13 @@ export class ExecutionPlan {
       inputShapes: inputs.map((t) => t.shape),
       outputShapes: outputs.map((t) => t.shape),
       steps,
+      clears,
       inputBuffers,
       outputBuffers,
       staging,
       owned,
       memoryPlan,
       lifetimes,
-      inputBytes: inputBuffers.reduce((s, b) => s + b.size, 0),
     });
   }
 
@@ -284,14 +285,7 @@ export class ExecutionPlan {
     const device = be.device;
     inputs.forEach((data, i) => device.queue.writeBuffer(this.#inputBuffers[i], 0, data.buffer, data.byteOffset, data.byteLength));
     be.submitWith((encoder) => {
-      const pass = encoder.beginComputePass({ label: this.label });
-      for (const s of this.#steps) {
-        pass.setPipeline(s.pipeline);
-        pass.setBindGroup(0, s.bindGroup);
-        const [x, y, z] = s.workgroups;
-        if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
-      }
-      pass.end();
+      encodeSteps(encoder, this.#steps, { label: this.label, clears: this.#clears });
       if (!read) return;
       this.#outputBuffers.forEach((b, i) => {
         const bytes = sizeOf(this.outputShapes[i]) * 4;
@@ -340,14 +334,7 @@ export class ExecutionPlan {
         const read = device.createBuffer({ size: part.length * 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
         try {
           be.submitWith((encoder) => {
-            part.forEach((s, i) => {
-              const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
-              pass.setPipeline(s.pipeline);
-              pass.setBindGroup(0, s.bindGroup);
-              const [x, y, z] = s.workgroups;
-              if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
-              pass.end();
-            });
+            encodeSteps(encoder, part, { label: this.label, clears: start === 0 ? this.#clears : [], timestamps: querySet });
             encoder.resolveQuerySet(querySet, 0, part.length * 2, resolve, 0);
             encoder.copyBufferToBuffer(resolve, 0, read, 0, part.length * 16);
           });
@@ -363,16 +350,9 @@ export class ExecutionPlan {
       }
     } else {
       source = 'cpu';
-      for (const s of steps) {
+      for (const [i, s] of steps.entries()) {
         const t0 = performance.now();
-        be.submitWith((encoder) => {
-          const pass = encoder.beginComputePass();
-          pass.setPipeline(s.pipeline);
-          pass.setBindGroup(0, s.bindGroup);
-          const [x, y, z] = s.workgroups;
-          if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
-          pass.end();
-        });
+        be.submitWith((encoder) => encodeSteps(encoder, [s], { label: this.label, clears: i === 0 ? this.#clears : [] }));
         await device.queue.onSubmittedWorkDone();
         times.push(performance.now() - t0);
       }

@@ -8,6 +8,7 @@
  * dispatches only.
  */
 import type { GpuContext, DeviceOptions } from '../../device/device.js';
+import { DeviceLostError } from '../../errors.js';
 import { PipelineCache } from './pipeline_cache.js';
 import { type KernelCall, checkWorkgroups } from './program.js';
 import type { GpuStorage, GpuTensor } from './gpu_tensor.js';
@@ -125,6 +126,39 @@ export class WebGpuRuntime {
     this.#session.assertUsable(op);
   }
 
+  /** The device generation work is issued in, or null while the device is lost (`prepare()` replaces it). */
+  get epoch(): number | null {
+    return this.isLost ? null : this.generation;
+  }
+
+  /** After a device loss, acquires a new device (`recover()`); nothing to do while the device is fine. */
+  async prepare(): Promise<void> {
+    if (this.isLost) await this.recover();
+  }
+
+  /**
+   * Rejects a call issued in epoch `issued` whose device has since been lost: every call pending
+   * at a loss fails, whatever point it had reached, and only calls made after it run on the new
+   * device. A call issued while the device was known lost (null) starts the new epoch.
+   */
+  checkEpoch(issued: number | null, op: string): void {
+    if (issued === null || (!this.isLost && this.generation === issued)) return;
+    throw new DeviceLostError(
+      `${op}: the GPU device was lost while this call was pending; the next call runs on a new device`,
+      this.lostInfo?.reason ?? 'destroyed',
+    );
+  }
+
+  /** The error to reject a failed call with: see `lostError`. */
+  explainFailure(op: string, error: unknown): Promise<unknown> {
+    return this.#session.lostError(op, error);
+  }
+
+  /** Refuses, before any work, a tensor of `shape` this device cannot bind, naming `what` (`LimitExceededError`). */
+  checkFits(what: string, shape: Shape): void {
+    this.allocator.checkFits(what, shape);
+  }
+
   /** Number of queue submits so far (a planned forward is exactly one). */
   get submitCount(): number {
     return this.#submits;
@@ -194,6 +228,11 @@ export class WebGpuRuntime {
     } finally {
       this.#labels.pop();
     }
+  }
+
+  /** `withLabel`, by the name every backend has. */
+  scope<T>(label: string, fn: () => T): T {
+    return this.withLabel(label, fn);
   }
 
   /** Runs `encode` on a new command encoder after any eager work, and submits both at once. */
