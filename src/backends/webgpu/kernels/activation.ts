@@ -5,7 +5,7 @@
  */
 import unaryWgsl from '../../../../shaders/unary.wgsl?raw';
 import activationBackwardWgsl from '../../../../shaders/activation_backward.wgsl?raw';
-import type { WebGpuBackend } from '../backend.js';
+import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, packUniforms, grid1d, ceilDiv } from '../program.js';
 import { withActivation } from '../shaders.js';
@@ -21,7 +21,7 @@ const ACTIVATION_BACKWARD: KernelSpec = {
   bindings: ['uniform', 'read', 'read', 'write'],
 };
 
-export function activationGpu(be: WebGpuBackend, x: GpuTensor, act: Activation): GpuTensor {
+export function activationGpu(be: KernelContext, x: GpuTensor, act: Activation): GpuTensor {
   const cfg = normalizeActivation('activation', act);
   const count4 = ceilDiv(x.size, 4);
   // The grid first: a dispatch over the limit is refused before the output is allocated.
@@ -32,7 +32,7 @@ export function activationGpu(be: WebGpuBackend, x: GpuTensor, act: Activation):
 }
 
 /** dx = dy · f'(v), with `v` the activation's input or output as `activationGradFrom` says. */
-export function activationBackwardGpu(be: WebGpuBackend, v: GpuTensor, dy: GpuTensor, act: Activation): GpuTensor {
+export function activationBackwardGpu(be: KernelContext, v: GpuTensor, dy: GpuTensor, act: Activation): GpuTensor {
   const cfg = inferActivationBackward(v.shape, dy.shape, act);
   const count4 = ceilDiv(v.size, 4);
   const workgroups = grid1d(ceilDiv(count4, WG), be.limits.maxComputeWorkgroupsPerDimension, 'activationBackward');

@@ -1,6 +1,6 @@
 /** WebGPU seeded augmentation: one workgroup per image (shaders/augment.wgsl). */
 import augmentWgsl from '../../../../shaders/augment.wgsl?raw';
-import type { WebGpuBackend } from '../backend.js';
+import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, grid1d } from '../program.js';
 import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
@@ -31,7 +31,7 @@ const AUGMENT: KernelSpec = {
  * x (N, C, H, W), seed (1) → (N, C, H, W). The seed is read on the GPU when the dispatch runs,
  * so a recorded plan can rewrite it between steps; it must hold an integer in [0, 2^24).
  */
-export function augmentGpu(be: WebGpuBackend, x: GpuTensor, seed: GpuTensor, params: AugmentParams = {}): GpuTensor {
+export function augmentGpu(be: KernelContext, x: GpuTensor, seed: GpuTensor, params: AugmentParams = {}): GpuTensor {
   const cfg = inferAugment(x.shape, seed.shape, params);
   be.own(x, 'augment');
   be.own(seed, 'augment', 'seed');

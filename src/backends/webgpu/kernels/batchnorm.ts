@@ -8,7 +8,7 @@
  */
 import batchNormWgsl from '../../../../shaders/batchnorm.wgsl?raw';
 import batchNormTrainWgsl from '../../../../shaders/batchnorm_train.wgsl?raw';
-import type { WebGpuBackend } from '../backend.js';
+import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
 import { withActivation, withPreludes, INDEX_PRELUDE } from '../shaders.js';
@@ -77,7 +77,7 @@ const BN_BACKWARD_DX: KernelSpec = {
 };
 
 /** `params` tensors are already checked to be this backend's GpuTensors. */
-export function batchNormGpu(be: WebGpuBackend, x: GpuTensor, params: BatchNormParams): GpuTensor {
+export function batchNormGpu(be: KernelContext, x: GpuTensor, params: BatchNormParams): GpuTensor {
   const gamma = params.gamma as GpuTensor;
   const beta = params.beta as GpuTensor;
   const mean = params.mean as GpuTensor;
@@ -109,7 +109,7 @@ function bnTrainUniforms(channels: number, spatial: number, count: number, total
 }
 
 export function batchNormTrainGpu(
-  be: WebGpuBackend,
+  be: KernelContext,
   x: GpuTensor,
   gamma: GpuTensor,
   beta: GpuTensor,
@@ -153,7 +153,7 @@ export function batchNormTrainGpu(
 }
 
 export function batchNormBackwardGpu(
-  be: WebGpuBackend,
+  be: KernelContext,
   x: GpuTensor,
   dy: GpuTensor,
   gamma: GpuTensor,

@@ -4,7 +4,7 @@
  * reference's (src/ops/dropout.ts). The parameter check runs before any GPU work.
  */
 import dropoutWgsl from '../../../../shaders/dropout.wgsl?raw';
-import type { WebGpuBackend } from '../backend.js';
+import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
 import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
@@ -25,7 +25,7 @@ const DROPOUT: KernelSpec = {
   bindings: ['uniform', 'read', 'read', 'write', 'write'],
 };
 
-export function dropoutTrainGpu(be: WebGpuBackend, x: GpuTensor, rate: number, seed: GpuTensor): { y: GpuTensor; mask: GpuTensor } {
+export function dropoutTrainGpu(be: KernelContext, x: GpuTensor, rate: number, seed: GpuTensor): { y: GpuTensor; mask: GpuTensor } {
   const cfg = inferDropoutTrain(x.shape, rate, seed.shape);
   const y = be.empty(x.shape, 'dropoutTrain');
   const mask = be.empty(x.shape, 'dropoutTrain');

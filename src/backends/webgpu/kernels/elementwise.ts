@@ -1,6 +1,6 @@
 /** WebGPU elementwise ops: broadcasting add/mul, optionally with a fused activation. */
 import elementwiseWgsl from '../../../../shaders/elementwise.wgsl?raw';
-import type { WebGpuBackend } from '../backend.js';
+import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
 import { withActivation, withPreludes, INDEX_PRELUDE } from '../shaders.js';
@@ -31,7 +31,7 @@ const BINARY: KernelSpec = {
   bindings: ['uniform', 'read', 'read', 'write'],
 };
 
-function binaryGpu(op: BinaryOp, be: WebGpuBackend, a: GpuTensor, b: GpuTensor, act?: Activation): GpuTensor {
+function binaryGpu(op: BinaryOp, be: KernelContext, a: GpuTensor, b: GpuTensor, act?: Activation): GpuTensor {
   const { outShape, aStrides, bStrides } = inferBinary(op, a.shape, b.shape);
   if (outShape.length > MAX_RANK) throw new ShapeError(op, `rank ${outShape.length} is above the supported ${MAX_RANK}`);
   const cfg = normalizeActivation(op, act);
@@ -51,10 +51,10 @@ function binaryGpu(op: BinaryOp, be: WebGpuBackend, a: GpuTensor, b: GpuTensor, 
   return out;
 }
 
-export function addGpu(be: WebGpuBackend, a: GpuTensor, b: GpuTensor, act?: Activation): GpuTensor {
+export function addGpu(be: KernelContext, a: GpuTensor, b: GpuTensor, act?: Activation): GpuTensor {
   return binaryGpu('add', be, a, b, act);
 }
 
-export function mulGpu(be: WebGpuBackend, a: GpuTensor, b: GpuTensor): GpuTensor {
+export function mulGpu(be: KernelContext, a: GpuTensor, b: GpuTensor): GpuTensor {
   return binaryGpu('mul', be, a, b);
 }

@@ -7,7 +7,7 @@
  * `checkClassLabels` before uploading them.
  */
 import lossWgsl from '../../../../shaders/loss.wgsl?raw';
-import type { WebGpuBackend } from '../backend.js';
+import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, grid1d, rowWorkgroup } from '../program.js';
 import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
@@ -25,7 +25,7 @@ const MSE = lossKernel('mse');
 const RBF_LOSS = lossKernel('rbf_loss');
 
 /** Records one loss kernel over n rows of k values; `aux` is the labels or the target. */
-function runLoss(be: WebGpuBackend, kernel: KernelSpec, op: string, pred: GpuTensor, aux: GpuTensor, n: number, k: number): { loss: GpuTensor; grad: GpuTensor } {
+function runLoss(be: KernelContext, kernel: KernelSpec, op: string, pred: GpuTensor, aux: GpuTensor, n: number, k: number): { loss: GpuTensor; grad: GpuTensor } {
   const loss = be.empty([n], `${op} loss`); // (N)
   const grad = be.empty(pred.shape, `${op} grad`); // pred's shape
   if (n === 0) return { loss, grad };
@@ -42,17 +42,17 @@ function runLoss(be: WebGpuBackend, kernel: KernelSpec, op: string, pred: GpuTen
   return { loss, grad };
 }
 
-export function softmaxCrossEntropyGpu(be: WebGpuBackend, logits: GpuTensor, labels: GpuTensor): { loss: GpuTensor; grad: GpuTensor } {
+export function softmaxCrossEntropyGpu(be: KernelContext, logits: GpuTensor, labels: GpuTensor): { loss: GpuTensor; grad: GpuTensor } {
   const { n, k } = inferLabelLoss('softmaxCrossEntropy', logits.shape, labels.shape, 'logits');
   return runLoss(be, SOFTMAX_XENT, 'softmaxCrossEntropy', logits, labels, n, k);
 }
 
-export function mseLossGpu(be: WebGpuBackend, pred: GpuTensor, target: GpuTensor): { loss: GpuTensor; grad: GpuTensor } {
+export function mseLossGpu(be: KernelContext, pred: GpuTensor, target: GpuTensor): { loss: GpuTensor; grad: GpuTensor } {
   const { n, k } = inferMseLoss(pred.shape, target.shape);
   return runLoss(be, MSE, 'mseLoss', pred, target, n, k);
 }
 
-export function rbfLossGpu(be: WebGpuBackend, distances: GpuTensor, labels: GpuTensor): { loss: GpuTensor; grad: GpuTensor } {
+export function rbfLossGpu(be: KernelContext, distances: GpuTensor, labels: GpuTensor): { loss: GpuTensor; grad: GpuTensor } {
   const { n, k } = inferLabelLoss('rbfLoss', distances.shape, labels.shape, 'distances');
   return runLoss(be, RBF_LOSS, 'rbfLoss', distances, labels, n, k);
 }

@@ -5,7 +5,7 @@
  * src/ops/pool_backward.ts, so bad input throws before any GPU work.
  */
 import lrnWgsl from '../../../../shaders/lrn.wgsl?raw';
-import type { WebGpuBackend } from '../backend.js';
+import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
 import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
@@ -30,7 +30,7 @@ const LRN: KernelSpec = { name: 'lrn', code: CODE, entryPoint: 'lrn', bindings: 
 const LRN_BACKWARD: KernelSpec = { name: 'lrn', code: CODE, entryPoint: 'lrn_backward', bindings: ['uniform', 'read', 'read', 'write'] };
 
 /** Records `kernel` over the `count` values of x's shape, one per invocation. */
-function runLrn(be: WebGpuBackend, kernel: KernelSpec, g: LrnConfig, op: string, name: string | undefined, inputs: GpuTensor[], out: GpuTensor): GpuTensor {
+function runLrn(be: KernelContext, kernel: KernelSpec, g: LrnConfig, op: string, name: string | undefined, inputs: GpuTensor[], out: GpuTensor): GpuTensor {
   if (out.size === 0) return out;
   be.run(
     {
@@ -49,12 +49,12 @@ function runLrn(be: WebGpuBackend, kernel: KernelSpec, g: LrnConfig, op: string,
   return out;
 }
 
-export function lrnGpu(be: WebGpuBackend, x: GpuTensor, params: LrnParams): GpuTensor {
+export function lrnGpu(be: KernelContext, x: GpuTensor, params: LrnParams): GpuTensor {
   const g = inferLrn(x.shape, params);
   return runLrn(be, LRN, g, 'lrn', params.name, [x], be.empty(x.shape, 'lrn'));
 }
 
-export function lrnBackwardGpu(be: WebGpuBackend, x: GpuTensor, dy: GpuTensor, params: LrnParams): GpuTensor {
+export function lrnBackwardGpu(be: KernelContext, x: GpuTensor, dy: GpuTensor, params: LrnParams): GpuTensor {
   const g = inferLrnBackward(x.shape, dy.shape, params);
   return runLrn(be, LRN_BACKWARD, g, 'lrnBackward', params.name, [x, dy], be.empty(x.shape, 'lrnBackward'));
 }

@@ -8,7 +8,7 @@
  */
 import matmulWgsl from '../../../../shaders/matmul.wgsl?raw';
 import softmaxWgsl from '../../../../shaders/softmax.wgsl?raw';
-import type { WebGpuBackend } from '../backend.js';
+import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, grid1d, ceilDiv, rowWorkgroup } from '../program.js';
 import { withActivation, withPreludes, INDEX_PRELUDE } from '../shaders.js';
@@ -129,7 +129,7 @@ interface MatmulPlan {
 const NAIVE_WG = 8;
 
 /** Chooses the kernel (naive under forceNaive, else gemv by selectGemvTiling's rule, else tiled) and its overrides. */
-function planMatmul(be: WebGpuBackend, g: MatmulGeometry, hasBias: boolean, distance: boolean, tables: MatmulTables): MatmulPlan {
+function planMatmul(be: KernelContext, g: MatmulGeometry, hasBias: boolean, distance: boolean, tables: MatmulTables): MatmulPlan {
   // Every entry point reads these; each is passed only the overrides it uses.
   const common: Record<string, number> = {
     TRANSPOSE_A: g.transposeA ? 1 : 0,
@@ -171,7 +171,7 @@ function planMatmul(be: WebGpuBackend, g: MatmulGeometry, hasBias: boolean, dist
 
 /** Records out = act(op(a) · op(b) + bias) (or squared distances) for a resolved geometry. */
 function recordMatmul(
-  be: WebGpuBackend,
+  be: KernelContext,
   op: string,
   g: MatmulGeometry,
   a: GpuTensor,
@@ -204,7 +204,7 @@ function recordMatmul(
 }
 
 export function matmulGpu(
-  be: WebGpuBackend,
+  be: KernelContext,
   a: GpuTensor,
   b: GpuTensor,
   bias: GpuTensor | undefined,
@@ -216,7 +216,7 @@ export function matmulGpu(
 }
 
 export function denseGpu(
-  be: WebGpuBackend,
+  be: KernelContext,
   x: GpuTensor,
   w: GpuTensor,
   bias: GpuTensor | undefined,
@@ -227,12 +227,12 @@ export function denseGpu(
   return recordMatmul(be, 'dense', g, x, w, bias, false, tables);
 }
 
-export function rbfGpu(be: WebGpuBackend, x: GpuTensor, centers: GpuTensor): GpuTensor {
+export function rbfGpu(be: KernelContext, x: GpuTensor, centers: GpuTensor): GpuTensor {
   const g = inferRbf(x.shape, centers.shape);
   return recordMatmul(be, 'rbf', g, x, centers, undefined, true, MATMUL_TABLES);
 }
 
-export function softmaxGpu(be: WebGpuBackend, x: GpuTensor, axis: number): GpuTensor {
+export function softmaxGpu(be: KernelContext, x: GpuTensor, axis: number): GpuTensor {
   const s = inferSoftmax(x.shape, axis);
   const out = be.empty(x.shape, 'softmax');
   if (out.size === 0) return out;

@@ -8,7 +8,7 @@
  * before any GPU work.
  */
 import matmulBackwardWgsl from '../../../../shaders/matmul_backward.wgsl?raw';
-import type { WebGpuBackend } from '../backend.js';
+import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
 import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
@@ -33,7 +33,7 @@ const RBF_DCENTERS: KernelSpec = { name: 'matmul_backward', code: CODE, entryPoi
 const GATHER_WG = 64;
 
 /** out[o, i] = Σ_j x[o, j, i] for x viewed as (outer, len, inner); the output has `outShape`. */
-function sumAxis(be: WebGpuBackend, x: GpuTensor, outer: number, len: number, inner: number, outShape: number[], op: string): GpuTensor {
+function sumAxis(be: KernelContext, x: GpuTensor, outer: number, len: number, inner: number, outShape: number[], op: string): GpuTensor {
   const out = be.empty(outShape, op);
   const count = outer * inner;
   if (count === 0) return out;
@@ -50,7 +50,7 @@ function sumAxis(be: WebGpuBackend, x: GpuTensor, outer: number, len: number, in
   return out;
 }
 
-export function denseBackwardGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor, dy: GpuTensor, want: GradRequest): { dx?: GpuTensor; dw?: GpuTensor; db?: GpuTensor } {
+export function denseBackwardGpu(be: KernelContext, x: GpuTensor, w: GpuTensor, dy: GpuTensor, want: GradRequest): { dx?: GpuTensor; dw?: GpuTensor; db?: GpuTensor } {
   const { n, outF } = inferDenseBackward(x.shape, w.shape, dy.shape);
   const req = wantedGrads(want);
   return {
@@ -63,7 +63,7 @@ export function denseBackwardGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor, 
   };
 }
 
-export function rbfBackwardGpu(be: WebGpuBackend, x: GpuTensor, centers: GpuTensor, dy: GpuTensor): { dx: GpuTensor; dcenters: GpuTensor } {
+export function rbfBackwardGpu(be: KernelContext, x: GpuTensor, centers: GpuTensor, dy: GpuTensor): { dx: GpuTensor; dcenters: GpuTensor } {
   const { n, f, k } = inferRbfBackward(x.shape, centers.shape, dy.shape);
   const uniforms = RBF_PARAMS.pack({ n, f, k });
   const maxDim = be.limits.maxComputeWorkgroupsPerDimension;

@@ -5,7 +5,7 @@
  * Parameter checks (src/ops/optimizer.ts) run before any GPU work.
  */
 import optimizerWgsl from '../../../../shaders/optimizer.wgsl?raw';
-import type { WebGpuBackend } from '../backend.js';
+import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
 import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
@@ -34,9 +34,9 @@ const SGD_MOMENTUM: KernelSpec = { name: 'optimizer', code: CODE, entryPoint: 's
 const ADAM: KernelSpec = { name: 'optimizer', code: CODE, entryPoint: 'adam', bindings: ['uniform', 'read', 'read', 'write', 'write', 'write'] };
 
 /** Workgroups of a pass over `count4` vec4s. */
-const grid = (be: WebGpuBackend, count4: number, op: string) => grid1d(ceilDiv(count4, WG), be.limits.maxComputeWorkgroupsPerDimension, op);
+const grid = (be: KernelContext, count4: number, op: string) => grid1d(ceilDiv(count4, WG), be.limits.maxComputeWorkgroupsPerDimension, op);
 
-export function sgdStepGpu(be: WebGpuBackend, param: GpuTensor, grad: GpuTensor, velocity: GpuTensor | undefined, hyper: GpuTensor, params: SgdParams): void {
+export function sgdStepGpu(be: KernelContext, param: GpuTensor, grad: GpuTensor, velocity: GpuTensor | undefined, hyper: GpuTensor, params: SgdParams): void {
   const cfg = inferSgd(param.shape, grad.shape, velocity?.shape, hyper.shape, params);
   const v = cfg.momentum > 0 ? velocity : undefined;
   const state: [string, unknown][] = v ? [['velocity', v.storage]] : [];
@@ -52,7 +52,7 @@ export function sgdStepGpu(be: WebGpuBackend, param: GpuTensor, grad: GpuTensor,
   }
 }
 
-export function adamStepGpu(be: WebGpuBackend, param: GpuTensor, grad: GpuTensor, m: GpuTensor, v: GpuTensor, hyper: GpuTensor, params: AdamParams): void {
+export function adamStepGpu(be: KernelContext, param: GpuTensor, grad: GpuTensor, m: GpuTensor, v: GpuTensor, hyper: GpuTensor, params: AdamParams): void {
   const cfg = inferAdam(param.shape, grad.shape, m.shape, v.shape, hyper.shape, params);
   checkNoAlias('adamStep', [['param', param.storage], ['m', m.storage], ['v', v.storage], ['grad', grad.storage], ['hyper', hyper.storage]], 3);
   if (param.size === 0) return;

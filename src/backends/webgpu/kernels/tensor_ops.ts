@@ -7,7 +7,7 @@
  */
 import tensorOpsWgsl from '../../../../shaders/tensor_ops.wgsl?raw';
 import concatWgsl from '../../../../shaders/concat.wgsl?raw';
-import type { WebGpuBackend } from '../backend.js';
+import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
 import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
@@ -67,7 +67,7 @@ const CONCAT: KernelSpec = {
   bindings: ['uniform', 'read', 'write'],
 };
 
-export function sumToGpu(be: WebGpuBackend, x: GpuTensor, shape: Shape): GpuTensor {
+export function sumToGpu(be: KernelContext, x: GpuTensor, shape: Shape): GpuTensor {
   const g = inferSumTo(x.shape, shape);
   if (g.rank > MAX_RANK) throw new ShapeError('sumTo', `rank ${g.rank} is above the supported ${MAX_RANK} (input ${fmtShape(x.shape)})`);
   const out = be.empty(g.outShape, 'sumTo');
@@ -94,7 +94,7 @@ export function sumToGpu(be: WebGpuBackend, x: GpuTensor, shape: Shape): GpuTens
   return out;
 }
 
-export function sliceGpu(be: WebGpuBackend, x: GpuTensor, axis: number, start: number, size: number): GpuTensor {
+export function sliceGpu(be: KernelContext, x: GpuTensor, axis: number, start: number, size: number): GpuTensor {
   const g = inferSlice(x.shape, axis, start, size);
   const out = be.empty(g.outShape, 'slice');
   if (out.size === 0) return out;
@@ -111,7 +111,7 @@ export function sliceGpu(be: WebGpuBackend, x: GpuTensor, axis: number, start: n
   return out;
 }
 
-export function accumulateGpu(be: WebGpuBackend, acc: GpuTensor, x: GpuTensor): void {
+export function accumulateGpu(be: KernelContext, acc: GpuTensor, x: GpuTensor): void {
   checkSameShape('accumulate', 'accumulator', acc.shape, 'input', x.shape);
   checkNoAlias('accumulate', [['the accumulator', acc.storage], ['the input', x.storage]], 1);
   if (acc.size === 0) return;
@@ -128,7 +128,7 @@ export function accumulateGpu(be: WebGpuBackend, acc: GpuTensor, x: GpuTensor): 
   );
 }
 
-export function concatGpu(be: WebGpuBackend, xs: readonly GpuTensor[], axis: number): GpuTensor {
+export function concatGpu(be: KernelContext, xs: readonly GpuTensor[], axis: number): GpuTensor {
   const g = inferConcat(
     xs.map((x) => x.shape),
     axis,
