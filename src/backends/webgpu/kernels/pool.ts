@@ -6,9 +6,9 @@
  */
 import poolWgsl from '../../../../shaders/pool.wgsl?raw';
 import poolWindowWgsl from '../../../../shaders/pool_window.wgsl?raw';
-import type { WebGpuBackend } from '../backend.js';
+import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
-import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
+import { type KernelSpec, type KernelCall, grid1d, ceilDiv } from '../program.js';
 import { withActivation, withPreludes, INDEX_PRELUDE } from '../shaders.js';
 import { uniformStruct } from '../uniform_struct.js';
 import { activationOverrides } from '../../../ops/activation.js';
@@ -71,8 +71,45 @@ export function poolUniforms(u: PoolUniforms): ArrayBuffer {
 const WG = 256;
 
 /** A power of two for a tree reduction over `n` values per workgroup, no larger than needed (7×7 → 64), 32..256. */
-export function reductionWg(n: number): number {
+function reductionWg(n: number): number {
   return Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(Math.max(1, n)))));
+}
+
+/** One dispatch of a pooling entry point, forward or backward (pool.wgsl, pool_backward.wgsl). */
+export interface PoolDispatch {
+  readonly kernel: KernelSpec;
+  /** The op, for errors; with `name`, the label `op 'name'`. */
+  readonly op: string;
+  readonly name?: string;
+  readonly label?: string;
+  /** Overrides besides WG (POOL_MAX, COUNT_PAD, the activation). */
+  readonly overrides?: Readonly<Record<string, number>>;
+  readonly uniforms: PoolUniforms;
+  /** One workgroup per work item, reducing this many values each (a power-of-two tree); else one invocation per work item, WG to a workgroup. */
+  readonly reduceOver?: number;
+}
+
+/** The call of a pooling dispatch over its `uniforms.count` work items, folded into y when large. */
+export function poolCall(d: PoolDispatch, maxPerDim: number): KernelCall {
+  const perWorkgroup = d.reduceOver !== undefined;
+  const count = d.uniforms.count;
+  return {
+    kernel: d.kernel,
+    overrides: { WG: perWorkgroup ? reductionWg(d.reduceOver) : WG, ...d.overrides },
+    uniforms: poolUniforms(d.uniforms),
+    workgroups: grid1d(perWorkgroup ? count : ceilDiv(count, WG), maxPerDim, d.op),
+    label: d.label ?? (d.name ? `${d.op} '${d.name}'` : d.op),
+  };
+}
+
+/** Max or average pooling's overrides: POOL_MAX, and for averages COUNT_PAD. */
+export function maxOrAvg(g: { type: 'max' | 'avg'; countIncludePad?: boolean }): Record<string, number> {
+  return g.type === 'max' ? { POOL_MAX: 1 } : { POOL_MAX: 0, COUNT_PAD: g.countIncludePad ? 1 : 0 };
+}
+
+/** A windowed op's uniforms (pooling, subsampling) over `count` work items. */
+export function windowUniforms(g: WindowGeometry, count: number, batch?: number): PoolUniforms {
+  return { count, c: g.c, h: g.h, w: g.w, ho: g.ho, wo: g.wo, kernel: g.kernel, stride: g.stride, pads: g.pads, batch };
 }
 
 // One module (pool.wgsl with the activation prelude, which only `subsample` uses), four entry points.
@@ -87,78 +124,44 @@ const SUBSAMPLE: KernelSpec = {
   bindings: ['uniform', 'read', 'read', 'read', 'write'],
 };
 
-/** The uniforms of a windowed op's forward: one work item per output. */
-function windowUniforms(g: WindowGeometry): ArrayBuffer {
-  return poolUniforms({ count: g.n * g.c * g.ho * g.wo, c: g.c, h: g.h, w: g.w, ho: g.ho, wo: g.wo, kernel: g.kernel, stride: g.stride, pads: g.pads });
-}
-
-export function pool2dGpu(be: WebGpuBackend, x: GpuTensor, params: Pool2dParams): GpuTensor {
+export function pool2dGpu(be: KernelContext, x: GpuTensor, params: Pool2dParams): GpuTensor {
   const g = inferPool2d(x.shape, params);
   const out = be.empty(g.outShape, 'pool2d');
   if (out.size === 0) return out;
-  const isMax = g.type === 'max';
-  be.run(
-    {
-      kernel: POOL2D,
-      overrides: isMax ? { WG, POOL_MAX: 1 } : { WG, POOL_MAX: 0, COUNT_PAD: g.countIncludePad ? 1 : 0 },
-      uniforms: windowUniforms(g),
-      workgroups: grid1d(ceilDiv(out.size, WG), be.limits.maxComputeWorkgroupsPerDimension, 'pool2d'),
-      label: params.name ? `pool2d '${params.name}'` : 'pool2d',
-    },
-    [x, out],
-  );
+  const call = { kernel: POOL2D, op: 'pool2d', name: params.name, overrides: maxOrAvg(g), uniforms: windowUniforms(g, out.size) };
+  be.run(poolCall(call, be.limits.maxComputeWorkgroupsPerDimension), [x, out]);
   return out;
 }
 
-export function globalPoolGpu(be: WebGpuBackend, x: GpuTensor, type: 'max' | 'avg'): GpuTensor {
+export function globalPoolGpu(be: KernelContext, x: GpuTensor, type: 'max' | 'avg'): GpuTensor {
   const g = inferGlobalPool(x.shape, type);
   const out = be.empty(g.outShape, 'globalPool');
   const planes = g.n * g.c;
   if (planes === 0) return out;
-  be.run(
-    {
-      kernel: GLOBAL_POOL,
-      overrides: { WG: reductionWg(g.plane), POOL_MAX: type === 'max' ? 1 : 0 },
-      // Each plane as one row of H·W values.
-      uniforms: poolUniforms({ count: planes, c: g.c, h: 1, w: g.plane }),
-      workgroups: grid1d(planes, be.limits.maxComputeWorkgroupsPerDimension, 'globalPool'),
-      label: `globalPool ${type}`,
-    },
-    [x, out],
-  );
+  be.run(poolCall(globalPoolDispatch(GLOBAL_POOL, 'globalPool', type, g), be.limits.maxComputeWorkgroupsPerDimension), [x, out]);
   return out;
 }
 
-export function adaptiveAvgPoolGpu(be: WebGpuBackend, x: GpuTensor, params: AdaptivePoolParams): GpuTensor {
+/** A global pool's dispatch, forward or backward: one workgroup per (n, c) plane, each plane one row of H·W values. */
+export function globalPoolDispatch(kernel: KernelSpec, op: string, type: 'max' | 'avg', g: { n: number; c: number; plane: number }): PoolDispatch {
+  const uniforms = { count: g.n * g.c, c: g.c, h: 1, w: g.plane };
+  return { kernel, op, label: `${op} ${type}`, overrides: { POOL_MAX: type === 'max' ? 1 : 0 }, uniforms, reduceOver: g.plane };
+}
+
+export function adaptiveAvgPoolGpu(be: KernelContext, x: GpuTensor, params: AdaptivePoolParams): GpuTensor {
   const g = inferAdaptiveAvgPool(x.shape, params);
   const out = be.empty(g.outShape, 'adaptiveAvgPool');
   if (out.size === 0) return out;
-  be.run(
-    {
-      kernel: ADAPTIVE_AVG_POOL,
-      overrides: { WG },
-      uniforms: poolUniforms({ count: out.size, c: g.c, h: g.h, w: g.w, ho: g.ho, wo: g.wo }),
-      workgroups: grid1d(ceilDiv(out.size, WG), be.limits.maxComputeWorkgroupsPerDimension, 'adaptiveAvgPool'),
-      label: params.name ? `adaptiveAvgPool '${params.name}'` : 'adaptiveAvgPool',
-    },
-    [x, out],
-  );
+  const uniforms = { count: out.size, c: g.c, h: g.h, w: g.w, ho: g.ho, wo: g.wo };
+  be.run(poolCall({ kernel: ADAPTIVE_AVG_POOL, op: 'adaptiveAvgPool', name: params.name, uniforms }, be.limits.maxComputeWorkgroupsPerDimension), [x, out]);
   return out;
 }
 
-export function subsampleGpu(be: WebGpuBackend, x: GpuTensor, coeff: GpuTensor, bias: GpuTensor, params: SubsampleParams): GpuTensor {
+export function subsampleGpu(be: KernelContext, x: GpuTensor, coeff: GpuTensor, bias: GpuTensor, params: SubsampleParams): GpuTensor {
   const g = inferSubsample(x.shape, coeff.shape, bias.shape, params);
   const out = be.empty(g.outShape, 'subsample');
   if (out.size === 0) return out;
-  be.run(
-    {
-      kernel: SUBSAMPLE,
-      overrides: { WG, ...activationOverrides(g.activation) },
-      uniforms: windowUniforms(g),
-      workgroups: grid1d(ceilDiv(out.size, WG), be.limits.maxComputeWorkgroupsPerDimension, 'subsample'),
-      label: params.name ? `subsample '${params.name}'` : 'subsample',
-    },
-    [x, coeff, bias, out],
-  );
+  const call = { kernel: SUBSAMPLE, op: 'subsample', name: params.name, overrides: activationOverrides(g.activation), uniforms: windowUniforms(g, out.size) };
+  be.run(poolCall(call, be.limits.maxComputeWorkgroupsPerDimension), [x, coeff, bias, out]);
   return out;
 }
