@@ -29,7 +29,7 @@
 // value with a plain loop over its window; one workgroup computes WG consecutive outputs (1-D,
 // folded into y when large).
 //
-// Requires the activation and index preludes.
+// Requires the activation, index and direct-convolution preludes.
 
 // Tiling of `gemm` (see CONV2D_TUNING in src/backends/webgpu/tuning.ts); the register block is fixed at 4×4.
 override WG_X: u32 = 16u;
@@ -199,25 +199,11 @@ fn depthwise(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
 fn direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let idx = linear_invocation_id(gid, nwg);
   if (idx >= p.total) { return; }
-  let o = nchw_coords(idx, p.cout, p.ho, p.wo);
-  let img = o.x;
-  let co = o.y;
-  let oy = o.z;
-  let ox = o.w;
-  let g = co / p.mg;
+  let o = nchw_pos(idx, p.cout, p.ho, p.wo);
+  let g = o.c / p.mg;
   var s = 0.0;
   for (var ci = 0u; ci < p.cg; ci++) {
-    let x_base = (img * p.c + g * p.cg + ci) * p.h * p.w;
-    let w_base = (co * p.cg + ci) * p.kh * p.kw;
-    for (var ky = 0u; ky < p.kh; ky++) {
-      let iy = i32(oy * p.sh + ky * p.dh) - p.pad_top;
-      if (iy < 0 || iy >= i32(p.h)) { continue; }
-      for (var kx = 0u; kx < p.kw; kx++) {
-        let ix = i32(ox * p.sw + kx * p.dw) - p.pad_left;
-        if (ix < 0 || ix >= i32(p.w)) { continue; }
-        s += x[x_base + u32(iy) * p.w + u32(ix)] * wt[w_base + ky * p.kw + kx];
-      }
-    }
+    s = add_window(s, (o.n * p.c + g * p.cg + ci) * p.h * p.w, (o.c * p.cg + ci) * p.kh * p.kw, o.y, o.x);
   }
-  out[idx] = finish(s, co);
+  out[idx] = finish(s, o.c);
 }

@@ -151,11 +151,11 @@ fn dx_taps(img: u32, ty0: i32, tx0: i32, ky0: u32, kx0: u32, o: u32, kernel: u32
 fn dx(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let idx = linear_invocation_id(gid, nwg);
   if (idx >= p.total) { return; }
-  let pos = nchw_coords(idx, p.c, p.h, p.w);
-  let img = pos.x;
-  let c = pos.y;
-  let iy = pos.z;
-  let ix = pos.w;
+  let pos = nchw_pos(idx, p.c, p.h, p.w);
+  let img = pos.n;
+  let c = pos.c;
+  let iy = pos.y;
+  let ix = pos.x;
   let ty0 = i32(iy) + p.pad_top;
   let tx0 = i32(ix) + p.pad_left;
   let ky0 = first_tap(ty0, p.sh, p.dh, p.step_y);

@@ -14,7 +14,7 @@
 // `main` — the direct reference kernel (debug.forceNaive): no tiling, one invocation computes
 // one output value with a plain loop over its connected maps and window; one workgroup
 // computes WG consecutive outputs (1-D, folded into y when large).
-// Requires the activation and index preludes.
+// Requires the activation, index and direct-convolution preludes.
 
 override WG: u32 = 64u;
 // 1 when the bias binding holds a bias (otherwise it aliases the weights and is not read).
@@ -37,26 +37,12 @@ const NO_PAIR: u32 = 0xffffffffu;
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let idx = linear_invocation_id(gid, nwg);
   if (idx >= p.total) { return; }
-  let o = nchw_coords(idx, p.cout, p.ho, p.wo);
-  let img = o.x;
-  let co = o.y;
-  let oy = o.z;
-  let ox = o.w;
+  let o = nchw_pos(idx, p.cout, p.ho, p.wo);
   var s = 0.0;
-  for (var j = offsets[co]; j < offsets[co + 1u]; j++) {
-    let x_base = (img * p.c + indices[j]) * p.h * p.w;
-    let w_base = j * p.kh * p.kw;
-    for (var ky = 0u; ky < p.kh; ky++) {
-      let iy = i32(oy * p.sh + ky * p.dh) - p.pad_top;
-      if (iy < 0 || iy >= i32(p.h)) { continue; }
-      for (var kx = 0u; kx < p.kw; kx++) {
-        let ix = i32(ox * p.sw + kx * p.dw) - p.pad_left;
-        if (ix < 0 || ix >= i32(p.w)) { continue; }
-        s += x[x_base + u32(iy) * p.w + u32(ix)] * wt[w_base + ky * p.kw + kx];
-      }
-    }
+  for (var j = offsets[o.c]; j < offsets[o.c + 1u]; j++) {
+    s = add_window(s, (o.n * p.c + indices[j]) * p.h * p.w, j * p.kh * p.kw, o.y, o.x);
   }
-  if (HAS_BIAS == 1u) { s += bias[co]; }
+  if (HAS_BIAS == 1u) { s += bias[o.c]; }
   out[idx] = activate(s);
 }
 

@@ -17,12 +17,17 @@ fn linear_workgroup_id(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return wid.x + wid.y * nwg.x;
 }
 
-// (n, c, y, x) of element i of a row-major (N, C, H, W) tensor with c channels of h × w.
-fn nchw_coords(i: u32, c: u32, h: u32, w: u32) -> vec4<u32> {
-  let x = i % w;
-  let y = (i / w) % h;
-  let ch = (i / (w * h)) % c;
-  return vec4<u32>(i / (w * h * c), ch, y, x);
+// Element i of a row-major (N, C, H, W) tensor with c channels of h × w: its image, channel,
+// row and column.
+struct Nchw {
+  n: u32,
+  c: u32,
+  y: u32,
+  x: u32,
+}
+
+fn nchw_pos(i: u32, c: u32, h: u32, w: u32) -> Nchw {
+  return Nchw(i / (w * h * c), (i / (w * h)) % c, (i / w) % h, i % w);
 }
 
 // Element i of a stack of h × w planes (an NCHW tensor's N·C planes): its plane, row and column.

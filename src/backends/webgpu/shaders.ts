@@ -21,7 +21,7 @@ export type Prelude = string | { readonly wgsl: string };
 
 /**
  * Index helpers (shaders/index.wgsl): `linear_invocation_id` and `linear_workgroup_id` of a
- * 1-D problem folded into y by `grid1d`, `nchw_coords`, `plane_pos`, `dim_at`. Needs `override WG` in the kernel.
+ * 1-D problem folded into y by `grid1d`, `nchw_pos`, `plane_pos`, `dim_at`. Needs `override WG` in the kernel.
  */
 export const INDEX_PRELUDE: Prelude = indexWgsl;
 

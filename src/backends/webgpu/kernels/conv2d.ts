@@ -10,7 +10,8 @@
  */
 import conv2dWgsl from '../../../../shaders/conv2d.wgsl?raw';
 import conv2dTableWgsl from '../../../../shaders/conv2d_table.wgsl?raw';
-import type { WebGpuBackend } from '../backend.js';
+import convDirectWgsl from '../../../../shaders/conv_direct.wgsl?raw';
+import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
 import { withActivation, withPreludes, INDEX_PRELUDE } from '../shaders.js';
@@ -59,7 +60,7 @@ const CONV2D_PARAMS = uniformStruct('Conv2dParams', {
 const CONV_BINDINGS = ['uniform', 'read', 'read', 'read', 'write'] as const;
 const GEMM: KernelSpec = {
   name: 'conv2d',
-  code: withActivation(withPreludes(conv2dWgsl, CONV2D_PARAMS, INDEX_PRELUDE)),
+  code: withActivation(withPreludes(conv2dWgsl, CONV2D_PARAMS, INDEX_PRELUDE, convDirectWgsl)),
   entryPoint: 'gemm',
   bindings: CONV_BINDINGS,
 };
@@ -67,7 +68,7 @@ const DEPTHWISE: KernelSpec = { name: 'conv2d', code: GEMM.code, entryPoint: 'de
 const DIRECT: KernelSpec = { name: 'conv2d', code: GEMM.code, entryPoint: 'direct', bindings: CONV_BINDINGS };
 const TABLE: KernelSpec = {
   name: 'conv2d_table',
-  code: withActivation(withPreludes(conv2dTableWgsl, CONV2D_PARAMS, INDEX_PRELUDE)),
+  code: withActivation(withPreludes(conv2dTableWgsl, CONV2D_PARAMS, INDEX_PRELUDE, convDirectWgsl)),
   entryPoint: 'main',
   bindings: ['uniform', 'read', 'read', 'read', 'read', 'read', 'write'],
 };
@@ -162,7 +163,7 @@ const NO_PAIR = 0xffffffff;
  * them equals the table convolution (absent pairs contribute exactly 0). The caller disposes
  * the result.
  */
-export function expandTableWeights(be: WebGpuBackend, cfg: Conv2dConfig, w: GpuTensor, label: string): GpuTensor {
+export function expandTableWeights(be: KernelContext, cfg: Conv2dConfig, w: GpuTensor, label: string): GpuTensor {
   const dense = be.empty([cfg.outChannels, cfg.inChannels, cfg.kernelH, cfg.kernelW], 'conv2d expanded table weights'); // (Cout, C, kH, kW)
   if (dense.size === 0) return dense;
   const slots = be.auxBuffer(tableSlots(cfg), 'conv2d table slots'); // (Cout·C)
@@ -186,7 +187,7 @@ export function denseParams(params: Conv2dParams): Conv2dParams {
   return rest;
 }
 
-export function conv2dGpu(be: WebGpuBackend, x: GpuTensor, w: GpuTensor, bias: GpuTensor | undefined, params: Conv2dParams): GpuTensor {
+export function conv2dGpu(be: KernelContext, x: GpuTensor, w: GpuTensor, bias: GpuTensor | undefined, params: Conv2dParams): GpuTensor {
   const cfg = inferConv2d(x.shape, w.shape, bias?.shape, params);
   const label = params.name ? `conv2d '${params.name}'` : 'conv2d';
   const m = cfg.outPerGroup; // GEMM M and N of one group

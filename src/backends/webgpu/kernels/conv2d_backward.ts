@@ -20,7 +20,7 @@
  * reading the table).
  */
 import conv2dBackwardWgsl from '../../../../shaders/conv2d_backward.wgsl?raw';
-import type { WebGpuBackend } from '../backend.js';
+import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
 import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
@@ -134,7 +134,7 @@ export interface Conv2dBackwardOptions {
 }
 
 export function conv2dBackwardGpu(
-  be: WebGpuBackend,
+  be: KernelContext,
   x: GpuTensor,
   w: GpuTensor,
   dy: GpuTensor,
@@ -222,7 +222,7 @@ export function conv2dBackwardGpu(
  * against the table layer by the caller) apply to the dense convolution.
  */
 function tableByDense(
-  be: WebGpuBackend,
+  be: KernelContext,
   cfg: Conv2dConfig,
   x: GpuTensor,
   w: GpuTensor,
@@ -269,7 +269,7 @@ function tableByDense(
 
 /** dx as the gather (`dx` entry): one invocation per dx value. */
 function dxByGather(
-  be: WebGpuBackend,
+  be: KernelContext,
   cfg: Conv2dConfig,
   table: TableLayout | undefined,
   buffers: (out: GpuTensor) => (GpuTensor | GPUBuffer)[],
@@ -296,7 +296,7 @@ function dxByGather(
  * kH, kW), the weights rotated 180° with in/out channels swapped per group, padded by
  * (k−1)·d − pad on each side (so the output is H × W again), same dilation and groups.
  */
-function dxByForward(be: WebGpuBackend, cfg: Conv2dConfig, w: GpuTensor, dy: GpuTensor, params: Conv2dParams, label: string): GpuTensor {
+function dxByForward(be: KernelContext, cfg: Conv2dConfig, w: GpuTensor, dy: GpuTensor, params: Conv2dParams, label: string): GpuTensor {
   const [eh, ew] = flippedExtent(cfg);
   const wf = be.empty([cfg.inChannels, cfg.outPerGroup, cfg.kernelH, cfg.kernelW], 'conv2dBackward flipped weights'); // (C, Cout/groups, kH, kW)
   try {
@@ -336,7 +336,7 @@ function dxByForward(be: WebGpuBackend, cfg: Conv2dConfig, w: GpuTensor, dy: Gpu
  * n's dy of that group (Cout/groups, Ho·Wo); `col2im` then sums each dx value's landing
  * entries of dcol (laid out as (N, C·kH·kW, Ho·Wo), since c = g·cg + ci).
  */
-function dxByCol(be: WebGpuBackend, cfg: Conv2dConfig, x: GpuTensor, w: GpuTensor, dy: GpuTensor, label: string, tuning: DxColTuning): GpuTensor {
+function dxByCol(be: KernelContext, cfg: Conv2dConfig, x: GpuTensor, w: GpuTensor, dy: GpuTensor, label: string, tuning: DxColTuning): GpuTensor {
   const dx = be.empty(x.shape, 'conv2dBackward dx'); // (N, C, H, W)
   if (dx.size === 0) return dx;
   const kg = cfg.inPerGroup * cfg.kernelH * cfg.kernelW;
@@ -375,7 +375,7 @@ function dxByCol(be: WebGpuBackend, cfg: Conv2dConfig, x: GpuTensor, w: GpuTenso
  * dw by the split-K GEMM: `dw_split` writes each chunk's partial dw, straight into dw when
  * there is one chunk, else into a (splits, dw) scratch tensor that `dw_sum` then folds into dw.
  */
-function dwBySplitGemm(be: WebGpuBackend, cfg: Conv2dConfig, x: GpuTensor, w: GpuTensor, dy: GpuTensor, dw: GpuTensor, label: string, requested?: number): void {
+function dwBySplitGemm(be: KernelContext, cfg: Conv2dConfig, x: GpuTensor, w: GpuTensor, dy: GpuTensor, dw: GpuTensor, label: string, requested?: number): void {
   const maxDim = be.limits.maxComputeWorkgroupsPerDimension;
   const m = cfg.outPerGroup;
   const k = cfg.inPerGroup * cfg.kernelH * cfg.kernelW;
