@@ -9,6 +9,7 @@ import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { type Shape, fmtShape, sizeOf, shapesEqual } from '../shape.js';
 import { type ActivationConfig, normalizeActivation } from './activation.js';
 import { DEFAULT_BN_EPSILON } from './normalization.js';
+import { checkNoAlias } from './tensor_ops.js';
 
 /** PyTorch's default running-average momentum. */
 export const DEFAULT_BN_MOMENTUM = 0.1;
@@ -76,6 +77,26 @@ export function inferBatchNormTrain(
     momentum,
     act: normalizeActivation(op, params.activation),
   };
+}
+
+/** A training-mode batch norm operand: its shape and its storage (a CPU tensor's array, a GPU tensor's buffer). */
+export interface BatchNormOperand {
+  readonly shape: Shape;
+  readonly storage: unknown;
+}
+
+/**
+ * `inferBatchNormTrain` on the operands, then the check that the running statistics, updated in
+ * place, share no storage with each other or with the input, gamma or beta.
+ */
+export function checkBatchNormTrain(
+  t: { x: BatchNormOperand; gamma: BatchNormOperand; beta: BatchNormOperand; runningMean: BatchNormOperand; runningVar: BatchNormOperand },
+  params: BatchNormTrainParams = {},
+): BatchNormTrainGeometry {
+  const g = inferBatchNormTrain(t.x.shape, { gamma: t.gamma.shape, beta: t.beta.shape, runningMean: t.runningMean.shape, runningVar: t.runningVar.shape }, params);
+  const roles = [['runningMean', t.runningMean], ['runningVar', t.runningVar], ['input', t.x], ['gamma', t.gamma], ['beta', t.beta]] as const;
+  checkNoAlias('batchNormTrain', roles.map(([role, operand]) => [role, operand.storage] as const), 2);
+  return g;
 }
 
 /** Batch norm's backward: dy has x's shape, gamma/mean/invStd are (C). */

@@ -6,12 +6,15 @@
 import { ShapeError } from '../errors.js';
 import { type Shape, fmtShape, shapesEqual } from '../shape.js';
 
-/**
- * Both layers take x (N, F) and an operand (K, F) (dense's weights (out, in), RBF's centers
- * (classes, features)) to an output (N, K), whose gradient dy must have that shape. Returns
- * [N, F, K].
- */
-function checkRowOperand(op: string, x: Shape, b: Shape, dy: Shape, what: 'weights' | 'centers'): [number, number, number] {
+/** x (N, F) against an operand of K rows of F (dense's weights (out, in), RBF's centers (classes, features)). */
+export interface RowOperandGeometry {
+  readonly n: number;
+  readonly f: number;
+  readonly k: number;
+}
+
+/** Both layers' check: x (N, F), the operand (K, F), and dy of the output's shape (N, K). */
+function checkRowOperand(op: string, x: Shape, b: Shape, dy: Shape, what: 'weights' | 'centers'): RowOperandGeometry {
   const [dims, verb] = what === 'weights' ? ['(out, in)', 'expect'] : ['(classes, features)', 'have'];
   if (x.length !== 2) throw new ShapeError(op, `input must have rank 2 (batch, features), got ${fmtShape(x)}`);
   if (b.length !== 2) throw new ShapeError(op, `${what} must have rank 2 ${dims}, got ${fmtShape(b)}`);
@@ -22,31 +25,15 @@ function checkRowOperand(op: string, x: Shape, b: Shape, dy: Shape, what: 'weigh
   if (!shapesEqual(dy, expected)) {
     throw new ShapeError(op, `dy has shape ${fmtShape(dy)}, expected ${fmtShape(expected)} (the output of input ${fmtShape(x)} and ${what} ${fmtShape(b)})`);
   }
-  return [x[0], x[1], b[0]];
+  return { n: x[0], f: x[1], k: b[0] };
 }
 
-export interface DenseBackwardGeometry {
-  /** Batch, input features, output features. */
-  readonly n: number;
-  readonly inF: number;
-  readonly outF: number;
-}
-
-/** denseBackward: x (N, in), w (out, in), dy (N, out). */
-export function inferDenseBackward(x: Shape, w: Shape, dy: Shape): DenseBackwardGeometry {
-  const [n, inF, outF] = checkRowOperand('denseBackward', x, w, dy, 'weights');
-  return { n, inF, outF };
-}
-
-export interface RbfBackwardGeometry {
-  /** Batch, features, classes (centers). */
-  readonly n: number;
-  readonly f: number;
-  readonly k: number;
+/** denseBackward: x (N, in), w (out, in), dy (N, out); f = in, k = out. */
+export function inferDenseBackward(x: Shape, w: Shape, dy: Shape): RowOperandGeometry {
+  return checkRowOperand('denseBackward', x, w, dy, 'weights');
 }
 
 /** rbfBackward: x (N, F), centers (K, F), dy (N, K). */
-export function inferRbfBackward(x: Shape, centers: Shape, dy: Shape): RbfBackwardGeometry {
-  const [n, f, k] = checkRowOperand('rbfBackward', x, centers, dy, 'centers');
-  return { n, f, k };
+export function inferRbfBackward(x: Shape, centers: Shape, dy: Shape): RowOperandGeometry {
+  return checkRowOperand('rbfBackward', x, centers, dy, 'centers');
 }

@@ -8,8 +8,7 @@ import type { HostTensor } from './cpu_tensor.js';
 import type { BatchNormTrainParams } from '../training.js';
 import { type Activation, applyActivation } from '../../ops/activation.js';
 import { inferBatchNorm } from '../../ops/normalization.js';
-import { inferBatchNormTrain, inferBatchNormBackward } from '../../ops/batchnorm.js';
-import { checkNoAlias } from '../../ops/tensor_ops.js';
+import { checkBatchNormTrain, inferBatchNormBackward } from '../../ops/batchnorm.js';
 
 export interface BatchNormCpuParams {
   gamma: HostTensor;
@@ -55,8 +54,8 @@ export function batchNormTrainCpu(
   runningVar: HostTensor,
   params: BatchNormTrainParams,
 ): { y: HostTensor; mean: HostTensor; invStd: HostTensor } {
-  const g = inferBatchNormTrain(x.shape, { gamma: gamma.shape, beta: beta.shape, runningMean: runningMean.shape, runningVar: runningVar.shape }, params);
-  checkNoAlias('batchNormTrain', [['runningMean', runningMean.data], ['runningVar', runningVar.data], ['input', x.data], ['gamma', gamma.data], ['beta', beta.data]], 2);
+  const operand = (t: HostTensor) => ({ shape: t.shape, storage: t.data });
+  const g = checkBatchNormTrain({ x: operand(x), gamma: operand(gamma), beta: operand(beta), runningMean: operand(runningMean), runningVar: operand(runningVar) }, params);
   const { batch, channels: C, spatial: S, count: M, momentum: mo } = g;
   const y = new Float32Array(x.data.length); // (N, C, S)
   const mean = new Float32Array(C); // (C)

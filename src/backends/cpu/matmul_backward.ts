@@ -9,7 +9,7 @@ import { wantedGrads } from '../../ops/conv2d_backward.js';
 import { inferDenseBackward, inferRbfBackward } from '../../ops/matmul_backward.js';
 
 export function denseBackwardCpu(x: HostTensor, w: HostTensor, dy: HostTensor, want: GradRequest): { dx?: HostTensor; dw?: HostTensor; db?: HostTensor } {
-  const { n, inF, outF } = inferDenseBackward(x.shape, w.shape, dy.shape);
+  const { n, f: inF, k: outF } = inferDenseBackward(x.shape, w.shape, dy.shape);
   const req = wantedGrads(want);
   const out: { dx?: HostTensor; dw?: HostTensor; db?: HostTensor } = {};
   if (req.input) {

@@ -15,8 +15,7 @@ import { withActivation, withPreludes, INDEX_PRELUDE } from '../shaders.js';
 import { uniformStruct } from '../uniform_struct.js';
 import { activationOverrides } from '../../../ops/activation.js';
 import { type BatchNormParams, inferBatchNorm } from '../../../ops/normalization.js';
-import { inferBatchNormTrain, inferBatchNormBackward } from '../../../ops/batchnorm.js';
-import { checkNoAlias } from '../../../ops/tensor_ops.js';
+import { checkBatchNormTrain, inferBatchNormBackward } from '../../../ops/batchnorm.js';
 import type { BatchNormTrainParams } from '../../training.js';
 
 /** batchnorm.wgsl's uniforms: x viewed as (N, C, S), processed as count4 = ⌈N·C·S / 4⌉ vec4s. */
@@ -117,12 +116,7 @@ export function batchNormTrainGpu(
   runningVar: GpuTensor,
   params: BatchNormTrainParams,
 ): { y: GpuTensor; mean: GpuTensor; invStd: GpuTensor } {
-  const g = inferBatchNormTrain(x.shape, { gamma: gamma.shape, beta: beta.shape, runningMean: runningMean.shape, runningVar: runningVar.shape }, params);
-  checkNoAlias(
-    'batchNormTrain',
-    [['runningMean', runningMean.storage], ['runningVar', runningVar.storage], ['input', x.storage], ['gamma', gamma.storage], ['beta', beta.storage]],
-    2,
-  );
+  const g = checkBatchNormTrain({ x, gamma, beta, runningMean, runningVar }, params);
   const label = params.name ? `batchNormTrain '${params.name}'` : 'batchNormTrain';
   const y = be.empty(g.outShape, 'batchNormTrain');
   const mean = be.empty([g.channels], 'batchNormTrain');

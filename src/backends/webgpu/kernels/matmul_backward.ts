@@ -51,7 +51,7 @@ function sumAxis(be: KernelContext, x: GpuTensor, outer: number, len: number, in
 }
 
 export function denseBackwardGpu(be: KernelContext, x: GpuTensor, w: GpuTensor, dy: GpuTensor, want: GradRequest): { dx?: GpuTensor; dw?: GpuTensor; db?: GpuTensor } {
-  const { n, outF } = inferDenseBackward(x.shape, w.shape, dy.shape);
+  const { n, k: outF } = inferDenseBackward(x.shape, w.shape, dy.shape);
   const req = wantedGrads(want);
   return {
     // (N, in) = dy (N, out) · W (out, in)

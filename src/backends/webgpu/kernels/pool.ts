@@ -54,7 +54,7 @@ export interface PoolUniforms {
   batch?: number;
 }
 
-export function poolUniforms(u: PoolUniforms): ArrayBuffer {
+function poolUniforms(u: PoolUniforms): ArrayBuffer {
   const [kh, kw] = u.kernel ?? [0, 0];
   const [sh, sw] = u.stride ?? [0, 0];
   const p = u.pads ?? { top: 0, left: 0, bottom: 0, right: 0 };
