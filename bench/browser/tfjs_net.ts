@@ -32,7 +32,8 @@ function splitActivation(act: Activation | undefined): { fused: Fusable; alpha?:
 
 function activate(x: tf.Tensor, act: Activation | undefined): tf.Tensor {
   if (act === undefined || act === 'none') return x;
-  if (typeof act === 'object') return act.type === 'leakyRelu' ? tf.leakyRelu(x, act.alpha ?? 0.01) : tf.clipByValue(x, act.min, act.max);
+  if (typeof act === 'object' && act.type === 'leakyRelu') return tf.leakyRelu(x, act.alpha ?? 0.01);
+  if (typeof act === 'object' && act.type === 'clip') return tf.clipByValue(x, act.min, act.max);
   switch (act) {
     case 'relu': return tf.relu(x);
     case 'relu6': return tf.relu6(x);

@@ -10,8 +10,60 @@ import type { Conv2dParams } from '../ops/conv2d.js';
 import type { Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams } from '../ops/pool.js';
 import type { MatmulParams } from '../ops/matmul.js';
 import type { BatchNormParams } from '../ops/normalization.js';
+import type { Primitive } from '../ops/primitive.js';
 
 export type BackendName = 'webgpu' | 'cpu' | 'meta';
+
+/** Memory of a compiled computation: what it allocates, what one buffer per tensor would, and the count of buffers. */
+export interface ExecutableMemory {
+  peakBytes: number;
+  naiveBytes: number;
+  /** naiveBytes − peakBytes. */
+  savedBytes: number;
+  buffers: number;
+}
+
+/** The time of one unit of work of a profiled run: a GPU dispatch, or a layer on the CPU. */
+export interface DispatchTiming {
+  readonly scope: string;
+  readonly kernel: string;
+  readonly ms: number;
+}
+
+export interface PlanProfile {
+  /** Each unit of work in order: a dispatch on WebGPU, a layer on the CPU. */
+  readonly dispatches: readonly DispatchTiming[];
+  /** Summed per scope (layer), in order of first appearance. */
+  readonly layers: readonly { readonly name: string; readonly ms: number; readonly dispatches: number }[];
+  readonly totalMs: number;
+  /** 'timestamp-query': GPU timestamps around each dispatch; 'cpu': the host clock around each unit. */
+  readonly source: 'timestamp-query' | 'cpu';
+}
+
+/**
+ * A computation on inputs of fixed shapes, compiled once by a backend and run many times
+ * (`Backend.compile`): on WebGPU an execution plan (one submit per run), on the CPU the ops run
+ * eagerly. Runs are served in order.
+ */
+export interface Executable {
+  readonly label: string;
+  readonly inputShapes: readonly Shape[];
+  readonly outputShapes: readonly Shape[];
+  readonly memory: ExecutableMemory;
+  /** One Float32Array per input; resolves to the outputs' values (none with `read: false`). */
+  run(inputs: readonly Float32Array[], options?: { read?: boolean }): Promise<Float32Array[]>;
+  /** One run, timed per unit of work and per scope (`Backend.scope`). */
+  profile(inputs: readonly Float32Array[]): Promise<PlanProfile>;
+  /** Frees what it holds. A second call is harmless. */
+  dispose(): void;
+}
+
+export interface CompileOptions {
+  /** Names it in errors and profiles. */
+  label?: string;
+  /** Share memory between tensors whose lifetimes do not overlap (default true). Off is a debug switch. */
+  reuseMemory?: boolean;
+}
 
 export interface Backend {
   readonly name: BackendName;
@@ -78,4 +130,40 @@ export interface Backend {
   flatten(x: Tensor, axis?: number): Tensor;
   /** Dropout at inference: the identity (returns a new handle to the same data). */
   dropout(x: Tensor, rate: number): Tensor;
+
+  /**
+   * Runs a primitive defined by name (src/ops/primitive.ts) with this backend's implementation
+   * of it. Shapes are inferred and checked before any work; a backend without an
+   * implementation throws naming the primitive.
+   */
+  prim<A>(p: Primitive<A>, inputs: readonly Tensor[], attrs: A): Tensor;
+
+  // ---- Running a computation many times ------------------------------------------------------
+  /**
+   * Compiles `build` (ops of this backend applied to placeholder inputs of `inputShapes`) into
+   * an `Executable`. Tensors `build` reads that were made before (weights) stay the caller's.
+   */
+  compile(inputShapes: readonly Shape[], build: (inputs: Tensor[]) => readonly Tensor[], options?: CompileOptions): Promise<Executable>;
+  /** Attributes the work `fn` issues to `label` (a layer's name) in profiles. */
+  scope<T>(label: string, fn: () => T): T;
+  /** Refuses, before any work, a tensor of `shape` this backend cannot hold, naming `what` (LimitExceededError). */
+  checkFits(what: string, shape: Shape): void;
+
+  // ---- Resources and their lifetime ------------------------------------------------------------
+  /**
+   * Which generation of resources is current: tensors and executables made in an earlier one
+   * are gone (a lost GPU device was replaced). `null` while the backend cannot run work but
+   * `prepare()` can make it so. Always 0 on the CPU.
+   */
+  readonly epoch: number | null;
+  /** Makes the backend ready for new work if it can (acquires a new GPU device after a loss). */
+  prepare(): Promise<void>;
+  /**
+   * Throws (DeviceLostError) if a call issued at `issued` (the epoch when it was made) can no
+   * longer be served: every call pending when resources are lost fails, and only calls made
+   * after are served by the new generation.
+   */
+  checkEpoch(issued: number | null, op: string): void;
+  /** The error to reject a failed call with: a typed one when the backend knows why (the device was lost), else `error`. */
+  explainFailure(op: string, error: unknown): Promise<unknown>;
 }

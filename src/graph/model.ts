@@ -4,21 +4,20 @@
  * `new Model({ inputs, outputs })`) for graphs with branches, concatenation and residual adds.
  * Both make the same graph IR.
  *
- * On WebGPU, `predict()` runs an execution plan per input shape (cached): weights uploaded
- * once, every pipeline and bind group made at plan time, one submit per call. On the CPU it
- * runs the reference ops eagerly.
+ * The model knows no backend in particular: `predict()` compiles the lowered graph once per
+ * binding of the symbolic dimensions with `backend.compile` and caches the `Executable` (on
+ * WebGPU an execution plan: weights uploaded once, pipelines and bind groups made at plan
+ * time, one submit per call; on the CPU the reference ops run eagerly).
  *
- * Device loss: calls issued before the loss was noticed reject with `DeviceLostError`, even
- * those that had not reached the GPU yet (they never run on a device other than the one they
- * were issued on); the next call acquires a new device (`WebGpuBackend.recover()`), uploads
- * the weights again from the model's CPU copy and re-plans, then runs as before.
+ * Losing resources (a lost GPU device): calls issued before the loss reject (the backend's
+ * `checkEpoch`), even those that had not started; the next call has the backend `prepare()` a
+ * new generation (a new device), uploads the weights again from the model's CPU copy and
+ * compiles again, then runs as before.
  */
-import type { Backend } from '../backends/backend.js';
+import type { Backend, Executable, PlanProfile } from '../backends/backend.js';
 import type { Tensor } from '../tensor.js';
 import { type Shape, fmtShape, sizeOf } from '../shape.js';
-import { DeviceLostError, DisposedError, WebCnnError, InvalidArgumentError, LimitExceededError, ShapeError } from '../errors.js';
-import { WebGpuBackend } from '../backends/webgpu/backend.js';
-import { ExecutionPlan, type PlanProfile } from '../backends/webgpu/plan.js';
+import { DisposedError, WebCnnError, InvalidArgumentError, ShapeError } from '../errors.js';
 import { createBackend } from '../backends/create.js';
 import { planMemory } from '../backends/webgpu/memory_plan.js';
 import {
@@ -150,12 +149,12 @@ interface DeviceState {
   backend: Backend;
   weights: Map<string, Tensor>;
   /** By `bindingsKey`. */
-  plans: Map<string, Promise<ExecutionPlan>>;
-  /** Plans already made, so dispose() can free them at once (pending ones are freed when made). */
-  ready: Set<ExecutionPlan>;
+  plans: Map<string, Promise<Executable>>;
+  /** Executables already made, so dispose() can free them at once (pending ones are freed when made). */
+  ready: Set<Executable>;
   lowered: Lowered;
-  /** The WebGPU backend's device generation the weights were uploaded to (0 elsewhere). */
-  generation: number;
+  /** The backend's epoch the weights were uploaded in. */
+  epoch: number | null;
 }
 
 export class Model {
@@ -393,8 +392,8 @@ export class Model {
   }
 
   #deviceState(backend: Backend): DeviceState {
-    const generation = backend instanceof WebGpuBackend ? backend.generation : 0;
-    if (this.#device && this.#device.backend === backend && this.#device.generation === generation) return this.#device;
+    const epoch = backend.epoch;
+    if (this.#device && this.#device.backend === backend && this.#device.epoch === epoch) return this.#device;
     this.#releaseDevice();
     const weights = this.#ensureWeights();
     const lowered = lowerForInference(this.#graph, this.#nodesInOrder(), this.info(1).nodes, weights, { fuse: this.#options.fuse ?? true });
@@ -406,7 +405,7 @@ export class Model {
       const shape = lowered.derivedShapes.get(key) ?? shapes.get(key)!;
       onDevice.set(key, backend.tensor(values, shape));
     }
-    this.#device = { backend, weights: onDevice, plans: new Map(), ready: new Set(), lowered, generation };
+    this.#device = { backend, weights: onDevice, plans: new Map(), ready: new Set(), lowered, epoch };
     return this.#device;
   }
 
@@ -447,7 +446,7 @@ export class Model {
       const ins = n.inputs.map((i) => values.get(i)!);
       const params = n.params.map((k) => state.weights.get(k)!);
       const run = () => withLayerName(n.name, n.layer.type, () => applyLayer(backend, n.layer, n.name, ins, params));
-      const out = backend instanceof WebGpuBackend ? backend.withLabel(n.name, run) : run();
+      const out = backend.scope(n.name, run);
       values.set(n.name, out);
       for (const i of n.inputs) {
         const left = (remaining.get(i) ?? 1) - 1;
@@ -582,25 +581,11 @@ export class Model {
   }
 
   /**
-   * The device generation a call is issued on, or null when there is no WebGPU backend yet or
-   * its device is known to be lost (such a call recovers). See `#checkIssuedOn`.
+   * The backend's epoch a call is issued in, or null when there is no backend yet or it must
+   * be prepared first (such a call starts a new epoch). See `Backend.checkEpoch`.
    */
   #issuedOn(): number | null {
-    const b = this.#backend;
-    return b instanceof WebGpuBackend && !b.isLost ? b.generation : null;
-  }
-
-  /**
-   * A call issued on a device that has since been lost rejects instead of running on the
-   * recovered one: the contract is that every call pending at a loss rejects, whatever point
-   * it had reached, and only calls made after the loss are served by the new device.
-   */
-  #checkIssuedOn(backend: WebGpuBackend, issuedOn: number | null): void {
-    if (issuedOn === null || (!backend.isLost && backend.generation === issuedOn)) return;
-    throw new DeviceLostError(
-      `predict: model '${this.name}': the GPU device was lost while this call was pending; the next call runs on a new device`,
-      backend.lostInfo?.reason ?? 'destroyed',
-    );
+    return this.#backend?.epoch ?? null;
   }
 
   async #predictAll(inputs: readonly Float32Array[], batch: number | undefined, dims: Bindings | undefined, issuedOn: number | null): Promise<Float32Array[]> {
@@ -615,44 +600,27 @@ export class Model {
     const bindings = this.#bindData(inputs, batch, dims);
     this.info(bindings); // shape errors before any GPU work
     const backend = await this.backend();
-    if (backend instanceof WebGpuBackend) {
-      this.#checkIssuedOn(backend, issuedOn);
-      this.#checkLimits(backend, bindings);
-      let plan: ExecutionPlan;
-      try {
-        plan = await this.plan(bindings);
-      } catch (e) {
-        // Planning on a device that went away fails however the implementation reports it.
-        this.#checkIssuedOn(backend, issuedOn);
-        throw e instanceof WebCnnError ? e : await backend.lostError('predict', e);
-      }
-      this.#checkIssuedOn(backend, issuedOn);
-      return plan.run(inputs);
-    }
-    const ts = inputs.map((x, i) => backend.tensor(x, bindShape(graphInputs[i].shape, bindings)));
+    const where = `predict: model '${this.name}'`;
+    backend.checkEpoch(issuedOn, where);
+    this.#checkLimits(backend, bindings);
+    let executable: Executable;
     try {
-      const outs = this.forward(backend, ts);
-      const data = await Promise.all(outs.map((o) => o.read()));
-      for (const o of outs) if (!ts.includes(o)) o.dispose();
-      return data;
-    } finally {
-      for (const t of ts) t.dispose();
+      executable = await this.plan(bindings);
+    } catch (e) {
+      // Compiling on resources that went away fails however the implementation reports it.
+      backend.checkEpoch(issuedOn, where);
+      throw e instanceof WebCnnError ? e : await backend.explainFailure('predict', e);
     }
+    backend.checkEpoch(issuedOn, where);
+    return executable.run(inputs);
   }
 
   /**
-   * Refuses a batch whose declared sizes (inputs, every layer's output, parameters) exceed the
-   * device's buffer limits, naming the layer, before weights are uploaded or a plan is made.
+   * Refuses sizes (inputs, every layer's output, parameters) the backend cannot hold, naming
+   * the layer, before weights are uploaded or anything is compiled.
    */
-  #checkLimits(backend: WebGpuBackend, bindings: Bindings): void {
-    const max = Math.min(backend.limits.maxStorageBufferBindingSize, backend.limits.maxBufferSize);
-    const refuse = (what: string, shape: Shape) => {
-      const bytes = sizeOf(shape) * 4;
-      if (bytes <= max) return;
-      throw new LimitExceededError(
-        `predict: model '${this.name}' ${what} ${fmtShape(shape)} needs ${bytes} bytes, more than this device's maxStorageBufferBindingSize (${max} bytes); use a smaller batch or input`,
-      );
-    };
+  #checkLimits(backend: Backend, bindings: Bindings): void {
+    const refuse = (what: string, shape: Shape) => backend.checkFits(`predict: model '${this.name}' ${what}`, shape);
     const info = this.info(bindings);
     this.#graph.inputs.forEach((gi, i) => refuse(`input '${gi.name}'`, info.inputShapes[i]));
     for (const node of info.nodes) {
@@ -661,13 +629,15 @@ export class Model {
     }
   }
 
-  /** The execution plan for a batch size (or named sizes) on the WebGPU backend (made once, then cached). */
-  async plan(dims: number | Bindings = 1): Promise<ExecutionPlan> {
+  /**
+   * The model compiled for a batch size (or named sizes) on its backend: made once, then
+   * cached (on WebGPU, its execution plan).
+   */
+  async plan(dims: number | Bindings = 1): Promise<Executable> {
     this.#assertLive('plan');
     const backend = await this.backend();
-    if (!(backend instanceof WebGpuBackend)) throw new InvalidArgumentError('plan', `model '${this.name}' runs on the ${backend.name} backend; plans are for WebGPU`);
     // After a device loss: a new device, then (below) the weights again from the CPU copy and new plans.
-    if (backend.isLost) await backend.recover();
+    await backend.prepare();
     this.#assertLive('plan');
     const state = this.#deviceState(backend);
     const info = this.info(dims);
@@ -675,7 +645,7 @@ export class Model {
     let plan = state.plans.get(key);
     if (!plan) {
       const label = typeof dims === 'number' ? `batch ${dims}` : key;
-      plan = ExecutionPlan.create(backend, info.inputShapes, (ins) => this.forward(backend, ins), { label: `${this.name} (${label})`, reuseMemory: this.#options.reuseMemory });
+      plan = backend.compile(info.inputShapes, (ins) => this.forward(backend, ins), { label: `${this.name} (${label})`, reuseMemory: this.#options.reuseMemory });
       state.plans.set(key, plan);
       plan.then(
         (made) => void state.ready.add(made),
@@ -686,9 +656,9 @@ export class Model {
   }
 
   /**
-   * Runs one forward of `input` on WebGPU and times each layer on the GPU (timestamp queries
-   * when the adapter has them). Fused layers are reported under the name of the last layer
-   * folded into them.
+   * Runs one forward of `input` and times each layer: on WebGPU each dispatch on the GPU
+   * (timestamp queries when the adapter has them), on the CPU each layer on the host clock.
+   * Fused layers are reported under the name of the last layer folded into them.
    */
   async profile(input: Float32Array, batch?: number): Promise<PlanProfile> {
     const bindings = this.#bindData([input], batch, undefined);

@@ -13,6 +13,7 @@ import type { GraphNode } from '../graph/graph.js';
 import { type LayerConfig, layerParams, applyLayer } from '../ops/registry.js';
 import { MetaBackend } from '../backends/meta/backend.js';
 import { WebCnnError } from '../errors.js';
+import type { OnnxAttributes } from '../ops/op.js';
 import { type Shape, fmtShape, sizeOf } from '../shape.js';
 
 /** A value the graph computes at run time; `shape` includes the batch dimension (as imported). */
@@ -80,7 +81,7 @@ export class ImportContext {
 }
 
 /** One ONNX node being converted: its inputs, attributes and outputs, with errors that name it. */
-export class NodeContext {
+export class NodeContext implements OnnxAttributes {
   readonly where: string;
   readonly #attrs: Map<string, AttributeProto>;
 
@@ -112,6 +113,13 @@ export class NodeContext {
 
   inputCount(): number {
     return this.node.inputs.length;
+  }
+
+  /** The rank of input i (computed or constant). */
+  rank(i: number): number {
+    const v = this.input(i);
+    if (!v) this.fail(`input ${i} is missing`);
+    return v.kind === 'dyn' ? v.shape.length : v.tensor.dims.length;
   }
 
   /** Input i, which must be computed by the graph (a constant here means folding this op, which is not supported). */

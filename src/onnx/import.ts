@@ -18,10 +18,12 @@ import { decodeModel, type NodeProto } from './proto.js';
 import { DataType } from './proto.js';
 import { type ConstTensor, checkDims, dataTypeName, tensorFromProto } from './tensor.js';
 import { ImportContext, NodeContext } from './context.js';
-import { CONVERTERS, SUPPORTED_OPS } from './ops.js';
+import { CONVERTERS, REGISTRY_ONNX, SUPPORTED_OPS } from './ops.js';
 import { Model, type ModelOptions } from '../graph/model.js';
 import type { Graph, GraphInput } from '../graph/graph.js';
 import { WebCnnError } from '../errors.js';
+import type { OpDef } from '../ops/op.js';
+import type { LayerConfig } from '../ops/registry.js';
 import { type Shape, fmtShape } from '../shape.js';
 
 /** Opsets of the default ONNX domain the importer accepts. */
@@ -73,6 +75,16 @@ function constantFromOption(name: string, c: OnnxConstant, label: string): Const
   if (!c || c.data.length !== size) throw new OnnxError(`${where}: shape ${fmtShape(c.dims)} needs ${size} values, got ${c.data?.length}`);
   if (c.data instanceof Float32Array) return { dims: [...c.dims], kind: 'float', data: c.data };
   return { dims: [...c.dims], kind: 'int', data: Float64Array.from(c.data as ArrayLike<number | bigint>, (v) => Number(v)) };
+}
+
+/** A converter from a registry op's ONNX declaration: its layer from the node's attributes, its inputs all computed. */
+function fromRegistry(def: OpDef<LayerConfig>): (c: NodeContext) => void {
+  return (c) => {
+    const inputs = c.node.inputs.map((name, i) => (name ? c.dyn(i) : null)).filter((v) => v !== null);
+    const layer = def.onnx![c.node.opType](c);
+    c.unusedOutputsFrom(1, 'an output webcnn does not compute');
+    c.out(0, c.emit(layer, inputs));
+  };
 }
 
 /** Kahn's algorithm over ONNX value names; stable in file order. */
@@ -174,7 +186,11 @@ export function importOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): On
   const order = topoSort(g.nodes, new Set(ctx.values.keys()), label);
   for (const node of order) {
     const c: NodeContext = new NodeContext(ctx, node);
-    const convert = node.domain === '' ? CONVERTERS[node.opType] : undefined;
+    const computed = node.inputs.every((i) => !i || ctx.values.get(i)?.kind === 'dyn');
+    const def = node.domain === '' ? REGISTRY_ONNX.get(node.opType) : undefined;
+    // A registry op takes the node when its inputs are all computed (constants are folded by
+    // the converter of the same type, if there is one).
+    const convert = def && (computed || !CONVERTERS[node.opType]) ? fromRegistry(def) : node.domain === '' ? CONVERTERS[node.opType] : undefined;
     if (!convert) {
       c.fail(`unsupported op '${node.opType}'${node.domain ? ` of domain '${node.domain}'` : ''}; supported ops: ${SUPPORTED_OPS.join(', ')}`);
     }

@@ -10,7 +10,8 @@ import { DataType } from './proto.js';
 import { checkDims, dataTypeName, isFloatType } from './tensor.js';
 import { MAX_FOLDED_ELEMENTS, foldBinary, foldConcat, foldGather, foldSlice, foldTranspose, intList, makeConst, normAxis, scalarOf, transpose2d, withDims } from './fold.js';
 import type { Activation } from '../ops/activation.js';
-import type { LayerConfig } from '../ops/registry.js';
+import { type LayerConfig, allOps } from '../ops/registry.js';
+import type { OpDef } from '../ops/op.js';
 import { fmtShape, sizeOf } from '../shape.js';
 
 type Converter = (c: NodeContext) => void;
@@ -513,4 +514,11 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
 };
 
 /** The ONNX ops the importer converts, sorted. */
-export const SUPPORTED_OPS: readonly string[] = Object.keys(CONVERTERS).sort();
+/**
+ * ONNX node types that ops of the registry declare (`OpDef.onnx`): they import nodes whose
+ * inputs are all computed by the graph, with no converter of their own here.
+ */
+export const REGISTRY_ONNX: ReadonlyMap<string, OpDef<LayerConfig>> = new Map(allOps().flatMap((def) => Object.keys(def.onnx ?? {}).map((t) => [t, def] as const)));
+
+/** Every ONNX op type the importer takes. */
+export const SUPPORTED_OPS: readonly string[] = [...new Set([...Object.keys(CONVERTERS), ...REGISTRY_ONNX.keys()])].sort();

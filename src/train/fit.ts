@@ -13,8 +13,7 @@ import { InvalidArgumentError, ShapeError, WebCnnError } from '../errors.js';
 import type { Model } from '../graph/model.js';
 import { checkGraph } from '../graph/graph.js';
 import type { TrainingBackend } from '../backends/training.js';
-import { WebGpuBackend } from '../backends/webgpu/backend.js';
-import { ExecutionPlan } from '../backends/webgpu/plan.js';
+import type { Executable } from '../backends/backend.js';
 import { trainStep, defaultLoss, type LossName, type TrainState } from './step.js';
 import type { AugmentParams } from '../ops/augment.js';
 import { type OptimizerConfig, type LrSchedule, checkOptimizer, slotCount, scheduledLr, hyperValues } from './optimizers.js';
@@ -191,13 +190,12 @@ export async function fit(model: Model, data: Dataset, options: FitOptions = {})
   for (const k of trainable) slots.set(k, Array.from({ length: slotCount(optimizer) }, () => backend.zeros(shapes.get(k)!)));
   const state: TrainState = { params, trainable, slots, hyper: backend.zeros([optimizer.type === 'adam' ? 2 : 1]), seed: backend.zeros([1]) };
 
-  const plans = new Map<number, Promise<ExecutionPlan>>();
-  const planFor = (n: number): Promise<ExecutionPlan> => {
+  // One step per batch size, compiled once: on WebGPU a recorded plan, one submit per batch.
+  const plans = new Map<number, Promise<Executable>>();
+  const planFor = (n: number): Promise<Executable> => {
     let plan = plans.get(n);
     if (!plan) {
-      const be = backend as unknown as WebGpuBackend;
-      plan = ExecutionPlan.create(
-        be,
+      plan = backend.compile(
         [[n, ...sampleShape], lossName === 'mse' ? [n, ...outShape.slice(1)] : [n]],
         ([x, y]) => {
           const out = trainStep(backend, graph, order, info1.nodes, state, x, y, lossName, optimizer, options.augment);
@@ -209,7 +207,6 @@ export async function fit(model: Model, data: Dataset, options: FitOptions = {})
     }
     return plan;
   };
-  const onGpu = backend instanceof WebGpuBackend;
 
   const rand = mulberry32(options.seed ?? 0);
   const order0 = Array.from({ length: nTrain }, (_, i) => i);
@@ -252,16 +249,9 @@ export async function fit(model: Model, data: Dataset, options: FitOptions = {})
         const last = bi === batches - 1;
         const wantRead = last || (options.callbacks?.onBatchEnd !== undefined && bi % (options.logEvery ?? 1) === 0);
         let metrics: { loss: number; accuracy: number } | undefined;
-        if (onGpu) {
-          const plan = await planFor(n);
-          const out = await plan.run([xb, yb], { read: wantRead });
-          if (wantRead) metrics = batchMetrics(out[0], out[1], yb, classes, lossName);
-        } else {
-          const x = backend.tensor(xb, [n, ...sampleShape]);
-          const y = backend.tensor(yb, lossName === 'mse' ? [n, ...outShape.slice(1)] : [n]);
-          const out = trainStep(backend, graph, order, info1.nodes, state, x, y, lossName, optimizer, options.augment);
-          if (wantRead) metrics = batchMetrics(await out.loss.read(), await out.output.read(), yb, classes, lossName);
-        }
+        const plan = await planFor(n);
+        const out = await plan.run([xb, yb], { read: wantRead });
+        if (wantRead) metrics = batchMetrics(out[0], out[1], yb, classes, lossName);
         seen += n;
         if (metrics) {
           lossSum += metrics.loss;

@@ -3,7 +3,8 @@
  * accumulation. Tests check every GPU kernel against it; it is also the fallback when there
  * is no WebGPU adapter.
  */
-import type { Backend } from '../backend.js';
+import type { Backend, CompileOptions, Executable } from '../backend.js';
+import { CpuExecutable } from './executable.js';
 import type {
   TrainingBackend, GradRequest, Conv2dGrads, DenseGrads, SubsampleGrads, LossResult, BatchNormTrainParams,
   BatchNormTrainResult, BatchNormGrads, SgdParams, AdamParams,
@@ -18,7 +19,9 @@ import { dropoutTrainCpu } from './dropout.js';
 import { sgdStepCpu, adamStepCpu } from './optimizer.js';
 import type { Tensor } from '../../tensor.js';
 import { type Shape, fmtShape, sizeOf, assertValidShape } from '../../shape.js';
-import { BackendMismatchError, DisposedError, ShapeError } from '../../errors.js';
+import { BackendMismatchError, DisposedError, ShapeError, WebCnnError } from '../../errors.js';
+import type { Primitive } from '../../ops/primitive.js';
+import { CPU_KERNELS } from './kernels.js';
 import { CpuTensor, type HostTensor } from './cpu_tensor.js';
 import type { Activation } from '../../ops/activation.js';
 import type { Conv2dParams } from '../../ops/conv2d.js';
@@ -50,7 +53,62 @@ export class CpuBackend implements Backend, TrainingBackend {
   }
 
   #wrap(h: HostTensor): CpuTensor {
+    if (this.#counts) {
+      this.#counts.bytes += h.data.byteLength;
+      this.#counts.tensors++;
+    }
     return new CpuTensor(this, h.data, h.shape);
+  }
+
+  /** While set (`counting`): bytes and tensors the ops allocate. */
+  #counts: { bytes: number; tensors: number } | null = null;
+  /** While set (`timing`): each scope's duration, in order. */
+  #times: { scope: string; ms: number }[] | null = null;
+
+  /** Runs `fn` and counts the bytes and tensors the ops allocate meanwhile. */
+  counting<T>(fn: () => T): { result: T; allocated: { bytes: number; tensors: number } } {
+    const counts = { bytes: 0, tensors: 0 };
+    this.#counts = counts;
+    try {
+      return { result: fn(), allocated: counts };
+    } finally {
+      this.#counts = null;
+    }
+  }
+
+  /** Runs `fn` with every `scope` timed into `into`. */
+  async timing<T>(into: { scope: string; ms: number }[], fn: () => Promise<T>): Promise<T> {
+    this.#times = into;
+    try {
+      return await fn();
+    } finally {
+      this.#times = null;
+    }
+  }
+
+  scope<T>(label: string, fn: () => T): T {
+    if (!this.#times) return fn();
+    const t0 = performance.now();
+    try {
+      return fn();
+    } finally {
+      this.#times.push({ scope: label, ms: performance.now() - t0 });
+    }
+  }
+
+  async compile(inputShapes: readonly Shape[], build: (inputs: Tensor[]) => readonly Tensor[], options: CompileOptions = {}): Promise<Executable> {
+    if (this.#disposed) throw new DisposedError(`compile: the CPU backend was disposed`);
+    return new CpuExecutable(this, options.label ?? 'cpu executable', inputShapes, build);
+  }
+
+  /** Any size fits: host memory is the only limit. */
+  checkFits(): void {}
+
+  readonly epoch = 0;
+  async prepare(): Promise<void> {}
+  checkEpoch(): void {}
+  async explainFailure(_op: string, error: unknown): Promise<unknown> {
+    return error;
   }
 
   tensor(data: Float32Array | readonly number[], shape: Shape): CpuTensor {
@@ -149,7 +207,14 @@ export class CpuBackend implements Backend, TrainingBackend {
     const c = this.own(x, 'dropout');
     checkDropoutRate(rate);
     return new CpuTensor(this, c.data, c.shape);
+  }  prim<A>(p: Primitive<A>, inputs: readonly Tensor[], attrs: A): Tensor {
+    const hosts = inputs.map((t, i) => this.own(t, p.name, `input ${i}`));
+    const outShape = p.infer(hosts.map((h) => h.shape), attrs);
+    const kernel = CPU_KERNELS.get(p.name);
+    if (!kernel) throw new WebCnnError(`${p.name}: the CPU backend has no kernel for this primitive`);
+    return this.#wrap(kernel(hosts, attrs as never, outShape));
   }
+
 
   // ---------------------------------------------------------------------------------------
   // Training (see ../training.ts)

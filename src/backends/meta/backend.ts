@@ -4,7 +4,7 @@
  * layer's shape (and finds every shape error) before any GPU work, through the same code
  * that runs the model for real.
  */
-import type { Backend } from '../backend.js';
+import type { Backend, Executable } from '../backend.js';
 import { Tensor } from '../../tensor.js';
 import { type Shape, assertValidShape, sizeOf, fmtShape } from '../../shape.js';
 import { BackendMismatchError, ShapeError, WebCnnError } from '../../errors.js';
@@ -14,6 +14,7 @@ import { type Pool2dParams, type SubsampleParams, type LrnParams, type AdaptiveP
 import { type MatmulParams, inferMatmul, inferDense, inferRbf, inferSoftmax } from '../../ops/matmul.js';
 import { type BatchNormParams, inferBatchNorm, inferConcat } from '../../ops/normalization.js';
 import { inferBinary, reshapeShape, flattenShape, checkDropoutRate } from '../../ops/elementwise.js';
+import type { Primitive } from '../../ops/primitive.js';
 
 export class MetaTensor extends Tensor {
   readonly backend: MetaBackend;
@@ -124,5 +125,21 @@ export class MetaBackend implements Backend {
   dropout(x: Tensor, rate: number): Tensor {
     checkDropoutRate(rate);
     return this.#out(this.#own(x, 'dropout').shape);
+  }
+  async compile(): Promise<Executable> {
+    throw new WebCnnError('compile: the meta backend infers shapes; it cannot run a computation');
+  }
+  scope<T>(_label: string, fn: () => T): T {
+    return fn();
+  }
+  checkFits(): void {}
+  readonly epoch = 0;
+  async prepare(): Promise<void> {}
+  checkEpoch(): void {}
+  async explainFailure(_op: string, error: unknown): Promise<unknown> {
+    return error;
+  }
+  prim<A>(p: Primitive<A>, inputs: readonly Tensor[], attrs: A): Tensor {
+    return this.#out(p.infer(inputs.map((t) => this.#own(t, p.name).shape), attrs));
   }
 }

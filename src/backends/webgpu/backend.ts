@@ -19,12 +19,14 @@ import { dropoutTrainGpu } from './kernels/dropout.js';
 import { sgdStepGpu, adamStepGpu } from './kernels/optimizer.js';
 import type { Tensor } from '../../tensor.js';
 import { type Shape, fmtShape, sizeOf, assertValidShape } from '../../shape.js';
-import { BackendMismatchError, DeviceLostError, ShapeError } from '../../errors.js';
+import { BackendMismatchError, DeviceLostError, ShapeError, WebCnnError } from '../../errors.js';
 import { type GpuContext, type DeviceOptions, acquireDevice } from '../../device/device.js';
 import { GpuTensor } from './gpu_tensor.js';
 import type { KernelContext, WebGpuDebugOptions } from './kernel_context.js';
 import { WebGpuRuntime } from './runtime.js';
 import { ExecutionPlan, type PlanOptions } from './plan.js';
+import { GPU_KERNELS } from './gpu_kernels.js';
+import type { Primitive } from '../../ops/primitive.js';
 import type { Activation } from '../../ops/activation.js';
 import type { Conv2dParams } from '../../ops/conv2d.js';
 import type { Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams } from '../../ops/pool.js';
@@ -220,7 +222,14 @@ export class WebGpuBackend extends WebGpuRuntime implements Backend, TrainingBac
     checkDropoutRate(rate);
     return this.view(g, g.shape);
   }
-
+  /** A primitive (src/ops/primitive.ts) with its WebGPU kernel, found by name in `GPU_KERNELS`; shapes are inferred first. */
+  prim<A>(p: Primitive<A>, inputs: readonly Tensor[], attrs: A): Tensor {
+    const gs = inputs.map((t, i) => this.own(t, p.name, `input ${i}`));
+    const outShape = p.infer(gs.map((g) => g.shape), attrs);
+    const kernel = GPU_KERNELS.get(p.name);
+    if (!kernel) throw new WebCnnError(`${p.name}: the WebGPU backend has no kernel for this primitive`);
+    return this.#op(() => kernel(this, gs, attrs as never, outShape));
+  }
 
   // ---------------------------------------------------------------------------------------
   // Training (see ../training.ts)

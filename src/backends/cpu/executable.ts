@@ -1,0 +1,79 @@
+/**
+ * The CPU's `Executable`: the computation run eagerly, op by op, on fresh tensors for each
+ * run; intermediates are freed as the computation disposes them and the rest after the run.
+ * Nothing runs at compile time (a training step updates weights in place), so the output
+ * shapes and the memory figures are known from the first run on. Profiling times each scope
+ * (layer) on the host clock.
+ */
+import type { Executable, ExecutableMemory, PlanProfile } from '../backend.js';
+import type { Tensor } from '../../tensor.js';
+import { type Shape, fmtShape, sizeOf } from '../../shape.js';
+import { DisposedError, ShapeError } from '../../errors.js';
+import type { CpuBackend } from './backend.js';
+
+export class CpuExecutable implements Executable {
+  /** Known from the first run (empty before). */
+  outputShapes: readonly Shape[] = [];
+  /** What one run allocates, from the first run (zeros before): the CPU plans no memory. */
+  memory: ExecutableMemory = { peakBytes: 0, naiveBytes: 0, savedBytes: 0, buffers: 0 };
+  #ran = false;
+  #disposed = false;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly backend: CpuBackend,
+    readonly label: string,
+    readonly inputShapes: readonly Shape[],
+    readonly build: (inputs: Tensor[]) => readonly Tensor[],
+  ) {}
+
+  run(inputs: readonly Float32Array[], options: { read?: boolean } = {}): Promise<Float32Array[]> {
+    const result = this.#queue.then(() => this.#run(inputs, options.read ?? true));
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async #run(inputs: readonly Float32Array[], read: boolean): Promise<Float32Array[]> {
+    if (this.#disposed) throw new DisposedError(`${this.label}: the executable was disposed`);
+    if (inputs.length !== this.inputShapes.length) throw new ShapeError(this.label, `expects ${this.inputShapes.length} inputs, got ${inputs.length}`);
+    inputs.forEach((x, i) => {
+      const want = sizeOf(this.inputShapes[i]);
+      if (!(x instanceof Float32Array) || x.length !== want) {
+        throw new ShapeError(this.label, `input ${i} must be a Float32Array of ${want} values for shape ${fmtShape(this.inputShapes[i])}, got ${x instanceof Float32Array ? `${x.length} values` : typeof x}`);
+      }
+    });
+    const ts = inputs.map((x, i) => this.backend.tensor(x, this.inputShapes[i]));
+    let outs: readonly Tensor[] = [];
+    try {
+      if (this.#ran) outs = this.build(ts);
+      else {
+        const { result, allocated } = this.backend.counting(() => this.build(ts));
+        outs = result;
+        this.outputShapes = outs.map((t) => t.shape);
+        this.memory = { peakBytes: allocated.bytes, naiveBytes: allocated.bytes, savedBytes: 0, buffers: allocated.tensors };
+        this.#ran = true;
+      }
+      return read ? await Promise.all(outs.map((o) => o.read())) : [];
+    } finally {
+      for (const t of [...outs, ...ts]) t.dispose();
+    }
+  }
+
+  async profile(inputs: readonly Float32Array[]): Promise<PlanProfile> {
+    const scopes: { scope: string; ms: number }[] = [];
+    await this.backend.timing(scopes, () => this.run(inputs, { read: false }));
+    const layers: { name: string; ms: number; dispatches: number }[] = [];
+    for (const d of scopes) {
+      const l = layers.find((x) => x.name === d.scope);
+      if (l) {
+        l.ms += d.ms;
+        l.dispatches++;
+      } else layers.push({ name: d.scope, ms: d.ms, dispatches: 1 });
+    }
+    return { dispatches: scopes.map((d) => ({ ...d, kernel: d.scope })), layers, totalMs: scopes.reduce((s, d) => s + d.ms, 0), source: 'cpu' };
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+  }
+}
