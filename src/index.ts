@@ -36,7 +36,8 @@ export type { Pool2dLayer, GlobalPoolLayer, AdaptiveAvgPoolLayer, SubsampleLayer
 export type { DenseLayer, RbfLayer, SoftmaxLayer, MatmulLayer } from './ops/matmul.js';
 export type { BatchNormLayer, ConcatLayer } from './ops/normalization.js';
 export type { DropoutLayer, FlattenLayer, AddLayer, MulLayer, BinaryConstLayer, ReshapeLayer } from './ops/elementwise.js';
-export { type Graph, type GraphNode, type GraphInput, type GraphInfo, type NodeInfo, checkGraph, inferGraph } from './graph/graph.js';
+export { type Graph, type GraphNode, type GraphInput, type GraphInfo, type NodeInfo, type Dim, type Bindings, checkGraph, inferGraph, resolveBindings } from './graph/graph.js';
+export type { Executable, ExecutableMemory, CompileOptions } from './backends/backend.js';
 export { Model, Sequential, SymbolicTensor, input, apply, type ModelOptions, type SequentialOptions, type FunctionalModelSpec } from './graph/model.js';
 export type { PredictOptions } from './graph/model.js';
 export { createEngine, Engine, classify, readWeights, type EngineOptions, type LoadOptions, type WeightsSource, type Classification } from './engine/engine.js';
