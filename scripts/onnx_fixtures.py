@@ -193,6 +193,25 @@ class MobileBlock(nn.Module):
         return self.fc(y)
 
 
+class Shuffle(nn.Module):
+    """ShuffleNet's channel shuffle (view to 5-D, transpose two axes, view back) between grouped
+    convolutions, then a permute to NHWC before the classifier, as detection heads permute their
+    outputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1, self.b1 = nn.Conv2d(6, 12, 1, groups=3, bias=False), bn(12)
+        self.c2 = nn.Conv2d(12, 12, 3, padding=1, groups=12)
+        self.head = nn.Linear(5 * 7 * 12, 4)
+
+    def forward(self, x):
+        x = F.relu(self.b1(self.c1(x)))
+        n, c, h, w = x.shape
+        x = x.view(n, 3, c // 3, h, w).transpose(1, 2).reshape(n, c, h, w)
+        x = self.c2(x).permute(0, 2, 3, 1).reshape(n, -1)
+        return self.head(x)
+
+
 SMALL = {
     'residual': (Residual, (2, 3, 12, 12), 13, True, True),
     'inception': (Inception, (2, 3, 11, 11), 11, False, False),
@@ -201,6 +220,7 @@ SMALL = {
     'lrn': (Lrn, (2, 3, 19, 19), 12, False, False),
     'grouped': (Grouped, (2, 4, 13, 13), 17, True, False),
     'mobile_block': (MobileBlock, (2, 8, 9, 9), 14, True, False),
+    'shuffle': (Shuffle, (2, 6, 5, 7), 13, True, False),
 }
 
 

@@ -18,6 +18,7 @@ import {
   addOp, mulOp, binaryConstOp, reshapeOp, flattenOp, dropoutOp,
   type AddLayer, type MulLayer, type BinaryConstLayer, type ReshapeLayer, type FlattenLayer, type DropoutLayer,
 } from './elementwise.js';
+import { transposeOp, type TransposeLayer } from './transpose.js';
 
 /** Every layer's configuration. */
 export type LayerConfig =
@@ -39,7 +40,8 @@ export type LayerConfig =
   | MulLayer
   | BinaryConstLayer
   | MatmulLayer
-  | ReshapeLayer;
+  | ReshapeLayer
+  | TransposeLayer;
 
 export type LayerType = LayerConfig['type'];
 
@@ -65,6 +67,7 @@ const OPS: Registry = {
   binaryConst: binaryConstOp,
   matmul: matmulOp,
   reshape: reshapeOp,
+  transpose: transposeOp,
 };
 
 /** The names of every layer type. */
