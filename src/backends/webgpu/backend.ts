@@ -222,6 +222,7 @@ export class WebGpuBackend extends WebGpuRuntime implements Backend, TrainingBac
     checkDropoutRate(rate);
     return this.view(g, g.shape);
   }
+
   /** A primitive (src/ops/primitive.ts) with its WebGPU kernel, found by name in `GPU_KERNELS`; shapes are inferred first. */
   prim<A>(p: Primitive<A>, inputs: readonly Tensor[], attrs: A): Tensor {
     const gs = inputs.map((t, i) => this.own(t, p.name, `input ${i}`));
