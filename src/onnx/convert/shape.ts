@@ -1,0 +1,177 @@
+/**
+ * Converters of the ops that move, relabel or make values rather than compute them: Reshape,
+ * Flatten, Squeeze / Unsqueeze and Concat reshape computed values and fold constants; Shape
+ * reads a value's shape as a constant; Gather, Slice and Transpose fold constants (a computed
+ * Transpose goes to the registry's op); Cast, Constant and ConstantOfShape make constants;
+ * Identity and Dropout pass their input through.
+ */
+import type { NodeContext, DynValue, Value } from '../context.js';
+import type { ConstTensor } from '../tensor.js';
+import { DataType } from '../proto.js';
+import { checkDims, dataTypeName, isFloatType } from '../tensor.js';
+import { MAX_FOLDED_ELEMENTS, foldConcat, foldGather, foldSlice, foldTranspose, intList, makeConst, normAxis, scalarOf, withDims } from '../fold.js';
+import { fmtShape, sizeOf } from '../../shape.js';
+import { type Converter, dyn, reshapeTo } from './common.js';
+
+export const concat: Converter = (c: NodeContext) => {
+  const ins = c.node.inputs.map((_, i) => c.input(i)).filter((v): v is Value => v !== null);
+  if (ins.length === 0) c.fail('needs at least one input');
+  if (!c.has('axis')) c.fail('attribute axis is required');
+  const axis = c.int('axis', 0);
+  if (ins.every((v) => v.kind === 'const')) {
+    c.out(0, { kind: 'const', tensor: foldConcat(ins.map((v) => (v as { tensor: ConstTensor }).tensor), axis, c.where) });
+    return;
+  }
+  if (!ins.every(dyn)) c.fail('concatenating computed values with constants is not supported');
+  const xs = ins as DynValue[];
+  const a = normAxis(axis, xs[0].shape.length, c.where);
+  if (xs.length === 1) {
+    c.out(0, xs[0]);
+    return;
+  }
+  c.out(0, c.emit({ type: 'concat', axis: a }, xs));
+};
+
+export const flatten: Converter = (c: NodeContext) => {
+  const v = c.input(0);
+  if (!v) c.fail('input is missing');
+  const shape = v.kind === 'dyn' ? v.shape : v.tensor.dims;
+  const r = shape.length;
+  let axis = c.int('axis', 1);
+  if (axis < 0) axis += r;
+  if (axis < 0 || axis > r) c.fail(`axis ${c.int('axis', 1)} is out of range for rank ${r}`);
+  const out = [sizeOf(shape.slice(0, axis)), sizeOf(shape.slice(axis))];
+  if (v.kind === 'const') c.out(0, { kind: 'const', tensor: withDims(v.tensor, out, c.where) });
+  else if (axis === 1) c.out(0, c.emit({ type: 'flatten' }, [v]));
+  else c.out(0, reshapeTo(c, v, out));
+};
+
+export const reshape: Converter = (c: NodeContext) => {
+  const v = c.input(0);
+  if (!v) c.fail('input data is missing');
+  const target = c.opset >= 5 ? intList(c.konst(1, 'shape'), `${c.where}: shape`) : c.ints('shape', null);
+  if (!target) c.fail('shape is missing');
+  const from = v.kind === 'dyn' ? v.shape : v.tensor.dims;
+  const allowZero = c.opset >= 14 && c.int('allowzero', 0) !== 0;
+  const dims = target.map((d, i) => (d === 0 && !allowZero ? (i < from.length ? from[i] : c.fail(`shape ${JSON.stringify(target)}: 0 at axis ${i} copies a dimension the input ${fmtShape(from)} does not have`)) : d));
+  if (dims.filter((d) => d === -1).length > 1 || dims.some((d) => d < -1)) c.fail(`invalid shape ${JSON.stringify(target)}`);
+  const known = dims.reduce((p, d) => (d === -1 ? p : p * d), 1);
+  const total = sizeOf(from);
+  const resolved = dims.map((d) => (d === -1 ? (known === 0 ? 0 : total / known) : d));
+  if (!resolved.every(Number.isInteger) || sizeOf(resolved) !== total) c.fail(`cannot reshape ${fmtShape(from)} (${total} values) to ${JSON.stringify(target)}`);
+  if (v.kind === 'const') c.out(0, { kind: 'const', tensor: withDims(v.tensor, resolved, c.where) });
+  else c.out(0, reshapeTo(c, v, resolved));
+};
+
+/** Squeeze / Unsqueeze: only the dimensions change. */
+export function squeezeLike(unsqueeze: boolean): Converter {
+  return (c: NodeContext) => {
+    const v = c.input(0);
+    if (!v) c.fail('input is missing');
+    const from = v.kind === 'dyn' ? v.shape : v.tensor.dims;
+    const axes = c.intsFromInputOrAttr(1, 'axes', 13);
+    let dims: number[];
+    if (unsqueeze) {
+      if (!axes) c.fail('axes are required');
+      const r = from.length + axes.length;
+      const set = new Set(axes.map((a) => normAxis(a, r, c.where)));
+      if (set.size !== axes.length) c.fail(`axes ${JSON.stringify(axes)} repeat an axis`);
+      dims = [];
+      let k = 0;
+      for (let i = 0; i < r; i++) dims.push(set.has(i) ? 1 : from[k++]);
+    } else {
+      const set = new Set((axes ?? from.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0)).map((a) => normAxis(a, from.length, c.where)));
+      for (const a of set) if (from[a] !== 1) c.fail(`cannot squeeze axis ${a} of ${fmtShape(from)}: it is not 1`);
+      dims = from.filter((_, i) => !set.has(i));
+    }
+    if (v.kind === 'const') c.out(0, { kind: 'const', tensor: withDims(v.tensor, dims, c.where) });
+    else c.out(0, reshapeTo(c, v, dims));
+  };
+}
+
+export const passThrough: Converter = (c: NodeContext) => {
+  const v = c.input(0);
+  if (!v) c.fail('input is missing');
+  c.out(0, v);
+};
+
+export const dropout: Converter = (c: NodeContext) => {
+  c.unusedOutputsFrom(1, 'mask');
+  if (c.opset >= 12) {
+    const training = c.optConst(2, 'training_mode');
+    if (training && training.data[0] !== 0) c.fail('training_mode = true is not supported (inference only)');
+  }
+  passThrough(c);
+};
+
+export const constant: Converter = (c: NodeContext) => {
+  const t = c.tensorAttr('value');
+  if (t) return c.out(0, { kind: 'const', tensor: t });
+  if (c.has('value_float')) return c.out(0, { kind: 'const', tensor: makeConst([], 'float', [c.float('value_float', 0)], c.where) });
+  const fs = c.floats('value_floats');
+  if (fs) return c.out(0, { kind: 'const', tensor: makeConst([fs.length], 'float', fs, c.where) });
+  if (c.has('value_int')) return c.out(0, { kind: 'const', tensor: makeConst([], 'int', [c.int('value_int', 0)], c.where) });
+  const is = c.ints('value_ints', null);
+  if (is) return c.out(0, { kind: 'const', tensor: makeConst([is.length], 'int', is, c.where) });
+  c.fail('only the value, value_float(s) and value_int(s) attributes are supported');
+};
+
+export const shape: Converter = (c: NodeContext) => {
+  const v = c.input(0);
+  if (!v) c.fail('input is missing');
+  const dims = v.kind === 'dyn' ? v.shape : v.tensor.dims;
+  const r = dims.length;
+  let start = c.opset >= 15 ? c.int('start', 0) : 0;
+  let end = c.opset >= 15 ? c.int('end', r) : r;
+  if (start < 0) start += r;
+  if (end < 0) end += r;
+  const picked = dims.slice(Math.min(Math.max(start, 0), r), Math.min(Math.max(end, 0), r));
+  c.out(0, { kind: 'const', tensor: makeConst([picked.length], 'int', picked, c.where) });
+};
+
+export const gather: Converter = (c: NodeContext) => {
+  const data = c.konst(0, 'data');
+  const indices = c.konst(1, 'indices');
+  c.out(0, { kind: 'const', tensor: foldGather(data, indices, c.int('axis', 0), c.where) });
+};
+
+export const cast: Converter = (c: NodeContext) => {
+  const v = c.input(0);
+  if (!v) c.fail('input is missing');
+  const to = c.int('to', 0);
+  if (v.kind === 'dyn') {
+    if (to !== DataType.FLOAT) c.fail(`computed values are float32; casting them to ${dataTypeName(to)} is not supported`);
+    return c.out(0, v);
+  }
+  const t = v.tensor;
+  if (isFloatType(to)) return c.out(0, { kind: 'const', tensor: makeConst(t.dims, 'float', t.data, c.where) });
+  if (to === DataType.BOOL) return c.out(0, { kind: 'const', tensor: makeConst(t.dims, 'int', Array.from(t.data, (x) => (x !== 0 ? 1 : 0)), c.where) });
+  if (to === DataType.STRING || to === 0 || to > DataType.UINT64) c.fail(`casting to ${dataTypeName(to)} is not supported`);
+  c.out(0, { kind: 'const', tensor: makeConst(t.dims, 'int', t.data, c.where) });
+};
+
+export const slice: Converter = (c: NodeContext) => {
+  const data = c.konst(0, 'data');
+  const list = (i: number, attr: string) => (c.opset >= 10 ? (c.optConst(i, attr) ? intList(c.konst(i, attr), `${c.where}: ${attr}`) : null) : c.ints(attr, null));
+  const starts = list(1, 'starts');
+  const ends = list(2, 'ends');
+  if (!starts || !ends) c.fail('starts and ends are required');
+  c.out(0, { kind: 'const', tensor: foldSlice(data, starts, ends, list(3, 'axes'), c.opset >= 10 ? list(4, 'steps') : null, c.where) });
+};
+
+export const constantOfShape: Converter = (c: NodeContext) => {
+  const dims = intList(c.konst(0, 'shape'), `${c.where}: shape`);
+  const value = c.tensorAttr('value');
+  const size = checkDims(dims, c.where);
+  const kind = value ? value.kind : 'float';
+  const fill = value ? scalarOf(value, `${c.where}: value`) : 0;
+  if (size > MAX_FOLDED_ELEMENTS) c.fail(`a constant of shape ${fmtShape(dims)} is larger than the ${MAX_FOLDED_ELEMENTS}-element limit`);
+  c.out(0, { kind: 'const', tensor: makeConst(dims, kind, new Array<number>(size).fill(fill), c.where) });
+};
+
+export const transpose: Converter = (c: NodeContext) => {
+  const v = c.input(0);
+  if (!v) c.fail('input is missing');
+  if (v.kind === 'dyn') c.fail('transposing computed values is not supported (only constants are folded)');
+  c.out(0, { kind: 'const', tensor: foldTranspose(v.tensor, c.ints('perm', null), c.where) });
+};
