@@ -6,7 +6,7 @@
 // gzip level 9, each file on its own as a server would send it).
 // It also checks the bundle graph: the core entry (`webcnn`) must not load training code
 // (src/train/) or the ONNX importer (src/onnx/), judged by the source maps' `sources`; a
-// violation exits 1. `--markdown` prints the README table; `--json` one JSON line.
+// violation exits 1. `--markdown` prints the table of docs/guide.md (§ The package); `--json` one JSON line.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

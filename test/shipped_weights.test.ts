@@ -1,4 +1,4 @@
-// The weights shipped in weights/ (trained by `webcnn train`, recipe in README § Training):
+// The weights shipped in weights/ (trained by `webcnn train`, recipe in docs/training.md § Shipped weights):
 // they load into the zoo models, classify held-out MNIST test digits on the GPU at the shipped
 // accuracy, and the GPU and the CPU reference agree on every prediction.
 import { readFileSync, existsSync } from 'node:fs';
@@ -39,7 +39,7 @@ for (const name of ['lenet5', 'lenet'] as const) {
     model.loadWeights(bytes, { label: `weights/${name}.safetensors` });
     const r = await evaluate(model, await testSet(name, TEST_IMAGES));
     console.log(`${name}: ${(r.accuracy * 100).toFixed(2)}% on the first ${r.images} test images (shipped metadata: ${JSON.stringify(meta)})`);
-    // The first 2,000 test digits are the harder half's share; the full 10,000 give >= 99% (README).
+    // The first 2,000 test digits are the harder half's share; the full 10,000 give >= 99% (docs/training.md).
     expect(r.accuracy).toBeGreaterThanOrEqual(0.985);
     model.dispose();
   }, 300_000);
