@@ -57,7 +57,7 @@ describe('zoo architectures (meta backend, no GPU)', () => {
     expect(info.trainableParams).toBe(want.total - want.fixed);
     expect(info.bufferValues).toBe(want.buffers);
     expect(info.outputShapes).toEqual([[1, want.classes]]);
-    expect(model.graph.inputs[0].shape).toEqual([ZOO[name].inputChannels, ZOO[name].defaultInputSize, ZOO[name].defaultInputSize]);
+    expect(model.graph.inputs[0].shape).toEqual(['N', ZOO[name].inputChannels, ZOO[name].defaultInputSize, ZOO[name].defaultInputSize]);
     expect(ZOO[name].name).toBe(name);
     expect(model.name).toBe(name);
     const mem = model.memoryPlan(1);

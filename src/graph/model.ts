@@ -16,153 +16,33 @@
  */
 import type { Backend, Executable, PlanProfile } from '../backends/backend.js';
 import type { Tensor } from '../tensor.js';
-import { type Shape, fmtShape, sizeOf } from '../shape.js';
+import { type Shape, fmtShape } from '../shape.js';
 import { DisposedError, WebCnnError, InvalidArgumentError, ShapeError } from '../errors.js';
 import { createBackend } from '../backends/create.js';
-import { planMemory } from '../backends/webgpu/memory_plan.js';
 import {
-  type Graph, type GraphNode, type GraphInfo, type Dim, type Bindings, checkGraph, inferGraph, formatSummary, withLayerName, resolveBindings, bindShape,
+  type Graph, type GraphNode, type GraphInfo, type Bindings, checkGraph, inferGraph, formatSummary, resolveBindings, bindShape,
   bindingsKey, fmtDims,
 } from './graph.js';
-import type { Init } from '../ops/op.js';
-import { type LayerConfig, applyLayer } from '../ops/registry.js';
+import { type SymbolicTensor, graphFromSymbolic } from './functional.js';
+import { bindFromShapes, bindFromData, layerMemoryPlan, describeValue } from './bind.js';
+import { runLowered, checkActivationNames } from './run.js';
+import { Resident } from './resident.js';
 import { lowerForInference, type Lowered } from './lower.js';
-import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import { writeSafetensors } from '../io/safetensors.js';
+import { initialWeights, checkWeights, weightsFromSafetensors } from './weights.js';
 import type { Dataset, FitOptions, History, EvalResult } from '../train/fit.js';
-import { toModelInput, type ImageInputOptions, type ModelInput } from '../engine/input.js';
-import { mulberry32 } from '../util/numeric.js';
+import { toModelInput, type ModelInput } from '../engine/input.js';
+import type { ModelOptions, PredictOptions, FunctionalModelSpec } from './options.js';
 
-/** A value in a functional model under construction. */
-export class SymbolicTensor {
-  /** @internal */
-  constructor(
-    readonly name: string,
-    /** The node that makes it, or null for a model input. */
-    readonly node: GraphNode | null,
-    /** Upstream symbolic tensors, for collecting the graph. */
-    readonly sources: readonly SymbolicTensor[],
-    /** For inputs: the whole shape, symbolic dimensions by name. */
-    readonly inputShape: readonly Dim[] | null,
-  ) {}
-}
-
-/** What a wrong-typed input was, for error messages: `Float64Array`, `Array`, `null`, `number`. */
-function describeValue(x: unknown): string {
-  if (x === null) return 'null';
-  if (typeof x === 'object') return (x as object).constructor?.name ?? 'object';
-  return typeof x;
-}
-
-let autoName = 0;
-function nextName(prefix: string): string {
-  autoName += 1;
-  return `${prefix}_${autoName}`;
-}
-
-/**
- * A model input. Given one sample's shape (`[1, 32, 32]`), the input is a batch of them:
- * `['N', 1, 32, 32]`, with N bound when the model runs. Given `{ shape }`, the shape is taken
- * whole, with any dimensions named (`{ shape: ['N', 3, 'H', 'W'] }`) or none (`{ shape: [10] }`).
- */
-export function input(shape: Shape | { readonly shape: readonly Dim[]; readonly name?: string }, name?: string): SymbolicTensor {
-  if (Array.isArray(shape)) return new SymbolicTensor(name ?? nextName('input'), null, [], ['N', ...(shape as Shape)]);
-  const spec = shape as { readonly shape: readonly Dim[]; readonly name?: string };
-  return new SymbolicTensor(name ?? spec.name ?? nextName('input'), null, [], [...spec.shape]);
-}
-
-/** Applies a layer to symbolic inputs (one for most layers, several for add and concat). */
-export function apply(layer: LayerConfig, inputs: SymbolicTensor | readonly SymbolicTensor[], name = nextName(layer.type)): SymbolicTensor {
-  const list = Array.isArray(inputs) ? [...inputs] : [inputs as SymbolicTensor];
-  const node: GraphNode = { name, layer, inputs: list.map((t) => t.name) };
-  return new SymbolicTensor(name, node, list, null);
-}
-
-export interface ModelOptions {
-  /** Backend to run on; default: `createBackend()` on first use (WebGPU, else the CPU). */
-  backend?: Backend;
-  /** Seed of the random initial weights (default 0). */
-  seed?: number;
-  /** Debug switch: no layer fusion at inference. */
-  fuse?: boolean;
-  /** Debug switch: one buffer per tensor in execution plans. */
-  reuseMemory?: boolean;
-  /** How `predict()` turns images into input (range, padding, invert…); zoo models set their own. */
-  image?: ImageInputOptions;
-  /**
-   * Sizes of symbolic input dimensions other than the leading (batch) ones, for shape inference
-   * and parameter shapes when a call does not give them: `{ H: 224, W: 224 }`.
-   */
-  dims?: Bindings;
-}
-
-/** Options of `predict()`: the batch size (checked against the input), other dimensions, and image conversion. */
-export interface PredictOptions {
-  batch?: number;
-  /** Sizes of symbolic dimensions by name, for inputs whose size alone does not determine them. */
-  dims?: Bindings;
-  /** Overrides the model's `image` options for this call. */
-  image?: ImageInputOptions;
-}
-
-export interface FunctionalModelSpec extends ModelOptions {
-  inputs: SymbolicTensor | readonly SymbolicTensor[];
-  outputs: SymbolicTensor | readonly SymbolicTensor[];
-  name?: string;
-}
-
-
-function initValues(init: Init, n: number, rand: () => number): Float32Array {
-  if (init.kind === 'values') return Float32Array.from(init.values);
-  if (init.kind === 'constant') return new Float32Array(n).fill(init.value);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (rand() * 2 - 1) * init.bound;
-  return out;
-}
-
-function graphFromSymbolic(name: string, inputs: readonly SymbolicTensor[], outputs: readonly SymbolicTensor[]): Graph {
-  const nodes: GraphNode[] = [];
-  const seen = new Set<SymbolicTensor>();
-  const inputSet = new Set(inputs);
-  const visit = (t: SymbolicTensor) => {
-    if (seen.has(t)) return;
-    seen.add(t);
-    if (!t.node) {
-      if (!inputSet.has(t)) throw new InvalidArgumentError(`model '${name}'`, `input '${t.name}' is used but not listed in inputs`);
-      return;
-    }
-    for (const s of t.sources) visit(s);
-    nodes.push(t.node);
-  };
-  for (const o of outputs) visit(o);
-  return {
-    name,
-    inputs: inputs.map((i) => {
-      if (!i.inputShape) throw new InvalidArgumentError(`model '${name}'`, `'${i.name}' is not a model input (make inputs with input())`);
-      return { name: i.name, shape: i.inputShape };
-    }),
-    nodes,
-    outputs: outputs.map((o) => o.name),
-  };
-}
-
-interface DeviceState {
-  backend: Backend;
-  weights: Map<string, Tensor>;
-  /** By `bindingsKey`. */
-  plans: Map<string, Promise<Executable>>;
-  /** Executables already made, so dispose() can free them at once (pending ones are freed when made). */
-  ready: Set<Executable>;
-  lowered: Lowered;
-  /** The backend's epoch the weights were uploaded in. */
-  epoch: number | null;
-}
+export type { ModelOptions, PredictOptions, FunctionalModelSpec } from './options.js';
 
 export class Model {
   #graph: Graph;
   #order: GraphNode[] | null = null;
   #info = new Map<string, GraphInfo>();
   #weights: Map<string, Float32Array> | null = null;
-  #device: DeviceState | null = null;
+  #device: Resident | null = null;
+  #lowered: Lowered | null = null;
   #backend: Backend | null;
   readonly #options: ModelOptions;
   #disposed = false;
@@ -212,15 +92,7 @@ export class Model {
    * input when a shape does not fit (a fixed size differs, or one symbol gets two sizes).
    */
   bindShapes(shapes: readonly Shape[]): Bindings {
-    const graphInputs = this.#graph.inputs;
-    if (shapes.length !== graphInputs.length) throw new ShapeError(`model '${this.name}'`, `expects ${graphInputs.length} inputs, got ${shapes.length}`);
-    const bound: Record<string, number> = {};
-    graphInputs.forEach((gi, i) => {
-      const got = shapes[i];
-      const ok = got.length === gi.shape.length && gi.shape.every((d, j) => (typeof d === 'number' ? got[j] === d : (bound[d] ??= got[j]) === got[j] && got[j] >= 1));
-      if (!ok) throw new ShapeError(`model '${this.name}'`, `input '${gi.name}' must have shape ${fmtDims(gi.shape)}, got ${fmtShape(got)}`);
-    });
-    return this.bind(bound);
+    return this.bind(bindFromShapes(this.#graph, shapes, `model '${this.name}'`));
   }
 
   /** Sizes of every symbolic dimension: a number is the batch (see `resolveBindings`). */
@@ -244,6 +116,16 @@ export class Model {
     return got;
   }
 
+  /**
+   * The shapes parameters are made for: batch 1 (with the `dims` option), or, when that leaves
+   * sizes unknown, the first binding the model was inferred for. Every later binding must give
+   * the same parameter shapes (`#checkParamShapes`).
+   */
+  #paramInfo(): GraphInfo {
+    const first = this.#info.values().next();
+    return first.done ? this.info(1) : first.value;
+  }
+
   /** Parameters are fixed: sizes that change a parameter's shape (a dense layer after a flatten of a symbolic size) are refused. */
   #checkParamShapes(info: GraphInfo): void {
     const base = [...this.#info.values()][0];
@@ -264,7 +146,7 @@ export class Model {
   }
 
   get totalParams(): number {
-    return this.info(1).totalParams;
+    return this.#paramInfo().totalParams;
   }
 
   /**
@@ -272,19 +154,7 @@ export class Model {
    * makes it to its last reader; outputs whose lifetimes do not overlap share memory.
    */
   memoryPlan(dims: number | Bindings = 1): { peakBytes: number; naiveBytes: number } {
-    const info = this.info(dims);
-    const index = new Map(info.nodes.map((n, i) => [n.name, i]));
-    const last = new Map<string, number>();
-    info.nodes.forEach((n, i) => n.inputs.forEach((src) => last.set(src, Math.max(last.get(src) ?? -1, i))));
-    const outputs = new Set(this.#graph.outputs);
-    const plan = planMemory(
-      info.nodes.map((n) => ({
-        bytes: sizeOf(n.outputShape) * 4,
-        first: index.get(n.name)!,
-        last: outputs.has(n.name) ? Infinity : (last.get(n.name) ?? index.get(n.name)!),
-      })),
-    );
-    return { peakBytes: plan.peakBytes, naiveBytes: plan.naiveBytes };
+    return layerMemoryPlan(this.info(dims), this.#graph.outputs);
   }
 
   /** The layer table as text: name, type, output shape, parameters, totals and the memory plan. */
@@ -300,21 +170,14 @@ export class Model {
   // Weights
 
   #ensureWeights(): Map<string, Float32Array> {
-    if (!this.#weights) {
-      const rand = mulberry32(this.#options.seed ?? 0);
-      const weights = new Map<string, Float32Array>();
-      for (const node of this.info(1).nodes) {
-        for (const p of node.params) weights.set(`${node.name}.${p.name}`, initValues(p.init, sizeOf(p.shape), rand));
-      }
-      this.#weights = weights;
-    }
+    this.#weights ??= initialWeights(this.#paramInfo(), this.#options.seed ?? 0);
     return this.#weights;
   }
 
   /** Parameter names (`layer.weight`, `layer.bias`, `bn.running_mean`, …) and shapes, in layer order. */
   parameterShapes(): Map<string, Shape> {
     const out = new Map<string, Shape>();
-    for (const node of this.info(1).nodes) for (const p of node.params) out.set(`${node.name}.${p.name}`, p.shape);
+    for (const node of this.#paramInfo().nodes) for (const p of node.params) out.set(`${node.name}.${p.name}`, p.shape);
     return out;
   }
 
@@ -329,21 +192,8 @@ export class Model {
    */
   setWeights(values: ReadonlyMap<string, Float32Array> | Record<string, Float32Array>, options: { strict?: boolean } = {}): void {
     this.#assertLive('setWeights');
-    const entries = values instanceof Map ? [...values.entries()] : Object.entries(values);
-    const shapes = this.parameterShapes();
+    const entries = checkWeights(this.name, this.parameterShapes(), values, options.strict ?? true);
     const weights = this.#ensureWeights();
-    for (const [k, v] of entries) {
-      const shape = shapes.get(k);
-      if (!shape) throw new ShapeError('setWeights', `model '${this.name}' has no parameter '${k}' (it has ${[...shapes.keys()].slice(0, 6).join(', ')}${shapes.size > 6 ? ', …' : ''})`);
-      if (!(v instanceof Float32Array) || v.length !== sizeOf(shape)) {
-        throw new ShapeError('setWeights', `parameter '${k}' needs ${sizeOf(shape)} values for shape ${fmtShape(shape)}, got ${v instanceof Float32Array ? v.length : typeof v}`);
-      }
-    }
-    if (options.strict ?? true) {
-      const given = new Set(entries.map(([k]) => k));
-      const missing = [...shapes.keys()].filter((k) => !given.has(k));
-      if (missing.length > 0) throw new ShapeError('setWeights', `missing parameters: ${missing.slice(0, 6).join(', ')}${missing.length > 6 ? ', …' : ''}`);
-    }
     for (const [k, v] of entries) weights.set(k, Float32Array.from(v));
     this.#releaseDevice();
   }
@@ -361,17 +211,7 @@ export class Model {
    * be present. Throws SafetensorsError for a malformed file, ShapeError for a mismatch.
    */
   loadWeights(bytes: Uint8Array, options: { strict?: boolean; label?: string } = {}): void {
-    const file = readSafetensors(bytes, options.label);
-    const shapes = this.parameterShapes();
-    const values = new Map<string, Float32Array>();
-    for (const [k, t] of file.tensors) {
-      const want = shapes.get(k);
-      if (want && (want.length !== t.shape.length || want.some((d, i) => d !== t.shape[i]))) {
-        throw new ShapeError('loadWeights', `parameter '${k}' has shape ${fmtShape(t.shape)} in the file, the model needs ${fmtShape(want)}`);
-      }
-      values.set(k, t.data);
-    }
-    this.setWeights(values, { strict: options.strict });
+    this.setWeights(weightsFromSafetensors(bytes, this.parameterShapes(), options.label), { strict: options.strict });
   }
 
   // ---------------------------------------------------------------------------------------
@@ -391,70 +231,41 @@ export class Model {
     this.#backend = backend;
   }
 
-  #deviceState(backend: Backend): DeviceState {
-    const epoch = backend.epoch;
-    if (this.#device && this.#device.backend === backend && this.#device.epoch === epoch) return this.#device;
+  #deviceState(backend: Backend): Resident {
+    if (this.#device?.isCurrent(backend)) return this.#device;
     this.#releaseDevice();
-    const weights = this.#ensureWeights();
-    const lowered = lowerForInference(this.#graph, this.#nodesInOrder(), this.info(1).nodes, weights, { fuse: this.#options.fuse ?? true });
-    const needed = new Set(lowered.nodes.flatMap((n) => n.params));
-    const onDevice = new Map<string, Tensor>();
-    const shapes = this.parameterShapes();
-    for (const key of needed) {
-      const values = lowered.derived.get(key) ?? weights.get(key)!;
-      const shape = lowered.derivedShapes.get(key) ?? shapes.get(key)!;
-      onDevice.set(key, backend.tensor(values, shape));
-    }
-    this.#device = { backend, weights: onDevice, plans: new Map(), ready: new Set(), lowered, epoch };
+    this.#device = new Resident(backend, this.#lowering(), this.#ensureWeights(), this.parameterShapes());
     return this.#device;
   }
 
   #releaseDevice(): void {
+    this.#lowered = null; // it holds weights folded from the old values
     const d = this.#device;
     if (!d) return;
     this.#device = null;
-    for (const plan of d.ready) plan.dispose();
-    for (const p of d.plans.values()) void p.then((plan) => plan.dispose(), () => undefined);
-    for (const t of d.weights.values()) t.dispose();
+    d.dispose();
   }
 
   /**
-   * Runs the lowered graph with a backend's ops on `inputs` (batch included) and returns the
+   * Runs the lowered graph with a backend's ops on `inputs` (whole shapes) and returns the
    * outputs. Intermediates are disposed as soon as their last reader has run.
    */
   forward(backend: Backend, inputs: readonly Tensor[]): Tensor[] {
-    const { values, outputs } = this.#runLowered(backend, inputs, new Set());
-    return outputs.map((o) => values.get(o)!);
+    const values = this.#run(backend, inputs, new Set());
+    return this.#lowering().outputs.map((o) => values.get(o)!);
   }
 
-  /** The lowered graph on `inputs`; keeps the outputs, the inputs and the nodes named in `extra`. */
-  #runLowered(backend: Backend, inputs: readonly Tensor[], extra: ReadonlySet<string>): { values: Map<string, Tensor>; outputs: readonly string[] } {
+  #run(backend: Backend, inputs: readonly Tensor[], keep: ReadonlySet<string>): Map<string, Tensor> {
     this.#assertLive('forward');
     const state = this.#deviceState(backend);
-    const { nodes, outputs } = state.lowered;
-    const graphInputs = this.#graph.inputs;
-    if (inputs.length !== graphInputs.length) {
-      throw new ShapeError(`model '${this.name}'`, `expects ${graphInputs.length} inputs, got ${inputs.length}`);
-    }
-    const values = new Map<string, Tensor>();
     this.bindShapes(inputs.map((t) => t.shape));
-    graphInputs.forEach((gi, i) => values.set(gi.name, inputs[i]));
-    const remaining = new Map<string, number>();
-    for (const n of nodes) for (const i of n.inputs) remaining.set(i, (remaining.get(i) ?? 0) + 1);
-    const keep = new Set([...outputs, ...graphInputs.map((g) => g.name), ...extra]);
-    for (const n of nodes) {
-      const ins = n.inputs.map((i) => values.get(i)!);
-      const params = n.params.map((k) => state.weights.get(k)!);
-      const run = () => withLayerName(n.name, n.layer.type, () => applyLayer(backend, n.layer, n.name, ins, params));
-      const out = backend.scope(n.name, run);
-      values.set(n.name, out);
-      for (const i of n.inputs) {
-        const left = (remaining.get(i) ?? 1) - 1;
-        remaining.set(i, left);
-        if (left === 0 && !keep.has(i)) values.get(i)!.dispose();
-      }
-    }
-    return { values, outputs };
+    return runLowered(backend, this.#graph, state.lowered, state.weights, inputs, keep);
+  }
+
+  /** The inference lowering of the graph with the current weights (made once, until they change). */
+  #lowering(): Lowered {
+    this.#lowered ??= lowerForInference(this.#graph, this.#nodesInOrder(), this.#paramInfo().nodes, this.#ensureWeights(), { fuse: this.#options.fuse ?? true });
+    return this.#lowered;
   }
 
   /**
@@ -473,27 +284,13 @@ export class Model {
     if (graphInputs.length !== 1) throw new InvalidArgumentError(where, `takes models with one input; this one has ${graphInputs.length}`);
     if (!(input instanceof Float32Array)) throw new ShapeError(where, `input must be a Float32Array, got ${describeValue(input)}`);
     const bindings = this.#bindData([input], batch, undefined, where);
-    const lowered = lowerForInference(this.#graph, this.#nodesInOrder(), this.info(1).nodes, this.#ensureWeights(), { fuse: this.#options.fuse ?? true });
-    const available = new Set([graphInputs[0].name, ...lowered.nodes.map((x) => x.name)]);
-    for (const name of names) {
-      if (available.has(name)) continue;
-      if (!this.#graph.nodes.some((x) => x.name === name)) {
-        throw new InvalidArgumentError(where, `no layer '${name}' (layers: ${[...available].slice(0, 12).join(', ')}${available.size > 12 ? ', …' : ''})`);
-      }
-      const into = lowered.fusions.find((f) => f.endsWith(` → ${name}`))?.split(' → ')[0];
-      throw new InvalidArgumentError(
-        where,
-        into
-          ? `layer '${name}' runs fused with '${into}' at inference and has no output of its own; ask for '${into}', or build the model with fuse: false`
-          : `layer '${name}' does not run at inference (dropout is the identity there); ask for its input`,
-      );
-    }
+    checkActivationNames(this.#graph, this.#lowering(), names, where);
     this.info(bindings); // shape errors before any GPU work
     const backend = await this.backend();
     const x = backend.tensor(input, bindShape(graphInputs[0].shape, bindings));
     let values = new Map<string, Tensor>();
     try {
-      values = this.#runLowered(backend, [x], new Set(names)).values;
+      values = this.#run(backend, [x], new Set(names));
       const out = new Map<string, { shape: Shape; data: Float32Array }>();
       const read = await Promise.all(names.map((k) => values.get(k)!.read()));
       names.forEach((k, i) => out.set(k, { shape: [...values.get(k)!.shape], data: read[i] }));
@@ -532,52 +329,8 @@ export class Model {
     return this.#predictAll(inputs, opts.batch, opts.dims, this.#issuedOn());
   }
 
-  /**
-   * Sizes of the symbolic dimensions for inputs of these lengths: `batch` binds the leading
-   * ones, `dims` and the model's `dims` option name others, and an input with one size left
-   * unknown determines it by its length.
-   */
   #bindData(inputs: readonly Float32Array[], batch: number | undefined, dims: Bindings | undefined, where = `model '${this.name}'`): Bindings {
-    const graphInputs = this.#graph.inputs;
-    const known: Record<string, number> = { ...this.#options.dims, ...dims };
-    const notWhole = (i: number): ShapeError => {
-      const gi = graphInputs[i];
-      const lead = typeof gi.shape[0] === 'string' && gi.shape.slice(1).every((d) => typeof d === 'number');
-      if (lead) {
-        const sample = gi.shape.slice(1) as number[];
-        return new ShapeError(where, `input '${gi.name}' has ${inputs[i].length} values, not a whole batch of samples of shape [${sample.join(',')}] (${sizeOf(sample)} values each)`);
-      }
-      return new ShapeError(where, `input '${gi.name}' has ${inputs[i].length} values, which no sizes of its shape ${fmtDims(gi.shape)} give${Object.keys(known).length ? ` (with ${bindingsKey(known)})` : ''}`);
-    };
-    if (batch !== undefined) {
-      const i = graphInputs.findIndex((gi) => typeof gi.shape[0] === 'string');
-      if (!Number.isInteger(batch) || batch < 1) throw notWhole(Math.max(0, i));
-      for (const gi of graphInputs) if (typeof gi.shape[0] === 'string') known[gi.shape[0]] = batch;
-    }
-    for (let progress = true; progress; ) {
-      progress = false;
-      graphInputs.forEach((gi, i) => {
-        const unknown = [...new Set(gi.shape.filter((d): d is string => typeof d === 'string' && known[d] === undefined))];
-        if (unknown.length !== 1) return;
-        const rest = gi.shape.reduce<number>((p, d) => p * (typeof d === 'number' ? d : (known[d] ?? 1)), 1);
-        const count = gi.shape.filter((d) => d === unknown[0]).length;
-        const v = rest > 0 ? Math.round(Math.pow(inputs[i].length / rest, 1 / count)) : 0;
-        if (!(v >= 1) || rest * v ** count !== inputs[i].length) throw notWhole(i);
-        known[unknown[0]] = v;
-        progress = true;
-      });
-    }
-    let bindings: Bindings;
-    try {
-      bindings = resolveBindings(this.#graph, known);
-    } catch (e) {
-      if (e instanceof InvalidArgumentError) throw new ShapeError(where, `${e.message.replace(/^[^:]*: /, '')}: give them with the dims option`);
-      throw e;
-    }
-    graphInputs.forEach((gi, i) => {
-      if (inputs[i].length !== sizeOf(bindShape(gi.shape, bindings))) throw notWhole(i);
-    });
-    return bindings;
+    return bindFromData(this.#graph, inputs, { batch, dims: { ...this.#options.dims, ...dims } }, where);
   }
 
   /**
@@ -642,17 +395,8 @@ export class Model {
     const state = this.#deviceState(backend);
     const info = this.info(dims);
     const key = bindingsKey(info.bindings);
-    let plan = state.plans.get(key);
-    if (!plan) {
-      const label = typeof dims === 'number' ? `batch ${dims}` : key;
-      plan = backend.compile(info.inputShapes, (ins) => this.forward(backend, ins), { label: `${this.name} (${label})`, reuseMemory: this.#options.reuseMemory });
-      state.plans.set(key, plan);
-      plan.then(
-        (made) => void state.ready.add(made),
-        () => state.plans.delete(key),
-      );
-    }
-    return plan;
+    const label = `${this.name} (${typeof dims === 'number' ? `batch ${dims}` : key})`;
+    return state.executable(key, () => backend.compile(info.inputShapes, (ins) => this.forward(backend, ins), { label, reuseMemory: this.#options.reuseMemory }));
   }
 
   /**
@@ -686,8 +430,7 @@ export class Model {
 
   /** What inference lowering fused (e.g. `bn1 → conv1`). */
   fusions(): readonly string[] {
-    const weights = this.#ensureWeights();
-    return lowerForInference(this.#graph, this.#nodesInOrder(), this.info(1).nodes, weights, { fuse: this.#options.fuse ?? true }).fusions;
+    return this.#lowering().fusions;
   }
 
   /** Frees the model's GPU weights and plans. A second call is harmless. */
@@ -695,35 +438,5 @@ export class Model {
     if (this.#disposed) return;
     this.#releaseDevice();
     this.#disposed = true;
-  }
-}
-
-export interface SequentialOptions extends ModelOptions {
-  /** Shape of one sample, (C, H, W) for images; the input is a batch of them, `['N', ...inputShape]`. */
-  inputShape: Shape;
-  name?: string;
-}
-
-/** A model whose layers run one after another: `new Sequential({ inputShape }).add(…).add(…)`. */
-export class Sequential extends Model {
-  #count = 0;
-  constructor(options: SequentialOptions) {
-    super({ name: options.name ?? 'sequential', inputs: [{ name: 'input', shape: ['N', ...options.inputShape] }], nodes: [], outputs: ['input'] }, options);
-  }
-
-  /** Appends a layer (named `name`, or `<type>_<k>`). Returns the model, for chaining. */
-  add(layer: LayerConfig, name?: string): this {
-    const g = this.graph;
-    this.#count += 1;
-    const nodeName = name ?? `${layer.type}_${this.#count}`;
-    const prev = g.outputs[0];
-    this.setGraph({ ...g, nodes: [...g.nodes, { name: nodeName, layer, inputs: [prev] }], outputs: [nodeName] });
-    try {
-      this.info(1);
-    } catch (e) {
-      this.setGraph(g);
-      throw e;
-    }
-    return this;
   }
 }

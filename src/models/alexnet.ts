@@ -15,7 +15,7 @@
  * state_dict maps by name; the LRN nodes, which torchvision lacks, are `lrn1` and `lrn2`.
  * 61,100,840 parameters (60,209,960 with grouped convolutions).
  */
-import { type SymbolicTensor, input, apply } from '../graph/model.js';
+import { type SymbolicTensor, input, apply } from '../graph/functional.js';
 import { layers } from '../graph/factories.js';
 
 export interface AlexNetConfig {

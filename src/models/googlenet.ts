@@ -16,7 +16,7 @@
  * concatenation is `<block>.concat`. 6,624,904 parameters (PyTorch's `parameters()`, without
  * batch norm's running statistics).
  */
-import { type SymbolicTensor, input, apply } from '../graph/model.js';
+import { type SymbolicTensor, input, apply } from '../graph/functional.js';
 import { layers } from '../graph/factories.js';
 
 /** Output channels of one Inception block's branches, in torchvision's argument order. */

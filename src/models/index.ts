@@ -13,7 +13,8 @@
  * architecture fails here, naming the layer, before any weights or GPU work exist.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { Model, type ModelOptions, type SymbolicTensor } from '../graph/model.js';
+import { Model, type ModelOptions } from '../graph/model.js';
+import type { SymbolicTensor } from '../graph/functional.js';
 import { buildLeNet5 } from './lenet5.js';
 import { buildLeNet } from './lenet.js';
 import { buildAlexNet } from './alexnet.js';

@@ -15,7 +15,7 @@
  *
  * 61,706 parameters with 10 classes. Names follow the PyTorch tutorial's `Net`.
  */
-import { type SymbolicTensor, input, apply } from '../graph/model.js';
+import { type SymbolicTensor, input, apply } from '../graph/functional.js';
 import { layers } from '../graph/factories.js';
 
 export interface LeNetConfig {

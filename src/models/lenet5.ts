@@ -14,7 +14,7 @@
  * 60,000 trainable parameters plus the 840 fixed RBF centres. The output is the squared
  * distance of F6's state to each digit's centre: smaller means more likely.
  */
-import { type SymbolicTensor, input, apply } from '../graph/model.js';
+import { type SymbolicTensor, input, apply } from '../graph/functional.js';
 import { layers } from '../graph/factories.js';
 
 /**

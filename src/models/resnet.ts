@@ -18,7 +18,7 @@
  * Parameters (PyTorch's `parameters()`, without batch norm's running statistics):
  * 11,689,512 / 21,797,672 / 25,557,032.
  */
-import { type SymbolicTensor, input, apply } from '../graph/model.js';
+import { type SymbolicTensor, input, apply } from '../graph/functional.js';
 import { layers } from '../graph/factories.js';
 
 export type ResNetDepth = 18 | 34 | 50;

@@ -9,7 +9,7 @@
  * `features` Sequential (conv, ReLU, pool), `classifier.0/3/6` the dense layers.
  * 138,357,544 parameters.
  */
-import { type SymbolicTensor, input, apply } from '../graph/model.js';
+import { type SymbolicTensor, input, apply } from '../graph/functional.js';
 import { layers } from '../graph/factories.js';
 
 /** Configuration D: output channels of each 3×3 conv, 'M' for a 2×2 max pool. */

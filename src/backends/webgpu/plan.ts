@@ -18,7 +18,7 @@ import type { WebGpuRuntime } from './runtime.js';
 import type { KernelContext } from './kernel_context.js';
 import type { Recording } from './recording_sink.js';
 import { type GpuTensor, GpuStorage } from './gpu_tensor.js';
-import { planMemory, type Lifetime, type MemoryPlan } from './memory_plan.js';
+import { planMemory, type Lifetime, type MemoryPlan } from '../memory_plan.js';
 import { makeBindGroup } from './bind_groups.js';
 import { type Step, type Clear, encodeSteps } from './plan_steps.js';
 
