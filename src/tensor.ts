@@ -4,14 +4,24 @@
  */
 import { DisposedError } from './errors.js';
 import { type Shape, fmtShape, sizeOf } from './shape.js';
-import type { Backend } from './backends/backend.js';
+
+/**
+ * What a tensor needs of the backend that made it: its name and reading values back. Backends
+ * implement it (`Backend` extends it); naming this rather than `Backend` keeps the tensor free of
+ * the backend interface, which names tensors in turn.
+ */
+export interface TensorOwner {
+  readonly name: string;
+  read(t: Tensor): Promise<Float32Array>;
+}
 
 export abstract class Tensor {
   /** Dimensions, outermost first: `[N, C, H, W]` for images. */
   readonly shape: Shape;
   /** Number of elements. */
   readonly size: number;
-  abstract readonly backend: Backend;
+  /** The backend that made it (a `Backend`: compare with `===`, or use the backend's own ops on it). */
+  abstract readonly backend: TensorOwner;
   #disposed = false;
 
   protected constructor(shape: Shape) {

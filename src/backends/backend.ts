@@ -5,11 +5,7 @@
  */
 import type { Tensor } from '../tensor.js';
 import type { Shape } from '../shape.js';
-import type { Activation } from '../ops/activation.js';
-import type { Conv2dParams } from '../ops/conv2d.js';
-import type { Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams } from '../ops/pool.js';
-import type { MatmulParams } from '../ops/matmul.js';
-import type { BatchNormParams } from '../ops/normalization.js';
+import type { Activation, Conv2dParams, Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams, MatmulParams, BatchNormParams } from '../ops/params.js';
 import type { Primitive } from '../ops/primitive.js';
 
 export type BackendName = 'webgpu' | 'cpu' | 'meta';

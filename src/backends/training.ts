@@ -17,9 +17,7 @@
 import type { Backend } from './backend.js';
 import type { Tensor } from '../tensor.js';
 import type { Shape } from '../shape.js';
-import type { Activation } from '../ops/activation.js';
-import type { Conv2dParams } from '../ops/conv2d.js';
-import type { Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams } from '../ops/pool.js';
+import type { Activation, Conv2dParams, Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams } from '../ops/params.js';
 import type { AugmentParams } from '../ops/augment.js';
 
 /** Which gradients to compute (all by default); unrequested ones are undefined in the result. */

@@ -9,6 +9,9 @@
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { type Shape, fmtShape, shapesEqual, sizeOf } from '../shape.js';
 import { defineOp } from './op.js';
+import type { Activation } from './params.js';
+
+export type { Activation, ActivationName } from './params.js';
 
 /** LeCun 1998: f(x) = A·tanh(S·x) with A = 1.7159, S = 2/3. */
 export const SCALED_TANH_A = 1.7159;
@@ -122,15 +125,6 @@ export const ACTIVATIONS = {
   },
 } as const satisfies Record<string, ActivationDef>;
 
-/** Activations by name; parameterised ones take their default constants (leakyRelu's slope 0.01). */
-export type ActivationName = 'none' | 'relu6' | 'relu' | 'sigmoid' | 'tanh' | 'scaledTanh' | 'leakyRelu' | 'hardSwish' | 'hardSigmoid';
-
-/** An activation: a name, or an object for the parameterised ones. */
-export type Activation =
-  | ActivationName
-  | { type: 'leakyRelu'; alpha?: number }
-  | { type: 'clip'; min: number; max: number }
-  | { type: 'hardSigmoid'; alpha?: number; beta?: number };
 
 type TableName = keyof typeof ACTIVATIONS;
 

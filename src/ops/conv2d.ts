@@ -3,35 +3,16 @@
  * functions shared by the CPU reference and the WebGPU kernels, run before any GPU work), and
  * the conv2d layer op.
  */
-import { type Activation, type ActivationConfig, normalizeActivation } from './activation.js';
+import { type ActivationConfig, normalizeActivation } from './activation.js';
+import type { Activation, Conv2dParams, Padding2d } from './params.js';
+
+export type { Padding2d, Conv2dParams } from './params.js';
 import { type Pads, positivePair, resolvePadding, windowOutputSize } from './window.js';
 import { defineOp, fanInInit, param } from './op.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { type Shape, fmtShape, assertRank, sizeOf } from '../shape.js';
 
-/** Padding: one number for all sides, [vertical, horizontal], [top, left, bottom, right], or SAME/VALID. */
-export type Padding2d = number | readonly [number, number] | readonly [number, number, number, number] | 'same' | 'valid';
 
-export interface Conv2dParams {
-  /** Stride, one number or [sH, sW]. Default 1. */
-  stride?: number | readonly [number, number];
-  /** Default 0 ('valid'). 'same' pads so that Ho = ceil(H / sH) (extra padding at bottom/right, as TF and ONNX SAME_UPPER). */
-  padding?: Padding2d;
-  /** Dilation, one number or [dH, dW]. Default 1. */
-  dilation?: number | readonly [number, number];
-  /** Groups: C and Cout must both be divisible by it; groups = C = Cout is depthwise. Default 1. */
-  groups?: number;
-  /** Activation fused into the output. Default none. */
-  activation?: Activation;
-  /**
-   * Connection-table mode (LeNet-5's C3): `connectionTable[o]` lists the input maps output map o
-   * reads. Weights then have shape (Σ|table[o]|, kH, kW): the kernels of each (o, input) pair in
-   * table order. Incompatible with groups > 1.
-   */
-  connectionTable?: readonly (readonly number[])[];
-  /** Layer name, used in error messages. */
-  name?: string;
-}
 
 /** A connection table in CSR form: output map o reads input maps indices[offsets[o] .. offsets[o+1]). */
 export interface ConnectionTable {

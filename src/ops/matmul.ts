@@ -3,22 +3,14 @@
  * pure shape inference shared by the CPU reference and the WebGPU kernels, run before any
  * GPU work. Every error names the op, the layer (when given) and the shapes.
  */
-import type { Tensor } from '../tensor.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { type Shape, fmtShape, sizeOf } from '../shape.js';
-import { type Activation, type ActivationConfig, normalizeActivation } from './activation.js';
+import { type ActivationConfig, normalizeActivation } from './activation.js';
+import type { Activation } from './params.js';
+
+export type { MatmulParams } from './params.js';
 import { defineOp, fanInInit, param } from './op.js';
 
-export interface MatmulParams {
-  /** Use aᵀ: a is (…, K, M). */
-  transposeA?: boolean;
-  /** Use bᵀ: b is (…, N, K) — PyTorch's Linear weight layout. */
-  transposeB?: boolean;
-  /** Added to every row: shape (N). */
-  bias?: Tensor;
-  activation?: Activation;
-  name?: string;
-}
 
 /** Everything a matmul kernel needs, resolved from the operand shapes and the params. */
 export interface MatmulGeometry {

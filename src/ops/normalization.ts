@@ -3,26 +3,14 @@
  * shape inference — pure functions shared by the CPU reference and the WebGPU kernels, run
  * before any GPU work.
  */
-import { type Activation, type ActivationConfig, normalizeActivation } from './activation.js';
+import { type ActivationConfig, normalizeActivation } from './activation.js';
+import type { Activation } from './params.js';
+
+export type { BatchNormParams } from './params.js';
 import { defineOp, param } from './op.js';
-import type { Tensor } from '../tensor.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { type Shape, fmtShape, sizeOf } from '../shape.js';
 
-export interface BatchNormParams {
-  /** Scale γ, shape (C). */
-  gamma: Tensor;
-  /** Shift β, shape (C). */
-  beta: Tensor;
-  /** Running mean, shape (C). */
-  mean: Tensor;
-  /** Running variance, shape (C). */
-  variance: Tensor;
-  /** Default 1e-5 (PyTorch). */
-  epsilon?: number;
-  activation?: Activation;
-  name?: string;
-}
 
 /** PyTorch's and ONNX's default. */
 export const DEFAULT_BN_EPSILON = 1e-5;

@@ -3,58 +3,18 @@
  * normalization: parameters, normalized forms and shape inference shared by the CPU reference
  * and the WebGPU kernels. Every function here is pure and runs before any GPU work.
  */
-import { type Activation, type ActivationConfig, normalizeActivation } from './activation.js';
-import type { Padding2d } from './conv2d.js';
+import { type ActivationConfig, normalizeActivation } from './activation.js';
+import type { Activation, Padding2d, Pool2dParams, AdaptivePoolParams, SubsampleParams, LrnParams } from './params.js';
+
+export type { Pool2dParams, AdaptivePoolParams, SubsampleParams, LrnParams } from './params.js';
 import { type Pads, positivePair, resolvePadding, windowOutputSize } from './window.js';
 import { defineOp, fanInInit, param } from './op.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { type Shape, assertRank, fmtShape, sizeOf } from '../shape.js';
 
-export interface Pool2dParams {
-  type: 'max' | 'avg';
-  /** Window, one number or [kH, kW]. */
-  kernelSize: number | readonly [number, number];
-  /** Default: the window size. AlexNet's overlapping pooling is kernel 3, stride 2. */
-  stride?: number | readonly [number, number];
-  /** Default 0. Padded cells never win a max; for avg see `countIncludePad`. */
-  padding?: Padding2d;
-  /** Output size rounded up instead of down (windows starting in the padding are dropped, as PyTorch). */
-  ceilMode?: boolean;
-  /** avg only: divide by the full window including padding (default false, PyTorch's default is true). */
-  countIncludePad?: boolean;
-  name?: string;
-}
 
-/**
- * Adaptive average pooling (PyTorch's AdaptiveAvgPool2d): the output size is fixed and each
- * output cell averages its own bin of the input, so any H×W (even smaller than the target)
- * maps to it. torchvision's AlexNet uses 6 before its classifier, VGG 7.
- */
-export interface AdaptivePoolParams {
-  /** Output size, one number or [oh, ow]. */
-  outputSize: number | readonly [number, number];
-  name?: string;
-}
 
-export interface SubsampleParams {
-  /** Window and stride (LeNet-5: 2). */
-  kernelSize?: number;
-  stride?: number;
-  activation?: Activation;
-  name?: string;
-}
 
-export interface LrnParams {
-  /** Channels in the window (AlexNet: 5). */
-  size?: number;
-  /** AlexNet: 1e-4 (PyTorch/ONNX convention: divided by size in the formula). */
-  alpha?: number;
-  /** AlexNet: 0.75. */
-  beta?: number;
-  /** AlexNet: 2 (PyTorch's default is 1). */
-  k?: number;
-  name?: string;
-}
 
 /** Sliding-window geometry of a pooling-like op over an (N, C, H, W) input. */
 export interface WindowGeometry {

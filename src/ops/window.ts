@@ -3,7 +3,7 @@
  * padding forms (explicit, SAME, VALID) and output sizes, validated with errors naming the op.
  */
 import { InvalidArgumentError, ShapeError } from '../errors.js';
-import type { Padding2d } from './conv2d.js';
+import type { Padding2d } from './params.js';
 
 export interface Pads {
   top: number;

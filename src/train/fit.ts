@@ -10,14 +10,25 @@
 import type { Tensor } from '../tensor.js';
 import { type Shape, sizeOf } from '../shape.js';
 import { InvalidArgumentError, ShapeError, WebCnnError } from '../errors.js';
-import type { Model } from '../graph/model.js';
-import { checkGraph } from '../graph/graph.js';
+import { type Graph, type GraphInfo, checkGraph } from '../graph/graph.js';
 import type { TrainingBackend } from '../backends/training.js';
-import type { Executable } from '../backends/backend.js';
+import type { Backend, Executable } from '../backends/backend.js';
 import { trainStep, defaultLoss, type LossName, type TrainState } from './step.js';
 import type { AugmentParams } from '../ops/augment.js';
 import { type OptimizerConfig, type LrSchedule, checkOptimizer, slotCount, scheduledLr, hyperValues } from './optimizers.js';
 import { mulberry32 } from '../util/numeric.js';
+
+/** What `fit` and `evaluate` use of a model: a `Model` is one. */
+export interface TrainableModel {
+  readonly name: string;
+  readonly graph: Graph;
+  info(dims?: number): GraphInfo;
+  backend(): Promise<Backend>;
+  getWeights(): Map<string, Float32Array>;
+  setWeights(values: ReadonlyMap<string, Float32Array>): void;
+  parameterShapes(): Map<string, Shape>;
+  predict(input: Float32Array, batch?: number): Promise<Float32Array>;
+}
 
 export interface Dataset {
   /** count · sample values, back to back (NCHW). */
@@ -132,7 +143,7 @@ function take(data: Float32Array, per: number, idx: ArrayLike<number>, from: num
  * The shape of one sample of a model trained on batches: its one input must lead with a
  * symbolic (batch) dimension, the rest of its shape fixed.
  */
-function sampleShapeOf(model: Model, op: string): Shape {
+function sampleShapeOf(model: TrainableModel, op: string): Shape {
   const inputs = model.graph.inputs;
   if (inputs.length !== 1 || typeof inputs[0].shape[0] !== 'string') {
     throw new InvalidArgumentError(op, `model '${model.name}' needs one input with a leading batch dimension (like ['N', 1, 28, 28]); it has ${inputs.map((i) => `'${i.name}' [${i.shape.join(',')}]`).join(', ')}`);
@@ -148,7 +159,7 @@ function asTraining(b: unknown): TrainingBackend {
   return b as TrainingBackend;
 }
 
-export async function fit(model: Model, data: Dataset, options: FitOptions = {}): Promise<History> {
+export async function fit(model: TrainableModel, data: Dataset, options: FitOptions = {}): Promise<History> {
   const graph = model.graph;
   const order = checkGraph(graph);
   const info1 = model.info(1);
@@ -296,7 +307,7 @@ export async function fit(model: Model, data: Dataset, options: FitOptions = {})
 }
 
 /** Loss and accuracy on a labelled set, with the model's inference path (running statistics, no dropout). */
-export async function evaluate(model: Model, data: Dataset, options: { batchSize?: number; loss?: LossName } = {}): Promise<EvalResult> {
+export async function evaluate(model: TrainableModel, data: Dataset, options: { batchSize?: number; loss?: LossName } = {}): Promise<EvalResult> {
   const graph = model.graph;
   const sampleShape = sampleShapeOf(model, 'evaluate');
   const per = sizeOf(sampleShape);

@@ -10,6 +10,7 @@
  * replays the dispatches, outputs are copied to persistent staging buffers, and everything
  * goes in one submit.
  */
+import type { ExecutableMemory, PlanProfile } from '../backend.js';
 import type { Shape } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { fmtShape, sizeOf } from '../../shape.js';
@@ -31,32 +32,10 @@ export interface PlanOptions {
   label?: string;
 }
 
-export interface PlanMemoryReport {
-  /** Bytes of intermediate and output buffers the plan allocates. */
-  peakBytes: number;
-  /** Bytes one buffer per tensor would need. */
-  naiveBytes: number;
-  /** naiveBytes − peakBytes. */
-  savedBytes: number;
-  /** Number of buffers allocated (inputs included). */
-  buffers: number;
-}
+/** What a plan allocates (the `Executable` memory report). */
+export type PlanMemoryReport = ExecutableMemory;
 
-export interface DispatchTiming {
-  readonly scope: string;
-  readonly kernel: string;
-  readonly ms: number;
-}
-
-export interface PlanProfile {
-  /** GPU time of each dispatch, in plan order. */
-  readonly dispatches: readonly DispatchTiming[];
-  /** Summed per scope (layer), in order of first appearance. */
-  readonly layers: readonly { readonly name: string; readonly ms: number; readonly dispatches: number }[];
-  readonly totalMs: number;
-  /** 'timestamp-query': GPU timestamps around each dispatch; 'cpu': each dispatch submitted and awaited alone. */
-  readonly source: 'timestamp-query' | 'cpu';
-}
+export type { PlanProfile, DispatchTiming } from '../backend.js';
 
 export class ExecutionPlan {
   readonly inputShapes: readonly Shape[];
