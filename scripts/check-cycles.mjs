@@ -26,33 +26,6 @@ const KNOWN_CYCLES = [
     'src/ops/window.ts',
     'src/tensor.ts',
   ],
-  // The CPU backend and its kernel files: cpu_tensor.ts and executable.ts import the CpuBackend
-  // type, and backend.ts imports every kernel file (and kernels.ts, the primitive table), which
-  // import HostTensor/CpuTensor from cpu_tensor.ts. The way out is the WebGPU side's: a tensor
-  // owner interface in cpu_tensor.ts, and kernels written against a narrow context.
-  [
-    'src/backends/cpu/activation.ts',
-    'src/backends/cpu/augment.ts',
-    'src/backends/cpu/backend.ts',
-    'src/backends/cpu/batchnorm.ts',
-    'src/backends/cpu/conv2d.ts',
-    'src/backends/cpu/conv2d_backward.ts',
-    'src/backends/cpu/cpu_tensor.ts',
-    'src/backends/cpu/dropout.ts',
-    'src/backends/cpu/elementwise.ts',
-    'src/backends/cpu/executable.ts',
-    'src/backends/cpu/kernels.ts',
-    'src/backends/cpu/loss.ts',
-    'src/backends/cpu/lrn.ts',
-    'src/backends/cpu/matmul.ts',
-    'src/backends/cpu/matmul_backward.ts',
-    'src/backends/cpu/optimizer.ts',
-    'src/backends/cpu/pool.ts',
-    'src/backends/cpu/pool_backward.ts',
-    'src/backends/cpu/tensor_ops.ts',
-  ],
-  // program.ts imports runTrain/runEval from mnist_tasks.ts, which imports the CliOutput type back.
-  ['src/cli/mnist_tasks.ts', 'src/cli/program.ts'],
   // model.ts imports fit.ts's option and result types (and fit.ts itself lazily); fit.ts imports the Model type.
   ['src/graph/model.ts', 'src/train/fit.ts'],
 ];

@@ -12,7 +12,8 @@ export { type Shape, fmtShape, sizeOf, shapesEqual, broadcastShapes } from './sh
 export { Tensor } from './tensor.js';
 export type { Backend, BackendName } from './backends/backend.js';
 export { CpuBackend } from './backends/cpu/backend.js';
-export { CpuTensor, type HostTensor } from './backends/cpu/cpu_tensor.js';
+export { CpuTensor } from './backends/cpu/cpu_tensor.js';
+export type { HostTensor } from './backends/cpu/host_tensor.js';
 export { WebGpuBackend, type WebGpuBackendOptions, type WebGpuDebugOptions, type MemoryInfo } from './backends/webgpu/backend.js';
 export { GpuTensor } from './backends/webgpu/gpu_tensor.js';
 export { ExecutionPlan, type PlanOptions, type PlanMemoryReport, type PlanProfile, type DispatchTiming } from './backends/webgpu/plan.js';

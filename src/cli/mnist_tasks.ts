@@ -14,7 +14,7 @@ import { loadMnist, padTo32 } from '../data/mnist.js';
 import { fit, evaluate, type Dataset, type BatchLogs } from '../train/fit.js';
 import type { OptimizerConfig } from '../train/optimizers.js';
 import { UsageError } from './usage_error.js';
-import type { CliOutput } from './program.js';
+import type { CliOutput } from './output.js';
 
 export const TRAINABLE = ['lenet5', 'lenet'] as const;
 const LOG_EVERY = 25;

@@ -10,12 +10,7 @@ import { runSummary, type SummaryFlags } from './summary.js';
 import { runInfo, type InfoFlags } from './info.js';
 import { runTrain, runEval, type TrainFlags, type EvalFlags } from './mnist_tasks.js';
 import { runModel, collectInput, type RunFlags } from './run_onnx.js';
-
-/** Where commands write their result; help text goes to stdout, error text nowhere (run.ts reports it). */
-export interface CliOutput {
-  stdout(text: string): void;
-  stderr(text: string): void;
-}
+import type { CliOutput } from './output.js';
 
 function positiveInteger(value: string): number {
   const n = Number(value);

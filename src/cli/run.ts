@@ -8,7 +8,8 @@
  */
 import { CommanderError } from 'commander';
 import { WebCnnError } from '../errors.js';
-import { createProgram, type CliOutput } from './program.js';
+import { createProgram } from './program.js';
+import type { CliOutput } from './output.js';
 import { UsageError } from './usage_error.js';
 
 export const EXIT_OK = 0;

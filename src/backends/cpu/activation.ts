@@ -1,5 +1,5 @@
 /** CPU reference of the activations, forward and backward, from the table in src/ops/activation.ts. Float64 arithmetic, float32 storage. */
-import type { HostTensor } from './cpu_tensor.js';
+import type { HostTensor } from './host_tensor.js';
 import { type Activation, normalizeActivation, applyActivation, activationGrad, inferActivationBackward } from '../../ops/activation.js';
 
 export function activationCpu(x: HostTensor, act: Activation): HostTensor {

@@ -7,7 +7,7 @@
  * reduction of the image mean instead of a float64 sum. (The tests also check it against a
  * plain float64 formula with a tolerance.)
  */
-import type { HostTensor } from './cpu_tensor.js';
+import type { HostTensor } from './host_tensor.js';
 import { type AugmentParams, AUGMENT_WG, inferAugment, imageDraws, checkSeed } from '../../ops/augment.js';
 
 const f32 = Math.fround;

@@ -4,7 +4,7 @@
  * float32 storage. Shape inference: src/ops/normalization.ts (inference) and
  * src/ops/batchnorm.ts (training), shared with the WebGPU kernels.
  */
-import type { HostTensor } from './cpu_tensor.js';
+import type { HostTensor } from './host_tensor.js';
 import type { BatchNormTrainParams } from '../training.js';
 import { type Activation, applyActivation } from '../../ops/activation.js';
 import { inferBatchNorm } from '../../ops/normalization.js';

@@ -2,7 +2,7 @@
  * CPU reference: 2-D convolution (dense, grouped, depthwise, connection table) as direct
  * loops, float64 accumulation, then bias and the fused activation.
  */
-import type { HostTensor } from './cpu_tensor.js';
+import type { HostTensor } from './host_tensor.js';
 import { type Conv2dParams, inferConv2d } from '../../ops/conv2d.js';
 import { applyActivation } from '../../ops/activation.js';
 

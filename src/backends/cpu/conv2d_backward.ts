@@ -5,7 +5,7 @@
  * pre-activation output, so `params.activation` is ignored.
  * Shape checks: src/ops/conv2d_backward.ts, shared with the WebGPU kernels.
  */
-import type { HostTensor } from './cpu_tensor.js';
+import type { HostTensor } from './host_tensor.js';
 import type { Conv2dParams, Conv2dConfig } from '../../ops/conv2d.js';
 import type { GradRequest } from '../training.js';
 import { wantedGrads, inferConv2dBackward } from '../../ops/conv2d_backward.js';

@@ -1,19 +1,22 @@
 /** A tensor whose values live in a Float32Array: the CPU reference backend's tensors. */
-import { Tensor } from '../../tensor.js';
+import { Tensor, type TensorOwner } from '../../tensor.js';
 import type { Shape } from '../../shape.js';
-import type { CpuBackend } from './backend.js';
+import type { HostTensor } from './host_tensor.js';
 
-/** What the CPU reference kernels take and return: values and a shape, nothing else. */
-export interface HostTensor {
-  readonly data: Float32Array;
-  readonly shape: Shape;
+/**
+ * The backend that made a CPU tensor (`CpuBackend`), declared here so that this file does not
+ * import the backend: what every tensor needs of its backend (`TensorOwner`) and nothing more,
+ * since the values are the tensor's own.
+ */
+export interface CpuTensorOwner extends TensorOwner {
+  readonly name: 'cpu';
 }
 
 export class CpuTensor extends Tensor implements HostTensor {
-  readonly backend: CpuBackend;
+  readonly backend: CpuTensorOwner;
   #data: Float32Array;
 
-  constructor(backend: CpuBackend, data: Float32Array, shape: Shape) {
+  constructor(backend: CpuTensorOwner, data: Float32Array, shape: Shape) {
     super(shape);
     this.backend = backend;
     this.#data = data;

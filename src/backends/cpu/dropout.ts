@@ -1,5 +1,5 @@
 /** CPU reference: dropout in training mode, with the mask the WebGPU kernel draws (src/ops/dropout.ts). */
-import type { HostTensor } from './cpu_tensor.js';
+import type { HostTensor } from './host_tensor.js';
 import { inferDropoutTrain, dropoutHash, seedToU32 } from '../../ops/dropout.js';
 
 /** mask[i] = 0 if the top 24 bits of dropoutHash(seed, i) < round(rate·2²⁴), else 1/(1 − rate); y = x·mask. */

@@ -1,5 +1,5 @@
 /** CPU reference: broadcasting binary ops. Float64 arithmetic, float32 storage. */
-import type { HostTensor } from './cpu_tensor.js';
+import type { HostTensor } from './host_tensor.js';
 import { type BinaryOp, inferBinary } from '../../ops/elementwise.js';
 import { stridesOf } from '../../shape.js';
 

@@ -9,7 +9,19 @@ import type { Executable, ExecutableMemory, PlanProfile } from '../backend.js';
 import type { Tensor } from '../../tensor.js';
 import { type Shape, fmtShape, sizeOf } from '../../shape.js';
 import { DisposedError, ShapeError } from '../../errors.js';
-import type { CpuBackend } from './backend.js';
+
+/**
+ * What a CPU executable uses of the backend that compiled it (`CpuBackend`), declared here so
+ * that this file does not import the backend: making the input tensors, counting what the
+ * first run allocates, and timing each scope of a profiled run.
+ */
+export interface CpuExecutableHost {
+  tensor(data: Float32Array, shape: Shape): Tensor;
+  /** Runs `fn` and counts the bytes and tensors the ops allocate meanwhile. */
+  counting<T>(fn: () => T): { result: T; allocated: { bytes: number; tensors: number } };
+  /** Runs `fn` with every `scope` timed into `into`. */
+  timing<T>(into: { scope: string; ms: number }[], fn: () => Promise<T>): Promise<T>;
+}
 
 export class CpuExecutable implements Executable {
   /** Known from the first run (empty before). */
@@ -21,7 +33,7 @@ export class CpuExecutable implements Executable {
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    readonly backend: CpuBackend,
+    readonly backend: CpuExecutableHost,
     readonly label: string,
     readonly inputShapes: readonly Shape[],
     readonly build: (inputs: Tensor[]) => readonly Tensor[],

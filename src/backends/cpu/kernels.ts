@@ -4,7 +4,7 @@
  * so a new primitive's CPU twin is its own file and nothing else.
  */
 import type { Shape } from '../../shape.js';
-import type { HostTensor } from './cpu_tensor.js';
+import type { HostTensor } from './host_tensor.js';
 
 /** Computes a primitive's output, whose shape the primitive's `infer` already gave. */
 export type CpuKernel = (inputs: readonly HostTensor[], attrs: never, outShape: Shape) => HostTensor;

@@ -3,7 +3,7 @@
  * RBF loss, each giving the per-sample loss (N) and the gradient of the batch mean. Naive loops,
  * float64 accumulation, float32 storage. Shape inference: src/ops/loss.ts.
  */
-import type { HostTensor } from './cpu_tensor.js';
+import type { HostTensor } from './host_tensor.js';
 import { inferLabelLoss, inferMseLoss, checkClassLabels } from '../../ops/loss.js';
 
 export function softmaxCrossEntropyCpu(logits: HostTensor, labels: HostTensor): { loss: HostTensor; grad: HostTensor } {

@@ -3,7 +3,7 @@
  * loops, float64 accumulation, float32 storage. Shape checks: src/ops/pool.ts and
  * src/ops/pool_backward.ts, shared with the WebGPU kernels (../webgpu/kernels/lrn.ts).
  */
-import type { HostTensor } from './cpu_tensor.js';
+import type { HostTensor } from './host_tensor.js';
 import { type LrnParams, inferLrn } from '../../ops/pool.js';
 import { inferLrnBackward } from '../../ops/pool_backward.js';
 

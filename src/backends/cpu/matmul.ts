@@ -2,7 +2,7 @@
  * CPU reference: matmul, dense, rbf and softmax. Naive loops, float64 accumulation, float32
  * storage. Shapes come from the same inference functions the WebGPU kernels use.
  */
-import type { HostTensor } from './cpu_tensor.js';
+import type { HostTensor } from './host_tensor.js';
 import { type Activation, applyActivation } from '../../ops/activation.js';
 import { type MatmulGeometry, inferMatmul, inferDense, inferRbf, inferSoftmax } from '../../ops/matmul.js';
 

@@ -3,7 +3,7 @@
  * accumulation, float32 storage. Shape inference: src/ops/matmul_backward.ts, shared with the
  * WebGPU kernels.
  */
-import type { HostTensor } from './cpu_tensor.js';
+import type { HostTensor } from './host_tensor.js';
 import type { GradRequest } from '../training.js';
 import { wantedGrads } from '../../ops/conv2d_backward.js';
 import { inferDenseBackward, inferRbfBackward } from '../../ops/matmul_backward.js';

@@ -1,5 +1,5 @@
 /** CPU reference: the optimizer steps, SGD (momentum, Nesterov) and Adam/AdamW, in place. Float64 arithmetic, float32 storage. */
-import type { HostTensor } from './cpu_tensor.js';
+import type { HostTensor } from './host_tensor.js';
 import type { SgdParams, AdamParams } from '../training.js';
 import { inferSgd, inferAdam } from '../../ops/optimizer.js';
 import { checkNoAlias } from '../../ops/tensor_ops.js';

@@ -2,7 +2,7 @@
  * CPU reference: max/avg pooling, global pooling, adaptive average pooling and LeNet-5's
  * subsampling. Naive loops, float64 accumulation, float32 storage.
  */
-import type { HostTensor } from './cpu_tensor.js';
+import type { HostTensor } from './host_tensor.js';
 import { applyActivation } from '../../ops/activation.js';
 import {
   type Pool2dParams,

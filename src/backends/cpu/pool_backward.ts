@@ -5,7 +5,7 @@
  * accumulation, float32 storage.
  * Shape checks: src/ops/pool_backward.ts, shared with the WebGPU kernels.
  */
-import type { HostTensor } from './cpu_tensor.js';
+import type { HostTensor } from './host_tensor.js';
 import { type Pool2dParams, type SubsampleParams, type AdaptivePoolParams, adaptiveBin } from '../../ops/pool.js';
 import { inferPool2dBackward, inferGlobalPoolBackward, inferAdaptiveAvgPoolBackward, inferSubsampleBackward } from '../../ops/pool_backward.js';
 

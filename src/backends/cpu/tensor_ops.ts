@@ -3,7 +3,7 @@
  * accumulation, float32 storage. Shape inference: src/ops/tensor_ops.ts and, for concat,
  * src/ops/normalization.ts.
  */
-import type { HostTensor } from './cpu_tensor.js';
+import type { HostTensor } from './host_tensor.js';
 import { type Shape, sizeOf, stridesOf } from '../../shape.js';
 import { inferSumTo, inferSlice, checkSameShape, checkNoAlias } from '../../ops/tensor_ops.js';
 import { inferConcat } from '../../ops/normalization.js';

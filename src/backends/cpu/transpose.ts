@@ -2,7 +2,7 @@
 import type { Shape } from '../../shape.js';
 import { sizeOf, stridesOf } from '../../shape.js';
 import type { TransposeAttrs } from '../../ops/transpose.js';
-import type { HostTensor } from './cpu_tensor.js';
+import type { HostTensor } from './host_tensor.js';
 import type { CpuKernel } from './kernels.js';
 
 export function transposeCpu([x]: readonly HostTensor[], { perm }: TransposeAttrs, outShape: Shape): HostTensor {
