@@ -10,24 +10,6 @@ import { parseDependencyTree } from 'dpdm';
 
 /** The cycles that remain, each with the imports that close it. Remove a group when it is fixed. */
 const KNOWN_CYCLES = [
-  // The Backend interface and the ops: tensor.ts imports the Backend type, backends/backend.ts
-  // and training.ts import the ops' parameter types, and ops/op.ts imports Backend and
-  // TrainingBackend back (ops/matmul.ts and normalization.ts import Tensor); ops/conv2d.ts and
-  // ops/window.ts import each other (Padding2d one way, the window helpers the other).
-  [
-    'src/backends/backend.ts',
-    'src/backends/training.ts',
-    'src/ops/activation.ts',
-    'src/ops/conv2d.ts',
-    'src/ops/matmul.ts',
-    'src/ops/normalization.ts',
-    'src/ops/op.ts',
-    'src/ops/pool.ts',
-    'src/ops/window.ts',
-    'src/tensor.ts',
-  ],
-  // model.ts imports fit.ts's option and result types (and fit.ts itself lazily); fit.ts imports the Model type.
-  ['src/graph/model.ts', 'src/train/fit.ts'],
 ];
 
 /** Strongly connected components of more than one file (Tarjan), each sorted, sorted by first file. */

@@ -5,6 +5,7 @@
  * shapes and the memory figures are known from the first run on. Profiling times each scope
  * (layer) on the host clock.
  */
+import { profileOf } from '../profile.js';
 import type { Executable, ExecutableMemory, PlanProfile } from '../backend.js';
 import type { Tensor } from '../../tensor.js';
 import { type Shape, fmtShape, sizeOf } from '../../shape.js';
@@ -74,15 +75,7 @@ export class CpuExecutable implements Executable {
   async profile(inputs: readonly Float32Array[]): Promise<PlanProfile> {
     const scopes: { scope: string; ms: number }[] = [];
     await this.backend.timing(scopes, () => this.run(inputs, { read: false }));
-    const layers: { name: string; ms: number; dispatches: number }[] = [];
-    for (const d of scopes) {
-      const l = layers.find((x) => x.name === d.scope);
-      if (l) {
-        l.ms += d.ms;
-        l.dispatches++;
-      } else layers.push({ name: d.scope, ms: d.ms, dispatches: 1 });
-    }
-    return { dispatches: scopes.map((d) => ({ ...d, kernel: d.scope })), layers, totalMs: scopes.reduce((s, d) => s + d.ms, 0), source: 'cpu' };
+    return profileOf(scopes.map((d) => ({ ...d, kernel: d.scope })), 'cpu');
   }
 
   dispose(): void {

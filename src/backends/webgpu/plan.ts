@@ -11,6 +11,7 @@
  * goes in one submit.
  */
 import type { ExecutableMemory, PlanProfile } from '../backend.js';
+import { profileOf } from '../profile.js';
 import type { Shape } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { fmtShape, sizeOf } from '../../shape.js';
@@ -336,16 +337,7 @@ export class ExecutionPlan {
         times.push(performance.now() - t0);
       }
     }
-    const dispatches = steps.map((s, i) => ({ scope: s.scope, kernel: s.kernel, ms: times[i] }));
-    const layers: { name: string; ms: number; dispatches: number }[] = [];
-    for (const d of dispatches) {
-      const last = layers.find((l) => l.name === d.scope);
-      if (last) {
-        last.ms += d.ms;
-        last.dispatches++;
-      } else layers.push({ name: d.scope, ms: d.ms, dispatches: 1 });
-    }
-    return { dispatches, layers, totalMs: times.reduce((a, b) => a + b, 0), source };
+    return profileOf(steps.map((s, i) => ({ scope: s.scope, kernel: s.kernel, ms: times[i] })), source);
   }
 
   /** Frees the plan's buffers. A second call is harmless. */
