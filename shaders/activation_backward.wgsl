@@ -9,11 +9,8 @@
 
 override WG: u32 = 256u;
 
-struct Params {
-  count4: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
+// Uniforms: Vec4Params, generated from VEC4_PARAMS in src/backends/webgpu/kernels/activation.ts.
+@group(0) @binding(0) var<uniform> params: Vec4Params;
 @group(0) @binding(1) var<storage, read> saved: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> dy: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> dx: array<vec4<f32>>;

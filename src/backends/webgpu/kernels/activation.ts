@@ -7,16 +7,20 @@ import unaryWgsl from '../../../../shaders/unary.wgsl?raw';
 import activationBackwardWgsl from '../../../../shaders/activation_backward.wgsl?raw';
 import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
-import { type KernelSpec, packUniforms, grid1d, ceilDiv } from '../program.js';
-import { withActivation } from '../shaders.js';
+import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
+import { withActivation, withPreludes } from '../shaders.js';
+import { uniformStruct } from '../uniform_struct.js';
 import { type Activation, activationGradWgslCases, activationOverrides, inferActivationBackward, normalizeActivation } from '../../../ops/activation.js';
 
 const WG = 256;
 
-const UNARY: KernelSpec = { name: 'unary', code: withActivation(unaryWgsl), entryPoint: 'main', bindings: ['uniform', 'read', 'write'] };
+/** The elementwise activation kernels' uniforms: the number of vec4s to compute. */
+const VEC4_PARAMS = uniformStruct('Vec4Params', { count4: 'u32' });
+
+const UNARY: KernelSpec = { name: 'unary', code: withActivation(withPreludes(unaryWgsl, VEC4_PARAMS)), entryPoint: 'main', bindings: ['uniform', 'read', 'write'] };
 const ACTIVATION_BACKWARD: KernelSpec = {
   name: 'activation_backward',
-  code: withActivation(activationBackwardWgsl.replace('//#ACTIVATION_GRAD_CASES', activationGradWgslCases())),
+  code: withActivation(withPreludes(activationBackwardWgsl.replace('//#ACTIVATION_GRAD_CASES', activationGradWgslCases()), VEC4_PARAMS)),
   entryPoint: 'main',
   bindings: ['uniform', 'read', 'read', 'write'],
 };
@@ -27,7 +31,7 @@ export function activationGpu(be: KernelContext, x: GpuTensor, act: Activation):
   // The grid first: a dispatch over the limit is refused before the output is allocated.
   const workgroups = grid1d(ceilDiv(count4, WG), be.limits.maxComputeWorkgroupsPerDimension, 'activation');
   const out = be.empty(x.shape, 'activation');
-  be.run({ kernel: UNARY, overrides: { WG, ...activationOverrides(cfg) }, uniforms: packUniforms([['u32', count4]]), workgroups, label: 'activation' }, [x, out]);
+  be.run({ kernel: UNARY, overrides: { WG, ...activationOverrides(cfg) }, uniforms: VEC4_PARAMS.pack({ count4 }), workgroups, label: 'activation' }, [x, out]);
   return out;
 }
 
@@ -39,7 +43,7 @@ export function activationBackwardGpu(be: KernelContext, v: GpuTensor, dy: GpuTe
   const dx = be.empty(v.shape, 'activationBackward');
   if (dx.size === 0) return dx;
   be.run(
-    { kernel: ACTIVATION_BACKWARD, overrides: { WG, ...activationOverrides(cfg) }, uniforms: packUniforms([['u32', count4]]), workgroups, label: 'activationBackward' },
+    { kernel: ACTIVATION_BACKWARD, overrides: { WG, ...activationOverrides(cfg) }, uniforms: VEC4_PARAMS.pack({ count4 }), workgroups, label: 'activationBackward' },
     [v, dy, dx],
   );
   return dx;
