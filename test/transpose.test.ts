@@ -66,7 +66,7 @@ describe('transpose', () => {
 function net(backend: Backend): Model {
   const x = input([2, 3, 4], 'x');
   const c = apply(layers.conv2d({ filters: 4, kernelSize: 1, activation: 'tanh' }), x, 'conv');
-  const t = apply({ type: 'transpose', perm: [0, 2, 3, 1] }, c, 'nhwc');
+  const t = apply(layers.transpose([0, 2, 3, 1]), c, 'nhwc');
   const f = apply(layers.flatten(), t, 'flat');
   const y = apply(layers.dense({ units: 3 }), f, 'fc');
   return new Model({ inputs: x, outputs: y, name: 'nhwc', backend, seed: 3 });

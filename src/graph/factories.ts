@@ -9,6 +9,7 @@ import type { Pool2dLayer, GlobalPoolLayer, AdaptiveAvgPoolLayer, SubsampleLayer
 import type { DenseLayer, RbfLayer, SoftmaxLayer } from '../ops/matmul.js';
 import type { BatchNormLayer, ConcatLayer } from '../ops/normalization.js';
 import type { DropoutLayer, FlattenLayer, AddLayer, MulLayer, ReshapeLayer } from '../ops/elementwise.js';
+import type { TransposeLayer } from '../ops/transpose.js';
 
 type Without<T, K extends keyof T> = Omit<T, K | 'type'>;
 
@@ -31,7 +32,8 @@ export const layers = {
   dense: (c: Without<DenseLayer, 'type'>): DenseLayer => ({ type: 'dense', ...c }),
   /** LeNet-5's output: squared Euclidean distance to each class's parameter vector. */
   rbf: (c: Without<RbfLayer, 'type'>): RbfLayer => ({ type: 'rbf', ...c }),
-  softmax: (): SoftmaxLayer => ({ type: 'softmax' }),
+  /** Softmax along `axis` of the whole shape (default the last). */
+  softmax: (axis?: number): SoftmaxLayer => (axis === undefined ? { type: 'softmax' } : { type: 'softmax', axis }),
   /** Elementwise sum of two or more inputs (residual connections), optionally activated. */
   add: (c: Without<AddLayer, 'type'> = {}): AddLayer => ({ type: 'add', ...c }),
   /** Concatenation along channels by default (Inception). */
@@ -40,4 +42,6 @@ export const layers = {
   mul: (): MulLayer => ({ type: 'mul' }),
   /** Same data, a new whole shape: 0 keeps the input's size at that axis, -1 is inferred (`[0, -1]`). */
   reshape: (shape: readonly number[]): ReshapeLayer => ({ type: 'reshape', shape }),
+  /** Permutes the axes: output axis i is input axis `perm[i]` (default: reversed). */
+  transpose: (perm?: readonly number[]): TransposeLayer => (perm ? { type: 'transpose', perm } : { type: 'transpose' }),
 };
