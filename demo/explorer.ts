@@ -1,7 +1,8 @@
 /**
  * The model explorer: any zoo model (small input sizes by default, seeded random weights) or
  * an ONNX file. Shows the layer table (shapes, parameters, FLOPs), the memory plan, and runs a
- * timed forward on random input with each layer's GPU time as a bar chart (`model.profile()`).
+ * timed forward on random input with each layer's time as a bar chart (`model.profile()`: GPU
+ * time on WebGPU, host time per layer on the CPU backend).
  */
 import { WebGpuBackend, ZOO, ZOO_NAMES, createModel, fmtShape, type Backend, type Model, type ZooName } from 'webcnn';
 import { byId, el, fmtBytes, fmtInt, fmtMs, message } from './dom.js';
@@ -172,22 +173,23 @@ export class ExplorerPanel {
     const t1 = performance.now();
     await model.predict(x, batch);
     const ms = performance.now() - t1;
-    if (!(this.#backend instanceof WebGpuBackend)) {
-      this.#status.textContent = `${model.name} on the CPU reference backend: first run ${fmtMs(firstMs)}, then ${fmtMs(ms)}. Per-layer GPU times need WebGPU.`;
-      return;
+    const onGpu = this.#backend instanceof WebGpuBackend;
+    if (onGpu) {
+      const m = (await model.plan(batch)).memory;
+      this.#status.textContent = `${model.name}: first run ${fmtMs(firstMs)} (plan and pipeline compile), then ${fmtMs(ms)} per forward in one submit. Execution plan: ${fmtInt(m.buffers)} buffers, ${fmtBytes(m.peakBytes)} of activations (reuse saved ${fmtBytes(m.savedBytes)} of ${fmtBytes(m.naiveBytes)}). Timing each layer…`;
+    } else {
+      this.#status.textContent = `${model.name} on the CPU reference backend: first run ${fmtMs(firstMs)}, then ${fmtMs(ms)}. Timing each layer…`;
     }
-    const plan = await model.plan(batch);
-    const m = plan.memory;
-    this.#status.textContent = `${model.name}: first run ${fmtMs(firstMs)} (plan and pipeline compile), then ${fmtMs(ms)} per forward in one submit. Execution plan: ${fmtInt(m.buffers)} buffers, ${fmtBytes(m.peakBytes)} of activations (reuse saved ${fmtBytes(m.savedBytes)} of ${fmtBytes(m.naiveBytes)}). Timing each layer…`;
     const prof = await model.profile(x, batch);
-    this.#status.textContent = this.#status.textContent.replace('Timing each layer…', `Per-layer times (${prof.source === 'timestamp-query' ? 'GPU timestamps' : 'CPU clock, one dispatch at a time'}) sum to ${fmtMs(prof.totalMs)}.`);
-    this.#showProfile(prof.layers);
+    const source = prof.source === 'timestamp-query' ? 'GPU timestamps' : onGpu ? 'CPU clock, one dispatch at a time' : 'CPU clock, one layer at a time';
+    this.#status.textContent = this.#status.textContent.replace('Timing each layer…', `Per-layer times (${source}) sum to ${fmtMs(prof.totalMs)}.`);
+    this.#showProfile(prof.layers, onGpu ? 'GPU' : 'CPU');
   }
 
-  #showProfile(layers: readonly { name: string; ms: number; dispatches: number }[]): void {
+  #showProfile(layers: readonly { name: string; ms: number; dispatches: number }[], device: 'GPU' | 'CPU'): void {
     const max = Math.max(1e-9, ...layers.map((l) => l.ms));
     const list = el('ol', 'bars');
-    list.setAttribute('aria-label', 'GPU time of each layer');
+    list.setAttribute('aria-label', `${device} time of each layer`);
     for (const l of layers) {
       const li = el('li');
       const label = el('span', 'name', l.name);
@@ -200,7 +202,7 @@ export class ExplorerPanel {
       list.append(li);
     }
     const top = [...layers].sort((a, b) => b.ms - a.ms).slice(0, 3);
-    const h = el('h3', '', 'GPU time per layer');
+    const h = el('h3', '', `${device} time per layer`);
     const p = el('p', 'hint', `Slowest: ${top.map((l) => `${l.name} ${fmtMs(l.ms)}`).join(', ')}.`);
     this.#profile.replaceChildren(h, p, list);
   }

@@ -169,6 +169,13 @@ test('without WebGPU, on a phone-sized screen, the page says so and reads digits
   await expect(page.getByTestId('prediction')).toHaveText('1', { timeout: FIRST_RESULT });
   await expect(page.getByTestId('inference-time')).toContainText('on the CPU reference backend');
   await shot(page, info, 'phone-cpu');
+  // The explorer times each layer on the CPU too.
+  await page.getByTestId('explore-model').selectOption('lenet5');
+  await page.getByTestId('explore-build').click();
+  await page.getByTestId('explore-run').click();
+  await expect(page.getByTestId('explore-status')).toContainText('Per-layer times (CPU clock, one layer at a time) sum to', { timeout: FIRST_RESULT });
+  await expect(page.getByTestId('profile')).toContainText('CPU time per layer');
+  await expect(page.getByTestId('profile').locator('li').first()).toContainText(/c1\s*[\d.]+ ms/);
   expect(errors).toEqual([]);
   await context.close();
 });
