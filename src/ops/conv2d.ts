@@ -8,7 +8,7 @@ import type { Activation, Conv2dParams, Padding2d } from './params.js';
 
 export type { Padding2d, Conv2dParams } from './params.js';
 import { type Pads, positivePair, resolvePadding, windowOutputSize } from './window.js';
-import { defineOp, fanInInit, param } from './op.js';
+import { channelsOf, defineOp, fanInInit, param } from './op.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { type Shape, fmtShape, assertRank, sizeOf } from '../shape.js';
 
@@ -193,8 +193,7 @@ export const conv2dOp = defineOp<Conv2dLayer>({
   type: 'conv2d',
   inputs: 1,
   params(layer, [x], name) {
-    if (x.length < 2) throw new ShapeError('conv2d', `input must have a channel dimension, got rank ${x.length}`, name);
-    const c = x[1];
+    const c = channelsOf('conv2d', name, x);
     const [kh, kw] = pair(layer.kernelSize);
     if (!Number.isInteger(layer.filters) || layer.filters <= 0) {
       throw new InvalidArgumentError('conv2d', `filters must be a positive integer, got ${layer.filters}`, name);

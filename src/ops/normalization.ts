@@ -7,7 +7,7 @@ import { type ActivationConfig, normalizeActivation } from './activation.js';
 import type { Activation } from './params.js';
 
 export type { BatchNormParams } from './params.js';
-import { defineOp, param } from './op.js';
+import { channelsOf, defineOp, param } from './op.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { type Shape, fmtShape, sizeOf } from '../shape.js';
 
@@ -150,8 +150,7 @@ export const batchNormOp = defineOp<BatchNormLayer>({
   type: 'batchNorm',
   inputs: 1,
   params(_layer, [x], name) {
-    if (x.length < 2) throw new ShapeError('batchNorm', `input must have a channel dimension, got rank ${x.length}`, name);
-    const c = x[1];
+    const c = channelsOf('batchNorm', name, x);
     return [
       param('weight', [c], { kind: 'constant', value: 1 }),
       param('bias', [c], { kind: 'constant', value: 0 }),

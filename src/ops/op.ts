@@ -14,6 +14,7 @@ import type { Backend } from '../backends/backend.js';
 import type { TrainingBackend } from '../backends/training.js';
 import type { Tensor } from '../tensor.js';
 import type { Shape } from '../shape.js';
+import { ShapeError } from '../errors.js';
 
 /** How a parameter is initialised when a model is built with random weights. */
 export type Init =
@@ -130,6 +131,12 @@ export function defineOp<L extends LayerBase>(def: OpDef<L>): OpDef<L> {
 /** PyTorch's default initialisation (uniform ±1/√fanIn) or LeCun 1998's (uniform ±2.4/fanIn). */
 export function fanInInit(kind: 'pytorch' | 'lecun98' | undefined, fanIn: number): Init {
   return { kind: 'uniform', bound: kind === 'lecun98' ? 2.4 / fanIn : 1 / Math.sqrt(Math.max(1, fanIn)) };
+}
+
+/** The channel count of an op's input (axis 1), or a ShapeError naming the op and layer when it has none. */
+export function channelsOf(op: string, name: string, x: Shape): number {
+  if (x.length < 2) throw new ShapeError(op, `input must have a channel dimension, got rank ${x.length}`, name);
+  return x[1];
 }
 
 /** A parameter spec. */

@@ -8,7 +8,7 @@ import type { Activation, Padding2d, Pool2dParams, AdaptivePoolParams, Subsample
 
 export type { Pool2dParams, AdaptivePoolParams, SubsampleParams, LrnParams } from './params.js';
 import { type Pads, positivePair, resolvePadding, windowOutputSize } from './window.js';
-import { defineOp, fanInInit, param } from './op.js';
+import { channelsOf, defineOp, fanInInit, param } from './op.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { type Shape, assertRank, fmtShape, sizeOf } from '../shape.js';
 
@@ -210,11 +210,6 @@ export function inferLrn(x: Shape, params: LrnParams): LrnConfig {
 
 const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
-function channels(op: string, name: string, x: Shape): number {
-  if (x.length < 2) throw new ShapeError(op, `input must have a channel dimension, got rank ${x.length}`, name);
-  return x[1];
-}
-
 export interface Pool2dLayer {
   type: 'pool2d';
   pool: 'max' | 'avg';
@@ -280,7 +275,7 @@ export const subsampleOp = defineOp<SubsampleLayer>({
   type: 'subsample',
   inputs: 1,
   params(layer, [x], name) {
-    const c = channels('subsample', name, x);
+    const c = channelsOf('subsample', name, x);
     const k = layer.kernelSize ?? 2;
     const init = fanInInit('lecun98', k * k);
     return [param('weight', [c], init), param('bias', [c], init)];
