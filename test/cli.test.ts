@@ -143,6 +143,8 @@ describe('webcnn summary', () => {
       expect(r.stdout).toMatch(/^Usage: webcnn/);
     }
     expect(webcnn(['summary', '--help']).stdout).toContain('--input-size');
+    expect(webcnn(['--help']).stdout, 'the top-level help says what the tool is for').toMatch(/ONNX/);
+    for (const command of ['summary', 'info', 'run', 'train', 'eval']) expect(webcnn([command, '--help']).stdout, `${command} takes --json`).toContain('--json');
     const none = webcnn([]);
     expect(none.status).toBe(2);
     expect(none.stderr).toMatch(/^Usage: webcnn/);
@@ -155,6 +157,7 @@ describe('webcnn info', () => {
   it('info --json reports the adapter, runtime, features and limits, and exits by itself', () => {
     const r = webcnn(['info', '--json']);
     expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr, 'nothing on stderr when it succeeds (Dawn warns when asked for a Vulkan driver that is not there)').toBe('');
     const report = JSON.parse(lastLine(r.stdout)) as DeviceReport;
     expect(typeof report.vendor).toBe('string');
     expect(typeof report.architecture).toBe('string');

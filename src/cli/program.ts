@@ -21,7 +21,7 @@ function positiveInteger(value: string): number {
 export function createProgram(out: CliOutput): Command {
   const print = (text: string) => out.stdout(text.endsWith('\n') ? text : `${text}\n`);
   const program = new Command('webcnn')
-    .description('A CNN engine on WebGPU: inspect the model zoo and the GPU.')
+    .description('A CNN engine on WebGPU: run ONNX models and the model zoo on .npy inputs, inspect models and the GPU, train LeNet on MNIST.')
     .version(version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'print help for a command')
     .helpCommand('help [command]', 'print help for a command')
@@ -31,18 +31,19 @@ export function createProgram(out: CliOutput): Command {
 
   program
     .command('summary')
-    .description("print a zoo model's layers (name, type, output shape, parameters), its parameter count and its peak activation memory; needs no GPU")
-    .argument('<model>', `zoo model: ${ZOO_NAMES.join(', ')}`)
+    .description("print a model's layers (name, type, output shape, parameters), its parameter count and its peak activation memory; needs no GPU")
+    .argument('<model>', `an .onnx file, or a zoo model: ${ZOO_NAMES.join(', ')}`)
     .option('--json', 'print one JSON object on one line: {model, totalParams, trainableParams, layers: [{name, type, outputShape, params}], peakActivationBytes}')
-    .option('-b, --batch <n>', 'batch size for output shapes and memory', positiveInteger, 1)
-    .option('-s, --input-size <s>', "input height and width in pixels (default: the model's own)", positiveInteger)
-    .action((model: string, _opts: unknown, cmd: Command) => print(runSummary(model, cmd.opts<SummaryFlags>())));
+    .option('-b, --batch <n>', 'batch size for output shapes and memory (default 1)', positiveInteger)
+    .option('-s, --input-size <s>', "zoo models: input height and width in pixels (default: the model's own)", positiveInteger)
+    .action(async (model: string, _opts: unknown, cmd: Command) => print(await runSummary(model, cmd.opts<SummaryFlags>())));
 
   program
     .command('info')
-    .description('acquire the WebGPU device and print the adapter, runtime, features and key limits')
+    .description("without a model: acquire the WebGPU device and print the adapter, runtime, features and key limits; with one: its inputs, outputs, shapes, layers, parameters and (ONNX) ops, without a GPU")
+    .argument('[model]', `an .onnx file, or a zoo model: ${ZOO_NAMES.join(', ')}`)
     .option('--json', 'print one JSON object on one line')
-    .action(async (_opts: unknown, cmd: Command) => print(await runInfo(cmd.opts<InfoFlags>())));
+    .action(async (model: string | undefined, _opts: unknown, cmd: Command) => print(await runInfo(cmd.opts<InfoFlags>(), model)));
 
   const backendChoice = (value: string): 'webgpu' | 'cpu' => {
     if (value !== 'webgpu' && value !== 'cpu') throw new InvalidArgumentError("It must be 'webgpu' or 'cpu'.");
@@ -89,10 +90,11 @@ export function createProgram(out: CliOutput): Command {
 
   program
     .command('run')
-    .description('run an .onnx model (or a zoo model) once on .npy inputs; write every output as DIR/<name>.npy and print one JSON line {outputs: [{name, shape, file}], backend, ms}')
+    .description('run an .onnx model (or a zoo model) once on .npy inputs; write every output as DIR/<name>.npy and print its name, shape and file')
     .argument('<model>', `an .onnx file, or a zoo model: ${ZOO_NAMES.join(', ')}`)
-    .requiredOption('-i, --input <name=file>', 'a graph input and its .npy file (float32; int64 for shape inputs); repeat for each input', collectInput, [])
-    .requiredOption('-o, --out <dir>', 'directory for the output .npy files')
+    .option('-i, --input <[name=]file>', 'a graph input and its .npy file (float32; int64 for shape inputs); the name may be left out for a model with one input; repeat for each input', collectInput, [])
+    .option('-o, --out <dir>', 'directory for the output .npy files (default: the current directory)')
+    .option('--json', 'print one JSON line: {outputs: [{name, shape, file}], backend, ms}')
     .option('--backend <name>', "'webgpu' or 'cpu'", backendChoice, 'webgpu')
     .option('-s, --input-size <s>', 'zoo models: input height and width', positiveInteger)
     .option('-w, --weights <file>', 'zoo models: safetensors weights (default: seeded random weights)')

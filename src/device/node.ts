@@ -38,6 +38,25 @@ function keepAlive(gpu: GPU): void {
   (g[INSTANCES] ??= []).push(gpu);
 }
 
+/**
+ * Whether the Vulkan loader has a driver to try: an ICD manifest in one of the directories it
+ * searches (the Vulkan loader's documented Linux search path), or one named by the environment.
+ */
+function vulkanDriverConfigured(fs: typeof import('node:fs')): boolean {
+  if (process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES || process.env.VK_ADD_DRIVER_FILES) return true;
+  const dataDirs = (process.env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':');
+  const configDirs = (process.env.XDG_CONFIG_DIRS || '/etc/xdg').split(':');
+  const home = process.env.XDG_DATA_HOME || (process.env.HOME ? `${process.env.HOME}/.local/share` : '');
+  const dirs = [...configDirs, '/etc', ...dataDirs, home].filter(Boolean).map((d) => `${d}/vulkan/icd.d`);
+  return dirs.some((d) => {
+    try {
+      return fs.readdirSync(d).some((f) => f.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
+}
+
 export async function requestNodeAdapter(options: GPURequestAdapterOptions): Promise<NodeGpu> {
   // Hidden from bundlers: the browser build never pulls in Dawn.
   const name = 'webgpu';
@@ -52,16 +71,22 @@ export async function requestNodeAdapter(options: GPURequestAdapterOptions): Pro
   for (const [k, v] of Object.entries(dawn.globals)) {
     if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
   }
+  // Hidden from bundlers too, so that an app's browser build does not warn about node:fs.
+  const fsName = 'node:fs';
+  const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs');
+  const { existsSync } = fs;
+  const icd = SWIFTSHADER_ICD_CANDIDATES.find((p) => existsSync(p));
+  // A Linux machine with no Vulkan driver at all: go straight to SwiftShader. Asking Dawn first
+  // would only fail, and Dawn prints that failure on stderr (two lines and a path of its build
+  // machine), which a command-line tool must not show when it then succeeds.
+  const direct = process.platform === 'linux' && icd !== undefined && !vulkanDriverConfigured(fs);
+  if (direct) process.env.VK_ICD_FILENAMES = icd;
   let gpu = dawn.create([]);
   keepAlive(gpu);
   let adapter = await gpu.requestAdapter(options);
-  if (adapter) return { gpu, adapter, usedSwiftShader: false };
+  if (adapter) return { gpu, adapter, usedSwiftShader: direct };
 
-  // Hidden from bundlers too, so that an app's browser build does not warn about node:fs.
-  const fsName = 'node:fs';
-  const { existsSync } = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs');
-  const icd = SWIFTSHADER_ICD_CANDIDATES.find((p) => existsSync(p));
-  if (!process.env.VK_ICD_FILENAMES && icd) {
+  if (!direct && !process.env.VK_ICD_FILENAMES && icd) {
     process.env.VK_ICD_FILENAMES = icd;
     gpu = dawn.create([]);
     keepAlive(gpu);
