@@ -43,7 +43,7 @@ export type { Executable, ExecutableMemory, CompileOptions } from './backends/ba
 export { Model, type ModelOptions, type FunctionalModelSpec } from './graph/model.js';
 export { Sequential, type SequentialOptions } from './graph/sequential.js';
 export { SymbolicTensor, input, apply } from './graph/functional.js';
-export type { PredictOptions } from './graph/model.js';
+export type { PredictOptions, Feed, OutputTensor } from './graph/model.js';
 export { createEngine, Engine, classify, readWeights, type EngineOptions, type LoadOptions, type WeightsSource, type Classification } from './engine/engine.js';
 export { DataLoadError } from './data/mnist.js';
 export {
@@ -55,3 +55,4 @@ export type {
   BatchNormGrads, SgdParams, AdamParams,
 } from './backends/training.js';
 export { readSafetensors, writeSafetensors, SafetensorsError, MAX_HEADER_BYTES, type NamedTensor, type SafetensorsFile } from './io/safetensors.js';
+export { readNpy, writeNpy, NpyError, type NpyArray, type NpyDtype } from './io/npy.js';

@@ -36,6 +36,17 @@ import type { ModelOptions, PredictOptions, FunctionalModelSpec } from './option
 
 export type { ModelOptions, PredictOptions, FunctionalModelSpec } from './options.js';
 
+/** One input of `Model.run`: values with their whole shape, or values alone (sizes solved from the length). */
+export type Feed = Float32Array | { readonly data: Float32Array; readonly shape: readonly number[] };
+
+/** One output of `Model.run`. */
+export interface OutputTensor {
+  readonly name: string;
+  readonly data: Float32Array;
+  readonly shape: Shape;
+  readonly dtype: 'float32';
+}
+
 export class Model {
   #graph: Graph;
   #order: GraphNode[] | null = null;
@@ -318,6 +329,58 @@ export class Model {
     }
     const { data, batch } = await toModelInput(input, shape.slice(1) as number[], { batch: opts.batch, image: { ...this.#options.image, ...opts.image }, model: this.name });
     return (await this.#predictAll([data], batch, opts.dims, issuedOn))[0];
+  }
+
+  /**
+   * Runs the model on named inputs and resolves to every output by name, with its shape, like
+   * ONNX Runtime Web's `session.run(feeds)`. Each feed is `{ data, shape }` (the shape binds the
+   * symbolic dimensions) or a bare Float32Array (sizes solved from its length, as `predict`
+   * does). Throws InvalidArgumentError naming an unknown or missing input before any GPU work.
+   */
+  async run(feeds: Readonly<Record<string, Feed>>): Promise<Record<string, OutputTensor>> {
+    const issuedOn = this.#issuedOn();
+    this.#assertLive('run');
+    const names = this.inputNames();
+    const where = `model '${this.name}'`;
+    if (feeds === null || typeof feeds !== 'object' || feeds instanceof Float32Array) {
+      throw new InvalidArgumentError('run', `feeds must be an object of inputs by name (${names.join(', ')}), got ${describeValue(feeds)}`, this.name);
+    }
+    const unknown = Object.keys(feeds).filter((k) => !names.includes(k));
+    if (unknown.length > 0) throw new InvalidArgumentError('run', `no input named ${unknown.map((k) => `'${k}'`).join(', ')}; the inputs are ${names.join(', ')}`, this.name);
+    const missing = names.filter((k) => feeds[k] === undefined);
+    if (missing.length > 0) throw new InvalidArgumentError('run', `missing input ${missing.map((k) => `'${k}'`).join(', ')}; the inputs are ${names.join(', ')}`, this.name);
+    const given = names.map((k) => feeds[k]);
+    const data = given.map((f, i) => {
+      const d = f instanceof Float32Array ? f : f?.data;
+      if (!(d instanceof Float32Array)) throw new InvalidArgumentError('run', `input '${names[i]}' must be a Float32Array or { data: Float32Array, shape }, got ${describeValue(f)}`, this.name);
+      return d;
+    });
+    let dims: Bindings;
+    if (given.every((f) => !(f instanceof Float32Array))) {
+      const shapes = given.map((f) => (f as { shape: readonly number[] }).shape);
+      shapes.forEach((shape, i) => {
+        if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) throw new InvalidArgumentError('run', `input '${names[i]}' has shape ${describeValue(shape)}: give non-negative integer sizes`, this.name);
+        const size = shape.reduce((a, b) => a * b, 1);
+        if (size !== data[i].length) throw new ShapeError(where, `input '${names[i]}' of shape ${fmtShape(shape)} needs ${size} values, got ${data[i].length}`);
+      });
+      dims = this.bindShapes(shapes);
+    } else {
+      dims = this.#bindData(data, undefined, undefined);
+    }
+    const shapes = this.outputShapes(dims);
+    const outs = await this.#predictAll(data, undefined, dims, issuedOn);
+    const outNames = this.outputNames();
+    return Object.fromEntries(outs.map((values, i) => [outNames[i], { name: outNames[i], data: values, shape: [...shapes[i]], dtype: 'float32' as const }]));
+  }
+
+  /** The names `run` takes its inputs by, in graph order. */
+  inputNames(): readonly string[] {
+    return this.#graph.inputs.map((i) => i.name);
+  }
+
+  /** The names `run` gives its outputs by, in graph order (an ONNX model's own output names). */
+  outputNames(): readonly string[] {
+    return this.#graph.outputs;
   }
 
   /**

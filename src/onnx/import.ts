@@ -67,6 +67,16 @@ export class OnnxModel extends Model {
     super(graph, options);
     this.onnx = onnx;
   }
+
+  /** The file's input names. */
+  override inputNames(): readonly string[] {
+    return this.onnx.inputs.map((i) => i.name);
+  }
+
+  /** The file's output names. */
+  override outputNames(): readonly string[] {
+    return this.onnx.outputs;
+  }
 }
 
 function constantFromOption(name: string, c: OnnxConstant, label: string): ConstTensor {
