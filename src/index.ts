@@ -21,7 +21,7 @@ export { planMemory, lifetimesOverlap, type Lifetime, type MemoryPlan } from './
 export { type KernelSpec, type KernelCall, type BindingKind, pipelineKey, packUniforms } from './backends/webgpu/program.js';
 export { PipelineCache, type PipelineCacheStats } from './backends/webgpu/pipeline_cache.js';
 export { createBackend, type CreateBackendOptions, type BackendChoice } from './backends/create.js';
-export { acquireDevice, type GpuContext, type DeviceOptions, type AdapterSummary, type LimitName, OPTIONAL_FEATURES } from './device/device.js';
+export { acquireDevice, liveDeviceCount, type GpuContext, type DeviceOptions, type AdapterSummary, type LimitName, OPTIONAL_FEATURES } from './device/device.js';
 export { type Activation, type ActivationName, type ActivationDef, type ActivationArg, ACTIVATIONS, exampleActivations, SCALED_TANH_A, SCALED_TANH_S } from './ops/activation.js';
 export type { Conv2dParams, Padding2d } from './ops/conv2d.js';
 export type { Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams } from './ops/pool.js';
@@ -44,7 +44,7 @@ export { Model, type ModelOptions, type FunctionalModelSpec } from './graph/mode
 export { Sequential, type SequentialOptions } from './graph/sequential.js';
 export { SymbolicTensor, input, apply } from './graph/functional.js';
 export type { PredictOptions, Feed, OutputTensor } from './graph/model.js';
-export { createEngine, Engine, classify, readWeights, type EngineOptions, type LoadOptions, type WeightsSource, type Classification } from './engine/engine.js';
+export { createEngine, Engine, classify, readWeights, type EngineOptions, type LoadOptions, type WeightsSource, type Classification, type OnnxSource, type OnnxLoadOptions } from './engine/engine.js';
 export { DataLoadError } from './data/mnist.js';
 export {
   imageToSample, readPixels, toModelInput, LENET5_IMAGE_INPUT, type ImageInput, type ImageInputOptions, type ModelInput, type PixelData,

@@ -70,6 +70,19 @@ function summarize(info: GPUAdapterInfo): AdapterSummary {
   };
 }
 
+/** Devices webcnn acquired that are not yet destroyed or lost. */
+const LIVE_DEVICES = new Set<GPUDevice>();
+
+/**
+ * How many GPU devices webcnn holds right now: each engine, backend or model that acquired one
+ * and has not been disposed. A device is counted until its `lost` promise settles, which
+ * `destroy()` brings about at once but reports asynchronously: await a macrotask after
+ * disposing before reading it. For leak checks and diagnostics.
+ */
+export function liveDeviceCount(): number {
+  return LIVE_DEVICES.size;
+}
+
 /** Acquires an adapter and a device. Throws `WebGpuUnavailableError` saying what to do. */
 export async function acquireDevice(options: DeviceOptions = {}): Promise<GpuContext> {
   const reqOptions: GPURequestAdapterOptions = { powerPreference: options.powerPreference ?? 'high-performance' };
@@ -109,6 +122,9 @@ export async function acquireDevice(options: DeviceOptions = {}): Promise<GpuCon
   } catch (e) {
     throw new WebGpuUnavailableError(`The adapter refused to create a device: ${(e as Error).message}`);
   }
+
+  LIVE_DEVICES.add(device);
+  void device.lost.then(() => LIVE_DEVICES.delete(device));
 
   const limits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) {

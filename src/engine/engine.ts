@@ -15,15 +15,22 @@
  * ```
  */
 import type { Backend, BackendName } from '../backends/backend.js';
-import { createBackend, type CreateBackendOptions } from '../backends/create.js';
+import { createBackend, checkBackendName, type CreateBackendOptions } from '../backends/create.js';
 import { DataLoadError } from '../data/mnist.js';
 import { DisposedError, InvalidArgumentError } from '../errors.js';
-import type { Model } from '../graph/model.js';
-import { createModel, type ZooName, type ZooOptions } from '../models/index.js';
+import { Model } from '../graph/model.js';
+import { createModel, ZOO_NAMES, type ZooName, type ZooOptions } from '../models/index.js';
+import type { OnnxModel, LoadOnnxOptions } from '../onnx/import.js';
 import type { ImageInputOptions, ModelInput } from './input.js';
 
 /** Safetensors weights: the bytes, or where to get them (a URL to fetch; in Node also a file path). */
 export type WeightsSource = Uint8Array | ArrayBuffer | URL | string;
+
+/** An ONNX model for `engine.load`: its bytes, a `File`/`Blob`, a URL, or in Node a path. */
+export type OnnxSource = Uint8Array | ArrayBuffer | Blob | URL | string;
+
+/** `engine.load`'s options for an ONNX model: `loadOnnx`'s, without the backend (the engine's). */
+export type OnnxLoadOptions = Omit<LoadOnnxOptions, 'backend'>;
 
 /** Options of `createEngine()`: which backend, and the WebGPU device options. */
 export type EngineOptions = CreateBackendOptions;
@@ -44,10 +51,16 @@ const isNode = typeof process !== 'undefined' && typeof process.versions?.node =
  * source when it cannot be read.
  */
 export async function readWeights(source: WeightsSource): Promise<Uint8Array> {
+  return readBytes(source, 'weights', 'readWeights');
+}
+
+/** Bytes from a Uint8Array, ArrayBuffer, Blob/File, URL (fetched) or, in Node, a path or `file:` URL. */
+async function readBytes(source: WeightsSource | Blob, what: string, op: string): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (typeof Blob !== 'undefined' && source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
   if (!(typeof source === 'string' || source instanceof URL)) {
-    throw new InvalidArgumentError('readWeights', `weights must be a Uint8Array, an ArrayBuffer, a URL or a path, got ${source === null ? 'null' : typeof source}`);
+    throw new InvalidArgumentError(op, `${what} must be a Uint8Array, an ArrayBuffer, a Blob, a URL or a path, got ${source === null ? 'null' : typeof source}`);
   }
   const text = String(source);
   const isUrl = source instanceof URL || /^[a-z][a-z0-9+.-]+:/i.test(text);
@@ -60,16 +73,16 @@ export async function readWeights(source: WeightsSource): Promise<Uint8Array> {
     try {
       return new Uint8Array(await readFile(path));
     } catch (e) {
-      throw new DataLoadError(path, `cannot read the weights (${(e as Error).message})`);
+      throw new DataLoadError(path, `cannot read the ${what} (${(e as Error).message})`);
     }
   }
   let response: Response;
   try {
     response = await fetch(source);
   } catch (e) {
-    throw new DataLoadError(text, `cannot fetch the weights (${(e as Error).message})`);
+    throw new DataLoadError(text, `cannot fetch the ${what} (${(e as Error).message})`);
   }
-  if (!response.ok) throw new DataLoadError(text, `fetching the weights failed: HTTP ${response.status} ${response.statusText}`);
+  if (!response.ok) throw new DataLoadError(text, `fetching the ${what} failed: HTTP ${response.status} ${response.statusText}`);
   return new Uint8Array(await response.arrayBuffer());
 }
 
@@ -98,12 +111,43 @@ export class Engine {
   }
 
   /**
-   * A zoo model on this engine's backend, with `weights` loaded if given (checked by name and
-   * shape: `ShapeError`; a malformed file: `SafetensorsError`; unreadable: `DataLoadError`).
-   * Image inputs get the model's own preprocessing (LeNet-5: a 28×28 digit padded to 32×32).
+   * Loads a model onto this engine's backend; the engine disposes it with itself. `source` is:
+   * - a zoo name (`'resnet18'`): the zoo model, with `weights` (safetensors) loaded if given
+   *   (checked by name and shape: `ShapeError`; a malformed file: `SafetensorsError`;
+   *   unreadable: `DataLoadError`). Image inputs get the model's own preprocessing.
+   * - an ONNX model: its bytes (`Uint8Array`, `ArrayBuffer`), a `File`/`Blob`, a URL (fetched),
+   *   or in Node a path or `file:` URL; with `loadOnnx`'s options (`inputShapes`, `constants`,
+   *   `batch`, `label`). The importer loads on first use.
+   * - a `Model` built elsewhere (`Sequential`, the functional API): adopted, as `adopt()`.
+   * Anything else is an InvalidArgumentError saying what `load` takes.
    */
-  async load(name: ZooName, options: LoadOptions = {}): Promise<Model> {
+  async load(name: ZooName, options?: LoadOptions): Promise<Model>;
+  async load(source: OnnxSource, options?: OnnxLoadOptions): Promise<OnnxModel>;
+  async load<M extends Model>(model: M): Promise<M>;
+  async load(source: ZooName | OnnxSource | Model, options: LoadOptions | OnnxLoadOptions = {}): Promise<Model> {
     this.#assertLive('load');
+    if (source instanceof Model) return this.adopt(source);
+    if (typeof source === 'string' && (ZOO_NAMES as readonly string[]).includes(source)) return this.#loadZoo(source as ZooName, options as LoadOptions);
+    const isBytes = source instanceof Uint8Array || source instanceof ArrayBuffer || (typeof Blob !== 'undefined' && source instanceof Blob);
+    const isLocation = source instanceof URL || (typeof source === 'string' && /\.onnx$|[/\\:]/i.test(source));
+    if (!isBytes && !isLocation) {
+      const what = typeof source === 'string' ? `'${source}' is neither a zoo model (${ZOO_NAMES.join(', ')}) nor an .onnx URL or path` : `got ${source === null ? 'null' : typeof source}`;
+      throw new InvalidArgumentError('load', `load takes a zoo model name, an ONNX model (bytes, Blob/File, URL or path) or a Model: ${what}`);
+    }
+    const label = (options as OnnxLoadOptions).label ?? (isLocation ? String(source) : typeof File !== 'undefined' && source instanceof File ? source.name : 'model.onnx');
+    const bytes = await readBytes(source as WeightsSource | Blob, 'ONNX model', 'load');
+    const { importOnnx } = await import('../onnx/import.js');
+    this.#assertLive('load');
+    const model = await importOnnx(bytes, { ...(options as OnnxLoadOptions), label, backend: this.backend });
+    if (this.#disposed) {
+      model.dispose();
+      this.#assertLive('load');
+    }
+    this.#models.add(model);
+    return model;
+  }
+
+  async #loadZoo(name: ZooName, options: LoadOptions): Promise<Model> {
     const { weights, strictWeights, ...zoo } = options;
     const model = createModel(name, { ...zoo, backend: this.backend });
     if (weights !== undefined) {
@@ -143,6 +187,8 @@ export class Engine {
  * `{ backend: 'cpu' }` for the reference backend.
  */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('createEngine', `options must be an object, got ${options === null ? 'null' : typeof options}`);
+  checkBackendName(options.backend, 'createEngine');
   const { backend, fallbackReason } = await createBackend(options);
   return new Engine(backend, fallbackReason);
 }

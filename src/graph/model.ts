@@ -17,8 +17,9 @@
 import type { Backend, Executable, PlanProfile } from '../backends/backend.js';
 import type { Tensor } from '../tensor.js';
 import { type Shape, fmtShape } from '../shape.js';
-import { DisposedError, WebCnnError, InvalidArgumentError, ShapeError } from '../errors.js';
-import { createBackend } from '../backends/create.js';
+import { DisposedError, WebCnnError, InvalidArgumentError, ShapeError, WebGpuUnavailableError } from '../errors.js';
+import { acquireSharedBackend, checkBackendName } from '../backends/create.js';
+import { CpuBackend } from '../backends/cpu/backend.js';
 import {
   type Graph, type GraphNode, type GraphInfo, type Bindings, checkGraph, inferGraph, formatSummary, resolveBindings, bindShape,
   bindingsKey, fmtDims,
@@ -55,6 +56,10 @@ export class Model {
   #device: Resident | null = null;
   #lowered: Lowered | null = null;
   #backend: Backend | null;
+  /** Gives back this model's share of the default backend, when it runs on that one. */
+  #releaseShared: (() => void) | null = null;
+  /** Asked for 'webgpu' by name: the default backend must be WebGPU. */
+  readonly #needsWebGpu: boolean = false;
   readonly #options: ModelOptions;
   #disposed = false;
 
@@ -68,7 +73,17 @@ export class Model {
       this.#graph = graphFromSymbolic(spec.name ?? 'model', ins, outs);
       this.#options = { ...spec, ...options };
     }
-    this.#backend = this.#options.backend ?? null;
+    const b = this.#options.backend;
+    if (typeof b === 'object' && b !== null) {
+      if (typeof (b as Partial<Backend>).compile !== 'function' || typeof (b as Partial<Backend>).tensor !== 'function') {
+        throw new InvalidArgumentError('Model', "backend must be one of 'auto', 'webgpu', 'cpu' or a Backend (an engine's engine.backend), got an object that is not a Backend", this.#graph.name);
+      }
+      this.#backend = b as Backend;
+    } else {
+      const name = checkBackendName(b, 'Model');
+      this.#backend = name === 'cpu' ? new CpuBackend() : null;
+      this.#needsWebGpu = name === 'webgpu';
+    }
   }
 
   get name(): string {
@@ -228,9 +243,24 @@ export class Model {
   // ---------------------------------------------------------------------------------------
   // Running
 
-  /** The backend this model runs on (created on first use unless given). */
+  /**
+   * The backend this model runs on: the one it was given, or a share of the default backend,
+   * taken on first use and given back by `dispose()` or `useBackend()`.
+   */
   async backend(): Promise<Backend> {
-    this.#backend ??= (await createBackend()).backend;
+    if (this.#backend) return this.#backend;
+    const share = await acquireSharedBackend();
+    if (this.#disposed || this.#backend) {
+      share.release();
+      this.#assertLive('backend');
+      return this.#backend!;
+    }
+    if (this.#needsWebGpu && share.backend.name !== 'webgpu') {
+      share.release();
+      throw new WebGpuUnavailableError(`model '${this.name}' asks for backend 'webgpu', but ${share.fallbackReason ?? 'there is no WebGPU adapter'}`);
+    }
+    this.#backend = share.backend;
+    this.#releaseShared = share.release;
     return this.#backend;
   }
 
@@ -239,7 +269,14 @@ export class Model {
     this.#assertLive('useBackend');
     if (this.#backend === backend) return;
     this.#releaseDevice();
+    this.#giveBackShared();
     this.#backend = backend;
+  }
+
+  #giveBackShared(): void {
+    const release = this.#releaseShared;
+    this.#releaseShared = null;
+    release?.();
   }
 
   #deviceState(backend: Backend): Resident {
@@ -500,6 +537,7 @@ export class Model {
   dispose(): void {
     if (this.#disposed) return;
     this.#releaseDevice();
+    this.#giveBackShared();
     this.#disposed = true;
   }
 }

@@ -5,8 +5,13 @@ import type { Bindings } from './graph.js';
 import type { SymbolicTensor } from './functional.js';
 
 export interface ModelOptions {
-  /** Backend to run on; default: `createBackend()` on first use (WebGPU, else the CPU). */
-  backend?: Backend;
+  /**
+   * Backend to run on: a `Backend` (an engine's: `engine.backend`), or by name: 'cpu' (the
+   * reference backend), 'webgpu' (the shared default backend, which must then be WebGPU) or
+   * 'auto' (default: the shared default backend, WebGPU else the CPU, made on first use and
+   * disposed with the last model that uses it).
+   */
+  backend?: Backend | 'auto' | 'webgpu' | 'cpu';
   /** Seed of the random initial weights (default 0). */
   seed?: number;
   /** Debug switch: no layer fusion at inference. */
