@@ -41,6 +41,43 @@ fn log_ieee(x: f32) -> f32 { return select(select(log(x), -f32_inf(), x == 0.0),
 fn sqrt_ieee(x: f32) -> f32 { return select(sqrt(x), f32_nan(), x < 0.0); }
 fn reciprocal_ieee(x: f32) -> f32 { return select(1.0 / x, signed_inf(x), x == 0.0); }
 
+// Binary helpers (the elementwise kernel's ops), IEEE's results made explicit likewise.
+/** a/b; a/±0 is ±inf with the sign of a·b, 0/0 NaN. */
+fn div_ieee(a: f32, b: f32) -> f32 {
+  if (b != 0.0) { return a / b; }
+  if (a == 0.0) { return f32_nan(); }
+  return f32_bits(((bitcast<u32>(a) ^ bitcast<u32>(b)) & 0x80000000u) | 0x7f800000u);
+}
+/** C's fmod: a − b·trunc(a/b), the sign of a; a mod 0 is NaN. */
+fn fmod_ieee(a: f32, b: f32) -> f32 { return select(a - b * trunc(a / b), f32_nan(), b == 0.0); }
+/**
+ * C's pow. WGSL's pow is undefined for a negative base (SwiftShader gives |a|^b): here a
+ * negative base with an integer exponent is |a|^b, negated for odd b, and NaN otherwise; 0 to
+ * a negative power is +inf; b = 0 gives 1. Small integer and half exponents multiply or take
+ * sqrt, exactly.
+ */
+fn pow_ieee(a: f32, b: f32) -> f32 {
+  if (b == 0.0) { return 1.0; }
+  if (b == 1.0) { return a; }
+  if (b == 2.0) { return a * a; }
+  if (b == 3.0) { return a * a * a; }
+  if (b == 0.5) { return sqrt_ieee(a); }
+  if (b == -1.0) { return reciprocal_ieee(a); }
+  let m = abs(a);
+  var r: f32;
+  if (m == 0.0) {
+    r = select(0.0, f32_inf(), b < 0.0);
+  } else {
+    let t = b * log2(m);
+    r = select(exp2(t), f32_inf(), t >= 128.0);
+  }
+  if (a < 0.0) {
+    if (trunc(b) != b) { return f32_nan(); }
+    if (abs(b) < 16777216.0 && (i32(abs(b) % 2.0)) == 1) { r = -r; }
+  }
+  return r;
+}
+
 /** log(1 + e^x) without overflow, and without losing e^x where it is below 1e-4 of 1. */
 fn softplus(x: f32) -> f32 {
   let e = exp(-abs(x));

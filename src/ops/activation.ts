@@ -314,6 +314,14 @@ export const ACTIVATIONS = {
     cpu: (x) => Math.cos(x),
     grad: { from: 'x', wgsl: '-sin_precise(x)', cpu: (x) => -Math.sin(x) },
   },
+  // Logical not of a 0/1 value (ONNX's Not): 1 where x is 0, else 0.
+  not: {
+    code: 32,
+    wgsl: 'select(0.0, 1.0, x == 0.0)',
+    cpu: (x) => (x === 0 ? 1 : 0),
+    grad: { from: 'y', wgsl: '0.0', cpu: () => 0 },
+    stepwise: true,
+  },
 } as const satisfies Record<string, ActivationDef>;
 
 /** √(2/π), the tanh-approximated GELU's scale. */

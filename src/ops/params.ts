@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor.js';
 export type ActivationName =
   | 'none' | 'relu6' | 'relu' | 'sigmoid' | 'tanh' | 'scaledTanh' | 'leakyRelu' | 'hardSwish' | 'hardSigmoid'
   | 'gelu' | 'geluTanh' | 'silu' | 'elu' | 'selu' | 'celu' | 'softplus' | 'softsign' | 'mish' | 'thresholdedRelu'
-  | 'exp' | 'log' | 'sqrt' | 'abs' | 'neg' | 'reciprocal' | 'floor' | 'ceil' | 'round' | 'sign' | 'erf' | 'sin' | 'cos';
+  | 'exp' | 'log' | 'sqrt' | 'abs' | 'neg' | 'reciprocal' | 'floor' | 'ceil' | 'round' | 'sign' | 'erf' | 'sin' | 'cos' | 'not';
 
 /** An activation: a name, or an object for the parameterised ones. */
 export type Activation =
