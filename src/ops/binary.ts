@@ -132,8 +132,15 @@ function binaryGrads(tb: TrainingBackend, op: BinaryOpName, a: Tensor, b: Tensor
       return [need[0] ? tb.mul(dy, bin('maxMask', b, a)) : undefined, need[1] ? tb.mul(dy, bin('maxMask', a, b)) : undefined];
     case 'prelu':
       return [need[0] ? tb.mul(dy, bin('preluGradX', a, b)) : undefined, need[1] ? tb.mul(dy, bin('preluGradSlope', a, b)) : undefined];
+    case 'mod':
+    case 'powBaseGrad':
+    case 'maxMask':
+    case 'preluGradX':
+    case 'preluGradSlope':
+      throw new InvalidArgumentError('binary', `${op} has no gradient (${[...DIFFERENTIABLE].join(', ')} train; comparisons and logic pass none back)`, layer);
     default:
-      throw new InvalidArgumentError('binary', `${op} has no gradient (only ${[...DIFFERENTIABLE].join(', ')} train)`, layer);
+      // Comparisons and logic are piecewise constant: no gradient reaches their operands.
+      return [undefined, undefined];
   }
 }
 
