@@ -11,6 +11,9 @@ import { expectClose } from './helpers/compare.js';
 import { sameBits } from './helpers/bits.js';
 import { Rng } from './helpers/random.js';
 import { nodeTests, runNodeTest } from './helpers/onnx_node.js';
+import { readFileSync } from 'node:fs';
+import { loadOnnx } from 'webcnn/onnx';
+import { readNpy } from '../src/io/npy.js';
 
 const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
@@ -251,3 +254,31 @@ describe('ONNX node tests of the binary ops, Where, PRelu and (Log)Softmax', () 
   }, 300_000);
 });
 
+
+// ---------------------------------------------------------------------------------------------
+// A PyTorch export (scripts/elementwise_fixture.py): GELU (erf and tanh), SiLU, Hardswish, ELU,
+// SELU, Softplus, Mish, erf, PReLU, x/y, x−y, pow, max, min, where, sqrt, log_softmax.
+
+describe('a PyTorch export of the elementwise ops', () => {
+  const dir = new URL('./fixtures/onnx/', import.meta.url);
+  const read = (f: string) => new Uint8Array(readFileSync(new URL(f, dir)));
+  const npy = (f: string) => {
+    const a = readNpy(read(f), f);
+    return { shape: a.shape, data: a.data as Float32Array };
+  };
+  const x = npy('elementwise.input.npy');
+  const y = npy('elementwise.output.npy');
+  for (const kind of ['gpu', 'cpu'] as const) {
+    gpuIt(`${kind === 'gpu' ? 'WebGPU' : 'the CPU reference'} equals PyTorch (rtol 1e-3)`, async (gpu) => {
+      const model = await loadOnnx(read('elementwise.onnx'), { backend: kind === 'gpu' ? gpu : new CpuBackend(), label: 'elementwise.onnx' });
+      try {
+        const types = new Set(model.graph.nodes.map((n) => n.layer.type));
+        for (const t of ['binary', 'where', 'prelu', 'softmax', 'activation']) expect(types, `has a ${t} layer`).toContain(t);
+        expect(model.outputShapes(x.shape[0])[0]).toEqual(y.shape);
+        expectClose(await model.predict(x.data), y.data, { atol: 1e-4, rtol: 1e-3 }, `elementwise (${kind})`, y.shape);
+      } finally {
+        model.dispose();
+      }
+    });
+  }
+});
