@@ -73,6 +73,20 @@ describe('binary ops: GPU vs CPU with broadcasting', () => {
     }
   });
 
+  gpuIt('with a fused activation', async (gpu) => {
+    const [a, b] = [rng.uniform(2 * 3 * 5, -2, 2), rng.uniform(5, 0.5, 2)];
+    for (const activation of ['relu', 'gelu', { type: 'elu', alpha: 0.5 }] as const) {
+      await compareWithCpu(gpu, (be, t) => be.prim(BINARY, [t(a, [2, 3, 5]), t(b, [5])], { op: 'div', activation }), { atol: 1e-6, rtol: 1e-5 }, `div ${JSON.stringify(activation)}`);
+    }
+  });
+
+  it('an activation after a binary layer is fused into it', () => {
+    const x = input([4], 'x');
+    const d = apply(layers.binary('sub'), [x, apply(layers.dense({ units: 4 }), x, 'fc')], 'diff');
+    const m = new Model({ inputs: x, outputs: apply(layers.activation('relu'), d, 'relu'), name: 'f', backend: new CpuBackend() });
+    expect(m.fusions()).toEqual(['relu → diff']);
+  });
+
   it('refuses shapes that do not broadcast, naming them', () => {
     const cpu = new CpuBackend();
     expect(() => cpu.prim(BINARY, [cpu.zeros([2, 3]), cpu.zeros([4])], { op: 'sub' })).toThrow('sub: shapes [2,3] and [4] do not broadcast');
@@ -132,6 +146,9 @@ const CASES: Case[] = [
   { name: 'pow', layer: layers.binary('pow'), aAct: 'sigmoid' },
   { name: 'max', layer: layers.binary('max') },
   { name: 'min (broadcast)', layer: layers.binary('min'), bUnits: 1 },
+  { name: 'div with a fused relu', layer: { type: 'binary', op: 'div', activation: 'relu' }, bAct: 'sigmoid' },
+  { name: 'pow with a fused tanh', layer: { type: 'binary', op: 'pow', activation: 'tanh' }, aAct: 'sigmoid' },
+  { name: 'sub with a fused gelu (its gradient reads the input)', layer: { type: 'binary', op: 'sub', activation: 'gelu' } },
   { name: 'less (no gradient through it) times a', layer: layers.binary('less') },
   { name: 'where(a > b, a, b)', layer: layers.where(), where: true },
   { name: 'prelu per feature', layer: layers.prelu({ shape: [5], init: 0.1 }), unary: true },

@@ -14,6 +14,7 @@ import type { TrainingBackend } from '../backends/training.js';
 import { type Shape, broadcastShapes, fmtShape, sizeOf } from '../shape.js';
 import { defineOp, param, reduceTo } from './op.js';
 import { definePrimitive } from './primitive.js';
+import { type Activation, isActivation, normalizeActivation } from './activation.js';
 
 export interface BinaryOpDef {
   /** The `OP` override constant of the elementwise kernel. */
@@ -81,13 +82,16 @@ export function binaryOpDef(op: string, layer?: string): BinaryOpDef {
 
 export interface BinaryAttrs {
   readonly op: BinaryOpName;
+  /** Applied to the result at its store. */
+  readonly activation?: Activation;
 }
 
 /** a ∘ b elementwise with NumPy broadcasting (any ranks). */
 export const BINARY = definePrimitive<BinaryAttrs>({
   name: 'binary',
-  infer([a, b], { op }) {
+  infer([a, b], { op, activation }) {
     binaryOpDef(op);
+    normalizeActivation(op, activation);
     if (!a || !b) throw new ShapeError(op, 'takes two inputs');
     return broadcastShapes(op, a, b);
   },
@@ -102,9 +106,9 @@ export const WHERE = definePrimitive<Record<string, never>>({
   },
 });
 
-/** Runs a binary op. */
-export function binary(b: { prim: TrainingBackend['prim'] }, op: BinaryOpName, x: Tensor, y: Tensor): Tensor {
-  return b.prim(BINARY, [x, y], { op });
+/** Runs a binary op, optionally activated. */
+export function binary(b: { prim: TrainingBackend['prim'] }, op: BinaryOpName, x: Tensor, y: Tensor, activation?: Activation): Tensor {
+  return b.prim(BINARY, [x, y], isActivation(activation) ? { op, activation } : { op });
 }
 
 /**
@@ -158,6 +162,7 @@ export interface BinaryLayer {
   /** The shape of a constant operand, when there is one; then the layer takes one input. */
   shape?: readonly number[];
   constant?: 'left' | 'right';
+  activation?: Activation;
 }
 
 /** The operands in order: the inputs, with the constant parameter on its side. */
@@ -176,9 +181,12 @@ export const binaryOp = defineOp<BinaryLayer>({
     }
     return layer.shape ? [param('value', [...layer.shape], { kind: 'constant', value: 0 })] : [];
   },
-  forward: (b, { layer, inputs, params }) => binary(b, layer.op, ...operands(layer, inputs, params)),
-  backward(b, { layer, name, inputs, params, output, dy, needInput }) {
+  forward: (b, { layer, inputs, params }) => binary(b, layer.op, ...operands(layer, inputs, params), layer.activation),
+  // dy arrives at the pre-activation result (the trainer differentiates a fused activation
+  // first), and `output` is then the activated one: div and pow, which read the result, recompute it.
+  backward(b, { layer, name, inputs, params, output: activated, dy, needInput }) {
     const [x, y] = operands(layer, inputs, params);
+    const output = isActivation(layer.activation) && (layer.op === 'div' || layer.op === 'pow') ? binary(b, layer.op, x, y) : activated;
     const left = layer.shape && layer.constant === 'left';
     const need: [boolean, boolean] = layer.shape ? (left ? [true, needInput[0]] : [needInput[0], true]) : [needInput[0], needInput[1]];
     const [dx, dyv] = binaryGrads(b, layer.op, x, y, output, dy, need, name);
@@ -188,6 +196,7 @@ export const binaryOp = defineOp<BinaryLayer>({
     return left ? { inputs: [gb], params: [ga] } : { inputs: [ga], params: [gb] };
   },
   flops: (_layer, _inputs, output) => sizeOf(output),
+  fusesActivation: true,
 });
 
 /** cond ? a : b, elementwise with broadcasting (ONNX's Where): cond non-zero is true. */

@@ -4,6 +4,7 @@ import type { CpuKernel } from './kernels.js';
 import { broadcastStrides, inferBinary } from '../../ops/elementwise.js';
 import { type BinaryAttrs, binaryOpDef } from '../../ops/binary.js';
 import { type Shape, sizeOf, stridesOf } from '../../shape.js';
+import { type Activation, applyActivation, normalizeActivation } from '../../ops/activation.js';
 
 /** For each output element of `outShape`, its index in each input (by their broadcast strides). */
 function forEachBroadcast(outShape: Shape, inStrides: readonly (readonly number[])[], fn: (i: number, idx: readonly number[]) => void): void {
@@ -22,11 +23,13 @@ function forEachBroadcast(outShape: Shape, inStrides: readonly (readonly number[
   }
 }
 
-export function binaryCpu(op: string, a: HostTensor, b: HostTensor): HostTensor {
+export function binaryCpu(op: string, a: HostTensor, b: HostTensor, act?: Activation): HostTensor {
   const f = binaryOpDef(op).cpu;
+  const cfg = normalizeActivation(op, act);
   const { outShape, aStrides, bStrides } = inferBinary(op, a.shape, b.shape);
   const out = new Float32Array(sizeOf(outShape));
-  forEachBroadcast(outShape, [aStrides, bStrides], (i, [ia, ib]) => (out[i] = f(a.data[ia], b.data[ib])));
+  // The activation reads the float32 result, as the GPU's does.
+  forEachBroadcast(outShape, [aStrides, bStrides], (i, [ia, ib]) => (out[i] = applyActivation(Math.fround(f(a.data[ia], b.data[ib])), cfg)));
   return { data: out, shape: outShape };
 }
 
@@ -38,6 +41,6 @@ function whereCpu([c, a, b]: readonly HostTensor[], _attrs: Record<string, never
 }
 
 export const cpuKernels: Readonly<Record<string, CpuKernel>> = {
-  binary: ([a, b]: readonly HostTensor[], { op }: BinaryAttrs) => binaryCpu(op, a, b),
+  binary: ([a, b]: readonly HostTensor[], { op, activation }: BinaryAttrs) => binaryCpu(op, a, b, activation),
   where: whereCpu,
 };

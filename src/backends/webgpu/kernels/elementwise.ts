@@ -97,6 +97,6 @@ function whereGpu(kc: KernelContext, [c, a, b]: readonly GpuTensor[], _attrs: Re
 }
 
 export const gpuKernels: Readonly<Record<string, GpuKernel>> = {
-  binary: (kc: KernelContext, [a, b]: readonly GpuTensor[], { op }: BinaryAttrs) => binaryGpu(op, kc, a, b),
+  binary: (kc: KernelContext, [a, b]: readonly GpuTensor[], { op, activation }: BinaryAttrs) => binaryGpu(op, kc, a, b, activation),
   where: whereGpu,
 };
