@@ -36,6 +36,7 @@ export const BINARY_OPS = {
   div: { code: 3, wgsl: 'div_ieee(a, b)', cpu: (a, b) => a / b },
   // C's pow: a negative base needs an integer exponent (else NaN), 0^negative is inf.
   pow: { code: 4, wgsl: 'pow_ieee(a, b)', cpu: (a, b) => a ** b },
+  // A NaN operand of max/min gives what the GPU's max/min give (WGSL leaves it open); the CPU propagates it.
   max: { code: 5, wgsl: 'max(a, b)', cpu: (a, b) => Math.max(a, b) },
   min: { code: 6, wgsl: 'min(a, b)', cpu: (a, b) => Math.min(a, b) },
   // C's fmod (ONNX Mod with fmod = 1): the sign of a; x mod 0 is NaN.
