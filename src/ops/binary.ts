@@ -180,7 +180,9 @@ export const binaryOp = defineOp<BinaryLayer>({
     if ((layer.shape ? 1 : 2) !== inputs.length) {
       throw new ShapeError('binary', `${layer.op} takes ${layer.shape ? 'one input and its constant operand' : 'two inputs'}, got ${inputs.length} input${inputs.length === 1 ? '' : 's'}`, name);
     }
-    return layer.shape ? [param('value', [...layer.shape], { kind: 'constant', value: 0 })] : [];
+    // Built with random weights, a constant factor, divisor or exponent starts at 1, any other at 0.
+    const neutral = layer.op === 'div' || layer.op === 'pow' ? 1 : 0;
+    return layer.shape ? [param('value', [...layer.shape], { kind: 'constant', value: neutral })] : [];
   },
   forward: (b, { layer, inputs, params }) => binary(b, layer.op, ...operands(layer, inputs, params), layer.activation),
   // dy arrives at the pre-activation result (the trainer differentiates a fused activation
