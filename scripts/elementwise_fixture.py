@@ -2,7 +2,8 @@
 """Exports a small PyTorch net of the elementwise ops (GELU, GELU tanh, SiLU, Hardswish, ELU, SELU,
 Softplus, Mish, PReLU, x/y, x-y, torch.pow, torch.max(x, y), torch.min, torch.where, erf, log_softmax)
 to ONNX at opset 17 with random weights, with an input and PyTorch's output, as the fixture
-test/fixtures/onnx/elementwise.{onnx,input.npy,output.npy} of test/binary.test.ts.
+test/fixtures/onnx/elementwise.{onnx,input.npy,output.npy} of test/binary.test.ts, and
+logsoftmax11.{onnx,input.npy,output.npy}: LogSoftmax at opset 11 (its 2-D coercion), by hand.
 
     /usr/bin/python3 scripts/elementwise_fixture.py
 
@@ -39,6 +40,24 @@ class Elementwise(nn.Module):
         return F.log_softmax(self.fc(y), dim=1)
 
 
+def logsoftmax_opset11(out):
+    """LogSoftmax at opset 11, axis 1 of a (2, 3, 4) input: ONNX before 13 normalises the input
+    viewed as 2-D, (2, 12) here, not along axis 1 alone (as opset 13 would)."""
+    from onnx import TensorProto, helper
+    x = np.random.RandomState(11).randn(2, 3, 4).astype(np.float32)
+    rows = x.reshape(2, 12)
+    m = rows.max(axis=1, keepdims=True)
+    y = (rows - m - np.log(np.exp(rows - m).sum(axis=1, keepdims=True))).reshape(2, 3, 4)
+    node = helper.make_node('LogSoftmax', ['x'], ['y'], axis=1)
+    graph = helper.make_graph([node], 'logsoftmax11', [helper.make_tensor_value_info('x', TensorProto.FLOAT, [2, 3, 4])],
+                              [helper.make_tensor_value_info('y', TensorProto.FLOAT, [2, 3, 4])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 11)])
+    with open(os.path.join(out, 'logsoftmax11.onnx'), 'wb') as f:
+        f.write(model.SerializeToString())
+    np.save(os.path.join(out, 'logsoftmax11.input.npy'), x)
+    np.save(os.path.join(out, 'logsoftmax11.output.npy'), y.astype(np.float32))
+
+
 def main():
     torch.manual_seed(16)
     out = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'onnx')
@@ -50,6 +69,7 @@ def main():
                       dynamic_axes={'x': {0: 'N'}, 'y': {0: 'N'}})
     np.save(os.path.join(out, 'elementwise.input.npy'), x.numpy().astype(np.float32))
     np.save(os.path.join(out, 'elementwise.output.npy'), y.numpy().astype(np.float32))
+    logsoftmax_opset11(out)
 
 
 if __name__ == '__main__':

@@ -285,6 +285,18 @@ describe('a PyTorch export of the elementwise ops', () => {
   };
   const x = npy('elementwise.input.npy');
   const y = npy('elementwise.output.npy');
+  gpuIt('LogSoftmax at opset 11 normalises the input viewed as 2-D (axis 1 of (2, 3, 4): rows of 12)', async (gpu) => {
+    const lx = npy('logsoftmax11.input.npy');
+    const ly = npy('logsoftmax11.output.npy');
+    const model = await loadOnnx(read('logsoftmax11.onnx'), { backend: gpu, label: 'logsoftmax11.onnx' });
+    try {
+      expect(model.outputShapes(2)[0]).toEqual([2, 3, 4]);
+      expectClose(await model.predict(lx.data), ly.data, { atol: 1e-5, rtol: 1e-4 }, 'logsoftmax11', ly.shape);
+    } finally {
+      model.dispose();
+    }
+  });
+
   for (const kind of ['gpu', 'cpu'] as const) {
     gpuIt(`${kind === 'gpu' ? 'WebGPU' : 'the CPU reference'} equals PyTorch (rtol 1e-3)`, async (gpu) => {
       const model = await loadOnnx(read('elementwise.onnx'), { backend: kind === 'gpu' ? gpu : new CpuBackend(), label: 'elementwise.onnx' });
