@@ -1,10 +1,13 @@
-// Broadcasting binary ops (add, mul) with a fused activation.
+// Broadcasting binary ops (add, mul, sub, div, pow, max, min, mod, comparisons, logic) with a
+// fused activation. OP selects the op; the `case` arms of `binary_op` are generated from the
+// table in src/ops/binary.ts (`BINARY_OPS`, also the CPU reference) and replace the
+// BINARY_CASES line below.
 // One invocation computes one output element; one workgroup computes WG consecutive elements.
 // The 1-D problem may be folded into y when it exceeds maxComputeWorkgroupsPerDimension:
 // the linear workgroup id is wid.x + wid.y * nwg.x. Requires the activation and index preludes.
 
 override WG: u32 = 256u;
-// Binary op: 0 add, 1 mul.
+// Binary op: BINARY_OPS' code (0 add, 1 mul, …).
 override OP: u32 = 0u;
 // 1 when both inputs have the output's shape: no index arithmetic.
 override SAME_SHAPE: u32 = 0u;
@@ -14,6 +17,13 @@ override SAME_SHAPE: u32 = 0u;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+fn binary_op(a: f32, b: f32) -> f32 {
+  switch OP {
+//#BINARY_CASES
+    default: { return a + b; }
+  }
+}
 
 @compute @workgroup_size(WG)
 fn binary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -33,7 +43,5 @@ fn binary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
       ib += c * dim_at(params.b_strides, d);
     }
   }
-  var v: f32;
-  if (OP == 1u) { v = a[ia] * b[ib]; } else { v = a[ia] + b[ib]; }
-  out[i] = activate(v);
+  out[i] = activate(binary_op(a[ia], b[ib]));
 }

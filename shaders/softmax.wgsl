@@ -3,9 +3,11 @@
 // One workgroup (WG invocations, a power of two) computes one row; one invocation handles
 // the row's elements j = lid, lid + WG, lid + 2·WG, ... in three passes: the row max and the
 // sum of exp(x − max), each reduced across the workgroup with a shared-memory tree, then the
-// writes exp(x − max) / sum. Rows may be folded into y: the row is wid.x + wid.y · nwg.x.
+// writes exp(x − max) / sum, or with LOG = 1 log-softmax's (x − max) − log(sum). Rows may be
+// folded into y: the row is wid.x + wid.y · nwg.x.
 
 override WG: u32 = 256u;
+override LOG: u32 = 0u;
 
 // Uniforms: SoftmaxParams, generated from SOFTMAX_PARAMS in src/backends/webgpu/kernels/matmul.ts.
 // Requires the index prelude (shaders/index.wgsl).
@@ -47,9 +49,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     workgroupBarrier();
   }
   let inv = 1.0 / red[0];
+  let log_sum = log(red[0]);  // sum >= 1: its largest term is exp(0)
 
   for (var j = t; j < params.axis_len; j += WG) {
     let i = base + j * inner;
-    y[i] = exp(x[i] - row_max) * inv;
+    if (LOG == 1u) { y[i] = (x[i] - row_max) - log_sum; } else { y[i] = exp(x[i] - row_max) * inv; }
   }
 }

@@ -10,6 +10,7 @@ import type { DenseLayer, RbfLayer, SoftmaxLayer } from '../ops/matmul.js';
 import type { BatchNormLayer, ConcatLayer } from '../ops/normalization.js';
 import type { DropoutLayer, FlattenLayer, AddLayer, MulLayer, ReshapeLayer } from '../ops/elementwise.js';
 import type { TransposeLayer } from '../ops/transpose.js';
+import type { BinaryLayer, BinaryLayerOp, WhereLayer, PreluLayer } from '../ops/binary.js';
 
 type Without<T, K extends keyof T> = Omit<T, K | 'type'>;
 
@@ -34,12 +35,20 @@ export const layers = {
   rbf: (c: Without<RbfLayer, 'type'>): RbfLayer => ({ type: 'rbf', ...c }),
   /** Softmax along `axis` of the whole shape (default the last). */
   softmax: (axis?: number): SoftmaxLayer => (axis === undefined ? { type: 'softmax' } : { type: 'softmax', axis }),
+  /** log(softmax(x)) along `axis` (default the last), computed stably. */
+  logSoftmax: (axis?: number): SoftmaxLayer => (axis === undefined ? { type: 'softmax', log: true } : { type: 'softmax', axis, log: true }),
   /** Elementwise sum of two or more inputs (residual connections), optionally activated. */
   add: (c: Without<AddLayer, 'type'> = {}): AddLayer => ({ type: 'add', ...c }),
   /** Concatenation along channels by default (Inception). */
   concat: (c: Without<ConcatLayer, 'type'> = {}): ConcatLayer => ({ type: 'concat', ...c }),
   /** Elementwise product of two inputs (NumPy broadcasting). */
   mul: (): MulLayer => ({ type: 'mul' }),
+  /** a ∘ b of two inputs with NumPy broadcasting: 'sub', 'div', 'pow', 'max', 'min', 'mod', comparisons ('less', …) and logic ('and', …) giving 0/1. */
+  binary: (op: BinaryLayerOp): BinaryLayer => ({ type: 'binary', op }),
+  /** cond ? a : b of three inputs (cond non-zero is true), NumPy broadcasting. */
+  where: (): WhereLayer => ({ type: 'where' }),
+  /** PReLU with a trainable slope `weight`: shape [C] per channel, [1] (default) shared; init 0.25. */
+  prelu: (c: Without<PreluLayer, 'type'> = {}): PreluLayer => ({ type: 'prelu', ...c }),
   /** Same data, a new whole shape: 0 keeps the input's size at that axis, -1 is inferred (`[0, -1]`). */
   reshape: (shape: readonly number[]): ReshapeLayer => ({ type: 'reshape', shape }),
   /** Permutes the axes: output axis i is input axis `perm[i]` (default: reversed). */

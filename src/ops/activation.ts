@@ -41,6 +41,13 @@ export interface ActivationDef {
   readonly args?: readonly ActivationArg[];
   /** Checks the constants; returns what is wrong, if anything. */
   readonly check?: (a: number, b: number) => string | undefined;
+  /**
+   * Where it is finite and smooth, when that is not every real: log and sqrt need x > 0,
+   * reciprocal x ≠ 0 (outside, the results are IEEE's: NaN, ±inf). Tests draw inputs from there.
+   */
+  readonly domain?: 'positive' | 'nonzero';
+  /** Piecewise constant (floor, round, sign): its derivative is 0 wherever it has one. */
+  readonly stepwise?: boolean;
 }
 
 export interface ActivationArg {
@@ -123,7 +130,238 @@ export const ACTIVATIONS = {
     grad: { from: 'y', wgsl: 'select(0.0, ACT_A, y > 0.0 && y < 1.0)', cpu: (y, a) => (y > 0 && y < 1 ? a : 0) },
     args: [{ name: 'alpha', default: 1 / 6, example: 0.2 }, { name: 'beta', default: 0.5, example: 0.4 }],
   },
+  // The ones below follow ONNX's definitions (Gelu, Elu, Selu, Celu, Softplus, Softsign, Mish,
+  // ThresholdedRelu and the unary math ops); every WGSL result that WGSL leaves to the
+  // implementation (exp overflow, log of 0 or a negative, sqrt of a negative, 1/0) is made
+  // IEEE's by the prelude's *_ieee helpers.
+  gelu: {
+    code: 9,
+    wgsl: '0.5 * x * (1.0 + erf_f32(x * 0.7071067811865476))',
+    cpu: (x) => 0.5 * x * (1 + erf(x * Math.SQRT1_2)),
+    // Φ(x) + x·φ(x).
+    grad: {
+      from: 'x',
+      wgsl: '0.5 * (1.0 + erf_f32(x * 0.7071067811865476)) + x * 0.3989422804014327 * exp(-0.5 * x * x)',
+      cpu: (x) => 0.5 * (1 + erf(x * Math.SQRT1_2)) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI),
+    },
+  },
+  // GELU's tanh approximation (ONNX Gelu approximate = 'tanh', PyTorch GELU(approximate='tanh')):
+  // ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+  geluTanh: {
+    code: 10,
+    wgsl: '0.5 * x * (1.0 + stable_tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))',
+    cpu: (x) => 0.5 * x * (1 + Math.tanh(GELU_TANH_C * (x + 0.044715 * x ** 3))),
+    grad: {
+      from: 'x',
+      wgsl: 'gelu_tanh_grad(x)',
+      cpu: (x) => {
+        const t = Math.tanh(GELU_TANH_C * (x + 0.044715 * x ** 3));
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_TANH_C * (1 + 3 * 0.044715 * x * x);
+      },
+    },
+  },
+  // x·sigmoid(x) (SiLU, swish).
+  silu: {
+    code: 11,
+    wgsl: 'x * stable_sigmoid(x)',
+    cpu: (x) => x / (1 + Math.exp(-x)),
+    grad: { from: 'x', wgsl: 'silu_grad(x)', cpu: (x) => { const s = 1 / (1 + Math.exp(-x)); return s * (1 + x * (1 - s)); } },
+  },
+  // α(eˣ − 1) below zero. The exp of min(x, 0): select() evaluates both sides.
+  elu: {
+    code: 12,
+    wgsl: 'select(ACT_A * (exp(min(x, 0.0)) - 1.0), x, x > 0.0)',
+    cpu: (x, a) => (x > 0 ? x : a * Math.expm1(x)),
+    grad: { from: 'x', wgsl: 'select(ACT_A * exp(min(x, 0.0)), 1.0, x > 0.0)', cpu: (x, a) => (x > 0 ? 1 : a * Math.exp(x)) },
+    args: [{ name: 'alpha', default: 1, example: 0.7 }],
+  },
+  // γ·elu_α(x), with ONNX's (and the SELU paper's) float32 constants as defaults.
+  selu: {
+    code: 13,
+    wgsl: 'ACT_B * select(ACT_A * (exp(min(x, 0.0)) - 1.0), x, x > 0.0)',
+    cpu: (x, a, b) => b * (x > 0 ? x : a * Math.expm1(x)),
+    grad: { from: 'x', wgsl: 'ACT_B * select(ACT_A * exp(min(x, 0.0)), 1.0, x > 0.0)', cpu: (x, a, b) => b * (x > 0 ? 1 : a * Math.exp(x)) },
+    args: [{ name: 'alpha', default: 1.6732632423543772, example: 1.5 }, { name: 'gamma', default: 1.0507009873554805, example: 1.2 }],
+  },
+  // max(0, x) + min(0, α(e^{x/α} − 1)).
+  celu: {
+    code: 14,
+    wgsl: 'select(ACT_A * (exp(min(x, 0.0) / ACT_A) - 1.0), x, x > 0.0)',
+    cpu: (x, a) => (x > 0 ? x : a * Math.expm1(x / a)),
+    grad: { from: 'x', wgsl: 'select(exp(min(x, 0.0) / ACT_A), 1.0, x > 0.0)', cpu: (x, a) => (x > 0 ? 1 : Math.exp(x / a)) },
+    args: [{ name: 'alpha', default: 1, example: 0.8 }],
+    check: (a) => (a !== 0 ? undefined : 'celu needs alpha != 0'),
+  },
+  softplus: {
+    code: 15,
+    wgsl: 'softplus(x)',
+    cpu: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
+    grad: { from: 'x', wgsl: 'stable_sigmoid(x)', cpu: (x) => 1 / (1 + Math.exp(-x)) },
+  },
+  softsign: {
+    code: 16,
+    wgsl: 'x / (1.0 + abs(x))',
+    cpu: (x) => x / (1 + Math.abs(x)),
+    grad: { from: 'x', wgsl: '1.0 / ((1.0 + abs(x)) * (1.0 + abs(x)))', cpu: (x) => 1 / (1 + Math.abs(x)) ** 2 },
+  },
+  // x·tanh(softplus(x)); derivative tanh(sp) + x·(1 − tanh²(sp))·sigmoid(x).
+  mish: {
+    code: 17,
+    wgsl: 'x * stable_tanh(softplus(x))',
+    cpu: (x) => x * Math.tanh(softplus64(x)),
+    grad: {
+      from: 'x',
+      wgsl: 'mish_grad(x)',
+      cpu: (x) => { const t = Math.tanh(softplus64(x)); return t + (x * (1 - t * t)) / (1 + Math.exp(-x)); },
+    },
+  },
+  // x where x > α, else 0.
+  thresholdedRelu: {
+    code: 18,
+    wgsl: 'select(0.0, x, x > ACT_A)',
+    cpu: (x, a) => (x > a ? x : 0),
+    grad: { from: 'x', wgsl: 'select(0.0, 1.0, x > ACT_A)', cpu: (x, a) => (x > a ? 1 : 0) },
+    args: [{ name: 'alpha', default: 1, example: 0.5 }],
+  },
+  exp: {
+    code: 19,
+    wgsl: 'exp_ieee(x)',
+    cpu: (x) => Math.exp(x),
+    grad: { from: 'y', wgsl: 'y', cpu: (y) => y },
+  },
+  // log(0) = −inf, log(x < 0) = NaN.
+  log: {
+    code: 20,
+    wgsl: 'log_ieee(x)',
+    cpu: (x) => Math.log(x),
+    grad: { from: 'x', wgsl: 'reciprocal_ieee(x)', cpu: (x) => 1 / x },
+    domain: 'positive',
+  },
+  // sqrt(x < 0) = NaN; the derivative ½/y is +inf at 0.
+  sqrt: {
+    code: 21,
+    wgsl: 'sqrt_ieee(x)',
+    cpu: (x) => Math.sqrt(x),
+    grad: { from: 'y', wgsl: '0.5 * reciprocal_ieee(y)', cpu: (y) => 0.5 / y },
+    domain: 'positive',
+  },
+  // The derivative at 0 is 0 (sign(x)), as PyTorch's.
+  abs: {
+    code: 22,
+    wgsl: 'abs(x)',
+    cpu: (x) => Math.abs(x),
+    grad: { from: 'x', wgsl: 'sign(x)', cpu: (x) => Math.sign(x) },
+  },
+  neg: {
+    code: 23,
+    wgsl: '-x',
+    cpu: (x) => -x,
+    grad: { from: 'y', wgsl: '-1.0', cpu: () => -1 },
+  },
+  // 1/±0 = ±inf.
+  reciprocal: {
+    code: 24,
+    wgsl: 'reciprocal_ieee(x)',
+    cpu: (x) => 1 / x,
+    grad: { from: 'y', wgsl: '-y * y', cpu: (y) => -y * y },
+    domain: 'nonzero',
+  },
+  floor: {
+    code: 25,
+    wgsl: 'floor(x)',
+    cpu: (x) => Math.floor(x),
+    grad: { from: 'y', wgsl: '0.0', cpu: () => 0 },
+    stepwise: true,
+  },
+  ceil: {
+    code: 26,
+    wgsl: 'ceil(x)',
+    cpu: (x) => Math.ceil(x),
+    grad: { from: 'y', wgsl: '0.0', cpu: () => 0 },
+    stepwise: true,
+  },
+  // Halves to even, as ONNX's Round and WGSL's round().
+  round: {
+    code: 27,
+    wgsl: 'round(x)',
+    cpu: roundHalfEven,
+    grad: { from: 'y', wgsl: '0.0', cpu: () => 0 },
+    stepwise: true,
+  },
+  // sign(0) = 0.
+  sign: {
+    code: 28,
+    wgsl: 'sign(x)',
+    cpu: (x) => Math.sign(x),
+    grad: { from: 'y', wgsl: '0.0', cpu: () => 0 },
+    stepwise: true,
+  },
+  erf: {
+    code: 29,
+    wgsl: 'erf_f32(x)',
+    cpu: (x) => erf(x),
+    grad: { from: 'x', wgsl: '1.1283791670955126 * exp(-x * x)', cpu: (x) => (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x) },
+  },
+  sin: {
+    code: 30,
+    wgsl: 'sin_precise(x)',
+    cpu: (x) => Math.sin(x),
+    grad: { from: 'x', wgsl: 'cos_precise(x)', cpu: (x) => Math.cos(x) },
+  },
+  cos: {
+    code: 31,
+    wgsl: 'cos_precise(x)',
+    cpu: (x) => Math.cos(x),
+    grad: { from: 'x', wgsl: '-sin_precise(x)', cpu: (x) => -Math.sin(x) },
+  },
+  // Logical not of a 0/1 value (ONNX's Not): 1 where x is 0, else 0.
+  not: {
+    code: 32,
+    wgsl: 'select(0.0, 1.0, x == 0.0)',
+    cpu: (x) => (x === 0 ? 1 : 0),
+    grad: { from: 'y', wgsl: '0.0', cpu: () => 0 },
+    stepwise: true,
+  },
 } as const satisfies Record<string, ActivationDef>;
+
+/** √(2/π), the tanh-approximated GELU's scale. */
+const GELU_TANH_C = Math.sqrt(2 / Math.PI);
+
+function softplus64(x: number): number {
+  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+/** Rounds to the nearest integer, halves to the even one (ONNX Round); −0 stays −0. */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x); // halves up
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * erf in float64, the CPU reference (the WGSL `erf_f32` is a float32 fit checked against it):
+ * the Maclaurin series below |x| = 2.5 (terms peak near 16 there, so about 1e-15 is kept), and
+ * above it erfc's continued fraction e^{−x²}/√π · 1/(x + ½/(x + 1/(x + 3⁄2/(x + …)))), 60
+ * levels deep, evaluated from the bottom.
+ */
+export function erf(x: number): number {
+  const a = Math.abs(x);
+  if (Number.isNaN(x)) return NaN;
+  if (a < 2.5) {
+    let term = x; // (−1)ⁿ x^{2n+1} / n!
+    let sum = x;
+    for (let n = 1; n < 100; n++) {
+      term *= (-x * x) / n;
+      const t = term / (2 * n + 1);
+      sum += t;
+      if (Math.abs(t) < 1e-17 * Math.abs(sum)) break;
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  let f = a;
+  for (let k = 60; k >= 1; k--) f = a + k / 2 / f;
+  const erfc = Math.exp(-a * a) / (Math.sqrt(Math.PI) * f);
+  return Math.sign(x) * (1 - erfc);
+}
 
 
 type TableName = keyof typeof ACTIVATIONS;
@@ -156,6 +394,13 @@ function known(): string {
 export function normalizeActivation(op: string, act: Activation | undefined): ActivationConfig {
   if (act === undefined || act === 'none') return NONE;
   const type: unknown = typeof act === 'string' ? act : (act as { type?: unknown } | null)?.type;
+  if (type === 'gelu' && typeof act === 'object') {
+    const approximate = (act as { approximate?: unknown }).approximate;
+    if (approximate === 'tanh') return normalizeActivation(op, 'geluTanh');
+    if (approximate !== undefined && approximate !== 'none') {
+      throw new InvalidArgumentError(op, `gelu approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
+    }
+  }
   const alias = typeof type === 'string' ? ALIASES[type] : undefined;
   const name = alias?.type ?? type;
   if (typeof name !== 'string' || !Object.hasOwn(ACTIVATIONS, name)) {

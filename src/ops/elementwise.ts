@@ -9,21 +9,22 @@ import { type Shape, fmtShape, sizeOf, broadcastShapes, normalizeAxis } from '..
 
 export type BinaryOp = 'add' | 'mul';
 
-/** Output shape of a broadcasting binary op, and per-input strides (0 on broadcast dimensions), aligned to the output rank. */
-export function inferBinary(op: BinaryOp, a: Shape, b: Shape): { outShape: number[]; aStrides: number[]; bStrides: number[] } {
+/** Row-major strides of `s` aligned to an output of rank `rank` (NumPy broadcasting), 0 on broadcast dimensions. */
+export function broadcastStrides(s: Shape, rank: number): number[] {
+  const st = new Array<number>(rank).fill(0);
+  let acc = 1;
+  for (let i = s.length - 1; i >= 0; i--) {
+    const axis = rank - s.length + i;
+    st[axis] = s[i] === 1 ? 0 : acc;
+    acc *= s[i];
+  }
+  return st;
+}
+
+/** Output shape of a broadcasting binary op (named `op` in errors), and per-input strides (0 on broadcast dimensions), aligned to the output rank. */
+export function inferBinary(op: string, a: Shape, b: Shape): { outShape: number[]; aStrides: number[]; bStrides: number[] } {
   const outShape = broadcastShapes(op, a, b);
-  const rank = outShape.length;
-  const strides = (s: Shape): number[] => {
-    const st = new Array<number>(rank).fill(0);
-    let acc = 1;
-    for (let i = s.length - 1; i >= 0; i--) {
-      const axis = rank - s.length + i;
-      st[axis] = s[i] === 1 ? 0 : acc;
-      acc *= s[i];
-    }
-    return st;
-  };
-  return { outShape, aStrides: strides(a), bStrides: strides(b) };
+  return { outShape, aStrides: broadcastStrides(a, outShape.length), bStrides: broadcastStrides(b, outShape.length) };
 }
 
 /** Resolves a reshape target (one -1 allowed) and checks the element count is kept. */

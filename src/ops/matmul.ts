@@ -10,6 +10,8 @@ import type { Activation } from './params.js';
 
 export type { MatmulParams } from './params.js';
 import { defineOp, fanInInit, param } from './op.js';
+import { definePrimitive } from './primitive.js';
+import { BINARY } from './binary.js';
 
 
 /** Everything a matmul kernel needs, resolved from the operand shapes and the params. */
@@ -228,16 +230,43 @@ export const matmulOp = defineOp<MatmulLayer>({
   flops: (_layer, [a], output) => 2 * sizeOf(output) * a[a.length - 1],
 });
 
-/** Softmax along `axis` (default the last). */
+export interface SoftmaxAttrs {
+  readonly axis: number;
+}
+
+/** log-softmax along `axis`: (x − max) − log Σ exp(x − max), computed so, not as log(softmax). */
+export const LOG_SOFTMAX = definePrimitive<SoftmaxAttrs>({
+  name: 'logSoftmax',
+  infer([x], { axis }) {
+    if (!x) throw new ShapeError('logSoftmax', 'takes one input, got none');
+    inferSoftmax(x, axis);
+    return x;
+  },
+});
+
+/** Softmax along `axis` (default the last), or with `log` log-softmax (ONNX's LogSoftmax, PyTorch's log_softmax). */
 export interface SoftmaxLayer {
   type: 'softmax';
   /** Axis of the normalisation, any axis of the whole shape (default -1, the last). */
   axis?: number;
+  log?: boolean;
 }
 
 export const softmaxOp = defineOp<SoftmaxLayer>({
   type: 'softmax',
   inputs: 1,
-  forward: (b, { layer, inputs: [x] }) => b.softmax(x, layer.axis ?? -1),
+  forward: (b, { layer, inputs: [x] }) => (layer.log ? b.prim(LOG_SOFTMAX, [x], { axis: layer.axis ?? -1 }) : b.softmax(x, layer.axis ?? -1)),
+  // With s = softmax(x) and Σ along the axis: softmax dx = s·(dy − Σ dy·s); log-softmax dx = dy − s·Σ dy (s = exp(y)).
+  backward(b, { layer, inputs: [x], output: y, dy, needInput }) {
+    if (!needInput[0]) return {};
+    const { axis } = inferSoftmax(x.shape, layer.axis ?? -1);
+    const rowShape = x.shape.map((d, k) => (k === axis ? 1 : d));
+    if (layer.log) {
+      const s = b.activation(y, 'exp');
+      return { inputs: [b.prim(BINARY, [dy, b.mul(s, b.sumTo(dy, rowShape))], { op: 'sub' })] };
+    }
+    const dot = b.sumTo(b.mul(dy, y), rowShape);
+    return { inputs: [b.mul(y, b.prim(BINARY, [dy, dot], { op: 'sub' }))] };
+  },
   flops: (_layer, _inputs, output) => 2 * sizeOf(output),
 });

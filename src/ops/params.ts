@@ -6,14 +6,21 @@
 import type { Tensor } from '../tensor.js';
 
 /** Activations by name; parameterised ones take their default constants (leakyRelu's slope 0.01). */
-export type ActivationName = 'none' | 'relu6' | 'relu' | 'sigmoid' | 'tanh' | 'scaledTanh' | 'leakyRelu' | 'hardSwish' | 'hardSigmoid';
+export type ActivationName =
+  | 'none' | 'relu6' | 'relu' | 'sigmoid' | 'tanh' | 'scaledTanh' | 'leakyRelu' | 'hardSwish' | 'hardSigmoid'
+  | 'gelu' | 'geluTanh' | 'silu' | 'elu' | 'selu' | 'celu' | 'softplus' | 'softsign' | 'mish' | 'thresholdedRelu'
+  | 'exp' | 'log' | 'sqrt' | 'abs' | 'neg' | 'reciprocal' | 'floor' | 'ceil' | 'round' | 'sign' | 'erf' | 'sin' | 'cos' | 'not';
 
 /** An activation: a name, or an object for the parameterised ones. */
 export type Activation =
   | ActivationName
   | { type: 'leakyRelu'; alpha?: number }
   | { type: 'clip'; min: number; max: number }
-  | { type: 'hardSigmoid'; alpha?: number; beta?: number };
+  | { type: 'hardSigmoid'; alpha?: number; beta?: number }
+  /** approximate 'tanh' is the row geluTanh (PyTorch's GELU(approximate='tanh'), ONNX Gelu's attribute). */
+  | { type: 'gelu'; approximate?: 'none' | 'tanh' }
+  | { type: 'elu' | 'celu' | 'thresholdedRelu'; alpha?: number }
+  | { type: 'selu'; alpha?: number; gamma?: number };
 
 /** Padding: one number for all sides, [vertical, horizontal], [top, left, bottom, right], or SAME/VALID. */
 export type Padding2d = number | readonly [number, number] | readonly [number, number, number, number] | 'same' | 'valid';

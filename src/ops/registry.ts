@@ -19,6 +19,7 @@ import {
   type AddLayer, type MulLayer, type BinaryConstLayer, type ReshapeLayer, type FlattenLayer, type DropoutLayer,
 } from './elementwise.js';
 import { transposeOp, type TransposeLayer } from './transpose.js';
+import { binaryOp, whereOp, preluOp, type BinaryLayer, type WhereLayer, type PreluLayer } from './binary.js';
 
 /** Every layer's configuration. */
 export type LayerConfig =
@@ -41,7 +42,10 @@ export type LayerConfig =
   | BinaryConstLayer
   | MatmulLayer
   | ReshapeLayer
-  | TransposeLayer;
+  | TransposeLayer
+  | BinaryLayer
+  | WhereLayer
+  | PreluLayer;
 
 export type LayerType = LayerConfig['type'];
 
@@ -68,6 +72,9 @@ const OPS: Registry = {
   matmul: matmulOp,
   reshape: reshapeOp,
   transpose: transposeOp,
+  binary: binaryOp,
+  where: whereOp,
+  prelu: preluOp,
 };
 
 /** The names of every layer type. */

@@ -71,9 +71,6 @@ export function trainStep(
   for (const node of order) {
     const def = opOf(node.layer, node.name);
     const isTrailingSoftmax = loss === 'crossEntropy' && node.layer.type === 'softmax' && node.name === graph.outputs[0];
-    if (node.layer.type === 'softmax' && !isTrailingSoftmax) {
-      throw new InvalidArgumentError('fit', `softmax '${node.name}' can only be the model's last layer when training with cross-entropy`);
-    }
     if (!def.backward && !isTrailingSoftmax) {
       throw new InvalidArgumentError('fit', `layer '${node.name}' (${node.layer.type}) has no gradient yet; it runs at inference only`);
     }

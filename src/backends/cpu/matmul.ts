@@ -3,8 +3,9 @@
  * storage. Shapes come from the same inference functions the WebGPU kernels use.
  */
 import type { HostTensor } from './host_tensor.js';
+import type { CpuKernel } from './kernels.js';
 import { type Activation, applyActivation } from '../../ops/activation.js';
-import { type MatmulGeometry, inferMatmul, inferDense, inferRbf, inferSoftmax } from '../../ops/matmul.js';
+import { type MatmulGeometry, type SoftmaxAttrs, inferMatmul, inferDense, inferRbf, inferSoftmax } from '../../ops/matmul.js';
 
 /** `bias` is passed apart from params because params.bias is a backend Tensor. */
 export interface MatmulCpuParams {
@@ -58,7 +59,8 @@ export function rbfCpu(x: HostTensor, centers: HostTensor): HostTensor {
   return { data: gemm(g, x.data, centers.data, undefined, true), shape: g.outShape };
 }
 
-export function softmaxCpu(x: HostTensor, axis: number): HostTensor {
+/** Softmax along `axis`, or with `log` log-softmax: (x − max) − log Σ exp(x − max). */
+export function softmaxCpu(x: HostTensor, axis: number, log = false): HostTensor {
   const { outer, axisLen, inner } = inferSoftmax(x.shape, axis);
   const out = new Float32Array(x.data.length);
   for (let o = 0; o < outer; o++) {
@@ -68,8 +70,15 @@ export function softmaxCpu(x: HostTensor, axis: number): HostTensor {
       for (let j = 0; j < axisLen; j++) max = Math.max(max, x.data[base + j * inner]);
       let sum = 0;
       for (let j = 0; j < axisLen; j++) sum += Math.exp(x.data[base + j * inner] - max);
-      for (let j = 0; j < axisLen; j++) out[base + j * inner] = Math.exp(x.data[base + j * inner] - max) / sum;
+      for (let j = 0; j < axisLen; j++) {
+        const v = x.data[base + j * inner] - max;
+        out[base + j * inner] = log ? v - Math.log(sum) : Math.exp(v) / sum;
+      }
     }
   }
   return { data: out, shape: x.shape };
 }
+
+export const cpuKernels: Readonly<Record<string, CpuKernel>> = {
+  logSoftmax: ([x]: readonly HostTensor[], { axis }: SoftmaxAttrs) => softmaxCpu(x, axis, true),
+};

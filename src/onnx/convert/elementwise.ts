@@ -1,75 +1,160 @@
 /**
- * Converters of the ops that map values one to one or normalise them: Add / Sub / Mul / Div
- * (folded when both sides are constant; Sub of a computed value is an add of its negation), the
- * activations, Clip, Softmax, BatchNormalization and LRN.
+ * Converters of the ops that map values one to one or normalise them: the binary ops (Add, Sub,
+ * Mul, Div, Pow, Max, Min, Mod, comparisons, logic; folded when both sides are constant), the
+ * variadic Sum / Mean / Max / Min, Where, PRelu, the activations and unary math ops, Clip,
+ * Softmax / LogSoftmax, BatchNormalization and LRN.
  */
-import type { NodeContext, DynValue } from '../context.js';
+import type { NodeContext, DynValue, Value } from '../context.js';
 import type { ConstTensor } from '../tensor.js';
 import { foldBinary, makeConst, normAxis, scalarOf } from '../fold.js';
-import type { Activation } from '../../ops/activation.js';
+import { type Activation, applyActivation, normalizeActivation } from '../../ops/activation.js';
+import { BINARY_OPS, type BinaryLayerOp } from '../../ops/binary.js';
 import { fmtShape, sizeOf } from '../../shape.js';
 import { type Converter, dyn, reshapeTo } from './common.js';
 
 const FLT_MAX = 3.4028234663852886e38;
 
+/** An activation layer; on a constant input, the table's CPU function folds it (shape arithmetic: Sqrt, Floor, Ceil, …). */
 export function activation(act: Activation): Converter {
-  return (c: NodeContext) => c.out(0, c.emit({ type: 'activation', activation: act }, [c.dyn(0)]));
+  return (c: NodeContext) => {
+    const v = c.input(0);
+    if (v?.kind === 'const') {
+      const cfg = normalizeActivation(c.where, act);
+      const out = Array.from(v.tensor.data, (x) => applyActivation(x, cfg));
+      const kind = v.tensor.kind === 'int' && out.every(Number.isInteger) ? 'int' : 'float';
+      c.out(0, { kind: 'const', tensor: makeConst(v.tensor.dims, kind, out, c.where) });
+      return;
+    }
+    c.out(0, c.emit({ type: 'activation', activation: act }, [c.dyn(0)]));
+  };
 }
 
 export const leakyRelu: Converter = (c: NodeContext) => activation({ type: 'leakyRelu', alpha: c.float('alpha', 0.01) })(c);
 
 export const hardSigmoid: Converter = (c: NodeContext) => activation({ type: 'hardSigmoid', alpha: c.float('alpha', 0.2), beta: c.float('beta', 0.5) })(c);
 
-type Arith = 'Add' | 'Sub' | 'Mul' | 'Div';
-const ARITH: Record<Arith, (x: number, y: number) => number> = {
-  Add: (x, y) => x + y, Sub: (x, y) => x - y, Mul: (x, y) => x * y, Div: (x, y) => x / y,
+/** Activations with an `alpha` attribute (Elu, Celu, ThresholdedRelu), ONNX's default 1. */
+export const withAlpha = (type: 'elu' | 'celu' | 'thresholdedRelu'): Converter => (c: NodeContext) => activation({ type, alpha: c.float('alpha', 1) })(c);
+
+// ONNX's Selu defaults, as float32.
+export const selu: Converter = (c: NodeContext) =>
+  activation({ type: 'selu', alpha: c.float('alpha', 1.67326319217681884765625), gamma: c.float('gamma', 1.05070102214813232421875) })(c);
+
+export const gelu: Converter = (c: NodeContext) => {
+  const approximate = c.str('approximate', 'none');
+  if (approximate !== 'none' && approximate !== 'tanh') c.fail(`approximate '${approximate}' is not supported (expected 'none' or 'tanh')`);
+  activation(approximate === 'tanh' ? 'geluTanh' : 'gelu')(c);
 };
 
-export function arith(op: Arith): Converter {
+/** Integer division and modulo of folded constants (shape arithmetic): C's truncation, Python's sign for Mod with fmod = 0. */
+function intFold(op: BinaryLayerOp, fmod: boolean): ((x: number, y: number) => number) | undefined {
+  if (op === 'div') return (x, y) => Math.trunc(x / y);
+  if (op === 'mod' && !fmod) return (x, y) => x - y * Math.floor(x / y);
+  return undefined;
+}
+
+/** Scalar constant operands of Max/Min become a fused clip. */
+function clipOf(op: BinaryLayerOp, t: ConstTensor, x: DynValue): Activation | null {
+  if ((op !== 'max' && op !== 'min') || sizeOf(t.dims) !== 1 || t.dims.length > x.shape.length) return null;
+  const v = t.data[0];
+  if (!Number.isFinite(v)) return null;
+  return op === 'max' ? { type: 'clip', min: v, max: FLT_MAX } : { type: 'clip', min: -FLT_MAX, max: v };
+}
+
+/**
+ * a ∘ b for any mix of computed and constant operands: folded when both are constant; add/mul
+ * of computed values are the add/mul layers (fused activations), a constant operand of
+ * add/sub/mul/div a binaryConst (x − c as x + (−c), x / c as x · (1/c)), a scalar bound of
+ * max/min a clip, and anything else a binary layer (its constant as a parameter on its side).
+ */
+function combine(c: NodeContext, op: BinaryLayerOp, a: Value, b: Value, suffix?: string, fmod = true): Value {
+  if (a.kind === 'const' && b.kind === 'const') {
+    const ints = a.tensor.kind === 'int' && b.tensor.kind === 'int' ? intFold(op, fmod) : undefined;
+    return { kind: 'const', tensor: foldBinary(a.tensor, b.tensor, ints ?? BINARY_OPS[op].cpu, c.where) };
+  }
+  const checkBatch = (y: DynValue, x: DynValue, t: ConstTensor): DynValue => {
+    if (y.shape.length !== x.shape.length || y.shape[0] !== x.shape[0]) {
+      c.fail(`the constant ${fmtShape(t.dims)} would change the batch dimension (axis 0) of ${fmtShape(x.shape)}`);
+    }
+    return y;
+  };
+  const withConst = (x: DynValue, t: ConstTensor, kind: 'add' | 'mul', map: (v: number) => number, sfx?: string): DynValue =>
+    checkBatch(c.emit({ type: 'binaryConst', op: kind, shape: t.dims }, [x], [Float32Array.from(t.data, map)], sfx), x, t);
+  if (dyn(a) && dyn(b)) {
+    if (op === 'add' || op === 'mul') return c.emit({ type: op }, [a, b], [], suffix);
+    return c.emit({ type: 'binary', op }, [a, b], [], suffix);
+  }
+  const constRight = b.kind === 'const';
+  const x = (constRight ? a : b) as DynValue;
+  const t = (constRight ? b : a) as { tensor: ConstTensor };
+  const commutes = op === 'add' || op === 'mul' || op === 'max' || op === 'min';
+  if (op === 'add' || op === 'mul') return withConst(x, t.tensor, op, (v) => v, suffix);
+  if (constRight && op === 'sub') return withConst(x, t.tensor, 'add', (v) => -v, suffix);
+  if (constRight && op === 'div') return withConst(x, t.tensor, 'mul', (v) => 1 / v, suffix);
+  const clipAct = clipOf(op, t.tensor, x);
+  if (clipAct) return c.emit({ type: 'activation', activation: clipAct }, [x], [], suffix);
+  const side = constRight || commutes ? 'right' : 'left';
+  return checkBatch(c.emit({ type: 'binary', op, shape: t.tensor.dims, constant: side }, [x], [c.floatData(t.tensor)], suffix), x, t.tensor);
+}
+
+/** A two-input elementwise op: Add, Sub, Mul, Div, Pow, Mod, the comparisons, And, Or, Xor. */
+export function binaryNode(op: BinaryLayerOp): Converter {
   return (c: NodeContext) => {
     const a = c.input(0);
     const b = c.input(1);
     if (!a || !b) c.fail('needs two inputs');
-    if (a.kind === 'const' && b.kind === 'const') {
-      const fn = ARITH[op];
-      const intDiv = op === 'Div' && a.tensor.kind === 'int' && b.tensor.kind === 'int';
-      c.out(0, { kind: 'const', tensor: foldBinary(a.tensor, b.tensor, intDiv ? (x, y) => Math.trunc(x / y) : fn, c.where) });
-      return;
+    let fmod = true;
+    if (op === 'mod') {
+      fmod = c.int('fmod', 0) === 1;
+      const float = (v: Value) => (v.kind === 'dyn' ? true : v.tensor.kind === 'float');
+      if (!fmod && (float(a) || float(b))) c.fail('fmod = 0 on floats is not supported (ONNX requires fmod = 1 for floating-point Mod)');
     }
-    const withConst = (x: DynValue, t: ConstTensor, kind: 'add' | 'mul', map: (v: number) => number, suffix?: string): DynValue => {
-      const y = c.emit({ type: 'binaryConst', op: kind, shape: t.dims }, [x], [Float32Array.from(t.data, map)], suffix);
-      if (y.shape.length !== x.shape.length || y.shape[0] !== x.shape[0]) {
-        c.fail(`the constant ${fmtShape(t.dims)} would change the batch dimension (axis 0) of ${fmtShape(x.shape)}`);
-      }
-      return y;
-    };
-    if (dyn(a) && dyn(b)) {
-      if (op === 'Add') c.out(0, c.emit({ type: 'add' }, [a, b]));
-      else if (op === 'Mul') c.out(0, c.emit({ type: 'mul' }, [a, b]));
-      else if (op === 'Sub') {
-        const negB = withConst(b, makeConst([1], 'float', [-1], c.where), 'mul', (v) => v, 'neg');
-        c.out(0, c.emit({ type: 'add' }, [a, negB]));
-      } else c.fail('Div of two computed values is not supported (only division by a constant)');
-      return;
-    }
-    if (dyn(a) && b.kind === 'const') {
-      const t = b.tensor;
-      if (op === 'Add') c.out(0, withConst(a, t, 'add', (v) => v));
-      else if (op === 'Sub') c.out(0, withConst(a, t, 'add', (v) => -v));
-      else if (op === 'Mul') c.out(0, withConst(a, t, 'mul', (v) => v));
-      else c.out(0, withConst(a, t, 'mul', (v) => 1 / v));
-      return;
-    }
-    const t = (a as { tensor: ConstTensor }).tensor;
-    const x = b as DynValue;
-    if (op === 'Add') c.out(0, withConst(x, t, 'add', (v) => v));
-    else if (op === 'Mul') c.out(0, withConst(x, t, 'mul', (v) => v));
-    else if (op === 'Sub') {
-      const neg = withConst(x, makeConst([1], 'float', [-1], c.where), 'mul', (v) => v, 'neg');
-      c.out(0, withConst(neg, t, 'add', (v) => v));
-    } else c.fail('dividing a constant by a computed value is not supported');
+    c.out(0, combine(c, op, a, b, undefined, fmod));
   };
 }
+
+/** Sum, Mean, Max, Min of one or more inputs, broadcast together, combined left to right. */
+export function variadic(op: 'add' | 'max' | 'min', mean = false): Converter {
+  return (c: NodeContext) => {
+    const n = c.inputCount();
+    const values = Array.from({ length: n }, (_, i) => c.input(i) ?? c.fail(`input ${i} is missing`));
+    if (values.length === 0) c.fail('needs at least one input');
+    let acc = values[0];
+    for (let i = 1; i < n; i++) acc = combine(c, op, acc, values[i], i === n - 1 && !mean ? undefined : `${op}${i}`);
+    if (mean && n > 1) acc = combine(c, 'mul', acc, { kind: 'const', tensor: makeConst([], 'float', [1 / n], c.where) });
+    if (acc.kind === 'dyn' && n === 1) acc = c.emit({ type: 'activation', activation: 'none' }, [acc]);
+    c.out(0, acc);
+  };
+}
+
+/** Where(condition, a, b): constants become the layer's parameters. */
+export const where: Converter = (c: NodeContext) => {
+  const vals = [0, 1, 2].map((i) => c.input(i) ?? c.fail(`input ${i} is missing`));
+  const inputs = vals.filter(dyn);
+  if (inputs.length === 0) c.fail('Where of three constants is not supported');
+  const constants = vals.map((v) => (v.kind === 'const' ? v.tensor.dims : null));
+  const params = vals.flatMap((v) => (v.kind === 'const' ? [c.floatData(v.tensor)] : []));
+  c.out(0, c.emit(constants.some((k) => k) ? { type: 'where', constants } : { type: 'where' }, inputs, params));
+};
+
+/**
+ * PRelu(x, slope): a constant slope is the prelu layer's trainable weight ((C, 1, …, 1) as
+ * PyTorch's [C]); a computed one is the binary op prelu.
+ */
+export const prelu: Converter = (c: NodeContext) => {
+  const x = c.dyn(0);
+  const s = c.input(1) ?? c.fail('slope is missing');
+  if (s.kind === 'dyn') {
+    c.out(0, c.emit({ type: 'binary', op: 'prelu' }, [x, s]));
+    return;
+  }
+  const dims = s.tensor.dims;
+  const r = x.shape.length;
+  const perChannel = r >= 2 && dims.length === r - 1 && dims.slice(1).every((d) => d === 1) && dims[0] === x.shape[1];
+  // ONNX broadcasts the slope from the last axis: a 1-D slope of K is (…, K) (kept so by [1, K]), except K = C on a rank-2 input.
+  const shape = perChannel ? [dims[0]] : dims.length === 1 && dims[0] !== 1 && r > 2 ? [1, dims[0]] : dims;
+  c.out(0, c.emit({ type: 'prelu', shape }, [x], [c.floatData(s.tensor)]));
+};
 
 export const clip: Converter = (c: NodeContext) => {
   const x = c.dyn(0);
@@ -88,23 +173,25 @@ export const clip: Converter = (c: NodeContext) => {
   c.out(0, c.emit({ type: 'activation', activation: { type: 'clip', min, max } }, [x]));
 };
 
-export const softmax: Converter = (c: NodeContext) => {
+/** Softmax, or with `log` LogSoftmax (the same axis rules). */
+export const softmax = (log = false): Converter => (c: NodeContext) => {
   const x = c.dyn(0);
   const r = x.shape.length;
+  const flag = log ? { log: true } : {};
   if (c.opset >= 13) {
     const axis = normAxis(c.int('axis', -1), r, c.where);
-    c.out(0, c.emit({ type: 'softmax', axis }, [x]));
+    c.out(0, c.emit({ type: 'softmax', axis, ...flag }, [x]));
     return;
   }
   // Before opset 13: the input is viewed as 2-D, (d0 … d_{axis-1}, d_axis … d_last), and each row normalised.
   const axis = normAxis(c.int('axis', 1), r, c.where);
   if (axis === r - 1) {
-    c.out(0, c.emit({ type: 'softmax', axis: -1 }, [x]));
+    c.out(0, c.emit({ type: 'softmax', axis: -1, ...flag }, [x]));
     return;
   }
   if (axis === 0) c.fail('softmax over every axis including the batch (opset < 13, axis 0) is not supported');
   const flat = reshapeTo(c, x, [...x.shape.slice(0, axis), sizeOf(x.shape.slice(axis))], 'rows');
-  const y = c.emit({ type: 'softmax', axis: -1 }, [flat], [], 'softmax');
+  const y = c.emit({ type: 'softmax', axis: -1, ...flag }, [flat], [], 'softmax');
   c.out(0, reshapeTo(c, y, x.shape));
 };
 

@@ -10,13 +10,14 @@ import matmulWgsl from '../../../../shaders/matmul.wgsl?raw';
 import softmaxWgsl from '../../../../shaders/softmax.wgsl?raw';
 import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
+import type { GpuKernel } from '../gpu_kernels.js';
 import { type KernelSpec, grid1d, ceilDiv, rowWorkgroup } from '../program.js';
 import { withActivation, withPreludes, INDEX_PRELUDE } from '../shaders.js';
 import { uniformStruct } from '../uniform_struct.js';
 import { type TuningTable, type MatmulTiling, type GemvTiling, MATMUL_TUNING, MATMUL_GEMV_TUNING, tuningFor } from '../tuning.js';
 import { activationOverrides } from '../../../ops/activation.js';
 import type { Activation } from '../../../ops/activation.js';
-import { type MatmulParams, type MatmulGeometry, inferMatmul, inferDense, inferRbf, inferSoftmax } from '../../../ops/matmul.js';
+import { type MatmulParams, type MatmulGeometry, type SoftmaxAttrs, inferMatmul, inferDense, inferRbf, inferSoftmax } from '../../../ops/matmul.js';
 import type { GpuContext } from '../../../device/device.js';
 import { LimitExceededError } from '../../../errors.js';
 
@@ -232,20 +233,25 @@ export function rbfGpu(be: KernelContext, x: GpuTensor, centers: GpuTensor): Gpu
   return recordMatmul(be, 'rbf', g, x, centers, undefined, true, MATMUL_TABLES);
 }
 
-export function softmaxGpu(be: KernelContext, x: GpuTensor, axis: number): GpuTensor {
+/** Softmax along `axis`, or with `log` log-softmax (the primitive logSoftmax). */
+export function softmaxGpu(be: KernelContext, x: GpuTensor, axis: number, log = false): GpuTensor {
   const s = inferSoftmax(x.shape, axis);
-  const out = be.empty(x.shape, 'softmax');
+  const out = be.empty(x.shape, log ? 'logSoftmax' : 'softmax');
   if (out.size === 0) return out;
   const wg = rowWorkgroup(s.axisLen, be.limits.maxComputeInvocationsPerWorkgroup);
   be.run(
     {
       kernel: SOFTMAX,
-      overrides: { WG: wg },
+      overrides: { WG: wg, LOG: log ? 1 : 0 },
       uniforms: SOFTMAX_PARAMS.pack({ rows: s.rows, axis_len: s.axisLen, inner: s.inner }),
       workgroups: grid1d(s.rows, be.limits.maxComputeWorkgroupsPerDimension, 'softmax'),
-      label: 'softmax',
+      label: log ? 'logSoftmax' : 'softmax',
     },
     [x, out],
   );
   return out;
 }
+
+export const gpuKernels: Readonly<Record<string, GpuKernel>> = {
+  logSoftmax: (kc: KernelContext, [x]: readonly GpuTensor[], { axis }: SoftmaxAttrs) => softmaxGpu(kc, x, axis, true),
+};
