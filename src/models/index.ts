@@ -21,13 +21,20 @@ import { buildAlexNet } from './alexnet.js';
 import { buildVgg16 } from './vgg.js';
 import { buildGoogLeNet } from './googlenet.js';
 import { buildResNet } from './resnet.js';
+import { buildMobileNetV2 } from './mobilenet_v2.js';
+import { buildMobileNetV3 } from './mobilenet_v3.js';
 import { LENET5_IMAGE_INPUT } from '../engine/input.js';
 
 export { LENET5_DIGITS, LENET5_C3_TABLE } from './lenet5.js';
 
-export type ZooName = 'lenet5' | 'lenet' | 'alexnet' | 'vgg16' | 'googlenet' | 'resnet18' | 'resnet34' | 'resnet50';
+export type ZooName =
+  | 'lenet5' | 'lenet' | 'alexnet' | 'vgg16' | 'googlenet' | 'resnet18' | 'resnet34' | 'resnet50'
+  | 'mobilenet_v2' | 'mobilenet_v3_small' | 'mobilenet_v3_large';
 
-export const ZOO_NAMES: readonly ZooName[] = ['lenet5', 'lenet', 'alexnet', 'vgg16', 'googlenet', 'resnet18', 'resnet34', 'resnet50'];
+export const ZOO_NAMES: readonly ZooName[] = [
+  'lenet5', 'lenet', 'alexnet', 'vgg16', 'googlenet', 'resnet18', 'resnet34', 'resnet50',
+  'mobilenet_v2', 'mobilenet_v3_small', 'mobilenet_v3_large',
+];
 
 export interface ZooOptions extends ModelOptions {
   /** Input height = width (default: the architecture's own: 32 lenet5, 28 lenet, 224 others). */
@@ -124,6 +131,27 @@ export const ZOO: Readonly<Record<ZooName, ZooEntry>> = {
     inputChannels: 3,
     reference: 'K. He, X. Zhang, S. Ren, J. Sun. Deep residual learning for image recognition. CVPR 2016.',
   },
+  mobilenet_v2: {
+    name: 'mobilenet_v2',
+    description: "MobileNetV2: inverted residual blocks with depthwise 3×3 convolutions, ReLU6 and linear bottlenecks, torchvision's layout (3,504,872 parameters).",
+    defaultInputSize: 224,
+    inputChannels: 3,
+    reference: 'M. Sandler, A. Howard, M. Zhu, A. Zhmoginov, L.-C. Chen. MobileNetV2: Inverted residuals and linear bottlenecks. CVPR 2018.',
+  },
+  mobilenet_v3_small: {
+    name: 'mobilenet_v3_small',
+    description: "MobileNetV3-Small: inverted residuals with 3×3 and 5×5 depthwise convolutions, hardswish and squeeze-and-excitation (hardsigmoid gating), torchvision's layout (2,542,856 parameters).",
+    defaultInputSize: 224,
+    inputChannels: 3,
+    reference: 'A. Howard, M. Sandler, G. Chu, L.-C. Chen, B. Chen, M. Tan, W. Wang, Y. Zhu, R. Pang, V. Vasudevan, Q. V. Le, H. Adam. Searching for MobileNetV3. ICCV 2019.',
+  },
+  mobilenet_v3_large: {
+    name: 'mobilenet_v3_large',
+    description: "MobileNetV3-Large: inverted residuals with 3×3 and 5×5 depthwise convolutions, ReLU or hardswish and squeeze-and-excitation (hardsigmoid gating), torchvision's layout (5,483,032 parameters).",
+    defaultInputSize: 224,
+    inputChannels: 3,
+    reference: 'A. Howard, M. Sandler, G. Chu, L.-C. Chen, B. Chen, M. Tan, W. Wang, Y. Zhu, R. Pang, V. Vasudevan, Q. V. Le, H. Adam. Searching for MobileNetV3. ICCV 2019.',
+  },
 };
 
 /** The options only some architectures take, and which. */
@@ -208,6 +236,13 @@ export function createModel(name: ZooName, options: ZooOptions = {}): Model {
     case 'resnet34':
     case 'resnet50':
       built = buildResNet({ depth: name === 'resnet18' ? 18 : name === 'resnet34' ? 34 : 50, inputSize, numClasses });
+      break;
+    case 'mobilenet_v2':
+      built = buildMobileNetV2({ inputSize, numClasses });
+      break;
+    case 'mobilenet_v3_small':
+    case 'mobilenet_v3_large':
+      built = buildMobileNetV3({ variant: name === 'mobilenet_v3_small' ? 'small' : 'large', inputSize, numClasses });
       break;
   }
   const { backend, seed, fuse, reuseMemory } = options;
