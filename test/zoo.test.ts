@@ -46,6 +46,11 @@ const EXPECTED: Record<ZooName, { total: number; fixed: number; buffers: number;
   resnet18: { total: 11_689_512, fixed: 0, buffers: 2 * RESNET18_BN, classes: 1000 },
   resnet34: { total: 21_797_672, fixed: 0, buffers: 2 * RESNET34_BN, classes: 1000 },
   resnet50: { total: 25_557_032, fixed: 0, buffers: 2 * RESNET50_BN, classes: 1000 },
+  // Buffers: torchvision's running_mean and running_var sizes, summed over its state_dict
+  // (test/zoo_torchvision.test.ts checks every key and shape against torchvision itself).
+  mobilenet_v2: { total: 3_504_872, fixed: 0, buffers: 34_112, classes: 1000 },
+  mobilenet_v3_small: { total: 2_542_856, fixed: 0, buffers: 12_112, classes: 1000 },
+  mobilenet_v3_large: { total: 5_483_032, fixed: 0, buffers: 24_400, classes: 1000 },
 };
 
 describe('zoo architectures (meta backend, no GPU)', () => {
@@ -180,7 +185,8 @@ describe('zoo architectures (meta backend, no GPU)', () => {
   it('rejects unknown names, bad options and inputs too small for the architecture', () => {
     expect(() => createModel('resnet101' as ZooName)).toThrow(InvalidArgumentError);
     expect(() => createModel('resnet101' as ZooName)).toThrow(
-      'createModel: unknown model "resnet101"; the zoo has lenet5, lenet, alexnet, vgg16, googlenet, resnet18, resnet34, resnet50',
+      'createModel: unknown model "resnet101"; the zoo has lenet5, lenet, alexnet, vgg16, googlenet, resnet18, resnet34, resnet50, ' +
+        'mobilenet_v2, mobilenet_v3_small, mobilenet_v3_large',
     );
     expect(() => createModel('vgg16', { groupedConvs: true })).toThrow("createModel 'vgg16': option 'groupedConvs' applies to alexnet only");
     expect(() => createModel('resnet18', { classifierHidden: 64 })).toThrow("option 'classifierHidden' applies to alexnet and vgg16 only");
