@@ -34,6 +34,9 @@ import type { Conv2dParams, Conv2dConfig } from '../../../ops/conv2d.js';
 import type { GradRequest } from '../../training.js';
 import { inferConv2dBackward, wantedGrads } from '../../../ops/conv2d_backward.js';
 import { LimitExceededError } from '../../../errors.js';
+import { type Activation, isActivation } from '../../../ops/activation.js';
+import { addGpu } from './elementwise.js';
+import { activationGpu } from './activation.js';
 
 /** The backward's uniforms (conv2d_backward.wgsl): the forward's geometry and what each entry point adds. */
 const CONV2D_BACKWARD_PARAMS = uniformStruct('Conv2dBackwardParams', {
@@ -170,9 +173,9 @@ export function conv2dBackwardGpu(
   const grads: { dx?: GpuTensor; dw?: GpuTensor; db?: GpuTensor } = {};
 
   if (wanted.input) {
-    if (dxKind === 'forward') grads.dx = dxByForward(be, cfg, w, dy, params, label);
-    else if (dxKind === 'col') grads.dx = dxByCol(be, cfg, x, w, dy, label, colTuning);
-    else grads.dx = dxByGather(be, cfg, packed?.layout, buffers, x, label);
+    if (dxKind === 'forward') grads.dx = dxByForward(be, cfg, w, dy, params.name, label);
+    else if (dxKind === 'col') grads.dx = dxByCol(be, cfg, w, dy, label, colTuning);
+    else grads.dx = dxByGather(be, cfg, packed?.layout, buffers, label);
   }
 
   if (wanted.weight) {
@@ -213,6 +216,46 @@ export function conv2dBackwardGpu(
     grads.db = db;
   }
   return grads;
+}
+
+/**
+ * dx of the dense convolution `cfg` from its weights and dy alone: conv2d backward's input
+ * gradient, which is also the transposed convolution of dy by w (conv2dTranspose's forward,
+ * kernels/conv_transpose.ts). `conv2dDxKind` picks the path. The epilogue, a bias (C) and an
+ * activation applied to dx, is fused into the 'forward' path's convolution; after the 'col' and
+ * 'gather' paths it is one broadcasting add (or activation) pass.
+ */
+export function conv2dDxGpu(
+  be: KernelContext,
+  cfg: Conv2dConfig,
+  w: GpuTensor,
+  dy: GpuTensor,
+  epilogue: { readonly bias?: GpuTensor; readonly activation?: Activation; readonly name?: string } = {},
+): GpuTensor {
+  if (cfg.table) throw new Error('conv2dDxGpu: connection tables take conv2dBackwardGpu');
+  const colTuning = tuningFor(DX_COL_TUNING, be.ctx.info);
+  const scratchCap = Math.min(colTuning.maxScratchBytes, be.limits.maxStorageBufferBindingSize, be.limits.maxBufferSize);
+  const kind = conv2dDxKind(cfg, be.debug.forceNaive ?? false, scratchCap, be.limits.maxComputeWorkgroupsPerDimension, colTuning);
+  const { bias, activation, name } = epilogue;
+  const label = name ?? 'conv2d dx';
+  if (kind === 'forward') return dxByForward(be, cfg, w, dy, name, label, bias, activation);
+  const dx = kind === 'col' ? dxByCol(be, cfg, w, dy, label, colTuning) : dxByGather(be, cfg, undefined, (out) => [w, w, dy, w, out], label);
+  const act = isActivation(activation) ? activation : undefined;
+  if (!bias) {
+    if (!act) return dx;
+    try {
+      return activationGpu(be, dx, act);
+    } finally {
+      dx.dispose();
+    }
+  }
+  const perChannel = be.view(bias, [1, cfg.inChannels, 1, 1]); // (1, C, 1, 1)
+  try {
+    return addGpu(be, dx, perChannel, act);
+  } finally {
+    perChannel.dispose();
+    dx.dispose();
+  }
 }
 
 /**
@@ -267,16 +310,18 @@ function tableByDense(
   }
 }
 
+/** The input's shape, (N, C, H, W). */
+const inputShape = (cfg: Conv2dConfig): number[] => [cfg.batch, cfg.inChannels, cfg.inH, cfg.inW];
+
 /** dx as the gather (`dx` entry): one invocation per dx value. */
 function dxByGather(
   be: KernelContext,
   cfg: Conv2dConfig,
   table: TableLayout | undefined,
   buffers: (out: GpuTensor) => (GpuTensor | GPUBuffer)[],
-  x: GpuTensor,
   label: string,
 ): GpuTensor {
-  const dx = be.empty(x.shape, 'conv2dBackward dx'); // (N, C, H, W)
+  const dx = be.empty(inputShape(cfg), 'conv2dBackward dx'); // (N, C, H, W)
   if (dx.size === 0) return dx;
   be.run(
     {
@@ -294,9 +339,19 @@ function dxByGather(
 /**
  * dx (stride 1) as the forward convolution of dy (N, Cout, Ho, Wo) with wf (C, Cout/groups,
  * kH, kW), the weights rotated 180° with in/out channels swapped per group, padded by
- * (k−1)·d − pad on each side (so the output is H × W again), same dilation and groups.
+ * (k−1)·d − pad on each side (so the output is H × W again), same dilation and groups. A bias
+ * (C) and an activation (conv2dDxGpu's epilogue) are fused into that convolution's store.
  */
-function dxByForward(be: KernelContext, cfg: Conv2dConfig, w: GpuTensor, dy: GpuTensor, params: Conv2dParams, label: string): GpuTensor {
+function dxByForward(
+  be: KernelContext,
+  cfg: Conv2dConfig,
+  w: GpuTensor,
+  dy: GpuTensor,
+  name: string | undefined,
+  label: string,
+  bias?: GpuTensor,
+  activation?: Activation,
+): GpuTensor {
   const [eh, ew] = flippedExtent(cfg);
   const wf = be.empty([cfg.inChannels, cfg.outPerGroup, cfg.kernelH, cfg.kernelW], 'conv2dBackward flipped weights'); // (C, Cout/groups, kH, kW)
   try {
@@ -313,11 +368,12 @@ function dxByForward(be: KernelContext, cfg: Conv2dConfig, w: GpuTensor, dy: Gpu
       );
     }
     const { top, left, bottom, right } = cfg.pads;
-    const dx = conv2dGpu(be, dy, wf, undefined, {
+    const dx = conv2dGpu(be, dy, wf, bias, {
       padding: [eh - top, ew - left, eh - bottom, ew - right],
       dilation: cfg.dilation,
       groups: cfg.groups,
-      name: params.name ? `${params.name} dx` : 'conv2dBackward dx',
+      activation,
+      name: name ? `${name} dx` : 'conv2dBackward dx',
     });
     const [n, c, h, wd] = dx.shape;
     if (n !== cfg.batch || c !== cfg.inChannels || h !== cfg.inH || wd !== cfg.inW) {
@@ -336,8 +392,8 @@ function dxByForward(be: KernelContext, cfg: Conv2dConfig, w: GpuTensor, dy: Gpu
  * n's dy of that group (Cout/groups, Ho·Wo); `col2im` then sums each dx value's landing
  * entries of dcol (laid out as (N, C·kH·kW, Ho·Wo), since c = g·cg + ci).
  */
-function dxByCol(be: KernelContext, cfg: Conv2dConfig, x: GpuTensor, w: GpuTensor, dy: GpuTensor, label: string, tuning: DxColTuning): GpuTensor {
-  const dx = be.empty(x.shape, 'conv2dBackward dx'); // (N, C, H, W)
+function dxByCol(be: KernelContext, cfg: Conv2dConfig, w: GpuTensor, dy: GpuTensor, label: string, tuning: DxColTuning): GpuTensor {
+  const dx = be.empty(inputShape(cfg), 'conv2dBackward dx'); // (N, C, H, W)
   if (dx.size === 0) return dx;
   const kg = cfg.inPerGroup * cfg.kernelH * cfg.kernelW;
   const dcol = be.empty([cfg.batch * cfg.groups, kg, cfg.outH * cfg.outW], 'conv2dBackward dcol'); // (N·groups, cg·kH·kW, Ho·Wo)
@@ -350,7 +406,8 @@ function dxByCol(be: KernelContext, cfg: Conv2dConfig, x: GpuTensor, w: GpuTenso
         workgroups: colGemmGrid(cfg, tuning),
         label: `${label} dcol`,
       },
-      [x, w, dy, w, dcol],
+      // x's slot is unread: it aliases w.
+      [w, w, dy, w, dcol],
     );
     be.run(
       {
