@@ -4,7 +4,8 @@ their state_dicts and their outputs on one random input, for webcnn's zoo to mat
 
     /usr/bin/python3 scripts/zoo_reference.py OUT_DIR SIZE NAME [NAME ...]
 
-For each NAME (a torchvision.models constructor, 1000 classes), writes
+For each NAME (a torchvision.models constructor, 1000 classes; or `unet`, the U-Net below with
+webcnn's defaults, or `unet_wW_dD_cC` with width W, depth D and C classes), writes
   OUT_DIR/NAME.safetensors     the state_dict as F32 (what webcnn's loadWeights reads); batch
                                norm's integer `num_batches_tracked` counters are left out (they
                                only matter to training with momentum=None) and listed in the
@@ -17,11 +18,13 @@ weight is torchvision's own seeded initialisation. Needs Debian's python3-torch 
 python3-torchvision (no safetensors package: the format is written here, it is small).
 """
 import json
+import re
 import struct
 import sys
 
 import torch
 import torchvision
+from torch import nn
 
 
 def write_safetensors(path, tensors, metadata):
@@ -52,7 +55,86 @@ def randomize_batch_norms(model):
                 m.running_var.uniform_(0.5, 1.5)
 
 
+class DoubleConv(nn.Module):
+    """(3x3 conv, no bias -> batch norm -> ReLU) x 2, padded."""
+
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.double_conv = nn.Sequential(
+            nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(out_channels),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(out_channels),
+            nn.ReLU(inplace=True),
+        )
+
+    def forward(self, x):
+        return self.double_conv(x)
+
+
+class Down(nn.Module):
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.maxpool_conv = nn.Sequential(nn.MaxPool2d(2), DoubleConv(in_channels, out_channels))
+
+    def forward(self, x):
+        return self.maxpool_conv(x)
+
+
+class Up(nn.Module):
+    """2x2 up-convolution halving the channels, concat with the skip (skip first), double conv."""
+
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(in_channels, in_channels // 2, kernel_size=2, stride=2)
+        self.conv = DoubleConv(in_channels, out_channels)
+
+    def forward(self, x, skip):
+        return self.conv(torch.cat([skip, self.up(x)], dim=1))
+
+
+class OutConv(nn.Module):
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size=1)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+class UNet(nn.Module):
+    """Ronneberger et al. 2015 with padded convolutions and batch norm, in the module layout of
+    milesial/Pytorch-UNet (inc, down1..D, up1..D, outc), for any width and depth: what webcnn's
+    zoo `unet` must equal."""
+
+    def __init__(self, in_channels=3, num_classes=2, width=16, depth=4):
+        super().__init__()
+        self.depth = depth
+        self.inc = DoubleConv(in_channels, width)
+        for level in range(1, depth + 1):
+            setattr(self, f"down{level}", Down(width << (level - 1), width << level))
+        for level in range(1, depth + 1):
+            setattr(self, f"up{level}", Up(width << (depth - level + 1), width << (depth - level)))
+        self.outc = OutConv(width, num_classes)
+
+    def forward(self, x):
+        skips = []
+        x = self.inc(x)
+        for level in range(1, self.depth + 1):
+            skips.append(x)
+            x = getattr(self, f"down{level}")(x)
+        for level in range(1, self.depth + 1):
+            x = getattr(self, f"up{level}")(x, skips.pop())
+        return self.outc(x)
+
+
 def build(name):
+    if name == "unet":
+        return UNet()
+    m = re.fullmatch(r"unet_w(\d+)_d(\d+)_c(\d+)", name)
+    if m:
+        return UNet(width=int(m[1]), depth=int(m[2]), num_classes=int(m[3]))
     return getattr(torchvision.models, name)()
 
 

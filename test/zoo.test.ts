@@ -37,7 +37,7 @@ const GOOGLENET_BN = 64 + 64 + 192 + sum([
  * Published counts: torchvision's `sum(p.numel() for p in model.parameters())`, the papers'
  * for LeNet-5 (60,000 trainable + the 840 fixed RBF centres); buffers: running statistics.
  */
-const EXPECTED: Record<ZooName, { total: number; fixed: number; buffers: number; classes: number }> = {
+const EXPECTED: Record<ZooName, { total: number; fixed: number; buffers: number; classes: number; output?: number[] }> = {
   lenet5: { total: 60_840, fixed: 840, buffers: 0, classes: 10 },
   lenet: { total: 61_706, fixed: 0, buffers: 0, classes: 10 },
   alexnet: { total: 61_100_840, fixed: 0, buffers: 0, classes: 1000 },
@@ -51,6 +51,9 @@ const EXPECTED: Record<ZooName, { total: number; fixed: number; buffers: number;
   mobilenet_v2: { total: 3_504_872, fixed: 0, buffers: 34_112, classes: 1000 },
   mobilenet_v3_small: { total: 2_542_856, fixed: 0, buffers: 12_112, classes: 1000 },
   mobilenet_v3_large: { total: 5_483_032, fixed: 0, buffers: 24_400, classes: 1000 },
+  // Width 16, depth 4: the reference module in scripts/zoo_reference.py (zoo_torchvision.test.ts);
+  // two batch norms per double conv: inc, down1-4, up4-1 at 16, 32, 64, 128, 256, 128, 64, 32, 16.
+  unet: { total: 1_942_594, fixed: 0, buffers: 2 * 2 * (16 + 32 + 64 + 128 + 256 + 128 + 64 + 32 + 16), classes: 2, output: [1, 2, 64, 64] },
 };
 
 describe('zoo architectures (meta backend, no GPU)', () => {
@@ -61,7 +64,7 @@ describe('zoo architectures (meta backend, no GPU)', () => {
     expect(info.totalParams).toBe(want.total);
     expect(info.trainableParams).toBe(want.total - want.fixed);
     expect(info.bufferValues).toBe(want.buffers);
-    expect(info.outputShapes).toEqual([[1, want.classes]]);
+    expect(info.outputShapes).toEqual([want.output ?? [1, want.classes]]);
     expect(model.graph.inputs[0].shape).toEqual(['N', ZOO[name].inputChannels, ZOO[name].defaultInputSize, ZOO[name].defaultInputSize]);
     expect(ZOO[name].name).toBe(name);
     expect(model.name).toBe(name);
@@ -186,7 +189,7 @@ describe('zoo architectures (meta backend, no GPU)', () => {
     expect(() => createModel('resnet101' as ZooName)).toThrow(InvalidArgumentError);
     expect(() => createModel('resnet101' as ZooName)).toThrow(
       'createModel: unknown model "resnet101"; the zoo has lenet5, lenet, alexnet, vgg16, googlenet, resnet18, resnet34, resnet50, ' +
-        'mobilenet_v2, mobilenet_v3_small, mobilenet_v3_large',
+        'mobilenet_v2, mobilenet_v3_small, mobilenet_v3_large, unet',
     );
     expect(() => createModel('vgg16', { groupedConvs: true })).toThrow("createModel 'vgg16': option 'groupedConvs' applies to alexnet only");
     expect(() => createModel('resnet18', { classifierHidden: 64 })).toThrow("option 'classifierHidden' applies to alexnet and vgg16 only");
