@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""PyTorch's side of test/zoo_torchvision.test.ts: torchvision models with seeded random weights,
-their state_dicts and their outputs on one random input, for webcnn's zoo to match.
+"""PyTorch's side of test/zoo_pytorch.test.ts: torchvision models and a reference U-Net with
+seeded random weights, their state_dicts and their outputs on one random input, for webcnn's zoo
+to match.
 
     /usr/bin/python3 scripts/zoo_reference.py OUT_DIR SIZE NAME [NAME ...]
 
