@@ -7,7 +7,8 @@
  * dx; 'forward' (stride 1, where col does not fit), a forward convolution of dy with the
  * weights rotated 180° and their in/out channels swapped (`w_flip`), padded by (k−1)·d − pad
  * on each side, run by the forward's kernels (conv2dGpu); 'gather', one invocation per dx
- * value visiting only the taps that land. dw: a split-K GEMM (dense, grouped and depthwise): the N·Ho·Wo
+ * value visiting only the taps that land. `conv2dDxGpu` runs the dx paths alone, from the weights
+ * and dy (conv2dTranspose's forward is one). dw: a split-K GEMM (dense, grouped and depthwise): the N·Ho·Wo
  * output positions are cut into chunks so that there are enough workgroups (`selectDwSplit`),
  * each workgroup computes a register-blocked tile of dw (`selectDwTile`) for one chunk, and a
  * second pass sums the chunks in order; debug.forceNaive keeps one workgroup per dw element.
