@@ -15,7 +15,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from onnx_fixtures import export
+sys.dont_write_bytecode = True  # no scripts/__pycache__ from importing the sibling script
+from onnx_fixtures import export  # noqa: E402
 
 
 class Decoder(nn.Module):
