@@ -15,7 +15,7 @@ import {
 import { fit, evaluate } from 'webcnn/train';
 import { decodeTensor, importOnnx, inspectOnnx, loadOnnx, tensorFromProto, type OnnxConstant } from 'webcnn/onnx';
 import { readNpy } from '../src/io/npy.js';
-import { gpuIt, getGpu } from './helpers/gpu.js';
+import { gpuIt } from './helpers/gpu.js';
 import { expectClose } from './helpers/compare.js';
 import { Rng } from './helpers/random.js';
 
@@ -261,5 +261,67 @@ describe('conv2dTranspose trains', () => {
       for (const [key, v] of onGpu.getWeights()) expectClose(v, want.get(key)!, { atol: 1e-5, rtol: 1e-4 }, key);
       onGpu.dispose();
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// ONNX
+
+const NODE_TESTS = '/usr/share/libonnx-testdata/data/node';
+
+/** One ONNX node test: X computed, the other graph inputs (W, B) given as load-time constants, as an export holds them. */
+async function runNodeTest(backend: Backend, name: string): Promise<void> {
+  const dir = join(NODE_TESTS, name);
+  const bytes = new Uint8Array(readFileSync(join(dir, 'model.onnx')));
+  const graphInputs = inspectOnnx(bytes, name).inputs.filter((i) => !i.initializer).map((i) => i.name);
+  const read = (f: string) => {
+    const proto = decodeTensor(new Uint8Array(readFileSync(join(dir, 'test_data_set_0', f))), f);
+    return tensorFromProto(proto, f);
+  };
+  const inputs = graphInputs.map((_, i) => read(`input_${i}.pb`));
+  const want = read('output_0.pb');
+  const constants: Record<string, OnnxConstant> = {};
+  graphInputs.slice(1).forEach((n, i) => (constants[n] = { dims: inputs[i + 1].dims, data: inputs[i + 1].data }));
+  const model = importOnnx(bytes, { backend, label: name, constants, inputShapes: { [graphInputs[0]]: inputs[0].dims } });
+  try {
+    expect(model.outputShapes(inputs[0].dims[0])[0], `${name} output shape`).toEqual(want.dims);
+    const got = await model.predict(inputs[0].data as Float32Array, inputs[0].dims[0]);
+    expectClose(got, want.data as Float32Array, { atol: 1e-5, rtol: 1e-3 }, `${name} (${backend.name})`, want.dims);
+  } finally {
+    model.dispose();
+  }
+}
+
+const NODE_CASES = [
+  'test_convtranspose', 'test_convtranspose_1d', 'test_convtranspose_autopad_same', 'test_convtranspose_dilations', 'test_convtranspose_kernel_shape',
+  'test_convtranspose_output_shape', 'test_convtranspose_pad', 'test_convtranspose_pads', 'test_convtranspose_with_kernel',
+];
+
+describe('ONNX ConvTranspose node tests', () => {
+  for (const name of NODE_CASES) {
+    gpuIt(`${name} on the GPU and the CPU`, async (gpu) => {
+      await runNodeTest(gpu, name);
+      await runNodeTest(new CpuBackend(), name);
+    });
+  }
+
+  it('test_convtranspose_3d is refused with an error naming the node', async () => {
+    await expect(runNodeTest(new CpuBackend(), 'test_convtranspose_3d')).rejects.toThrow('3-D ConvTranspose (rank-5 input) is not supported');
+  });
+});
+
+describe('a PyTorch ConvTranspose2d decoder (scripts/convt_fixture.py)', () => {
+  const dir = new URL('./fixtures/onnx/', import.meta.url);
+  const read = (f: string) => new Uint8Array(readFileSync(new URL(f, dir)));
+  gpuIt('stride 2 with output_padding 1, groups 2, dilation 2 and a depthwise one equal PyTorch on the GPU and the CPU', async (gpu) => {
+    const x = readNpy(read('convt.input.npy'), 'convt.input.npy');
+    const y = readNpy(read('convt.output.npy'), 'convt.output.npy');
+    for (const backend of [gpu, new CpuBackend()]) {
+      const model = await loadOnnx(read('convt.onnx'), { backend, label: 'convt.onnx' });
+      expect(model.graph.nodes.filter((n) => n.layer.type === 'conv2dTranspose')).toHaveLength(3);
+      expect(model.outputShapes(2)[0]).toEqual([2, 4, 13, 48]);
+      expectClose(await model.predict(x.data as Float32Array), y.data as Float32Array, { atol: 1e-5, rtol: 1e-3 }, `convt (${backend.name})`, [2, 4, 13, 48]);
+      model.dispose();
+    }
   });
 });

@@ -10,7 +10,7 @@
 import { type LayerConfig, allOps } from '../ops/registry.js';
 import type { OpDef } from '../ops/op.js';
 import type { Converter } from './convert/common.js';
-import { conv, globalPool, pad, pool } from './convert/conv_pool.js';
+import { conv, convTranspose, globalPool, pad, pool } from './convert/conv_pool.js';
 import { gemm, matmul } from './convert/matmul.js';
 import { activation, arith, batchNorm, clip, hardSigmoid, leakyRelu, lrn, softmax } from './convert/elementwise.js';
 import { cast, concat, constant, constantOfShape, dropout, flatten, gather, passThrough, reshape, shape, slice, squeezeLike, transpose } from './convert/shape.js';
@@ -26,6 +26,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Constant: constant,
   ConstantOfShape: constantOfShape,
   Conv: conv,
+  ConvTranspose: convTranspose,
   Div: arith('Div'),
   Dropout: dropout,
   Flatten: flatten,

@@ -17,7 +17,7 @@
 import { type ActivationConfig, normalizeActivation } from './activation.js';
 import type { Activation, Conv2dParams, Padding2d } from './params.js';
 import type { Conv2dConfig } from './conv2d.js';
-import { type Pads, positivePair } from './window.js';
+import { type Pads, positivePair, resolvePadding } from './window.js';
 import { channelsOf, defineOp, fanInInit, param } from './op.js';
 import { definePrimitive } from './primitive.js';
 import type { TrainingBackend } from '../backends/training.js';
@@ -200,11 +200,8 @@ export function conv2dTransposeAttrs(layer: Conv2dTransposeLayer, name?: string)
   const kernel = positivePair(OP, 'kernelSize', layer.kernelSize, 1, name);
   let outputPadding = pair(layer.outputPadding ?? 0);
   nonNegativePair('outputPadding', outputPadding, name);
-  const padding = layer.padding ?? 0;
   let pads: Pads;
-  if (padding === 'valid') {
-    pads = { top: 0, left: 0, bottom: 0, right: 0 };
-  } else if (padding === 'same') {
+  if (layer.padding === 'same') {
     if (outputPadding[0] !== 0 || outputPadding[1] !== 0) {
       throw new InvalidArgumentError(OP, `padding 'same' fixes the output at input·stride; it cannot be combined with outputPadding ${JSON.stringify(layer.outputPadding)}`, name);
     }
@@ -212,14 +209,9 @@ export function conv2dTransposeAttrs(layer: Conv2dTransposeLayer, name?: string)
     const before = total.map((t) => Math.max(0, Math.floor(t / 2)));
     pads = { top: before[0], left: before[1], bottom: Math.max(0, total[0] - before[0]), right: Math.max(0, total[1] - before[1]) };
     outputPadding = [Math.max(0, -total[0]), Math.max(0, -total[1])];
-  } else if (typeof padding === 'number') {
-    pads = { top: padding, left: padding, bottom: padding, right: padding };
-  } else if (Array.isArray(padding) && padding.length === 2) {
-    pads = { top: padding[0], left: padding[1], bottom: padding[0], right: padding[1] };
-  } else if (Array.isArray(padding) && padding.length === 4) {
-    pads = { top: padding[0], left: padding[1], bottom: padding[2], right: padding[3] };
   } else {
-    throw new InvalidArgumentError(OP, `padding must be a number, [h, w], [top, left, bottom, right], 'same' or 'valid', got ${JSON.stringify(padding)}`, name);
+    // Explicit pads and 'valid' read as conv2d's (the input size only matters to its 'same').
+    pads = resolvePadding(OP, layer.padding, [0, 0], kernel, stride, dilation, name);
   }
   return {
     stride, dilation, pads, outputPadding, groups: layer.groups ?? 1,
