@@ -86,7 +86,9 @@ describe("the zoo's MobileNets are torchvision's, its U-Net the reference module
     expect(model.outputShapes(1)).toEqual([ref.output.shape]);
   });
 
-  for (const c of CASES) {
+  // The zoo's defaults on WebGPU (its pipelines take most of this file's time on a software
+  // adapter); the other U-Net configuration runs the same kernels, on the CPU below.
+  for (const c of CASES.filter((k) => Object.keys(k.options).length === 0)) {
     gpuIt(`${c.ref} ${SIZE}×${SIZE} on WebGPU gives PyTorch's output`, (gpu) => matchesTorch(c, gpu));
   }
 
