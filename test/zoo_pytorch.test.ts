@@ -15,6 +15,8 @@ import { expectClose } from './helpers/compare.js';
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = new URL('../scripts/zoo_reference.py', import.meta.url).pathname;
 const SIZE = 64;
+/** The first GPU model compiles most of the file's ~40 pipelines: about 50 s on SwiftShader when idle, 100 s on a loaded machine. */
+const PIPELINE_TIMEOUT = 300_000;
 
 interface Case {
   /** The reference's name in zoo_reference.py. */
@@ -89,7 +91,7 @@ describe("the zoo's MobileNets are torchvision's, its U-Net the reference module
   // The zoo's defaults on WebGPU (its pipelines take most of this file's time on a software
   // adapter); the other U-Net configuration runs the same kernels, on the CPU below.
   for (const c of CASES.filter((k) => Object.keys(k.options).length === 0)) {
-    gpuIt(`${c.ref} ${SIZE}×${SIZE} on WebGPU gives PyTorch's output`, (gpu) => matchesTorch(c, gpu));
+    gpuIt(`${c.ref} ${SIZE}×${SIZE} on WebGPU gives PyTorch's output`, (gpu) => matchesTorch(c, gpu), PIPELINE_TIMEOUT);
   }
 
   it.each(CASES)(`$ref ${SIZE}×${SIZE} on the CPU reference backend gives PyTorch's output`, (c) => matchesTorch(c, new CpuBackend(), false));
