@@ -10,6 +10,7 @@ import { byId, el, fmtBytes, fmtInt, fmtMs, message } from './dom.js';
 /** Small inputs by default: the software adapters this runs on in CI do about 0.3 GFLOP/s. */
 const DEFAULT_SIZE: Readonly<Record<ZooName, number>> = {
   lenet5: 32, lenet: 28, alexnet: 64, vgg16: 32, googlenet: 32, resnet18: 32, resnet34: 32, resnet50: 32,
+  mobilenet_v2: 64, mobilenet_v3_small: 64, mobilenet_v3_large: 64, unet: 64,
 };
 /** AlexNet's and VGG's 4096-wide hidden dense layers are 151 MB / 411 MB of weights; 256 keeps the trunk and drops the bulk. */
 const SMALL_HIDDEN = 256;

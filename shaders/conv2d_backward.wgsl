@@ -78,13 +78,20 @@
 // `db` — one workgroup computes db[o] = Σ_{n, oy, ox} dy[n, o, oy, ox]: a strided sum per
 // invocation, then the same tree reduction.
 //
-// Requires the index prelude.
+// Epilogue of `dx` and `col2im` (conv2dTranspose's forward, which is this dx): with HAS_BIAS = 1
+// each dx[n, c, iy, ix] adds bias[c], and ACT applies an activation (activate(), the activation
+// prelude; none by default, as conv2d backward uses it). The bias is bound in a slot the entry
+// does not read: binding 1 (`x`) for `dx`, binding 2 (`wt`) for `col2im`.
+//
+// Requires the activation and index preludes.
 
 // Workgroup size of `dx`, `w_flip`, `dw_sum`, `dw_reduce`, `table_compact` and `db` (a power of two for the
 // tree reduction).
 override WG: u32 = 64u;
 // 1 in connection-table mode (`tbl` holds the table), 0 otherwise (`tbl` aliases w, unread).
 override TABLE: u32 = 0u;
+// 1 when `dx` / `col2im` add a bias (see the epilogue above).
+override HAS_BIAS: u32 = 0u;
 // Tiling of `dw_split` (see selectDwTile in kernels/conv2d_backward_paths.ts) and `col_gemm`
 // (DX_COL_TUNING in src/backends/webgpu/tuning.ts); the register block is fixed at 4×4.
 override WG_X: u32 = 16u;
@@ -98,8 +105,8 @@ override X_TILE4: u32 = TP * WG_X;
 // src/backends/webgpu/kernels/conv2d_backward.ts (the forward's geometry, with mg, kg and q the
 // dw GEMM's M, K and long axis, plus the table offsets, the split and the tap steps).
 @group(0) @binding(0) var<uniform> p: Conv2dBackwardParams;
-@group(0) @binding(1) var<storage, read> x: array<f32>;    // (N, C, H, W); `dw_sum`: the partials (splits, dw_size); `col2im`: dcol (N, C·kH·kW, Ho·Wo); `table_compact`: dw_dense (Cout, C, kH, kW)
-@group(0) @binding(2) var<storage, read> wt: array<f32>;   // (Cout, C/groups, kH, kW) or (Σ|table[o]|, kH, kW)
+@group(0) @binding(1) var<storage, read> x: array<f32>;    // (N, C, H, W); `dw_sum`: the partials (splits, dw_size); `col2im`: dcol (N, C·kH·kW, Ho·Wo); `table_compact`: dw_dense (Cout, C, kH, kW); `dx`: the bias (C) if HAS_BIAS
+@group(0) @binding(2) var<storage, read> wt: array<f32>;   // (Cout, C/groups, kH, kW) or (Σ|table[o]|, kH, kW); `col2im`: the bias (C) if HAS_BIAS
 @group(0) @binding(3) var<storage, read> dy: array<f32>;   // (N, Cout, Ho, Wo)
 @group(0) @binding(4) var<storage, read> tbl: array<u32>;  // table lists (TABLE = 1), see above
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;  // dx, wf, dcol, dw (or its partials) or db
@@ -195,7 +202,8 @@ fn dx(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw
       }
     }
   }
-  out[idx] = s;
+  if (HAS_BIAS == 1u) { s += x[c]; }
+  out[idx] = activate(s);
 }
 
 // wt[i + j] when j < n, else 0 (col_gemm's ragged edges).
@@ -268,7 +276,8 @@ fn col2im(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
       s += x[(base + ky * p.kw + kx) * hw_o + oy * p.wo + ox];
     }
   }
-  out[idx] = s;
+  if (HAS_BIAS == 1u) { s += wt[plane % p.c]; }
+  out[idx] = activate(s);
 }
 
 @compute @workgroup_size(WG)

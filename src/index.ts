@@ -33,6 +33,7 @@ export type { LayerConfig, LayerType } from './ops/registry.js';
 export type { ParamSpec, Init, OpDef } from './ops/op.js';
 export type { ActivationLayer } from './ops/activation.js';
 export type { Conv2dLayer } from './ops/conv2d.js';
+export type { Conv2dTransposeLayer } from './ops/conv_transpose.js';
 export type { Pool2dLayer, GlobalPoolLayer, AdaptiveAvgPoolLayer, SubsampleLayer, LrnLayer } from './ops/pool.js';
 export type { DenseLayer, RbfLayer, SoftmaxLayer, MatmulLayer } from './ops/matmul.js';
 export type { BatchNormLayer, ConcatLayer } from './ops/normalization.js';

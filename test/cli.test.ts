@@ -15,7 +15,7 @@ import type { DeviceReport } from '../src/cli/info.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** The zoo's names, as the models module declares them: the unknown-model error must list them all. */
-const ZOO = ['lenet5', 'lenet', 'alexnet', 'vgg16', 'googlenet', 'resnet18', 'resnet34', 'resnet50'];
+const ZOO = ['lenet5', 'lenet', 'alexnet', 'vgg16', 'googlenet', 'resnet18', 'resnet34', 'resnet50', 'mobilenet_v2', 'mobilenet_v3_small', 'mobilenet_v3_large', 'unet'];
 
 interface Run {
   status: number | null;

@@ -37,7 +37,7 @@ const GOOGLENET_BN = 64 + 64 + 192 + sum([
  * Published counts: torchvision's `sum(p.numel() for p in model.parameters())`, the papers'
  * for LeNet-5 (60,000 trainable + the 840 fixed RBF centres); buffers: running statistics.
  */
-const EXPECTED: Record<ZooName, { total: number; fixed: number; buffers: number; classes: number }> = {
+const EXPECTED: Record<ZooName, { total: number; fixed: number; buffers: number; classes: number; output?: number[] }> = {
   lenet5: { total: 60_840, fixed: 840, buffers: 0, classes: 10 },
   lenet: { total: 61_706, fixed: 0, buffers: 0, classes: 10 },
   alexnet: { total: 61_100_840, fixed: 0, buffers: 0, classes: 1000 },
@@ -46,6 +46,14 @@ const EXPECTED: Record<ZooName, { total: number; fixed: number; buffers: number;
   resnet18: { total: 11_689_512, fixed: 0, buffers: 2 * RESNET18_BN, classes: 1000 },
   resnet34: { total: 21_797_672, fixed: 0, buffers: 2 * RESNET34_BN, classes: 1000 },
   resnet50: { total: 25_557_032, fixed: 0, buffers: 2 * RESNET50_BN, classes: 1000 },
+  // Buffers: torchvision's running_mean and running_var sizes, summed over its state_dict
+  // (test/zoo_pytorch.test.ts checks every key and shape against torchvision itself).
+  mobilenet_v2: { total: 3_504_872, fixed: 0, buffers: 34_112, classes: 1000 },
+  mobilenet_v3_small: { total: 2_542_856, fixed: 0, buffers: 12_112, classes: 1000 },
+  mobilenet_v3_large: { total: 5_483_032, fixed: 0, buffers: 24_400, classes: 1000 },
+  // Width 16, depth 4: the reference module in scripts/zoo_reference.py (zoo_pytorch.test.ts);
+  // two batch norms per double conv: inc, down1-4, up4-1 at 16, 32, 64, 128, 256, 128, 64, 32, 16.
+  unet: { total: 1_942_594, fixed: 0, buffers: 2 * 2 * (16 + 32 + 64 + 128 + 256 + 128 + 64 + 32 + 16), classes: 2, output: [1, 2, 64, 64] },
 };
 
 describe('zoo architectures (meta backend, no GPU)', () => {
@@ -56,7 +64,7 @@ describe('zoo architectures (meta backend, no GPU)', () => {
     expect(info.totalParams).toBe(want.total);
     expect(info.trainableParams).toBe(want.total - want.fixed);
     expect(info.bufferValues).toBe(want.buffers);
-    expect(info.outputShapes).toEqual([[1, want.classes]]);
+    expect(info.outputShapes).toEqual([want.output ?? [1, want.classes]]);
     expect(model.graph.inputs[0].shape).toEqual(['N', ZOO[name].inputChannels, ZOO[name].defaultInputSize, ZOO[name].defaultInputSize]);
     expect(ZOO[name].name).toBe(name);
     expect(model.name).toBe(name);
@@ -180,7 +188,8 @@ describe('zoo architectures (meta backend, no GPU)', () => {
   it('rejects unknown names, bad options and inputs too small for the architecture', () => {
     expect(() => createModel('resnet101' as ZooName)).toThrow(InvalidArgumentError);
     expect(() => createModel('resnet101' as ZooName)).toThrow(
-      'createModel: unknown model "resnet101"; the zoo has lenet5, lenet, alexnet, vgg16, googlenet, resnet18, resnet34, resnet50',
+      'createModel: unknown model "resnet101"; the zoo has lenet5, lenet, alexnet, vgg16, googlenet, resnet18, resnet34, resnet50, ' +
+        'mobilenet_v2, mobilenet_v3_small, mobilenet_v3_large, unet',
     );
     expect(() => createModel('vgg16', { groupedConvs: true })).toThrow("createModel 'vgg16': option 'groupedConvs' applies to alexnet only");
     expect(() => createModel('resnet18', { classifierHidden: 64 })).toThrow("option 'classifierHidden' applies to alexnet and vgg16 only");
@@ -192,6 +201,11 @@ describe('zoo architectures (meta backend, no GPU)', () => {
     expect(() => createModel('alexnet', { inputSize: 62 })).toThrow(ShapeError);
     expect(() => createModel('alexnet', { inputSize: 62 })).toThrow(/pool2d 'features\.12': window 3 is larger than the padded input 2/);
     expect(createModel('alexnet', { inputSize: 63 }).outputShapes(1)).toEqual([[1, 1000]]);
+    // unet: the input must halve cleanly at every level; width and depth are its own options.
+    expect(() => createModel('unet', { inputSize: 60 })).toThrow("createModel 'unet': inputSize must be a multiple of 2^depth = 16 (each of the 4 levels halves it), got 60");
+    expect(createModel('unet', { inputSize: 24, depth: 3, width: 4, numClasses: 5 }).outputShapes(2)).toEqual([[2, 5, 24, 24]]);
+    expect(() => createModel('resnet18', { depth: 3 })).toThrow("createModel 'resnet18': option 'depth' applies to unet only");
+    expect(() => createModel('unet', { width: 0 })).toThrow("createModel 'unet': width must be a positive integer, got 0");
   });
 });
 

@@ -5,6 +5,7 @@
 import type { Activation } from '../ops/activation.js';
 import type { ActivationLayer } from '../ops/activation.js';
 import type { Conv2dLayer } from '../ops/conv2d.js';
+import type { Conv2dTransposeLayer } from '../ops/conv_transpose.js';
 import type { Pool2dLayer, GlobalPoolLayer, AdaptiveAvgPoolLayer, SubsampleLayer, LrnLayer } from '../ops/pool.js';
 import type { DenseLayer, RbfLayer, SoftmaxLayer } from '../ops/matmul.js';
 import type { BatchNormLayer, ConcatLayer } from '../ops/normalization.js';
@@ -16,6 +17,8 @@ type Without<T, K extends keyof T> = Omit<T, K | 'type'>;
 
 export const layers = {
   conv2d: (c: Without<Conv2dLayer, 'type'>): Conv2dLayer => ({ type: 'conv2d', ...c }),
+  /** Transposed convolution (PyTorch's ConvTranspose2d): upsampling in decoders and U-Nets. */
+  conv2dTranspose: (c: Without<Conv2dTransposeLayer, 'type'>): Conv2dTransposeLayer => ({ type: 'conv2dTranspose', ...c }),
   maxPool2d: (c: Without<Pool2dLayer, 'pool' | 'countIncludePad'>): Pool2dLayer => ({ type: 'pool2d', pool: 'max', ...c }),
   avgPool2d: (c: Without<Pool2dLayer, 'pool'>): Pool2dLayer => ({ type: 'pool2d', pool: 'avg', ...c }),
   globalAvgPool: (): GlobalPoolLayer => ({ type: 'globalPool', pool: 'avg' }),

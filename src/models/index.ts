@@ -21,18 +21,29 @@ import { buildAlexNet } from './alexnet.js';
 import { buildVgg16 } from './vgg.js';
 import { buildGoogLeNet } from './googlenet.js';
 import { buildResNet } from './resnet.js';
+import { buildMobileNetV2 } from './mobilenet_v2.js';
+import { buildMobileNetV3 } from './mobilenet_v3.js';
+import { buildUNet } from './unet.js';
 import { LENET5_IMAGE_INPUT } from '../engine/input.js';
 
 export { LENET5_DIGITS, LENET5_C3_TABLE } from './lenet5.js';
 
-export type ZooName = 'lenet5' | 'lenet' | 'alexnet' | 'vgg16' | 'googlenet' | 'resnet18' | 'resnet34' | 'resnet50';
+export type ZooName =
+  | 'lenet5' | 'lenet' | 'alexnet' | 'vgg16' | 'googlenet' | 'resnet18' | 'resnet34' | 'resnet50'
+  | 'mobilenet_v2' | 'mobilenet_v3_small' | 'mobilenet_v3_large' | 'unet';
 
-export const ZOO_NAMES: readonly ZooName[] = ['lenet5', 'lenet', 'alexnet', 'vgg16', 'googlenet', 'resnet18', 'resnet34', 'resnet50'];
+export const ZOO_NAMES: readonly ZooName[] = [
+  'lenet5', 'lenet', 'alexnet', 'vgg16', 'googlenet', 'resnet18', 'resnet34', 'resnet50',
+  'mobilenet_v2', 'mobilenet_v3_small', 'mobilenet_v3_large', 'unet',
+];
 
 export interface ZooOptions extends ModelOptions {
-  /** Input height = width (default: the architecture's own: 32 lenet5, 28 lenet, 224 others). */
+  /** Input height = width (default: the architecture's own: 32 lenet5, 28 lenet, 64 unet, 224 others). */
   inputSize?: number;
-  /** Output classes (default 10 for lenet5 and lenet, 1000 for the others; lenet5 has exactly 10). */
+  /**
+   * Output classes (default 10 for lenet5 and lenet, 2 for unet (per pixel), 1000 for the
+   * others; lenet5 has exactly 10).
+   */
   numClasses?: number;
   /** lenet only: the activation after every hidden layer (default 'relu'). */
   activation?: 'sigmoid' | 'relu';
@@ -56,6 +67,10 @@ export interface ZooOptions extends ModelOptions {
    * 'fanIn' reaches 83% after one).
    */
   init?: 'fanIn' | 'lecun98';
+  /** unet only: channels of the first double conv, doubled at each level down (default 16; the paper's is 64). */
+  width?: number;
+  /** unet only: levels down and up, one 2×2 max pool each (default 4, the paper's); the input size must be a multiple of 2^depth. */
+  depth?: number;
 }
 
 export interface ZooEntry {
@@ -124,6 +139,34 @@ export const ZOO: Readonly<Record<ZooName, ZooEntry>> = {
     inputChannels: 3,
     reference: 'K. He, X. Zhang, S. Ren, J. Sun. Deep residual learning for image recognition. CVPR 2016.',
   },
+  mobilenet_v2: {
+    name: 'mobilenet_v2',
+    description: "MobileNetV2: inverted residual blocks with depthwise 3×3 convolutions, ReLU6 and linear bottlenecks, torchvision's layout (3,504,872 parameters).",
+    defaultInputSize: 224,
+    inputChannels: 3,
+    reference: 'M. Sandler, A. Howard, M. Zhu, A. Zhmoginov, L.-C. Chen. MobileNetV2: Inverted residuals and linear bottlenecks. CVPR 2018.',
+  },
+  mobilenet_v3_small: {
+    name: 'mobilenet_v3_small',
+    description: "MobileNetV3-Small: inverted residuals with 3×3 and 5×5 depthwise convolutions, hardswish and squeeze-and-excitation (hardsigmoid gating), torchvision's layout (2,542,856 parameters).",
+    defaultInputSize: 224,
+    inputChannels: 3,
+    reference: 'A. Howard, M. Sandler, G. Chu, L.-C. Chen, B. Chen, M. Tan, W. Wang, Y. Zhu, R. Pang, V. Vasudevan, Q. V. Le, H. Adam. Searching for MobileNetV3. ICCV 2019.',
+  },
+  mobilenet_v3_large: {
+    name: 'mobilenet_v3_large',
+    description: "MobileNetV3-Large: inverted residuals with 3×3 and 5×5 depthwise convolutions, ReLU or hardswish and squeeze-and-excitation (hardsigmoid gating), torchvision's layout (5,483,032 parameters).",
+    defaultInputSize: 224,
+    inputChannels: 3,
+    reference: 'A. Howard, M. Sandler, G. Chu, L.-C. Chen, B. Chen, M. Tan, W. Wang, Y. Zhu, R. Pang, V. Vasudevan, Q. V. Le, H. Adam. Searching for MobileNetV3. ICCV 2019.',
+  },
+  unet: {
+    name: 'unet',
+    description: 'U-Net for per-pixel classification: double 3×3 conv + batch norm + ReLU blocks, max pooling down, 2×2 up-convolutions up with skip concatenations, a 1×1 head; by default width 16 and depth 4 (1,942,594 parameters; the paper\'s width 64 has 31,037,698).',
+    defaultInputSize: 64,
+    inputChannels: 3,
+    reference: 'O. Ronneberger, P. Fischer, T. Brox. U-Net: Convolutional networks for biomedical image segmentation. MICCAI 2015.',
+  },
 };
 
 /** The options only some architectures take, and which. */
@@ -133,6 +176,8 @@ const SPECIFIC_OPTIONS: Readonly<Record<string, readonly ZooName[]>> = {
   groupedConvs: ['alexnet'],
   lrn: ['alexnet'],
   classifierHidden: ['alexnet', 'vgg16'],
+  width: ['unet'],
+  depth: ['unet'],
 };
 
 const OP = 'createModel';
@@ -172,7 +217,7 @@ export function createModel(name: ZooName, options: ZooOptions = {}): Model {
   const entry = ZOO[name];
   const inputSize = positiveInt(name, 'inputSize', options.inputSize, entry.defaultInputSize);
   const isLeNet = name === 'lenet5' || name === 'lenet';
-  const numClasses = positiveInt(name, 'numClasses', options.numClasses, isLeNet ? 10 : 1000);
+  const numClasses = positiveInt(name, 'numClasses', options.numClasses, isLeNet ? 10 : name === 'unet' ? 2 : 1000);
   const classifierHidden = positiveInt(name, 'classifierHidden', options.classifierHidden, 4096);
 
   let built: { input: SymbolicTensor; output: SymbolicTensor };
@@ -209,6 +254,21 @@ export function createModel(name: ZooName, options: ZooOptions = {}): Model {
     case 'resnet50':
       built = buildResNet({ depth: name === 'resnet18' ? 18 : name === 'resnet34' ? 34 : 50, inputSize, numClasses });
       break;
+    case 'mobilenet_v2':
+      built = buildMobileNetV2({ inputSize, numClasses });
+      break;
+    case 'mobilenet_v3_small':
+    case 'mobilenet_v3_large':
+      built = buildMobileNetV3({ variant: name === 'mobilenet_v3_small' ? 'small' : 'large', inputSize, numClasses });
+      break;
+    case 'unet': {
+      const depth = positiveInt(name, 'depth', options.depth, 4);
+      if (inputSize % 2 ** depth !== 0) {
+        throw new InvalidArgumentError(OP, `inputSize must be a multiple of 2^depth = ${2 ** depth} (each of the ${depth} levels halves it), got ${inputSize}`, name);
+      }
+      built = buildUNet({ inputSize, inputChannels: entry.inputChannels, numClasses, width: positiveInt(name, 'width', options.width, 16), depth });
+      break;
+    }
   }
   const { backend, seed, fuse, reuseMemory } = options;
   // Images fed to predict() are prepared as the model was trained: LeNet-5 as in the paper.

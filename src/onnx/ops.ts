@@ -10,7 +10,7 @@
 import { type LayerConfig, allOps } from '../ops/registry.js';
 import type { OpDef } from '../ops/op.js';
 import type { Converter } from './convert/common.js';
-import { conv, globalPool, pad, pool } from './convert/conv_pool.js';
+import { conv, convTranspose, globalPool, pad, pool } from './convert/conv_pool.js';
 import { gemm, matmul } from './convert/matmul.js';
 import { activation, batchNorm, binaryNode, clip, gelu, hardSigmoid, leakyRelu, lrn, prelu, selu, softmax, variadic, where, withAlpha } from './convert/elementwise.js';
 import { cast, concat, constant, constantOfShape, dropout, flatten, gather, passThrough, reshape, shape, slice, squeezeLike, transpose } from './convert/shape.js';
@@ -30,6 +30,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Constant: constant,
   ConstantOfShape: constantOfShape,
   Conv: conv,
+  ConvTranspose: convTranspose,
   Cos: activation('cos'),
   Div: binaryNode('div'),
   Dropout: dropout,

@@ -11,6 +11,7 @@ import { InvalidArgumentError, ShapeError } from '../errors.js';
 import type { OpDef, ParamSpec } from './op.js';
 import { activationOp, type ActivationLayer } from './activation.js';
 import { conv2dOp, type Conv2dLayer } from './conv2d.js';
+import { conv2dTransposeOp, type Conv2dTransposeLayer } from './conv_transpose.js';
 import { pool2dOp, globalPoolOp, adaptiveAvgPoolOp, subsampleOp, lrnOp, type Pool2dLayer, type GlobalPoolLayer, type AdaptiveAvgPoolLayer, type SubsampleLayer, type LrnLayer } from './pool.js';
 import { denseOp, rbfOp, matmulOp, softmaxOp, type DenseLayer, type RbfLayer, type MatmulLayer, type SoftmaxLayer } from './matmul.js';
 import { batchNormOp, concatOp, type BatchNormLayer, type ConcatLayer } from './normalization.js';
@@ -24,6 +25,7 @@ import { binaryOp, whereOp, preluOp, type BinaryLayer, type WhereLayer, type Pre
 /** Every layer's configuration. */
 export type LayerConfig =
   | Conv2dLayer
+  | Conv2dTransposeLayer
   | Pool2dLayer
   | GlobalPoolLayer
   | AdaptiveAvgPoolLayer
@@ -53,6 +55,7 @@ type Registry = { readonly [T in LayerType]: OpDef<Extract<LayerConfig, { type: 
 
 const OPS: Registry = {
   conv2d: conv2dOp,
+  conv2dTranspose: conv2dTransposeOp,
   pool2d: pool2dOp,
   globalPool: globalPoolOp,
   adaptiveAvgPool: adaptiveAvgPoolOp,

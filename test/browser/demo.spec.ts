@@ -131,6 +131,11 @@ test('training on an MNIST subset moves the progress bar and the plots, pauses, 
 test('the explorer shows a layer table and per-layer GPU times, and imports an ONNX file', async ({ page }, info) => {
   const errors = watchErrors(page);
   await openDemo(page, '?warmup=0');
+  // Every zoo model is offered, the MobileNets and the U-Net with their small default inputs.
+  await page.getByTestId('explore-model').selectOption('mobilenet_v3_small');
+  await expect(page.getByTestId('explore-size')).toHaveValue('64');
+  await page.getByTestId('explore-model').selectOption('unet');
+  await expect(page.locator('#explore-about')).toContainText('U-Net');
   await page.getByTestId('explore-model').selectOption('lenet5');
   await expect(page.getByTestId('explore-size')).toHaveValue('32');
   await page.getByTestId('explore-build').click();

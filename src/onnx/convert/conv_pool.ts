@@ -1,13 +1,13 @@
 /**
- * Converters of the windowed ops on (N, C, H, W) inputs: Conv, MaxPool / AveragePool, the
- * global pools, and Pad, which has no layer of its own and becomes a depthwise 1×1 convolution
- * with ones and padding.
+ * Converters of the windowed ops on (N, C, H, W) inputs: Conv, ConvTranspose (also 1-D, as 2-D
+ * with a height of 1), MaxPool / AveragePool, the global pools, and Pad, which has no layer of
+ * its own and becomes a depthwise 1×1 convolution with ones and padding.
  */
 import type { NodeContext, DynValue } from '../context.js';
 import { intList, normAxis, scalarOf } from '../fold.js';
 import type { LayerConfig } from '../../ops/registry.js';
 import { fmtShape } from '../../shape.js';
-import type { Converter } from './common.js';
+import { type Converter, reshapeTo } from './common.js';
 
 /** Explicit [top, left, bottom, right] pads from ONNX's pads / auto_pad. */
 function windowPads(c: NodeContext, x: DynValue, kernel: [number, number], stride: [number, number], dilation: [number, number]): [number, number, number, number] {
@@ -59,6 +59,77 @@ export const conv: Converter = (c: NodeContext) => {
   if (b && b.data.length !== w.dims[0]) c.fail(`bias has shape ${fmtShape(b.dims)}, expected [${w.dims[0]}]`);
   const layer: LayerConfig = { type: 'conv2d', filters: w.dims[0], kernelSize: kernel, stride, padding, dilation, groups: group, useBias: b !== null };
   c.out(0, c.emit(layer, [x], b ? [c.floatData(w), c.floatData(b)] : [c.floatData(w)]));
+};
+
+/**
+ * ConvTranspose, 2-D or 1-D (a height-1 2-D one between two reshapes). Its pads crop the full
+ * output; output_shape (or auto_pad SAME_*, whose output is input·stride) sets them from
+ * total = s·(in − 1) + output_padding + (k − 1)·d + 1 − output_shape: SAME_UPPER puts
+ * ⌊total/2⌋ first, the others ⌈total/2⌉ (the ONNX spec); an output_shape beyond the full
+ * output (total < 0) adds rows at the end that only the bias reaches, as ONNX Runtime does.
+ */
+export const convTranspose: Converter = (c: NodeContext) => {
+  const x = c.dyn(0, 'X');
+  const rank = x.shape.length;
+  if (rank === 5) c.fail('3-D ConvTranspose (rank-5 input) is not supported; only 1-D and 2-D');
+  if (rank !== 3 && rank !== 4) c.fail(`X must be (N, C, L) or (N, C, H, W), got ${fmtShape(x.shape)}`);
+  const sp = rank - 2;
+  const w = c.konst(1, 'weights W');
+  if (w.dims.length !== rank) c.fail(`weights W must be (C, M/group, ${sp === 1 ? 'k' : 'kH, kW'}), got ${fmtShape(w.dims)}`);
+  const b = c.optConst(2, 'bias B');
+  const group = c.int('group', 1);
+  const C = x.shape[1];
+  if (group < 1 || w.dims[0] !== C || C % group !== 0) c.fail(`input has ${C} channels, weights ${fmtShape(w.dims)} with group ${group} expect ${w.dims[0]} (divisible by the group)`);
+  const filters = w.dims[1] * group;
+  if (b && b.data.length !== filters) c.fail(`bias has shape ${fmtShape(b.dims)}, expected [${filters}]`);
+  const kernel = w.dims.slice(2);
+  const list = (name: string, dflt: number, min: number): number[] => {
+    const v = c.ints(name, new Array<number>(sp).fill(dflt))!;
+    if (v.length !== sp || v.some((d) => !Number.isInteger(d) || d < min)) c.fail(`${name} must be ${sp} integers ≥ ${min}, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const ks = c.ints('kernel_shape', null);
+  if (ks && (ks.length !== sp || ks.some((k, i) => k !== kernel[i]))) c.fail(`kernel_shape ${JSON.stringify(ks)} disagrees with weights ${fmtShape(w.dims)}`);
+  const stride = list('strides', 1, 1);
+  const dilation = list('dilations', 1, 1);
+  const outputPadding = list('output_padding', 0, 0);
+  const auto = c.str('auto_pad', 'NOTSET');
+  if (!['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'].includes(auto)) c.fail(`auto_pad '${auto}' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID`);
+  const full = (i: number) => stride[i] * (x.shape[2 + i] - 1) + outputPadding[i] + (kernel[i] - 1) * dilation[i] + 1;
+  let outShape = c.ints('output_shape', null);
+  if (outShape && outShape.length === rank) outShape = outShape.slice(2);
+  if (outShape && (outShape.length !== sp || outShape.some((d) => !Number.isInteger(d) || d < 1))) c.fail(`output_shape must be ${sp} positive integers, got ${JSON.stringify(c.ints('output_shape', null))}`);
+  if (!outShape && (auto === 'SAME_UPPER' || auto === 'SAME_LOWER')) outShape = x.shape.slice(2).map((d, i) => d * stride[i]);
+  const before: number[] = [];
+  const after: number[] = [];
+  const extra = [...outputPadding];
+  if (outShape) {
+    for (let i = 0; i < sp; i++) {
+      const total = full(i) - outShape[i];
+      const first = total < 0 ? 0 : auto === 'SAME_UPPER' ? Math.floor(total / 2) : total - Math.floor(total / 2);
+      before.push(first);
+      after.push(Math.max(0, total - first));
+      if (total < 0) extra[i] -= total;
+    }
+  } else if (auto === 'VALID') {
+    before.push(...new Array<number>(sp).fill(0));
+    after.push(...new Array<number>(sp).fill(0));
+  } else {
+    const pads = c.ints('pads', new Array<number>(2 * sp).fill(0))!;
+    if (pads.length !== 2 * sp || pads.some((p) => !Number.isInteger(p) || p < 0)) c.fail(`pads must be ${2 * sp} non-negative integers, got ${JSON.stringify(pads)}`);
+    before.push(...pads.slice(0, sp));
+    after.push(...pads.slice(sp));
+  }
+  // 1-D as 2-D: a height of 1 with stride, dilation 1 and no padding.
+  const two = <T>(v: readonly T[], one: T): [T, T] => (sp === 1 ? [one, v[0]] : [v[0], v[1]]);
+  const [kh, kw] = two(kernel, 1);
+  const layer: LayerConfig = {
+    type: 'conv2dTranspose', filters, kernelSize: [kh, kw], strides: two(stride, 1), dilation: two(dilation, 1), groups: group,
+    padding: [...two(before, 0), ...two(after, 0)], outputPadding: two(extra, 0), useBias: b !== null,
+  };
+  const x4 = sp === 1 ? reshapeTo(c, x, [x.shape[0], C, 1, x.shape[2]], 'as2d') : x;
+  const y = c.emit(layer, [x4], b ? [c.floatData(w), c.floatData(b)] : [c.floatData(w)], sp === 1 ? 'conv' : undefined);
+  c.out(0, sp === 1 ? reshapeTo(c, y, [y.shape[0], filters, y.shape[3]]) : y);
 };
 
 export function pool(kind: 'max' | 'avg'): Converter {

@@ -7,7 +7,8 @@
  * dx; 'forward' (stride 1, where col does not fit), a forward convolution of dy with the
  * weights rotated 180° and their in/out channels swapped (`w_flip`), padded by (k−1)·d − pad
  * on each side, run by the forward's kernels (conv2dGpu); 'gather', one invocation per dx
- * value visiting only the taps that land. dw: a split-K GEMM (dense, grouped and depthwise): the N·Ho·Wo
+ * value visiting only the taps that land. `conv2dDxGpu` runs the dx paths alone, from the weights
+ * and dy (conv2dTranspose's forward is one). dw: a split-K GEMM (dense, grouped and depthwise): the N·Ho·Wo
  * output positions are cut into chunks so that there are enough workgroups (`selectDwSplit`),
  * each workgroup computes a register-blocked tile of dw (`selectDwTile`) for one chunk, and a
  * second pass sums the chunks in order; debug.forceNaive keeps one workgroup per dw element.
@@ -23,7 +24,7 @@ import conv2dBackwardWgsl from '../../../../shaders/conv2d_backward.wgsl?raw';
 import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
-import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
+import { withActivation, withPreludes, INDEX_PRELUDE } from '../shaders.js';
 import { uniformStruct } from '../uniform_struct.js';
 import { type DxColTuning, DW_TUNING, DX_COL_TUNING, tuningFor } from '../tuning.js';
 import {
@@ -34,6 +35,7 @@ import type { Conv2dParams, Conv2dConfig } from '../../../ops/conv2d.js';
 import type { GradRequest } from '../../training.js';
 import { inferConv2dBackward, wantedGrads } from '../../../ops/conv2d_backward.js';
 import { LimitExceededError } from '../../../errors.js';
+import { type Activation, activationOverrides, normalizeActivation } from '../../../ops/activation.js';
 
 /** The backward's uniforms (conv2d_backward.wgsl): the forward's geometry and what each entry point adds. */
 const CONV2D_BACKWARD_PARAMS = uniformStruct('Conv2dBackwardParams', {
@@ -53,7 +55,7 @@ const CONV2D_BACKWARD_PARAMS = uniformStruct('Conv2dBackwardParams', {
 
 // Every entry point shares one layout: uniforms, x, w, dy, the connection table, the output.
 const BINDINGS = ['uniform', 'read', 'read', 'read', 'read', 'write'] as const;
-const CODE = withPreludes(conv2dBackwardWgsl, CONV2D_BACKWARD_PARAMS, INDEX_PRELUDE);
+const CODE = withActivation(withPreludes(conv2dBackwardWgsl, CONV2D_BACKWARD_PARAMS, INDEX_PRELUDE));
 const spec = (entryPoint: string): KernelSpec => ({ name: 'conv2d_backward', code: CODE, entryPoint, bindings: BINDINGS });
 const DX = spec('dx');
 const W_FLIP = spec('w_flip');
@@ -170,9 +172,9 @@ export function conv2dBackwardGpu(
   const grads: { dx?: GpuTensor; dw?: GpuTensor; db?: GpuTensor } = {};
 
   if (wanted.input) {
-    if (dxKind === 'forward') grads.dx = dxByForward(be, cfg, w, dy, params, label);
-    else if (dxKind === 'col') grads.dx = dxByCol(be, cfg, x, w, dy, label, colTuning);
-    else grads.dx = dxByGather(be, cfg, packed?.layout, buffers, x, label);
+    if (dxKind === 'forward') grads.dx = dxByForward(be, cfg, w, dy, params.name, label);
+    else if (dxKind === 'col') grads.dx = dxByCol(be, cfg, w, dy, label, colTuning);
+    else grads.dx = dxByGather(be, cfg, packed?.layout, buffers, label);
   }
 
   if (wanted.weight) {
@@ -213,6 +215,32 @@ export function conv2dBackwardGpu(
     grads.db = db;
   }
   return grads;
+}
+
+/**
+ * dx of the dense convolution `cfg` from its weights and dy alone: conv2d backward's input
+ * gradient, which is also the transposed convolution of dy by w (conv2dTranspose's forward,
+ * kernels/conv_transpose.ts). `conv2dDxKind` picks the path. The epilogue, a bias (C) and an
+ * activation applied to dx, is fused into each path's last store: the 'forward' path's
+ * convolution, `col2im`, or the `dx` gather.
+ */
+export function conv2dDxGpu(
+  be: KernelContext,
+  cfg: Conv2dConfig,
+  w: GpuTensor,
+  dy: GpuTensor,
+  epilogue: { readonly bias?: GpuTensor; readonly activation?: Activation; readonly name?: string } = {},
+): GpuTensor {
+  if (cfg.table) throw new Error('conv2dDxGpu: connection tables take conv2dBackwardGpu');
+  const colTuning = tuningFor(DX_COL_TUNING, be.ctx.info);
+  const scratchCap = Math.min(colTuning.maxScratchBytes, be.limits.maxStorageBufferBindingSize, be.limits.maxBufferSize);
+  const kind = conv2dDxKind(cfg, be.debug.forceNaive ?? false, scratchCap, be.limits.maxComputeWorkgroupsPerDimension, colTuning);
+  const { bias, activation, name } = epilogue;
+  const label = name ?? 'conv2d dx';
+  if (kind === 'forward') return dxByForward(be, cfg, w, dy, name, label, bias, activation);
+  const fused: Epilogue = { overrides: { ...(bias ? { HAS_BIAS: 1 } : {}), ...activationOverrides(normalizeActivation(label, activation)) }, bias };
+  if (kind === 'col') return dxByCol(be, cfg, w, dy, label, colTuning, fused);
+  return dxByGather(be, cfg, undefined, (out) => [bias ?? w, w, dy, w, out], label, fused.overrides);
 }
 
 /**
@@ -267,21 +295,30 @@ function tableByDense(
   }
 }
 
+/** What `dx` and `col2im` add at their store (conv2dDxGpu): the HAS_BIAS and activation overrides, and the bias (C). */
+interface Epilogue {
+  readonly overrides: Readonly<Record<string, number>>;
+  readonly bias?: GpuTensor;
+}
+
+/** The input's shape, (N, C, H, W). */
+const inputShape = (cfg: Conv2dConfig): number[] => [cfg.batch, cfg.inChannels, cfg.inH, cfg.inW];
+
 /** dx as the gather (`dx` entry): one invocation per dx value. */
 function dxByGather(
   be: KernelContext,
   cfg: Conv2dConfig,
   table: TableLayout | undefined,
   buffers: (out: GpuTensor) => (GpuTensor | GPUBuffer)[],
-  x: GpuTensor,
   label: string,
+  epilogue: Readonly<Record<string, number>> = {},
 ): GpuTensor {
-  const dx = be.empty(x.shape, 'conv2dBackward dx'); // (N, C, H, W)
+  const dx = be.empty(inputShape(cfg), 'conv2dBackward dx'); // (N, C, H, W)
   if (dx.size === 0) return dx;
   be.run(
     {
       kernel: DX,
-      overrides: { WG, TABLE: table ? 1 : 0 },
+      overrides: { WG, TABLE: table ? 1 : 0, ...epilogue },
       uniforms: uniforms(cfg, table, { total: dx.size }),
       workgroups: grid1d(ceilDiv(dx.size, WG), be.limits.maxComputeWorkgroupsPerDimension, `${label} dx`),
       label: `${label} dx`,
@@ -294,9 +331,19 @@ function dxByGather(
 /**
  * dx (stride 1) as the forward convolution of dy (N, Cout, Ho, Wo) with wf (C, Cout/groups,
  * kH, kW), the weights rotated 180° with in/out channels swapped per group, padded by
- * (k−1)·d − pad on each side (so the output is H × W again), same dilation and groups.
+ * (k−1)·d − pad on each side (so the output is H × W again), same dilation and groups. A bias
+ * (C) and an activation (conv2dDxGpu's epilogue) are fused into that convolution's store.
  */
-function dxByForward(be: KernelContext, cfg: Conv2dConfig, w: GpuTensor, dy: GpuTensor, params: Conv2dParams, label: string): GpuTensor {
+function dxByForward(
+  be: KernelContext,
+  cfg: Conv2dConfig,
+  w: GpuTensor,
+  dy: GpuTensor,
+  name: string | undefined,
+  label: string,
+  bias?: GpuTensor,
+  activation?: Activation,
+): GpuTensor {
   const [eh, ew] = flippedExtent(cfg);
   const wf = be.empty([cfg.inChannels, cfg.outPerGroup, cfg.kernelH, cfg.kernelW], 'conv2dBackward flipped weights'); // (C, Cout/groups, kH, kW)
   try {
@@ -313,11 +360,12 @@ function dxByForward(be: KernelContext, cfg: Conv2dConfig, w: GpuTensor, dy: Gpu
       );
     }
     const { top, left, bottom, right } = cfg.pads;
-    const dx = conv2dGpu(be, dy, wf, undefined, {
+    const dx = conv2dGpu(be, dy, wf, bias, {
       padding: [eh - top, ew - left, eh - bottom, ew - right],
       dilation: cfg.dilation,
       groups: cfg.groups,
-      name: params.name ? `${params.name} dx` : 'conv2dBackward dx',
+      activation,
+      name: name ? `${name} dx` : 'conv2dBackward dx',
     });
     const [n, c, h, wd] = dx.shape;
     if (n !== cfg.batch || c !== cfg.inChannels || h !== cfg.inH || wd !== cfg.inW) {
@@ -336,8 +384,8 @@ function dxByForward(be: KernelContext, cfg: Conv2dConfig, w: GpuTensor, dy: Gpu
  * n's dy of that group (Cout/groups, Ho·Wo); `col2im` then sums each dx value's landing
  * entries of dcol (laid out as (N, C·kH·kW, Ho·Wo), since c = g·cg + ci).
  */
-function dxByCol(be: KernelContext, cfg: Conv2dConfig, x: GpuTensor, w: GpuTensor, dy: GpuTensor, label: string, tuning: DxColTuning): GpuTensor {
-  const dx = be.empty(x.shape, 'conv2dBackward dx'); // (N, C, H, W)
+function dxByCol(be: KernelContext, cfg: Conv2dConfig, w: GpuTensor, dy: GpuTensor, label: string, tuning: DxColTuning, epilogue?: Epilogue): GpuTensor {
+  const dx = be.empty(inputShape(cfg), 'conv2dBackward dx'); // (N, C, H, W)
   if (dx.size === 0) return dx;
   const kg = cfg.inPerGroup * cfg.kernelH * cfg.kernelW;
   const dcol = be.empty([cfg.batch * cfg.groups, kg, cfg.outH * cfg.outW], 'conv2dBackward dcol'); // (N·groups, cg·kH·kW, Ho·Wo)
@@ -350,17 +398,19 @@ function dxByCol(be: KernelContext, cfg: Conv2dConfig, x: GpuTensor, w: GpuTenso
         workgroups: colGemmGrid(cfg, tuning),
         label: `${label} dcol`,
       },
-      [x, w, dy, w, dcol],
+      // x's slot is unread: it aliases w.
+      [w, w, dy, w, dcol],
     );
     be.run(
       {
         kernel: COL2IM,
-        overrides: { WG },
+        overrides: { WG, ...epilogue?.overrides },
         uniforms: uniforms(cfg, undefined, { total: dx.size }),
         workgroups: grid1d(ceilDiv(dx.size, WG), be.limits.maxComputeWorkgroupsPerDimension, `${label} col2im`),
         label: `${label} col2im`,
       },
-      [dcol, w, dy, w, dx],
+      // wt's slot is unread, or holds the epilogue's bias.
+      [dcol, epilogue?.bias ?? w, dy, w, dx],
     );
   } catch (e) {
     dx.dispose();
