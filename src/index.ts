@@ -38,6 +38,9 @@ export type { DenseLayer, RbfLayer, SoftmaxLayer, MatmulLayer } from './ops/matm
 export type { BatchNormLayer, ConcatLayer } from './ops/normalization.js';
 export type { DropoutLayer, FlattenLayer, AddLayer, MulLayer, BinaryConstLayer, ReshapeLayer } from './ops/elementwise.js';
 export type { TransposeLayer } from './ops/transpose.js';
+export type { ResizeLayer, ResizeMode, CoordinateTransform, NearestMode } from './ops/resize.js';
+export type { PadLayer, PadMode } from './ops/pad.js';
+export type { DepthToSpaceLayer, SpaceToDepthLayer, BlockMode } from './ops/depth_to_space.js';
 export { type Graph, type GraphNode, type GraphInput, type GraphInfo, type NodeInfo, type Dim, type Bindings, checkGraph, inferGraph, resolveBindings } from './graph/graph.js';
 export type { Executable, ExecutableMemory, CompileOptions } from './backends/backend.js';
 export { Model, type ModelOptions, type FunctionalModelSpec } from './graph/model.js';

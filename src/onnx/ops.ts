@@ -2,7 +2,7 @@
  * One converter per ONNX op: each reads its node's inputs and attributes, folds what is
  * constant, and emits webcnn layers (conv2d, pool2d, dense, batchNorm, …) for the rest. Where
  * an ONNX op has no layer of its own it is built from existing ones (Sub as an add of the
- * negated constant, Pad as a depthwise 1×1 convolution with ones and padding).
+ * negated constant).
  *
  * The converters live in `convert/` by family (windows, matrix products, elementwise, shape and
  * constants); this file is the table that maps each op type to its converter.
@@ -10,7 +10,8 @@
 import { type LayerConfig, allOps } from '../ops/registry.js';
 import type { OpDef } from '../ops/op.js';
 import type { Converter } from './convert/common.js';
-import { conv, globalPool, pad, pool } from './convert/conv_pool.js';
+import { conv, globalPool, pool } from './convert/conv_pool.js';
+import { pad, resize, upsample } from './convert/spatial.js';
 import { gemm, matmul } from './convert/matmul.js';
 import { activation, arith, batchNorm, clip, hardSigmoid, leakyRelu, lrn, softmax } from './convert/elementwise.js';
 import { cast, concat, constant, constantOfShape, dropout, flatten, gather, passThrough, reshape, shape, slice, squeezeLike, transpose } from './convert/shape.js';
@@ -44,6 +45,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Pad: pad,
   Relu: activation('relu'),
   Reshape: reshape,
+  Resize: resize,
   Shape: shape,
   Sigmoid: activation('sigmoid'),
   Slice: slice,
@@ -53,6 +55,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Tanh: activation('tanh'),
   Transpose: transpose,
   Unsqueeze: squeezeLike(true),
+  Upsample: upsample,
 };
 
 /**

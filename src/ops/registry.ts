@@ -19,6 +19,9 @@ import {
   type AddLayer, type MulLayer, type BinaryConstLayer, type ReshapeLayer, type FlattenLayer, type DropoutLayer,
 } from './elementwise.js';
 import { transposeOp, type TransposeLayer } from './transpose.js';
+import { resizeOp, type ResizeLayer } from './resize.js';
+import { padOp, type PadLayer } from './pad.js';
+import { depthToSpaceOp, spaceToDepthOp, type DepthToSpaceLayer, type SpaceToDepthLayer } from './depth_to_space.js';
 
 /** Every layer's configuration. */
 export type LayerConfig =
@@ -41,7 +44,11 @@ export type LayerConfig =
   | BinaryConstLayer
   | MatmulLayer
   | ReshapeLayer
-  | TransposeLayer;
+  | TransposeLayer
+  | ResizeLayer
+  | PadLayer
+  | DepthToSpaceLayer
+  | SpaceToDepthLayer;
 
 export type LayerType = LayerConfig['type'];
 
@@ -68,6 +75,10 @@ const OPS: Registry = {
   matmul: matmulOp,
   reshape: reshapeOp,
   transpose: transposeOp,
+  resize: resizeOp,
+  pad: padOp,
+  depthToSpace: depthToSpaceOp,
+  spaceToDepth: spaceToDepthOp,
 };
 
 /** The names of every layer type. */
