@@ -14,7 +14,7 @@ import { Model, input, apply, layers, CpuBackend, ShapeError, type Backend, type
 import { fit, evaluate } from 'webcnn/train';
 import { decodeTensor, importOnnx, inspectOnnx, loadOnnx, tensorFromProto, type OnnxConstant } from 'webcnn/onnx';
 import { readNpy } from '../src/io/npy.js';
-import { gpuIt } from './helpers/gpu.js';
+import { gpuIt, counts } from './helpers/gpu.js';
 import { expectClose } from './helpers/compare.js';
 import { Rng } from './helpers/random.js';
 
@@ -39,6 +39,7 @@ async function gpuEqualsCpu(gpu: Backend, layer: LayerConfig, shape: number[], r
   const onCpu = oneLayer(new CpuBackend(), layer, shape);
   const onGpu = oneLayer(gpu, layer, shape);
   const ref = await onCpu.predict(x);
+  counts.comparisons++;
   expectClose(await onGpu.predict(x), ref, tol, JSON.stringify(layer), onCpu.outputShapes()[0] as number[]);
   onGpu.dispose();
   return onCpu.outputShapes()[0] as number[];
@@ -274,6 +275,11 @@ describe("ONNX's node tests", () => {
       const constants: Record<string, OnnxConstant> = {};
       graphInputs.slice(1).forEach((n, i) => (constants[n] = { dims: inputs[i + 1].dims, data: inputs[i + 1].data }));
       const x = inputs[0];
+      if (x.kind !== 'float') {
+        // test_edge_pad and test_reflect_pad pad int32 data; webcnn computes in float32 (their float twins are below).
+        expect(() => importOnnx(bytes, { backend: gpu, label: name, constants })).toThrow(`graph input '${graphInputs[0]}' is INT32`);
+        return;
+      }
       for (const backend of [gpu, new CpuBackend()]) {
         const model = importOnnx(bytes, { backend, label: name, constants, inputShapes: { [graphInputs[0]]: x.dims } });
         const y = await model.predict(x.data as Float32Array, x.dims[0]);
@@ -286,8 +292,9 @@ describe("ONNX's node tests", () => {
 });
 
 // PyTorch's own results, exported at test time (torch 1.13 under /usr/bin/python3), plus ONNX
-// graphs written with onnx.helper for the forms PyTorch does not export: Upsample-7, opset 18's
-// axes on Resize and Pad.
+// graphs written with onnx.helper for the forms PyTorch does not export (Upsample-7, Pad-2's
+// attribute, opset 18's axes on Resize and Pad, float twins of ONNX's int32 edge and reflect
+// tests) with NumPy's results. PyTorch 1.13 exports PixelUnshuffle as reshape → transpose → reshape.
 const PYTORCH = String.raw`
 import sys, numpy as np, torch, torch.nn as nn, torch.nn.functional as F, onnx
 from onnx import helper, TensorProto
@@ -304,6 +311,8 @@ cases = {
     'nearest': (Interp(scale_factor=(2, 3), mode='nearest'), (2, 3, 5, 7)),
     'nearest_size': (Interp(size=(3, 11), mode='nearest'), (2, 3, 5, 7)),
     'reflect': (nn.ReflectionPad2d((1, 2, 3, 0)), (2, 3, 5, 7)),
+    'replicate': (nn.ReplicationPad2d((2, 0, 1, 3)), (2, 3, 5, 7)),
+    'bicubic': (Interp(scale_factor=2, mode='bicubic', align_corners=False), (2, 3, 5, 7)),
     'shuffle': (nn.PixelShuffle(2), (2, 8, 3, 5)),
     'unshuffle': (nn.PixelUnshuffle(2), (2, 3, 4, 6)),
 }
@@ -322,10 +331,15 @@ x = np.random.RandomState(0).randn(2, 3, 4, 5).astype(np.float32)
 save('upsample7', helper.make_node('Upsample', ['x'], ['y'], mode='nearest', scales=[1.0, 1.0, 2.0, 3.0]), [], 7, x, x.repeat(2, 2).repeat(3, 3))
 save('resize18_axes', helper.make_node('Resize', ['x', '', 'scales'], ['y'], mode='nearest', axes=[3, 2]),
      [helper.make_tensor('scales', TensorProto.FLOAT, [2], [3.0, 2.0])], 18, x, x.repeat(2, 2).repeat(3, 3))
+for mode in ['edge', 'reflect']:
+    pads = [0, 0, 1, 3, 0, 1, 2, 0]
+    want = np.pad(x, [(pads[i], pads[4 + i]) for i in range(4)], mode=mode)
+    save(f'{mode}_pad', helper.make_node('Pad', ['x', 'pads'], ['y'], mode=mode), [helper.make_tensor('pads', TensorProto.INT64, [8], pads)], 11, x, want)
+save('edge_pad2', helper.make_node('Pad', ['x'], ['y'], mode='edge', pads=[0, 0, 2, 1, 0, 0, 0, 2]), [], 7, x, np.pad(x, [(0, 0), (0, 0), (2, 0), (1, 2)], mode='edge'))
 save('pad18_axes', helper.make_node('Pad', ['x', 'pads', 'value', 'axes'], ['y'], mode='constant'),
      [helper.make_tensor('pads', TensorProto.INT64, [4], [1, 0, 2, -1]), helper.make_tensor('value', TensorProto.FLOAT, [], [2.5]),
       helper.make_tensor('axes', TensorProto.INT64, [2], [-1, 1])], 18, x,
-     np.pad(x, ((0, 0), (1, 2), (0, 0), (0, 0)), constant_values=2.5)[:, :, :, 0:4])
+     np.pad(x[:, 0:2], ((0, 0), (0, 0), (0, 0), (1, 2)), constant_values=2.5))
 `;
 
 describe('PyTorch exports', () => {
@@ -336,8 +350,8 @@ describe('PyTorch exports', () => {
   }, 120_000);
   const read = (f: string) => new Uint8Array(readFileSync(join(dir, f)));
   for (const [name, layerType] of [
-    ['bilinear', 'resize'], ['bilinear_corners', 'resize'], ['nearest', 'resize'], ['nearest_size', 'resize'], ['reflect', 'pad'],
-    ['shuffle', 'depthToSpace'], ['unshuffle', 'spaceToDepth'], ['upsample7', 'resize'], ['resize18_axes', 'resize'], ['pad18_axes', 'pad'],
+    ['bilinear', 'resize'], ['bilinear_corners', 'resize'], ['nearest', 'resize'], ['nearest_size', 'resize'], ['reflect', 'pad'], ['replicate', 'pad'], ['bicubic', 'resize'],
+    ['edge_pad', 'pad'], ['reflect_pad', 'pad'], ['edge_pad2', 'pad'], ['shuffle', 'depthToSpace'], ['unshuffle', 'transpose'], ['upsample7', 'resize'], ['resize18_axes', 'resize'], ['pad18_axes', 'pad'],
   ] as const) {
     gpuIt(`${name} equals PyTorch (or NumPy) on the GPU and the CPU`, async (gpu) => {
       const x = readNpy(read(`${name}.input.npy`), name);
