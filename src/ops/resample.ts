@@ -10,7 +10,6 @@
  * what it contributed to, so the GPU backward is deterministic and needs no atomics.
  */
 import { ShapeError } from '../errors.js';
-import type { Shape } from '../shape.js';
 import { definePrimitive } from './primitive.js';
 
 /**
@@ -89,9 +88,4 @@ export function trimIdentity(axis: number, maps: readonly AxisMap[], fill: numbe
   while (lo < hi && isIdentity(maps[lo])) lo++;
   while (hi > lo && isIdentity(maps[hi - 1])) hi--;
   return lo === hi ? null : { axis: axis + lo, maps: maps.slice(lo, hi), fill };
-}
-
-/** Output shape of a resample on `x`, for ops that need it before running. */
-export function resampledShape(x: Shape, attrs: ResampleAttrs): Shape {
-  return RESAMPLE.infer([x], attrs);
 }

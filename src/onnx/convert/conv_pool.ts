@@ -3,7 +3,6 @@
  * global pools.
  */
 import type { NodeContext, DynValue } from '../context.js';
-import { intList, normAxis, scalarOf } from '../fold.js';
 import type { LayerConfig } from '../../ops/registry.js';
 import { fmtShape } from '../../shape.js';
 import type { Converter } from './common.js';
