@@ -320,7 +320,8 @@ for name, (m, shape) in cases.items():
     x = torch.randn(*shape)
     with torch.no_grad():
         y = m(x)
-    torch.onnx.export(m, x, f'{out}/{name}.onnx', opset_version=13, input_names=['x'], output_names=['y'])
+    dynamic = {'x': {0: 'batch'}, 'y': {0: 'batch'}} if name.startswith('bilinear') else None
+    torch.onnx.export(m, x, f'{out}/{name}.onnx', opset_version=13 if name != 'nearest' else 11, input_names=['x'], output_names=['y'], dynamic_axes=dynamic)
     np.save(f'{out}/{name}.input.npy', x.numpy()); np.save(f'{out}/{name}.output.npy', y.numpy())
 def save(name, node, inits, opset, x, y):
     g = helper.make_graph([node], name, [helper.make_tensor_value_info('x', TensorProto.FLOAT, list(x.shape))],
