@@ -9,7 +9,7 @@
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import type { Shape } from '../shape.js';
 import { defineOp } from './op.js';
-import { type AxisMap, type ResampleAttrs, RESAMPLE, axisMap, resampleAdjoint, trimIdentity } from './resample.js';
+import { type AxisMap, type ResampleAttrs, RESAMPLE, axisMap, checkMappedAxis, resampleAdjoint, trimIdentity } from './resample.js';
 
 export type PadMode = 'constant' | 'reflect' | 'edge' | 'wrap';
 const PAD_MODES: readonly PadMode[] = ['constant', 'reflect', 'edge', 'wrap'];
@@ -34,6 +34,7 @@ function padAxis(n: number, begin: number, end: number, mode: PadMode, axis: num
   const before = Math.max(0, begin);
   const outSize = m + before + Math.max(0, end);
   if (m < 0 || outSize < 0) throw new ShapeError('pad', `pads ${begin}, ${end} crop more than the ${n} values of axis ${axis} (input [${x.join(', ')}])`, name);
+  checkMappedAxis('pad', axis, Math.max(n, outSize), name);
   if (m === 0 && outSize > 0 && mode !== 'constant') throw new ShapeError('pad', `${mode} padding of axis ${axis} needs values to repeat, but it has none after cropping (input [${x.join(', ')}])`, name);
   const rows: [number, number][][] = [];
   for (let o = 0; o < outSize; o++) {

@@ -51,6 +51,14 @@ export const RESAMPLE = definePrimitive<ResampleAttrs>({
   },
 });
 
+/** Longest mapped axis: the maps are built on the host, one row per coordinate, so an absurd size (a hostile file's) is refused first. */
+export const MAX_MAPPED_AXIS = 1 << 24;
+
+/** Throws naming the op and layer when a mapped axis would be longer than MAX_MAPPED_AXIS. */
+export function checkMappedAxis(op: string, axis: number, size: number, name: string): void {
+  if (size > MAX_MAPPED_AXIS) throw new ShapeError(op, `axis ${axis} would have ${size} values, more than the ${MAX_MAPPED_AXIS} supported`, name);
+}
+
 /** Builds an AxisMap from each output coordinate's entries (input coordinate, weight). */
 export function axisMap(inSize: number, rows: readonly (readonly (readonly [number, number])[])[]): AxisMap {
   const offsets = new Uint32Array(rows.length + 1);

@@ -10,7 +10,7 @@
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import type { Shape } from '../shape.js';
 import { defineOp } from './op.js';
-import { type AxisMap, type ResampleAttrs, RESAMPLE, axisMap, resampleAdjoint, trimIdentity } from './resample.js';
+import { type AxisMap, type ResampleAttrs, RESAMPLE, axisMap, checkMappedAxis, resampleAdjoint, trimIdentity } from './resample.js';
 
 export type ResizeMode = 'nearest' | 'linear' | 'cubic';
 /** ONNX's coordinate_transformation_mode: how an output coordinate maps to an input coordinate. */
@@ -161,6 +161,7 @@ export function resizeAttrs(x: Shape, layer: ResizeLayer, name: string): Resampl
     const outSize = layer.sizes?.[d] ?? Math.floor(inSize * given!);
     if (outSize < 1) throw new ShapeError('resize', `axis ${axis + d} of size ${inSize} scaled by ${given} has no output (input [${x.join(', ')}])`, name);
     if (inSize < 1) throw new ShapeError('resize', `axis ${axis + d} of the input [${x.join(', ')}] is empty`, name);
+    checkMappedAxis('resize', axis + d, Math.max(inSize, outSize), name);
     const scale = given ?? outSize / inSize;
     const roi: [number, number] = layer.roi ? [layer.roi[d], layer.roi[k + d]] : [0, 1];
     maps.push(resizeAxis(layer, { inSize, outSize, scale, outLength: layer.sizes && !given ? outSize : inSize * scale, roi }));
