@@ -193,6 +193,29 @@ describe('GPU equals CPU', () => {
   });
 });
 
+describe('a zero pad before a convolution', () => {
+  /** x → pad → conv (→ relu), or with reflect padding, which cannot fold. */
+  function padConv(backend: Backend, pad: LayerConfig, fuse: boolean): Model {
+    const x = input([3, 6, 7], 'x');
+    const p = apply(pad, x, 'pad');
+    const c = apply(layers.conv2d({ filters: 4, kernelSize: 3, padding: [1, 0] }), p, 'conv');
+    const y = apply(layers.relu(), c, 'relu');
+    return new Model({ inputs: x, outputs: y, name: 'pad_conv', backend, seed: 9, fuse });
+  }
+  const rng = new Rng(63);
+  gpuIt('is folded into its padding at inference, with the output of the unfused graph', async (gpu) => {
+    const x = rng.uniform(2 * 3 * 6 * 7, -1, 1);
+    for (const [pad, folds] of [[layers.zeroPadding2d([[2, 0], [1, 3]]), true], [layers.pad({ pads: [0, 1, 2, 0, 0, 1] }), true], [layers.reflectionPadding2d(1), false], [layers.pad({ pads: [1, -1, 0, 0] }), false]] as const) {
+      const fused = padConv(gpu, pad, true);
+      const plain = padConv(new CpuBackend(), pad, false);
+      expect(fused.fusions().includes('pad → conv'), JSON.stringify(pad)).toBe(folds);
+      expect(plain.fusions()).toEqual([]);
+      expectClose(await fused.predict(x, 2), await plain.predict(x, 2), CLOSE, JSON.stringify(pad));
+      fused.dispose();
+    }
+  });
+});
+
 /** (N, 2, h, w) → conv 1×1 (tanh) → the op → flatten → dense(3): the op inside a trained network. */
 function net(backend: Backend, op: LayerConfig, h: number, w: number, channels = 2): Model {
   const x = input([2, h, w], 'x');
