@@ -41,6 +41,7 @@ export type { TransposeLayer } from './ops/transpose.js';
 export type { ResizeLayer, ResizeMode, CoordinateTransform, NearestMode } from './ops/resize.js';
 export type { PadLayer, PadMode } from './ops/pad.js';
 export type { DepthToSpaceLayer, SpaceToDepthLayer, BlockMode } from './ops/depth_to_space.js';
+export type { Upsampling2dOptions, Padding2dSpec } from './graph/factories.js';
 export { type Graph, type GraphNode, type GraphInput, type GraphInfo, type NodeInfo, type Dim, type Bindings, checkGraph, inferGraph, resolveBindings } from './graph/graph.js';
 export type { Executable, ExecutableMemory, CompileOptions } from './backends/backend.js';
 export { Model, type ModelOptions, type FunctionalModelSpec } from './graph/model.js';

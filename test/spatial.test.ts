@@ -315,9 +315,9 @@ describe("ONNX's node tests", () => {
 });
 
 // PyTorch's own results, exported at test time (torch 1.13 under /usr/bin/python3), plus ONNX
-// graphs written with onnx.helper for the forms PyTorch does not export (Upsample-7, Pad-2's
-// attribute, opset 18's axes on Resize and Pad, float twins of ONNX's int32 edge and reflect
-// tests) with NumPy's results. PyTorch 1.13 exports PixelUnshuffle as reshape → transpose → reshape.
+// graphs written with onnx.helper for the forms PyTorch does not export (Upsample-7, Resize-10,
+// Pad-2's attribute, keep_aspect_ratio_policy, opset 18's axes on Resize and Pad, float twins of ONNX's int32 edge and reflect
+// tests) with NumPy's results or ONNX's reference (onnx.backend.test.case.node.resize). PyTorch 1.13 exports PixelUnshuffle as reshape → transpose → reshape.
 const PYTORCH = String.raw`
 import sys, numpy as np, torch, torch.nn as nn, torch.nn.functional as F, onnx
 from onnx import helper, TensorProto
@@ -360,6 +360,15 @@ for mode in ['edge', 'reflect']:
     want = np.pad(x, [(pads[i], pads[4 + i]) for i in range(4)], mode=mode)
     save(f'{mode}_pad', helper.make_node('Pad', ['x', 'pads'], ['y'], mode=mode), [helper.make_tensor('pads', TensorProto.INT64, [8], pads)], 11, x, want)
 save('edge_pad2', helper.make_node('Pad', ['x'], ['y'], mode='edge', pads=[0, 0, 2, 1, 0, 0, 0, 2]), [], 7, x, np.pad(x, [(0, 0), (0, 0), (2, 0), (1, 2)], mode='edge'))
+from onnx.backend.test.case.node.resize import interpolate_nd, linear_coeffs, cubic_coeffs
+save('resize10_nearest', helper.make_node('Resize', ['x', 'scales'], ['y'], mode='nearest'),
+     [helper.make_tensor('scales', TensorProto.FLOAT, [4], [1.0, 1.0, 2.0, 3.0])], 10, x, x.repeat(2, 2).repeat(3, 3))
+scales = np.array([1.0, 1.0, 2.0, 2.5], dtype=np.float32)
+save('resize10_linear', helper.make_node('Resize', ['x', 'scales'], ['y'], mode='linear'), [helper.make_tensor('scales', TensorProto.FLOAT, [4], scales)], 10, x,
+     interpolate_nd(x, linear_coeffs, scale_factors=scales, coordinate_transformation_mode='asymmetric'))
+save('resize18_not_larger', helper.make_node('Resize', ['x', '', '', 'sizes'], ['y'], mode='cubic', axes=[2, 3], keep_aspect_ratio_policy='not_larger'),
+     [helper.make_tensor('sizes', TensorProto.INT64, [2], [7, 20])], 18, x,
+     interpolate_nd(x, cubic_coeffs, output_size=[2, 3, 7, 9]))
 save('pad18_axes', helper.make_node('Pad', ['x', 'pads', 'value', 'axes'], ['y'], mode='constant'),
      [helper.make_tensor('pads', TensorProto.INT64, [4], [1, 0, 2, -1]), helper.make_tensor('value', TensorProto.FLOAT, [], [2.5]),
       helper.make_tensor('axes', TensorProto.INT64, [2], [-1, 1])], 18, x,
@@ -375,7 +384,7 @@ describe('PyTorch exports', () => {
   const read = (f: string) => new Uint8Array(readFileSync(join(dir, f)));
   for (const [name, layerType] of [
     ['bilinear', 'resize'], ['bilinear_corners', 'resize'], ['nearest', 'resize'], ['nearest_size', 'resize'], ['reflect', 'pad'], ['replicate', 'pad'], ['bicubic', 'resize'],
-    ['edge_pad', 'pad'], ['reflect_pad', 'pad'], ['edge_pad2', 'pad'], ['shuffle', 'depthToSpace'], ['unshuffle', 'transpose'], ['upsample7', 'resize'], ['resize18_axes', 'resize'], ['pad18_axes', 'pad'],
+    ['edge_pad', 'pad'], ['reflect_pad', 'pad'], ['edge_pad2', 'pad'], ['shuffle', 'depthToSpace'], ['unshuffle', 'transpose'], ['upsample7', 'resize'], ['resize18_axes', 'resize'], ['resize10_nearest', 'resize'], ['resize10_linear', 'resize'], ['resize18_not_larger', 'resize'], ['pad18_axes', 'pad'],
   ] as const) {
     gpuIt(`${name} equals PyTorch (or NumPy) on the GPU and the CPU`, async (gpu) => {
       const x = readNpy(read(`${name}.input.npy`), name);

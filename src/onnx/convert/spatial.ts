@@ -91,20 +91,19 @@ export const resize: Converter = (c: NodeContext) => {
   if (c.int('antialias', 0) !== 0) c.fail('antialias is not supported');
   const axesAttr = c.ints('axes', null);
   const axes = axesAttr?.map((a) => normAxis(a, rank, c.where)) ?? null;
-  let scales = fullRank(floatsOf(c.optConst(2, 'scales')), axes, rank, () => 1, 'scales', c);
+  const scales = fullRank(floatsOf(c.optConst(2, 'scales')), axes, rank, () => 1, 'scales', c);
   let sizes = fullRank(c.optConst(3, 'sizes') ? intList(c.konst(3, 'sizes'), `${c.where}: sizes`) : null, axes, rank, (d) => x.shape[d], 'sizes', c);
   if (sizes && sizes.length === 0) sizes = null;
   if (!scales === !sizes) c.fail('exactly one of scales and sizes must be given');
   if (scales?.some((s) => !(s > 0))) c.fail(`scales must be positive, got ${JSON.stringify(scales)}`);
   const policy = c.str('keep_aspect_ratio_policy', 'stretch');
   if (sizes && policy !== 'stretch') {
-    // One scale for the resized axes, the largest that fits (not_larger) or the smallest that covers (not_smaller).
+    // The sizes become one scale's for the resized axes, the largest that fits (not_larger) or the smallest that covers (not_smaller).
     const on = axes ?? sizes.map((_, d) => d);
     const ratios = on.map((d) => sizes![d] / x.shape[d]);
     if (policy !== 'not_larger' && policy !== 'not_smaller') c.fail(`keep_aspect_ratio_policy '${policy}' is not one of stretch, not_larger, not_smaller`);
     const s = policy === 'not_larger' ? Math.min(...ratios) : Math.max(...ratios);
-    scales = x.shape.map((_, d) => (on.includes(d) ? s : 1));
-    sizes = x.shape.map((n, d) => (on.includes(d) ? Math.round(s * n) : n));
+    sizes = x.shape.map((n, d) => (on.includes(d) ? Math.floor(s * n + 0.5) : n));
   }
   const transform = c.str('coordinate_transformation_mode', 'half_pixel') as CoordinateTransform;
   if (!COORDINATE_TRANSFORMS.includes(transform)) c.fail(`coordinate_transformation_mode '${transform}' is not one of ${COORDINATE_TRANSFORMS.join(', ')}`);
@@ -129,7 +128,7 @@ export const resize: Converter = (c: NodeContext) => {
     excludeOutside: c.int('exclude_outside', 0) !== 0,
     extrapolationValue: c.float('extrapolation_value', 0),
   };
-  emitResize(c, x, sizes ? (scales && policy !== 'stretch' ? scales : null) : scales, sizes, options, roi);
+  emitResize(c, x, sizes ? null : scales, sizes, options, roi);
 };
 
 const PAD_MODES: readonly PadMode[] = ['constant', 'reflect', 'edge', 'wrap'];
