@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Model, input, apply, layers, CpuBackend, ShapeError, type Backend, type Dim, type LayerConfig, type ResizeLayer } from 'webcnn';
+import { Model, input, apply, layers, CpuBackend, ShapeError, InvalidArgumentError, type Backend, type Dim, type LayerConfig, type ResizeLayer } from 'webcnn';
 import { fit, evaluate } from 'webcnn/train';
 import { decodeTensor, importOnnx, inspectOnnx, loadOnnx, tensorFromProto, type OnnxConstant } from 'webcnn/onnx';
 import { readNpy } from '../src/io/npy.js';
@@ -76,12 +76,19 @@ describe('resize: the CPU reference against hand-computed values', () => {
     // tf_half_pixel_for_nn 2 → 4: x = (o + 0.5)/2 = 0.25, 0.75, 1.25, 1.75
     expect(await run({ coordinateTransform: 'tf_half_pixel_for_nn' }, 2, 4)).toEqual([0, 1, 1, 1]);
   });
+  it('upsampling2d takes a scale or a size, not both', () => {
+    expect(() => layers.upsampling2d({ scale: 2, size: 4 })).toThrow(InvalidArgumentError);
+    expect(() => layers.upsampling2d({ scale: 2, size: 4 })).toThrow('upsampling2d: give scale or size, not both');
+  });
   it('linear 1-D and cubic, and tf_crop_and_resize outside its box', async () => {
     const lin = await cpuRun({ type: 'resize', scales: [2], mode: 'linear' }, [1, 3], [0, 4, 8]);
     expectClose(lin.y, [0, 1, 3, 5, 7, 8], CLOSE, 'linear');
-    // Cubic with a = −0.75 at x = 0.5 between 0..3 of a ramp: the ramp (cubic convolution reproduces linear functions).
+    // Cubic on a ramp, by ONNX's reference (onnx.backend.test.case.node.resize.interpolate_nd): a = −0.75 with aligned
+    // corners, and a = −0.5 with half-pixel centres and taps outside excluded.
     const cub = await cpuRun({ type: 'resize', scales: [2], mode: 'cubic', coordinateTransform: 'align_corners' }, [1, 4], [0, 1, 2, 3]);
-    expect(cub.shape).toEqual([1, 8]);
+    expectClose(cub.y, [0, 0.3411078717201158, 0.8002915451895044, 1.3294460641399402, 1.6705539358600578, 2.199708454810497, 2.6588921282798856, 3], CLOSE, 'cubic');
+    const keys = await cpuRun({ type: 'resize', scales: [2], mode: 'cubic', cubicCoeffA: -0.5, excludeOutside: true }, [1, 4], [0, 1, 2, 3]);
+    expectClose(keys.y, [-0.08823529411764706, 0.1678832116788321, 0.7099236641221374, 1.25, 1.75, 2.2900763358778624, 2.832116788321168, 3.088235294117647], CLOSE, 'cubic exclude outside');
     const crop = await cpuRun({ type: 'resize', sizes: [3], mode: 'linear', coordinateTransform: 'tf_crop_and_resize', roi: [0.5, 1.5], extrapolationValue: 7 }, [1, 3], [0, 4, 8]);
     expectClose(crop.y, [4, 8, 7], CLOSE, 'crop');
   });

@@ -13,6 +13,7 @@ import type { TransposeLayer } from '../ops/transpose.js';
 import type { ResizeLayer } from '../ops/resize.js';
 import type { PadLayer } from '../ops/pad.js';
 import type { DepthToSpaceLayer, SpaceToDepthLayer } from '../ops/depth_to_space.js';
+import { InvalidArgumentError } from '../errors.js';
 
 type Without<T, K extends keyof T> = Omit<T, K | 'type'>;
 
@@ -84,8 +85,11 @@ export const layers = {
   resize: (c: Without<ResizeLayer, 'type'>): ResizeLayer => ({ type: 'resize', ...c }),
   /** Upsamples H and W of NCHW images: nearest (default) or bilinear, by a factor or to a size. */
   upsampling2d: (c: Upsampling2dOptions = {}): ResizeLayer => {
-    const bilinear = c.interpolation === 'bilinear';
-    const mode = bilinear ? { mode: 'linear' as const, coordinateTransform: c.alignCorners ? ('align_corners' as const) : ('pytorch_half_pixel' as const) } : { mode: 'nearest' as const, coordinateTransform: 'asymmetric' as const, nearestMode: 'floor' as const };
+    if (c.size !== undefined && c.scale !== undefined) throw new InvalidArgumentError('upsampling2d', 'give scale or size, not both');
+    // PyTorch's: bilinear with half-pixel centres or aligned corners; nearest takes the pixel at ⌊o / scale⌋.
+    const mode: Partial<ResizeLayer> = c.interpolation === 'bilinear'
+      ? { mode: 'linear', coordinateTransform: c.alignCorners ? 'align_corners' : 'pytorch_half_pixel' }
+      : { mode: 'nearest', coordinateTransform: 'asymmetric', nearestMode: 'floor' };
     return c.size === undefined ? { type: 'resize', scales: pair2(c.scale ?? 2), ...mode } : { type: 'resize', sizes: pair2(c.size), ...mode };
   },
   /** Pads the last axes: pads [begin…, end…] (ONNX's layout), constant (default 0), reflect, edge or wrap; negative pads crop. */
