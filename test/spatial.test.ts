@@ -1,10 +1,12 @@
 // The spatial resampling ops: resize (nearest in every rounding mode, linear, cubic; every
 // coordinate transform), pad (constant, reflect, edge, wrap; negative pads crop) and
 // depthToSpace / spaceToDepth (DCR and CRD). The CPU reference against hand-computed values
-// (PyTorch's documented results); the GPU against the CPU over randomized odd shapes with
-// batch > 1; each op's gradient against finite differences and trained GPU = CPU; ONNX's own
-// node tests for Resize, Upsample, Pad, DepthToSpace and SpaceToDepth through the importer; and
-// PyTorch's F.interpolate, ReflectionPad2d and PixelShuffle exported to ONNX equal PyTorch.
+// (PyTorch's documented results, ONNX's reference); the GPU against the CPU over randomized odd
+// shapes with batch > 1; each op's gradient against finite differences and trained GPU = CPU;
+// a zero pad folded into the convolution after it; ONNX's own node tests for Resize, Upsample,
+// Pad, DepthToSpace and SpaceToDepth through the importer; and PyTorch's F.interpolate,
+// ReflectionPad2d, ReplicationPad2d, PixelShuffle and PixelUnshuffle exported to ONNX equal
+// PyTorch.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
