@@ -154,7 +154,7 @@ export const pad: Converter = (c: NodeContext) => {
       pads = full;
     }
   } else {
-    pads = c.ints('pads', null) ?? c.ints('paddings', null);
+    pads = c.ints('pads', null);
     value = c.float('value', 0);
   }
   if (!pads || pads.length !== 2 * rank) c.fail(`pads must have ${2 * rank} values for a rank-${rank} input, got ${JSON.stringify(pads)}`);
