@@ -12,8 +12,45 @@ import type { BatchNormLayer, ConcatLayer } from '../ops/normalization.js';
 import type { DropoutLayer, FlattenLayer, AddLayer, MulLayer, ReshapeLayer } from '../ops/elementwise.js';
 import type { TransposeLayer } from '../ops/transpose.js';
 import type { BinaryLayer, BinaryLayerOp, WhereLayer, PreluLayer } from '../ops/binary.js';
+import type { ResizeLayer } from '../ops/resize.js';
+import type { PadLayer } from '../ops/pad.js';
+import type { DepthToSpaceLayer, SpaceToDepthLayer } from '../ops/depth_to_space.js';
+import { InvalidArgumentError } from '../errors.js';
 
 type Without<T, K extends keyof T> = Omit<T, K | 'type'>;
+
+/** A number for both spatial axes, or one per axis. */
+const pair2 = (v: number | readonly [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+/** Options of `layers.upsampling2d` (PyTorch's nn.Upsample on NCHW, Keras's UpSampling2D). */
+export interface Upsampling2dOptions {
+  /** The factor (Keras's `size`, PyTorch's `scale_factor`): one for both axes or [h, w]. Default 2 when `size` is not given. */
+  scale?: number | readonly [number, number];
+  /** The output height and width instead (PyTorch's `size`). */
+  size?: number | readonly [number, number];
+  /** Default 'nearest' (PyTorch's: the input pixel at ⌊o / scale⌋). */
+  interpolation?: 'nearest' | 'bilinear';
+  /** Bilinear only: PyTorch's align_corners (default false, half-pixel centres). */
+  alignCorners?: boolean;
+}
+
+/** Keras's ZeroPadding2D padding: one for all sides, [vertical, horizontal], or [[top, bottom], [left, right]]. */
+export type Padding2dSpec = number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
+
+/** ONNX's pads for the last two axes, [top, left, bottom, right], from Keras's ZeroPadding2D forms. */
+function kerasPads(p: Padding2dSpec): number[] {
+  if (typeof p === 'number') return [p, p, p, p];
+  const [v, h] = p;
+  const [top, bottom] = typeof v === 'number' ? [v, v] : v;
+  const [left, right] = typeof h === 'number' ? [h, h] : h;
+  return [top, left, bottom, right];
+}
+
+/** ONNX's pads for the last two axes from PyTorch's padding forms: one for all sides, or (left, right, top, bottom). */
+function torchPads(p: number | readonly [number, number, number, number]): number[] {
+  const [left, right, top, bottom] = typeof p === 'number' ? [p, p, p, p] : p;
+  return [top, left, bottom, right];
+}
 
 export const layers = {
   conv2d: (c: Without<Conv2dLayer, 'type'>): Conv2dLayer => ({ type: 'conv2d', ...c }),
@@ -56,4 +93,29 @@ export const layers = {
   reshape: (shape: readonly number[]): ReshapeLayer => ({ type: 'reshape', shape }),
   /** Permutes the axes: output axis i is input axis `perm[i]` (default: reversed). */
   transpose: (perm?: readonly number[]): TransposeLayer => (perm ? { type: 'transpose', perm } : { type: 'transpose' }),
+  /** Resizes the last axes (ONNX's Resize: any mode, coordinate transform and rounding). */
+  resize: (c: Without<ResizeLayer, 'type'>): ResizeLayer => ({ type: 'resize', ...c }),
+  /** Upsamples H and W of NCHW images: nearest (default) or bilinear, by a factor or to a size. */
+  upsampling2d: (c: Upsampling2dOptions = {}): ResizeLayer => {
+    if (c.size !== undefined && c.scale !== undefined) throw new InvalidArgumentError('upsampling2d', 'give scale or size, not both');
+    // PyTorch's: bilinear with half-pixel centres or aligned corners; nearest takes the pixel at ⌊o / scale⌋.
+    const mode: Partial<ResizeLayer> = c.interpolation === 'bilinear'
+      ? { mode: 'linear', coordinateTransform: c.alignCorners ? 'align_corners' : 'pytorch_half_pixel' }
+      : { mode: 'nearest', coordinateTransform: 'asymmetric', nearestMode: 'floor' };
+    return c.size === undefined ? { type: 'resize', scales: pair2(c.scale ?? 2), ...mode } : { type: 'resize', sizes: pair2(c.size), ...mode };
+  },
+  /** Pads the last axes: pads [begin…, end…] (ONNX's layout), constant (default 0), reflect, edge or wrap; negative pads crop. */
+  pad: (c: Without<PadLayer, 'type'>): PadLayer => ({ type: 'pad', ...c }),
+  /** Zeros around H and W (Keras's ZeroPadding2D): one for all sides, [vertical, horizontal] or [[top, bottom], [left, right]]. */
+  zeroPadding2d: (padding: Padding2dSpec = 1): PadLayer => ({ type: 'pad', pads: kerasPads(padding) }),
+  /** Mirror padding of H and W without repeating the edge (PyTorch's ReflectionPad2d): one for all sides or [left, right, top, bottom]. */
+  reflectionPadding2d: (padding: number | readonly [number, number, number, number]): PadLayer => ({ type: 'pad', pads: torchPads(padding), mode: 'reflect' }),
+  /** Channels into b×b blocks: (N, C·b², H, W) → (N, C, H·b, W·b) (ONNX's DepthToSpace, DCR by default). */
+  depthToSpace: (blockSize: number, mode?: 'DCR' | 'CRD'): DepthToSpaceLayer => (mode ? { type: 'depthToSpace', blockSize, mode } : { type: 'depthToSpace', blockSize }),
+  /** b×b blocks into channels: (N, C, H·b, W·b) → (N, C·b², H, W) (ONNX's SpaceToDepth, DCR by default). */
+  spaceToDepth: (blockSize: number, mode?: 'DCR' | 'CRD'): SpaceToDepthLayer => (mode ? { type: 'spaceToDepth', blockSize, mode } : { type: 'spaceToDepth', blockSize }),
+  /** PyTorch's PixelShuffle: (N, C·r², H, W) → (N, C, H·r, W·r). */
+  pixelShuffle: (upscale: number): DepthToSpaceLayer => ({ type: 'depthToSpace', blockSize: upscale, mode: 'CRD' }),
+  /** PyTorch's PixelUnshuffle: (N, C, H·r, W·r) → (N, C·r², H, W). */
+  pixelUnshuffle: (downscale: number): SpaceToDepthLayer => ({ type: 'spaceToDepth', blockSize: downscale, mode: 'CRD' }),
 };

@@ -1,14 +1,16 @@
 /**
  * Inference lowering: the graph as it runs, from the ops' fusion traits. Ops that are the
  * identity at inference (dropout) disappear; a batch norm right after a convolution is folded
- * into the convolution's weights and bias; an activation layer right after an op that applies
- * an activation at its store (`fusesActivation`: conv2d, dense, batch norm, subsampling, add)
- * is fused into it. A node is only fused into its producer when it is that producer's sole
+ * into the convolution's weights and bias, and a zero pad of H and W before one into its
+ * padding; an activation layer right after an op that applies an activation at its store
+ * (`fusesActivation`: conv2d, dense, batch norm, subsampling, add) is fused into it. A node is only fused into its producer when it is that producer's sole
  * consumer and the producer is not itself a graph output.
  */
 import type { Graph, GraphNode, NodeInfo } from './graph.js';
 import { type LayerConfig, opOf } from '../ops/registry.js';
 import { isActivation, type Activation } from '../ops/activation.js';
+import type { PadLayer } from '../ops/pad.js';
+import type { Padding2d } from '../ops/params.js';
 
 /** A node of the lowered graph; `params` are keys into the weight map. */
 export interface ExecNode {
@@ -31,6 +33,30 @@ export interface Lowered {
 
 function hasActivation(layer: LayerConfig): boolean {
   return isActivation((layer as { activation?: Activation }).activation);
+}
+
+/** [top, left, bottom, right] of a pad layer that only adds zeros around the last two axes, or null. */
+type Pads4 = [number, number, number, number];
+
+function zeroPadOfHw(layer: PadLayer): Pads4 | null {
+  const { pads } = layer;
+  const k = pads.length / 2;
+  if ((layer.mode ?? 'constant') !== 'constant' || (layer.value ?? 0) !== 0 || !Number.isInteger(k) || k < 1 || pads.some((p) => p < 0)) return null;
+  const begin = pads.slice(0, k);
+  const end = pads.slice(k);
+  if (begin.slice(0, -2).some((p) => p !== 0) || end.slice(0, -2).some((p) => p !== 0)) return null;
+  const [t, l] = k === 1 ? [0, begin[0]] : begin.slice(-2);
+  const [b, r] = k === 1 ? [0, end[0]] : end.slice(-2);
+  return [t, l, b, r];
+}
+
+/** A conv2d's padding as [top, left, bottom, right], or null for 'same' (which depends on the input). */
+function explicitPadding(p: Padding2d | undefined): Pads4 | null {
+  if (p === undefined || p === 'valid') return [0, 0, 0, 0];
+  if (typeof p === 'number') return [p, p, p, p];
+  if (Array.isArray(p) && p.length === 2) return [p[0], p[1], p[0], p[1]];
+  if (Array.isArray(p) && p.length === 4) return [p[0], p[1], p[2], p[3]];
+  return null;
 }
 
 export function lowerForInference(
@@ -103,6 +129,20 @@ export function lowerForInference(
         byName.set(folded.name, folded);
         fusions.push(`${node.name} → ${producer.name}`);
         continue;
+      }
+      // A zero pad of H and W before a convolution: into the convolution's padding.
+      if (node.layer.type === 'conv2d' && producer.layer.type === 'pad') {
+        const extra = zeroPadOfHw(producer.layer);
+        const own = explicitPadding(node.layer.padding);
+        if (extra && own) {
+          const folded: ExecNode = { name: node.name, layer: { ...node.layer, padding: [own[0] + extra[0], own[1] + extra[1], own[2] + extra[2], own[3] + extra[3]] }, inputs: producer.inputs, params: paramKeys };
+          nodes.splice(nodes.indexOf(producer), 1);
+          byName.delete(producer.name);
+          nodes.push(folded);
+          byName.set(folded.name, folded);
+          fusions.push(`${producer.name} → ${node.name}`);
+          continue;
+        }
       }
       // Activation after a layer that can apply it at its store.
       if (node.layer.type === 'activation' && opOf(producer.layer).fusesActivation && !hasActivation(producer.layer)) {

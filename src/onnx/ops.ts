@@ -2,7 +2,7 @@
  * One converter per ONNX op: each reads its node's inputs and attributes, folds what is
  * constant, and emits webcnn layers (conv2d, pool2d, dense, batchNorm, …) for the rest. Where
  * an ONNX op has no layer of its own it is built from existing ones (Sub as an add of the
- * negated constant, Pad as a depthwise 1×1 convolution with ones and padding).
+ * negated constant).
  *
  * The converters live in `convert/` by family (windows, matrix products, elementwise, shape and
  * constants); this file is the table that maps each op type to its converter.
@@ -10,7 +10,8 @@
 import { type LayerConfig, allOps } from '../ops/registry.js';
 import type { OpDef } from '../ops/op.js';
 import type { Converter } from './convert/common.js';
-import { conv, convTranspose, globalPool, pad, pool } from './convert/conv_pool.js';
+import { conv, convTranspose, globalPool, pool } from './convert/conv_pool.js';
+import { pad, resize, upsample } from './convert/spatial.js';
 import { gemm, matmul } from './convert/matmul.js';
 import { activation, batchNorm, binaryNode, clip, gelu, hardSigmoid, leakyRelu, lrn, prelu, selu, softmax, variadic, where, withAlpha } from './convert/elementwise.js';
 import { cast, concat, constant, constantOfShape, dropout, flatten, gather, passThrough, reshape, shape, slice, squeezeLike, transpose } from './convert/shape.js';
@@ -75,6 +76,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Reshape: reshape,
   Round: activation('round'),
   Selu: selu,
+  Resize: resize,
   Shape: shape,
   Sigmoid: activation('sigmoid'),
   Sign: activation('sign'),
@@ -93,6 +95,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Unsqueeze: squeezeLike(true),
   Where: where,
   Xor: binaryNode('xor'),
+  Upsample: upsample,
 };
 
 /**

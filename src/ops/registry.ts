@@ -21,6 +21,9 @@ import {
 } from './elementwise.js';
 import { transposeOp, type TransposeLayer } from './transpose.js';
 import { binaryOp, whereOp, preluOp, type BinaryLayer, type WhereLayer, type PreluLayer } from './binary.js';
+import { resizeOp, type ResizeLayer } from './resize.js';
+import { padOp, type PadLayer } from './pad.js';
+import { depthToSpaceOp, spaceToDepthOp, type DepthToSpaceLayer, type SpaceToDepthLayer } from './depth_to_space.js';
 
 /** Every layer's configuration. */
 export type LayerConfig =
@@ -47,7 +50,11 @@ export type LayerConfig =
   | TransposeLayer
   | BinaryLayer
   | WhereLayer
-  | PreluLayer;
+  | PreluLayer
+  | ResizeLayer
+  | PadLayer
+  | DepthToSpaceLayer
+  | SpaceToDepthLayer;
 
 export type LayerType = LayerConfig['type'];
 
@@ -78,6 +85,10 @@ const OPS: Registry = {
   binary: binaryOp,
   where: whereOp,
   prelu: preluOp,
+  resize: resizeOp,
+  pad: padOp,
+  depthToSpace: depthToSpaceOp,
+  spaceToDepth: spaceToDepthOp,
 };
 
 /** The names of every layer type. */

@@ -1,10 +1,8 @@
 /**
  * Converters of the windowed ops on (N, C, H, W) inputs: Conv, ConvTranspose (also 1-D, as 2-D
- * with a height of 1), MaxPool / AveragePool, the global pools, and Pad, which has no layer of
- * its own and becomes a depthwise 1×1 convolution with ones and padding.
+ * with a height of 1), MaxPool / AveragePool and the global pools.
  */
 import type { NodeContext, DynValue } from '../context.js';
-import { intList, normAxis, scalarOf } from '../fold.js';
 import type { LayerConfig } from '../../ops/registry.js';
 import { fmtShape } from '../../shape.js';
 import { type Converter, reshapeTo } from './common.js';
@@ -161,43 +159,3 @@ export function globalPool(kind: 'max' | 'avg'): Converter {
     c.out(0, c.emit({ type: 'globalPool', pool: kind }, [x]));
   };
 }
-
-/** Pad (constant mode) on H and W: a depthwise 1×1 convolution with weights 1 and the padding; a non-zero value v pads x − v with zeros, then adds v back. */
-export const pad: Converter = (c: NodeContext) => {
-  const x = c.dyn(0, 'data');
-  rank4(c, x);
-  const mode = c.str('mode', 'constant');
-  if (mode !== 'constant') c.fail(`mode '${mode}' is not supported (only constant)`);
-  let pads: number[] | null;
-  let value = 0;
-  if (c.opset >= 11) {
-    pads = intList(c.konst(1, 'pads'), `${c.where}: pads`);
-    const v = c.optConst(2, 'constant_value');
-    if (v) value = scalarOf(v, `${c.where}: constant_value`);
-    const axesT = c.opset >= 18 ? c.optConst(3, 'axes') : null;
-    if (axesT) {
-      const axes = intList(axesT, `${c.where}: axes`).map((a) => normAxis(a, 4, c.where));
-      if (pads.length !== 2 * axes.length) c.fail(`pads has ${pads.length} values for ${axes.length} axes`);
-      const full = new Array<number>(8).fill(0);
-      axes.forEach((a, i) => {
-        full[a] = pads![i];
-        full[4 + a] = pads![axes.length + i];
-      });
-      pads = full;
-    }
-  } else {
-    pads = c.ints('pads', null);
-    value = c.float('value', 0);
-  }
-  if (!pads || pads.length !== 8) c.fail(`pads must have 8 values for a 4-D input, got ${JSON.stringify(pads)}`);
-  if (pads.some((p) => p < 0)) c.fail(`negative pads (cropping) are not supported: ${JSON.stringify(pads)}`);
-  if (pads[0] || pads[1] || pads[4] || pads[5]) c.fail(`only H and W can be padded, got pads ${JSON.stringify(pads)}`);
-  const C = x.shape[1];
-  let v: DynValue = x;
-  const shift = (t: DynValue, by: number, suffix: string) => c.emit({ type: 'binaryConst', op: 'add', shape: [1] }, [t], [Float32Array.of(by)], suffix);
-  if (value !== 0) v = shift(v, -value, 'shift');
-  const layer: LayerConfig = { type: 'conv2d', filters: C, kernelSize: 1, padding: [pads[2], pads[3], pads[6], pads[7]], groups: C, useBias: false };
-  v = c.emit(layer, [v], [new Float32Array(C).fill(1)], value !== 0 ? 'pad' : undefined);
-  if (value !== 0) v = shift(v, value, 'unshift');
-  c.out(0, v);
-};
