@@ -10,6 +10,8 @@ import type { DenseLayer, RbfLayer, SoftmaxLayer } from '../ops/matmul.js';
 import type { BatchNormLayer, ConcatLayer } from '../ops/normalization.js';
 import type { DropoutLayer, FlattenLayer, AddLayer, MulLayer, ReshapeLayer } from '../ops/elementwise.js';
 import type { TransposeLayer } from '../ops/transpose.js';
+import type { ReduceLayer, ArgReduceLayer } from '../ops/reduce.js';
+import type { LayerNormLayer, InstanceNormLayer, GroupNormLayer } from '../ops/norm.js';
 
 type Without<T, K extends keyof T> = Omit<T, K | 'type'>;
 
@@ -44,4 +46,16 @@ export const layers = {
   reshape: (shape: readonly number[]): ReshapeLayer => ({ type: 'reshape', shape }),
   /** Permutes the axes: output axis i is input axis `perm[i]` (default: reversed). */
   transpose: (perm?: readonly number[]): TransposeLayer => (perm ? { type: 'transpose', perm } : { type: 'transpose' }),
+  /** A reduction (`op`: sum, mean, max, min, prod, l1, l2, sumSquare, logSum, logSumExp) over `axes` (default all); keepDims default false. */
+  reduce: (c: Without<ReduceLayer, 'type'>): ReduceLayer => ({ type: 'reduce', ...c }),
+  /** The index of the max along `axis`, as a float (no gradient). */
+  argMax: (c: Without<ArgReduceLayer, 'op'>): ArgReduceLayer => ({ type: 'argReduce', op: 'max', ...c }),
+  /** The index of the min along `axis`, as a float (no gradient). */
+  argMin: (c: Without<ArgReduceLayer, 'op'>): ArgReduceLayer => ({ type: 'argReduce', op: 'min', ...c }),
+  /** Normalizes over the axes from `axis` (default -1) on; trainable `weight` and `bias` of that shape. */
+  layerNorm: (c: Without<LayerNormLayer, 'type'> = {}): LayerNormLayer => ({ type: 'layerNorm', ...c }),
+  /** Normalizes each sample's channels over their spatial axes; trainable per-channel `weight` and `bias`. */
+  instanceNorm: (c: Without<InstanceNormLayer, 'type'> = {}): InstanceNormLayer => ({ type: 'instanceNorm', ...c }),
+  /** Normalizes each sample over `groups` groups of channels; trainable per-channel `weight` and `bias`. */
+  groupNorm: (c: Without<GroupNormLayer, 'type'>): GroupNormLayer => ({ type: 'groupNorm', ...c }),
 };

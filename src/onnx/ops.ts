@@ -13,11 +13,14 @@ import type { Converter } from './convert/common.js';
 import { conv, globalPool, pad, pool } from './convert/conv_pool.js';
 import { gemm, matmul } from './convert/matmul.js';
 import { activation, arith, batchNorm, clip, hardSigmoid, leakyRelu, lrn, softmax } from './convert/elementwise.js';
+import { argReduce, groupNorm, instanceNorm, layerNorm, reduce } from './convert/reduce.js';
 import { cast, concat, constant, constantOfShape, dropout, flatten, gather, passThrough, reshape, shape, slice, squeezeLike, transpose } from './convert/shape.js';
 
 /** The converter of each ONNX op type that has one here. */
 export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Add: arith('Add'),
+  ArgMax: argReduce('max'),
+  ArgMin: argReduce('min'),
   AveragePool: pool('avg'),
   BatchNormalization: batchNorm,
   Cast: cast,
@@ -33,7 +36,10 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Gemm: gemm,
   GlobalAveragePool: globalPool('avg'),
   GlobalMaxPool: globalPool('max'),
+  GroupNormalization: groupNorm,
   Identity: passThrough,
+  InstanceNormalization: instanceNorm,
+  LayerNormalization: layerNorm,
   LeakyRelu: leakyRelu,
   HardSigmoid: hardSigmoid,
   HardSwish: activation('hardSwish'),
@@ -42,6 +48,16 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   MaxPool: pool('max'),
   Mul: arith('Mul'),
   Pad: pad,
+  ReduceL1: reduce('l1', 18),
+  ReduceL2: reduce('l2', 18),
+  ReduceLogSum: reduce('logSum', 18),
+  ReduceLogSumExp: reduce('logSumExp', 18),
+  ReduceMax: reduce('max', 18),
+  ReduceMean: reduce('mean', 18),
+  ReduceMin: reduce('min', 18),
+  ReduceProd: reduce('prod', 18),
+  ReduceSum: reduce('sum', 13),
+  ReduceSumSquare: reduce('sumSquare', 18),
   Relu: activation('relu'),
   Reshape: reshape,
   Shape: shape,

@@ -19,6 +19,8 @@ import {
   type AddLayer, type MulLayer, type BinaryConstLayer, type ReshapeLayer, type FlattenLayer, type DropoutLayer,
 } from './elementwise.js';
 import { transposeOp, type TransposeLayer } from './transpose.js';
+import { reduceOp, argReduceOp, type ReduceLayer, type ArgReduceLayer } from './reduce.js';
+import { layerNormOp, instanceNormOp, groupNormOp, type LayerNormLayer, type InstanceNormLayer, type GroupNormLayer } from './norm.js';
 
 /** Every layer's configuration. */
 export type LayerConfig =
@@ -41,7 +43,12 @@ export type LayerConfig =
   | BinaryConstLayer
   | MatmulLayer
   | ReshapeLayer
-  | TransposeLayer;
+  | TransposeLayer
+  | ReduceLayer
+  | ArgReduceLayer
+  | LayerNormLayer
+  | InstanceNormLayer
+  | GroupNormLayer;
 
 export type LayerType = LayerConfig['type'];
 
@@ -68,6 +75,11 @@ const OPS: Registry = {
   matmul: matmulOp,
   reshape: reshapeOp,
   transpose: transposeOp,
+  reduce: reduceOp,
+  argReduce: argReduceOp,
+  layerNorm: layerNormOp,
+  instanceNorm: instanceNormOp,
+  groupNorm: groupNormOp,
 };
 
 /** The names of every layer type. */
