@@ -107,8 +107,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 
 // Whether (v, i) is preferred to (w, j).
 fn better(v: f32, i: u32, w: f32, j: u32) -> bool {
-  if (v != w) { return select(v < w, v > w, ARG_MAX == 1u); }
-  return select(i < j, i > j, SELECT_LAST == 1u);
+  if (v != w) { return select((v < w), (v > w), ARG_MAX == 1u); }
+  return select((i < j), (i > j), SELECT_LAST == 1u);
 }
 
 @compute @workgroup_size(WG)
