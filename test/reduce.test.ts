@@ -4,16 +4,15 @@
 // max/min and zeros of prod by hand); argMax/argMin with ties both ways; a reduction trained
 // GPU = CPU; fit refusing argMax; and ONNX's Reduce*/ArgMax/ArgMin node tests through loadOnnx.
 import { describe, it, expect } from 'vitest';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { Model, Sequential, input, apply, layers, CpuBackend, CpuTensor, ShapeError, type Backend, type Tensor, type ReduceKind, type TrainingBackend, type LayerConfig } from 'webcnn';
 import { fit } from 'webcnn/train';
-import { loadOnnx, decodeTensor, inspectOnnx, tensorFromProto, type OnnxConstant } from 'webcnn/onnx';
 import { opOf } from '../src/ops/registry.js';
 import { gpuIt, compareWithCpu, cpu } from './helpers/gpu.js';
 import { expectClose } from './helpers/compare.js';
 import { expectGradient, project } from './helpers/gradcheck.js';
 import { Rng } from './helpers/random.js';
+import { NODE_TESTS, runNodeTests } from './helpers/onnx_node.js';
 
 const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 const KINDS: ReduceKind[] = ['sum', 'mean', 'max', 'min', 'prod', 'l1', 'l2', 'sumSquare', 'logSum', 'logSumExp'];
@@ -187,50 +186,6 @@ describe('reduce trains', () => {
 
 // ---------------------------------------------------------------------------------------------
 // ONNX node tests
-
-const NODE_TESTS = '/usr/share/libonnx-testdata/data/node';
-
-/**
- * The ONNX node tests of these ops: each through loadOnnx, its other graph inputs (axes, scale,
- * bias) as constants, compared with the expected outputs. Tests the importer refuses for what
- * their file is (a float64 input, an opset below 7) are `outOfScope`.
- */
-export async function runNodeTests(prefixes: readonly string[], backend: Backend): Promise<{ passed: string[]; failed: string[]; outOfScope: string[] }> {
-  const passed: string[] = [];
-  const failed: string[] = [];
-  const outOfScope: string[] = [];
-  const names = readdirSync(NODE_TESTS).filter((n) => prefixes.some((p) => n.startsWith(p)) && !n.endsWith('_expanded')).sort();
-  for (const name of names) {
-    const dir = join(NODE_TESTS, name);
-    const bytes = new Uint8Array(readFileSync(join(dir, 'model.onnx')));
-    const graphInputs = inspectOnnx(bytes, name).inputs.filter((i) => !i.initializer).map((i) => i.name);
-    const read = (f: string) => {
-      const p = decodeTensor(new Uint8Array(readFileSync(join(dir, 'test_data_set_0', f))), f);
-      return tensorFromProto(p, f);
-    };
-    const files = readdirSync(join(dir, 'test_data_set_0'));
-    const inputs = graphInputs.map((_, i) => read(`input_${i}.pb`));
-    const outputs = files.filter((f) => f.startsWith('output_')).sort().map(read);
-    const constants: Record<string, OnnxConstant> = {};
-    graphInputs.slice(1).forEach((n, i) => (constants[n] = { dims: inputs[i + 1].dims, data: inputs[i + 1].data }));
-    try {
-      const model = await loadOnnx(bytes, { backend, label: name, constants, inputShapes: { [graphInputs[0]]: inputs[0].dims } });
-      const outs = await model.predictAll([inputs[0].data as Float32Array], inputs[0].dims[0]);
-      const shapes = model.outputShapes(inputs[0].dims[0]);
-      outputs.forEach((want, i) => {
-        expect(shapes[i], `${name} output ${i} shape`).toEqual(want.dims);
-        expectClose(outs[i], Float32Array.from(want.data, Number), { atol: 1e-5, rtol: 1e-3 }, `${name} output ${i}`);
-      });
-      model.dispose();
-      passed.push(name);
-    } catch (e) {
-      const why = (e as Error).message;
-      if (/graph input '\w+' is DOUBLE|opset \d+ is not supported/.test(why)) outOfScope.push(name);
-      else failed.push(`${name}: ${why.slice(0, 160)}`);
-    }
-  }
-  return { passed, failed, outOfScope };
-}
 
 describe('ONNX Reduce*, ArgMax, ArgMin node tests', () => {
   it('test data is present', () => expect(existsSync(NODE_TESTS)).toBe(true));

@@ -1,0 +1,51 @@
+#!/usr/bin/python3
+"""Exports a tiny network with a spatial mean, nn.LayerNorm, nn.InstanceNorm2d(affine=True) and
+nn.GroupNorm to ONNX at opsets 13 (PyTorch writes LayerNorm out as ReduceMean, Sub, Pow, Sqrt,
+Div, Mul, Add; GroupNorm as InstanceNormalization of a reshape) and 17 (LayerNormalization),
+with an input and PyTorch's output, for test/normalization_layers.test.ts:
+
+    /usr/bin/python3 scripts/export_norm_net.py DIR   # DIR/norm13.onnx, norm17.onnx, input.npy, output.npy
+
+Random weights and affine parameters (fresh ones are the identity), seeded.
+"""
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+
+class NormNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.gn = nn.GroupNorm(4, 8)
+        self.inorm = nn.InstanceNorm2d(8, affine=True)
+        self.ln = nn.LayerNorm(8)
+        self.fc = nn.Linear(8, 5)
+        with torch.no_grad():
+            for m in (self.gn, self.inorm, self.ln):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.5, 0.5)
+
+    def forward(self, x):
+        y = self.inorm(torch.relu(self.gn(self.conv(x))))
+        y = y.mean((2, 3))  # (N, 8)
+        return self.fc(self.ln(y))
+
+
+def main(out):
+    torch.manual_seed(0)
+    model = NormNet().eval()
+    x = torch.randn(2, 3, 7, 6)
+    with torch.no_grad():
+        y = model(x)
+    for opset in (13, 17):
+        torch.onnx.export(model, x, f"{out}/norm{opset}.onnx", opset_version=opset, input_names=["x"], output_names=["y"],
+                          dynamic_axes={"x": {0: "N"}, "y": {0: "N"}})
+    np.save(f"{out}/input.npy", x.numpy().astype(np.float32))
+    np.save(f"{out}/output.npy", y.numpy().astype(np.float32))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
