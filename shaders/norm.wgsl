@@ -8,11 +8,13 @@
 // it, invocation t taking elements j = t, t + WG, …: the sum (→ mean) and the sum of squared
 // deviations (→ variance), each reduced across the workgroup with a shared-memory tree, then
 // the writes y = (x − mean) · invStd · scale + bias. One dispatch, statistics in the kernel.
-// `stats`: the same two reductions, writing the row's [mean, invStd] (for the backward).
+// `stats`: the same two reductions, writing the row's [mean, invStd] (for the backward), or
+// with STAT = 1 only the mean, with STAT = 2 only invStd, at out[row].
 // Rows may be folded into y: the row is wid.x + wid.y · nwg.x. Requires the index prelude and
 // NormParams, generated from NORM_PARAMS in src/backends/webgpu/kernels/norm.ts.
 
 override WG: u32 = 64u;
+override STAT: u32 = 0u;
 
 @group(0) @binding(0) var<uniform> params: NormParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -74,7 +76,13 @@ fn stats(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
   if (row >= params.rows) { return; }
   let st = row_stats(row, lid.x);
   if (lid.x == 0u) {
-    stats_out[2u * row] = st.x;
-    stats_out[2u * row + 1u] = st.y;
+    switch STAT {
+      case 1u: { stats_out[row] = st.x; }
+      case 2u: { stats_out[row] = st.y; }
+      default: {
+        stats_out[2u * row] = st.x;
+        stats_out[2u * row + 1u] = st.y;
+      }
+    }
   }
 }

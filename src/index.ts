@@ -39,7 +39,7 @@ export type { BatchNormLayer, ConcatLayer } from './ops/normalization.js';
 export type { DropoutLayer, FlattenLayer, AddLayer, MulLayer, BinaryConstLayer, ReshapeLayer } from './ops/elementwise.js';
 export type { TransposeLayer } from './ops/transpose.js';
 export type { ReduceLayer, ArgReduceLayer, ReduceKind } from './ops/reduce.js';
-export type { LayerNormLayer, InstanceNormLayer, GroupNormLayer } from './ops/norm.js';
+export type { LayerNormLayer, InstanceNormLayer, GroupNormLayer, LayerNormStatsLayer } from './ops/norm.js';
 export { type Graph, type GraphNode, type GraphInput, type GraphInfo, type NodeInfo, type Dim, type Bindings, checkGraph, inferGraph, resolveBindings } from './graph/graph.js';
 export type { Executable, ExecutableMemory, CompileOptions } from './backends/backend.js';
 export { Model, type ModelOptions, type FunctionalModelSpec } from './graph/model.js';

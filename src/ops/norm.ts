@@ -75,12 +75,18 @@ export const NORM = definePrimitive<NormAttrs>({
   },
 });
 
-/** Each row's [mean, 1/√(var + ε)]: (rows, 2). */
-export const NORM_STATS = definePrimitive<NormAttrs>({
+export interface NormStatsAttrs extends NormAttrs {
+  /** One statistic, (rows), instead of both, (rows, 2). */
+  readonly stat?: 'mean' | 'invStd';
+}
+
+/** Each row's [mean, 1/√(var + ε)]: (rows, 2), or one of them: (rows). */
+export const NORM_STATS = definePrimitive<NormStatsAttrs>({
   name: 'normStats',
   infer([x], attrs) {
     if (!x) throw new ShapeError('normStats', 'takes x');
-    return [normGeometry('normStats', x, attrs).rows, 2];
+    const { rows } = normGeometry('normStats', x, attrs);
+    return attrs.stat ? [rows] : [rows, 2];
   },
 });
 
@@ -166,6 +172,28 @@ function normBackward(b: TrainingBackend, { layer, name, inputs: [x], params: [w
   const [dw, db] = [0, 1].map((k) => b.reshape(b.slice(dp, 0, k, 1), w.shape));
   return { inputs: [dx], params: [dw, db] };
 }
+
+/**
+ * LayerNormalization's optional outputs (ONNX): each row's mean or 1/√(var + ε), of shape
+ * x[..axis) followed by ones. Inference only.
+ */
+export interface LayerNormStatsLayer {
+  type: 'layerNormStats';
+  stat: 'mean' | 'invStdDev';
+  axis?: number;
+  epsilon?: number;
+}
+
+export const layerNormStatsOp = defineOp<LayerNormStatsLayer>({
+  type: 'layerNormStats',
+  inputs: 1,
+  forward: (b, { layer, name, inputs: [x] }) => {
+    const attrs = attrsOf({ type: 'layerNorm', axis: layer.axis, epsilon: layer.epsilon }, x.shape, name);
+    const t = b.prim(NORM_STATS, [x], { ...attrs, stat: layer.stat === 'mean' ? 'mean' : 'invStd' });
+    return b.reshape(t, x.shape.map((d, i) => (i < attrs.axis ? d : 1)));
+  },
+  flops: (_layer, [x]) => 3 * sizeOf(x),
+});
 
 const normDef = <L extends NormLayer>(type: L['type']) =>
   defineOp<L>({

@@ -20,7 +20,9 @@ import {
 } from './elementwise.js';
 import { transposeOp, type TransposeLayer } from './transpose.js';
 import { reduceOp, argReduceOp, type ReduceLayer, type ArgReduceLayer } from './reduce.js';
-import { layerNormOp, instanceNormOp, groupNormOp, type LayerNormLayer, type InstanceNormLayer, type GroupNormLayer } from './norm.js';
+import {
+  layerNormOp, instanceNormOp, groupNormOp, layerNormStatsOp, type LayerNormLayer, type InstanceNormLayer, type GroupNormLayer, type LayerNormStatsLayer,
+} from './norm.js';
 
 /** Every layer's configuration. */
 export type LayerConfig =
@@ -48,7 +50,8 @@ export type LayerConfig =
   | ArgReduceLayer
   | LayerNormLayer
   | InstanceNormLayer
-  | GroupNormLayer;
+  | GroupNormLayer
+  | LayerNormStatsLayer;
 
 export type LayerType = LayerConfig['type'];
 
@@ -80,6 +83,7 @@ const OPS: Registry = {
   layerNorm: layerNormOp,
   instanceNorm: instanceNormOp,
   groupNorm: groupNormOp,
+  layerNormStats: layerNormStatsOp,
 };
 
 /** The names of every layer type. */

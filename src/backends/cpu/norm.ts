@@ -3,7 +3,7 @@
  * the rows of x seen as (outer, groups, rowLen), statistics in float64.
  */
 import type { Shape } from '../../shape.js';
-import { type NormAttrs, type NormGeometry, normGeometry } from '../../ops/norm.js';
+import { type NormAttrs, type NormGeometry, type NormStatsAttrs, normGeometry } from '../../ops/norm.js';
 import type { HostTensor } from './host_tensor.js';
 import type { CpuKernel } from './kernels.js';
 
@@ -40,9 +40,11 @@ export function normCpu([x, scale, bias]: readonly HostTensor[], attrs: NormAttr
   return { data: y, shape: [...outShape] };
 }
 
-export function normStatsCpu([x]: readonly HostTensor[], attrs: NormAttrs, outShape: Shape): HostTensor {
+export function normStatsCpu([x]: readonly HostTensor[], attrs: NormStatsAttrs, outShape: Shape): HostTensor {
   const g = normGeometry('normStats', x.shape, attrs);
-  return { data: Float32Array.from(rowStats(x.data, g, attrs.epsilon)), shape: [...outShape] };
+  const both = rowStats(x.data, g, attrs.epsilon);
+  const data = attrs.stat ? Float32Array.from({ length: g.rows }, (_, r) => both[2 * r + (attrs.stat === 'mean' ? 0 : 1)]) : Float32Array.from(both);
+  return { data, shape: [...outShape] };
 }
 
 export function normGradInputCpu([x, scale, stats, dy]: readonly HostTensor[], attrs: NormAttrs, outShape: Shape): HostTensor {

@@ -58,10 +58,15 @@ function paramOf(c: NodeContext, i: number, what: string, shape: readonly number
 export const layerNorm: Converter = (c: NodeContext) => {
   const x = c.dyn(0, 'X');
   const axis = normAxis(c.int('axis', -1), x.shape.length, c.where);
-  c.unusedOutputsFrom(1, 'the mean or inverse standard deviation');
+  const epsilon = c.float('epsilon', 1e-5);
   const shape = x.shape.slice(axis);
   const params = [paramOf(c, 1, 'Scale', shape, 1), paramOf(c, 2, 'B', shape, 0)];
-  c.out(0, c.emit({ type: 'layerNorm', axis, epsilon: c.float('epsilon', 1e-5) }, [x], params));
+  c.out(0, c.emit({ type: 'layerNorm', axis, epsilon }, [x], params));
+  // The optional statistics, computed only when something reads them.
+  (['mean', 'invStdDev'] as const).forEach((stat, k) => {
+    const name = c.node.outputs[k + 1];
+    if (name && c.ctx.consumed.has(name)) c.out(k + 1, c.ctx.emit(name, { type: 'layerNormStats', stat, axis, epsilon }, [x], [], c.where));
+  });
 };
 
 export const instanceNorm: Converter = (c: NodeContext) => {

@@ -7,7 +7,7 @@
 import normWgsl from '../../../../shaders/norm.wgsl?raw';
 import normBackwardWgsl from '../../../../shaders/norm_backward.wgsl?raw';
 import type { Shape } from '../../../shape.js';
-import { type NormAttrs, type NormGeometry, normGeometry } from '../../../ops/norm.js';
+import { type NormAttrs, type NormGeometry, type NormStatsAttrs, normGeometry } from '../../../ops/norm.js';
 import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import type { GpuKernel } from '../gpu_kernels.js';
@@ -26,12 +26,14 @@ const GRAD_INPUT: KernelSpec = { name: 'norm_backward', code: BACKWARD_CODE, ent
 const GRAD_PARAMS: KernelSpec = { name: 'norm_backward', code: BACKWARD_CODE, entryPoint: 'grad_params', bindings: ['uniform', 'read', 'read', 'read', 'write'] };
 
 /** Runs `kernel` with a workgroup per item (`count` of them, each over `length` elements). */
-function dispatch(kc: KernelContext, kernel: KernelSpec, g: NormGeometry, attrs: NormAttrs, count: number, length: number, buffers: readonly GpuTensor[], label: string): void {
+function dispatch(
+  kc: KernelContext, kernel: KernelSpec, g: NormGeometry, attrs: NormAttrs, count: number, length: number, buffers: readonly GpuTensor[], label: string, overrides: Record<string, number> = {},
+): void {
   if (count === 0) return;
   kc.run(
     {
       kernel,
-      overrides: { WG: rowWorkgroup(length, kc.limits.maxComputeInvocationsPerWorkgroup) },
+      overrides: { WG: rowWorkgroup(length, kc.limits.maxComputeInvocationsPerWorkgroup), ...overrides },
       uniforms: NORM_PARAMS.pack({ rows: g.rows, row_len: g.rowLen, groups: g.groups, spatial: g.spatial, outer: g.outer, params: g.params, epsilon: attrs.epsilon }),
       workgroups: grid1d(count, kc.limits.maxComputeWorkgroupsPerDimension, label),
       label,
@@ -48,11 +50,11 @@ export function normGpu(kc: KernelContext, [x, scale, bias]: readonly GpuTensor[
   return y;
 }
 
-export function normStatsGpu(kc: KernelContext, [x]: readonly GpuTensor[], attrs: NormAttrs, outShape: Shape): GpuTensor {
+export function normStatsGpu(kc: KernelContext, [x]: readonly GpuTensor[], attrs: NormStatsAttrs, outShape: Shape): GpuTensor {
   const g = normGeometry('normStats', x.shape, attrs);
   grid1d(g.rows, kc.limits.maxComputeWorkgroupsPerDimension, 'normStats');
   const stats = kc.empty(outShape, 'normStats');
-  dispatch(kc, STATS, g, attrs, g.rows, g.rowLen, [x, stats], 'norm stats');
+  dispatch(kc, STATS, g, attrs, g.rows, g.rowLen, [x, stats], 'norm stats', { STAT: attrs.stat === 'mean' ? 1 : attrs.stat === 'invStd' ? 2 : 0 });
   return stats;
 }
 
