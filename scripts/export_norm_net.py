@@ -6,13 +6,17 @@ with an input and PyTorch's output, for test/normalization_layers.test.ts:
 
     /usr/bin/python3 scripts/export_norm_net.py DIR   # DIR/norm13.onnx, norm17.onnx, input.npy, output.npy
 
-Random weights and affine parameters (fresh ones are the identity), seeded.
+Random weights and affine parameters (fresh ones are the identity), seeded. Also two
+GroupNormalization nodes written with onnx.helper (this PyTorch never exports the op): opset 18's
+per-group scale and bias (groupnorm_group.onnx) and opset 21's per-channel ones
+(groupnorm_channel.onnx), with groupnorm.input.npy and NumPy's outputs groupnorm_{group,channel}.output.npy.
 """
 import sys
 
 import numpy as np
 import torch
 import torch.nn as nn
+from onnx import TensorProto, helper, numpy_helper, save
 
 
 class NormNet(nn.Module):
@@ -34,6 +38,29 @@ class NormNet(nn.Module):
         return self.fc(self.ln(y))
 
 
+def group_norm_models(out):
+    rng = np.random.default_rng(0)
+    n, c, groups, eps = 2, 6, 3, 1e-3
+    x = rng.standard_normal((n, c, 3, 5)).astype(np.float32)
+    xg = x.reshape(n, groups, -1)
+    normed = ((xg - xg.mean(-1, keepdims=True)) / np.sqrt(xg.var(-1, keepdims=True) + eps)).reshape(x.shape)
+    np.save(f"{out}/groupnorm.input.npy", x)
+    for kind, size in (("group", groups), ("channel", c)):
+        scale = rng.uniform(0.5, 1.5, size).astype(np.float32)
+        bias = rng.uniform(-0.5, 0.5, size).astype(np.float32)
+        per_channel = np.repeat if kind == "group" else (lambda v, _k: v)
+        y = normed * per_channel(scale, c // groups)[None, :, None, None] + per_channel(bias, c // groups)[None, :, None, None]
+        node = helper.make_node("GroupNormalization", ["x", "scale", "bias"], ["y"], num_groups=groups, epsilon=eps)
+        graph = helper.make_graph(
+            [node], "groupnorm",
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", c, 3, 5])],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", c, 3, 5])],
+            [numpy_helper.from_array(scale, "scale"), numpy_helper.from_array(bias, "bias")],
+        )
+        save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]), f"{out}/groupnorm_{kind}.onnx")
+        np.save(f"{out}/groupnorm_{kind}.output.npy", y.astype(np.float32))
+
+
 def main(out):
     torch.manual_seed(0)
     model = NormNet().eval()
@@ -45,6 +72,7 @@ def main(out):
                           dynamic_axes={"x": {0: "N"}, "y": {0: "N"}})
     np.save(f"{out}/input.npy", x.numpy().astype(np.float32))
     np.save(f"{out}/output.npy", y.numpy().astype(np.float32))
+    group_norm_models(out)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ import { fit } from 'webcnn/train';
 import { loadOnnx } from 'webcnn/onnx';
 import { opOf, layerParams } from '../src/ops/registry.js';
 import { readNpy } from '../src/io/npy.js';
+import { fuseDecomposedLayerNorm } from '../src/onnx/patterns.js';
+import type { NodeProto, TensorProto } from '../src/onnx/proto.js';
 import { gpuIt, cpu, counts } from './helpers/gpu.js';
 import { expectClose } from './helpers/compare.js';
 import { expectGradient, project } from './helpers/gradcheck.js';
@@ -164,8 +166,34 @@ describe('ONNX LayerNormalization node tests', () => {
   }, 120_000);
 });
 
+describe('the decomposed layer norm pattern', () => {
+  const attr = (name: string, v: { i?: number; ints?: number[] }) => ({ name, type: 0, f: 0, i: v.i ?? 0, s: new Uint8Array(), t: null, floats: [], ints: v.ints ?? [], strings: [] });
+  const node = (opType: string, inputs: string[], out: string, attributes = [attr('axes', { ints: [-1] })]): NodeProto =>
+    ({ name: out, opType, domain: '', inputs, outputs: [out], attributes: opType === 'ReduceMean' ? attributes : [] });
+  const scalar = (name: string, v: number): TensorProto =>
+    ({ name, dims: [], dataType: 1, floatData: [v], int32Data: [], int64Data: [], doubleData: [], uint64Data: [], rawData: null, external: false });
+  const nodes = [
+    node('ReduceMean', ['x'], 'm'), node('Sub', ['x', 'm'], 'd'), node('Pow', ['d', 'two'], 'p'), node('ReduceMean', ['p'], 'v'),
+    node('Add', ['v', 'eps'], 'a'), node('Sqrt', ['a'], 's'), node('Div', ['d', 's'], 'n'), node('Mul', ['n', 'w'], 'y'), node('Add', ['y', 'b'], 'z'),
+  ];
+  const inits = [scalar('two', 2), scalar('eps', 1e-5), scalar('w', 1.5), scalar('b', 0.5)];
+
+  it('becomes one LayerNormalization node', () => {
+    const fused = fuseDecomposedLayerNorm(nodes, inits, ['z'], 't');
+    expect(fused.map((n) => n.opType)).toEqual(['LayerNormalization']);
+    expect(fused[0].inputs).toEqual(['x', 'w', 'b']);
+    expect(fused[0].outputs).toEqual(['z']);
+  });
+
+  it('is left alone when an intermediate is read elsewhere, or the exponent is not 2', () => {
+    expect(fuseDecomposedLayerNorm(nodes, inits, ['z', 'd'], 't')).toHaveLength(nodes.length);
+    expect(fuseDecomposedLayerNorm([...nodes, node('Relu', ['v'], 'r')], inits, ['z', 'r'], 't')).toHaveLength(nodes.length + 1);
+    expect(fuseDecomposedLayerNorm(nodes, [scalar('two', 3), ...inits.slice(1)], ['z'], 't')).toHaveLength(nodes.length);
+  });
+});
+
 describe('PyTorch export', () => {
-  gpuIt('x.mean((2, 3)), nn.LayerNorm, nn.InstanceNorm2d(affine=True), nn.GroupNorm exported from PyTorch equal PyTorch', async (gpu) => {
+  gpuIt('x.mean((2, 3)), nn.LayerNorm, nn.InstanceNorm2d(affine=True), nn.GroupNorm exported from PyTorch, and GroupNormalization, equal PyTorch and NumPy', async (gpu) => {
     const dir = mkdtempSync(join(tmpdir(), 'webcnn-norm-'));
     try {
       execFileSync('/usr/bin/python3', [new URL('../scripts/export_norm_net.py', import.meta.url).pathname, dir], { stdio: 'pipe' });
@@ -181,6 +209,15 @@ describe('PyTorch export', () => {
           expectClose(await model.predict(x.data as Float32Array), y.data as Float32Array, { atol: 1e-4, rtol: 1e-3 }, `opset ${opset} (${backend.name})`);
           model.dispose();
         }
+      }
+      // GroupNormalization: opset 18's per-group scale and bias, and opset 21's per-channel ones.
+      const gx = readNpy(new Uint8Array(readFileSync(join(dir, 'groupnorm.input.npy'))), 'groupnorm.input.npy');
+      for (const kind of ['group', 'channel']) {
+        const want = readNpy(new Uint8Array(readFileSync(join(dir, `groupnorm_${kind}.output.npy`))), kind);
+        const model = await loadOnnx(new Uint8Array(readFileSync(join(dir, `groupnorm_${kind}.onnx`))), { backend: gpu, label: kind });
+        expect(model.graph.nodes.map((n) => n.layer)).toEqual([{ type: 'groupNorm', groups: 3, epsilon: expect.closeTo(1e-3, 8) }]);
+        expectClose(await model.predict(gx.data as Float32Array), want.data as Float32Array, { atol: 1e-4, rtol: 1e-3 }, `GroupNormalization per ${kind}`);
+        model.dispose();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
