@@ -9,7 +9,9 @@ with an input and PyTorch's output, for test/normalization_layers.test.ts:
 Random weights and affine parameters (fresh ones are the identity), seeded. Also two
 GroupNormalization nodes written with onnx.helper (this PyTorch never exports the op): opset 18's
 per-group scale and bias (groupnorm_group.onnx) and opset 21's per-channel ones
-(groupnorm_channel.onnx), with groupnorm.input.npy and NumPy's outputs groupnorm_{group,channel}.output.npy.
+(groupnorm_channel.onnx), with groupnorm.input.npy and NumPy's outputs groupnorm_{group,channel}.output.npy;
+and reductions at opsets the node tests lack (reduce{11,18}.onnx, NumPy's reduce{11,18}.output.npy
+for the same input): opset 18's axes as an input, noop_with_empty_axes, opset 11's attribute.
 """
 import sys
 
@@ -61,6 +63,34 @@ def group_norm_models(out):
         np.save(f"{out}/groupnorm_{kind}.output.npy", y.astype(np.float32))
 
 
+def reduce_models(out):
+    x = np.random.default_rng(1).uniform(0.5, 1.5, (2, 3, 4, 5)).astype(np.float32)
+    np.save(f"{out}/reduce.input.npy", x)
+    info = lambda name, shape: helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+    # Opset 18: ReduceMean over axes [1, -1] given as an input, then ReduceMax with no axes and
+    # noop_with_empty_axes (the identity), then ReduceL2 over axis 0 as an input, keepdims.
+    axes = numpy_helper.from_array(np.array([1, -1], np.int64), "axes")
+    axis0 = numpy_helper.from_array(np.array([0], np.int64), "axis0")
+    nodes = [
+        helper.make_node("ReduceMean", ["x", "axes"], ["m"], keepdims=0),
+        helper.make_node("ReduceMax", ["m"], ["i"], noop_with_empty_axes=1),
+        helper.make_node("ReduceL2", ["i", "axis0"], ["y"], keepdims=1),
+    ]
+    graph = helper.make_graph(nodes, "reduce18", [info("x", [2, 3, 4, 5])], [info("y", [1, 4])], [axes, axis0])
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]), f"{out}/reduce18.onnx")
+    m = x.mean(axis=(1, 3))
+    np.save(f"{out}/reduce18.output.npy", np.sqrt((m * m).sum(axis=0, keepdims=True)).astype(np.float32))
+    # Opset 11: axes as attributes, a negative one; ReduceProd then ReduceLogSumExp over everything.
+    nodes = [
+        helper.make_node("ReduceProd", ["x"], ["p"], axes=[-2], keepdims=1),
+        helper.make_node("ReduceLogSumExp", ["p"], ["y"], keepdims=0),
+    ]
+    graph = helper.make_graph(nodes, "reduce11", [info("x", [2, 3, 4, 5])], [info("y", [])])
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)]), f"{out}/reduce11.onnx")
+    p = x.prod(axis=2, keepdims=True).astype(np.float64)
+    np.save(f"{out}/reduce11.output.npy", np.array(np.log(np.exp(p).sum())).astype(np.float32))
+
+
 def main(out):
     torch.manual_seed(0)
     model = NormNet().eval()
@@ -73,6 +103,7 @@ def main(out):
     np.save(f"{out}/input.npy", x.numpy().astype(np.float32))
     np.save(f"{out}/output.npy", y.numpy().astype(np.float32))
     group_norm_models(out)
+    reduce_models(out)
 
 
 if __name__ == "__main__":

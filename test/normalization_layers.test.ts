@@ -1,8 +1,10 @@
 // Layer, instance and group normalization: GPU vs the CPU reference, forward and backward
 // (dx, dweight, dbias) over ranks 2 to 5, odd sizes, batch > 1, every layer-norm axis and
 // several group counts; the CPU reference against the formula by hand and its gradients against
-// finite differences; a network with all three trained GPU = CPU; ONNX's node tests; and a
-// PyTorch export (x.mean((2, 3)), nn.LayerNorm, nn.InstanceNorm2d(affine), nn.GroupNorm).
+// finite differences; a network with all three trained GPU = CPU; ONNX's node tests; a
+// PyTorch export (x.mean((2, 3)), nn.LayerNorm, nn.InstanceNorm2d(affine), nn.GroupNorm) at
+// opsets 13 (the decomposed layer norm) and 17; and hand-written GroupNormalization and Reduce*
+// models at opsets the node tests lack.
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -193,7 +195,7 @@ describe('the decomposed layer norm pattern', () => {
 });
 
 describe('PyTorch export', () => {
-  gpuIt('x.mean((2, 3)), nn.LayerNorm, nn.InstanceNorm2d(affine=True), nn.GroupNorm exported from PyTorch, and GroupNormalization, equal PyTorch and NumPy', async (gpu) => {
+  gpuIt('x.mean((2, 3)), nn.LayerNorm, nn.InstanceNorm2d(affine=True), nn.GroupNorm exported from PyTorch, GroupNormalization and reductions at opsets 11 and 18, equal PyTorch and NumPy', async (gpu) => {
     const dir = mkdtempSync(join(tmpdir(), 'webcnn-norm-'));
     try {
       execFileSync('/usr/bin/python3', [new URL('../scripts/export_norm_net.py', import.meta.url).pathname, dir], { stdio: 'pipe' });
@@ -217,6 +219,16 @@ describe('PyTorch export', () => {
         const model = await loadOnnx(new Uint8Array(readFileSync(join(dir, `groupnorm_${kind}.onnx`))), { backend: gpu, label: kind });
         expect(model.graph.nodes.map((n) => n.layer)).toEqual([{ type: 'groupNorm', groups: 3, epsilon: expect.closeTo(1e-3, 8) }]);
         expectClose(await model.predict(gx.data as Float32Array), want.data as Float32Array, { atol: 1e-4, rtol: 1e-3 }, `GroupNormalization per ${kind}`);
+        model.dispose();
+      }
+      // Reductions at opsets 18 (axes as an input, noop_with_empty_axes) and 11 (axes as attributes).
+      const rx = readNpy(new Uint8Array(readFileSync(join(dir, 'reduce.input.npy'))), 'reduce.input.npy');
+      for (const opset of [11, 18]) {
+        const want = readNpy(new Uint8Array(readFileSync(join(dir, `reduce${opset}.output.npy`))), `reduce${opset}`);
+        const model = await loadOnnx(new Uint8Array(readFileSync(join(dir, `reduce${opset}.onnx`))), { backend: gpu, label: `reduce${opset}` });
+        expect(model.graph.nodes.map((n) => n.layer.type)).toEqual(['reduce', 'reduce']);
+        expect(model.outputShapes(2)).toEqual([opset === 18 ? [1, 4] : []]);
+        expectClose(await model.predict(rx.data as Float32Array), want.data as Float32Array, { atol: 1e-4, rtol: 1e-3 }, `reduce opset ${opset}`);
         model.dispose();
       }
     } finally {
