@@ -15,7 +15,7 @@ import { fit } from 'webcnn/train';
 import { loadOnnx } from 'webcnn/onnx';
 import { opOf, layerParams } from '../src/ops/registry.js';
 import { readNpy } from '../src/io/npy.js';
-import { fuseDecomposedLayerNorm } from '../src/onnx/patterns.js';
+import { fuseDecomposedNorms } from '../src/onnx/patterns.js';
 import type { NodeProto, TensorProto } from '../src/onnx/proto.js';
 import { gpuIt, cpu, counts } from './helpers/gpu.js';
 import { expectClose } from './helpers/compare.js';
@@ -181,16 +181,29 @@ describe('the decomposed layer norm pattern', () => {
   const inits = [scalar('two', 2), scalar('eps', 1e-5), scalar('w', 1.5), scalar('b', 0.5)];
 
   it('becomes one LayerNormalization node', () => {
-    const fused = fuseDecomposedLayerNorm(nodes, inits, ['z'], 't');
+    const fused = fuseDecomposedNorms(nodes, inits, ['z'], 't');
     expect(fused.map((n) => n.opType)).toEqual(['LayerNormalization']);
     expect(fused[0].inputs).toEqual(['x', 'w', 'b']);
     expect(fused[0].outputs).toEqual(['z']);
   });
 
+  it('PyTorch\'s group norm becomes one GroupNormalization node, unless its instance norm has a real scale', () => {
+    const vec = (name: string, values: number[], dims = [values.length]): TensorProto => ({ ...scalar(name, 0), dims, floatData: values });
+    const gn = [
+      node('Reshape', ['x', 'target'], 'r'), node('InstanceNormalization', ['r', 'ones', 'zeros'], 'i'), node('Shape', ['x'], 'shape'),
+      node('Reshape', ['i', 'shape'], 'back'), node('Mul', ['back', 'w'], 'y'), node('Add', ['y', 'b'], 'z'),
+    ];
+    const consts = [vec('target', [0, 2, -1]), vec('ones', [1, 1]), vec('zeros', [0, 0]), vec('w', [1, 2, 3, 4], [4, 1, 1]), vec('b', [0, 1, 0, 1], [4, 1, 1])];
+    const fused = fuseDecomposedNorms(gn, consts, ['z'], 't');
+    expect(fused.map((n) => n.opType)).toEqual(['Shape', 'GroupNormalization']);
+    expect(fused[1].inputs).toEqual(['x', 'w', 'b']);
+    expect(fuseDecomposedNorms(gn, [...consts.slice(0, 1), vec('ones', [1, 2]), ...consts.slice(2)], ['z'], 't')).toHaveLength(gn.length);
+  });
+
   it('is left alone when an intermediate is read elsewhere, or the exponent is not 2', () => {
-    expect(fuseDecomposedLayerNorm(nodes, inits, ['z', 'd'], 't')).toHaveLength(nodes.length);
-    expect(fuseDecomposedLayerNorm([...nodes, node('Relu', ['v'], 'r')], inits, ['z', 'r'], 't')).toHaveLength(nodes.length + 1);
-    expect(fuseDecomposedLayerNorm(nodes, [scalar('two', 3), ...inits.slice(1)], ['z'], 't')).toHaveLength(nodes.length);
+    expect(fuseDecomposedNorms(nodes, inits, ['z', 'd'], 't')).toHaveLength(nodes.length);
+    expect(fuseDecomposedNorms([...nodes, node('Relu', ['v'], 'r')], inits, ['z', 'r'], 't')).toHaveLength(nodes.length + 1);
+    expect(fuseDecomposedNorms(nodes, [scalar('two', 3), ...inits.slice(1)], ['z'], 't')).toHaveLength(nodes.length);
   });
 });
 
@@ -206,8 +219,10 @@ describe('PyTorch export', () => {
         for (const backend of [gpu, new CpuBackend()]) {
           const model = await loadOnnx(bytes, { backend, label: `norm${opset}.onnx` });
           const types = new Set(model.graph.nodes.map((n) => n.layer.type));
-          // PyTorch writes GroupNorm as an InstanceNormalization of (N, groups, rest) and an affine Mul, Add.
-          for (const t of ['reduce', 'instanceNorm', 'layerNorm']) expect(types, `opset ${opset}`).toContain(t);
+          // PyTorch writes GroupNorm as an InstanceNormalization of (N, groups, rest) and an affine Mul,
+          // Add (and LayerNorm below opset 17 op by op): the importer recognises each as one layer.
+          for (const t of ['reduce', 'instanceNorm', 'layerNorm', 'groupNorm']) expect(types, `opset ${opset}`).toContain(t);
+          for (const t of ['reshape', 'binaryConst', 'add']) expect(types, `opset ${opset}`).not.toContain(t);
           expectClose(await model.predict(x.data as Float32Array), y.data as Float32Array, { atol: 1e-4, rtol: 1e-3 }, `opset ${opset} (${backend.name})`);
           model.dispose();
         }

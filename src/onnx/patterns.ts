@@ -11,6 +11,14 @@
  *   [y = Mul(n, weight)]  [z = Add(y, bias)]
  *
  * becomes LayerNormalization(x, weight, bias; axis = -k, epsilon = ε).
+ *
+ * Group normalization (PyTorch's export of nn.GroupNorm at every opset):
+ *
+ *   r = Reshape(x, [0, G, -1]);  n = InstanceNormalization(r, ones(G), zeros(G), ε)
+ *   y = Reshape(n, Shape(x));  [y = Mul(y, weight (C, 1, …))]  [z = Add(y, bias (C, 1, …))]
+ *
+ * becomes GroupNormalization(x, weight, bias; num_groups = G, epsilon = ε), with the per-channel
+ * scale and bias of that shape (src/onnx/convert/reduce.ts takes them).
  */
 import type { AttributeProto, NodeProto, TensorProto } from './proto.js';
 import { tensorFromProto } from './tensor.js';
@@ -22,8 +30,8 @@ function attribute(name: string, value: { i?: number; f?: number }): AttributePr
   return { name, type: value.f !== undefined ? 1 : 2, f: value.f ?? 0, i: value.i ?? 0, s: new Uint8Array(), t: null, floats: [], ints: [], strings: [] };
 }
 
-/** Rewrites the decomposed layer norms of `nodes` (see the module comment); other nodes are kept in order. */
-export function fuseDecomposedLayerNorm(nodes: readonly NodeProto[], initializers: readonly TensorProto[], graphOutputs: readonly string[], label: string): NodeProto[] {
+/** Rewrites the decomposed layer and group norms of `nodes` (see the module comment); other nodes are kept in order. */
+export function fuseDecomposedNorms(nodes: readonly NodeProto[], initializers: readonly TensorProto[], graphOutputs: readonly string[], label: string): NodeProto[] {
   const producer = new Map<string, NodeProto>();
   const readers = new Map<string, NodeProto[]>();
   for (const n of nodes) {
@@ -56,6 +64,61 @@ export function fuseDecomposedLayerNorm(nodes: readonly NodeProto[], initializer
   const other = (n: NodeProto, value: string): string | null => (n.inputs.length === 2 && n.inputs.includes(value) ? n.inputs[n.inputs[0] === value ? 1 : 0] : null);
 
   const replaced = new Map<NodeProto, NodeProto | null>();
+  /** Replaces `pattern` by `fused` (at its last node), unless a node of it is already taken. */
+  const replace = (pattern: readonly NodeProto[], fused: NodeProto): void => {
+    if (pattern.some((n) => replaced.has(n))) return;
+    pattern.forEach((n, k) => replaced.set(n, k === pattern.length - 1 ? fused : null));
+  };
+  /** The optional affine tail after `value`: Mul by a constant, then Add of a constant. */
+  const affine = (value: string): { nodes: NodeProto[]; weight: string; bias: string; out: string } => {
+    const tail: NodeProto[] = [];
+    let out = value;
+    let weight = '';
+    let bias = '';
+    const mul = soleReader(out, 'Mul');
+    const w = mul && other(mul, out);
+    if (mul && w && constant(w)) {
+      tail.push(mul);
+      weight = w;
+      out = mul.outputs[0];
+      const add = soleReader(out, 'Add');
+      const b = add && other(add, out);
+      if (add && b && constant(b)) {
+        tail.push(add);
+        bias = b;
+        out = add.outputs[0];
+      }
+    }
+    return { nodes: tail, weight, bias, out };
+  };
+  const allEqual = (name: string, v: number): number | null => {
+    const c = constant(name);
+    return c && Array.from(c, Number).every((e) => e === v) ? c.length : null;
+  };
+
+  for (const reshape of nodes) {
+    if (reshape.opType !== 'Reshape' || reshape.domain !== '' || attrInt(reshape, 'allowzero', 0) !== 0) continue;
+    const target = constant(reshape.inputs[1] ?? '');
+    if (!target || target.length !== 3 || Number(target[0]) !== 0 || Number(target[2]) !== -1) continue;
+    const groups = Number(target[1]);
+    const x = reshape.inputs[0];
+    const inorm = soleReader(reshape.outputs[0], 'InstanceNormalization');
+    if (!inorm || allEqual(inorm.inputs[1] ?? '', 1) !== groups || allEqual(inorm.inputs[2] ?? '', 0) !== groups) continue;
+    const back = soleReader(inorm.outputs[0], 'Reshape');
+    const shape = back && producer.get(back.inputs[1] ?? '');
+    if (!back || back.inputs[0] !== inorm.outputs[0] || !shape || shape.opType !== 'Shape' || shape.inputs[0] !== x || shape.attributes.length > 0) continue;
+    const tail = affine(back.outputs[0]);
+    const epsilon = inorm.attributes.find((a) => a.name === 'epsilon')?.f ?? 1e-5;
+    replace([reshape, inorm, back, ...tail.nodes], {
+      name: `${tail.out} (GroupNorm pattern)`,
+      opType: 'GroupNormalization',
+      domain: '',
+      inputs: [x, tail.weight, tail.bias],
+      outputs: [tail.out],
+      attributes: [attribute('num_groups', { i: groups }), attribute('epsilon', { f: epsilon })],
+    });
+  }
+
   for (const mean of nodes) {
     if (mean.opType !== 'ReduceMean' || mean.domain !== '' || mean.inputs.length !== 1 || attrInt(mean, 'keepdims', 1) !== 1) continue;
     const axes = attrInts(mean, 'axes');
@@ -78,34 +141,16 @@ export function fuseDecomposedLayerNorm(nodes: readonly NodeProto[], initializer
     if (!addEps || epsilon === null) continue;
     const sqrt = soleReader(addEps.outputs[0], 'Sqrt');
     if (!sqrt || soleReader(sqrt.outputs[0], 'Div') !== div || div.inputs[1] !== sqrt.outputs[0]) continue;
-    const pattern = [mean, sub, pow, mean2, addEps, sqrt, div];
-    let out = div.outputs[0];
-    let weight = '';
-    let bias = '';
-    const mul = soleReader(out, 'Mul');
-    const w = mul && other(mul, out);
-    if (mul && w && constant(w)) {
-      pattern.push(mul);
-      weight = w;
-      out = mul.outputs[0];
-      const add = soleReader(out, 'Add');
-      const b = add && other(add, out);
-      if (add && b && constant(b)) {
-        pattern.push(add);
-        bias = b;
-        out = add.outputs[0];
-      }
-    }
-    if (pattern.some((n) => replaced.has(n))) continue;
-    const fused: NodeProto = {
-      name: `${pattern[pattern.length - 1].name || out} (LayerNorm pattern)`,
+    const tail = affine(div.outputs[0]);
+    const pattern = [mean, sub, pow, mean2, addEps, sqrt, div, ...tail.nodes];
+    replace(pattern, {
+      name: `${tail.out} (LayerNorm pattern)`,
       opType: 'LayerNormalization',
       domain: '',
-      inputs: [x, weight, bias],
-      outputs: [out],
+      inputs: [x, tail.weight, tail.bias],
+      outputs: [tail.out],
       attributes: [attribute('axis', { i: -axes.length }), attribute('epsilon', { f: epsilon })],
-    };
-    pattern.forEach((n, k) => replaced.set(n, k === pattern.length - 1 ? fused : null));
+    });
   }
   if (replaced.size === 0) return [...nodes];
   return nodes.flatMap((n) => {

@@ -76,18 +76,26 @@ export const instanceNorm: Converter = (c: NodeContext) => {
   c.out(0, c.emit({ type: 'instanceNorm', epsilon: c.float('epsilon', 1e-5) }, [x], [paramOf(c, 1, 'scale', [channels], 1), paramOf(c, 2, 'B', [channels], 0)]));
 };
 
-/** GroupNormalization: opset 18's scale and bias are per group, opset 21's per channel; either is taken by its length. */
+/**
+ * GroupNormalization: opset 18's scale and bias are per group, opset 21's per channel; either is
+ * taken by its length. PyTorch's decomposed group norm (src/onnx/patterns.ts) gives them as
+ * (C, 1, …) for the input's spatial axes, and may give none (ones and zeros).
+ */
 export const groupNorm: Converter = (c: NodeContext) => {
   const x = c.dyn(0, 'X');
   if (x.shape.length < 3) c.fail(`input ${fmtShape(x.shape)} must be (N, C, D1, …)`);
   const groups = c.int('num_groups', 0);
   const channels = x.shape[1];
   if (!(groups >= 1 && channels % groups === 0)) c.fail(`num_groups ${groups} must divide the ${channels} channels`);
-  const perChannel = (i: number, what: string): Float32Array => {
-    const v = c.floatData(c.konst(i, what));
+  const perChannel = (i: number, what: string, fill: number): Float32Array => {
+    const t = c.optConst(i, what);
+    if (!t) return new Float32Array(channels).fill(fill);
+    const v = c.floatData(t);
+    const spatialOnes = t.dims.length === x.shape.length - 1 && t.dims.slice(1).every((d) => d === 1);
+    if (t.dims.length > 1 && !spatialOnes) c.fail(`${what} ${fmtShape(t.dims)} is neither a vector nor (C, 1, …) for input ${fmtShape(x.shape)}`);
     if (v.length === channels) return v;
-    if (v.length === groups) return Float32Array.from({ length: channels }, (_, ch) => v[Math.floor(ch / (channels / groups))]);
+    if (v.length === groups && t.dims.length === 1) return Float32Array.from({ length: channels }, (_, ch) => v[Math.floor(ch / (channels / groups))]);
     return c.fail(`${what} has ${v.length} values; expected ${groups} (one per group) or ${channels} (one per channel)`);
   };
-  c.out(0, c.emit({ type: 'groupNorm', groups, epsilon: c.float('epsilon', 1e-5) }, [x], [perChannel(1, 'scale'), perChannel(2, 'bias')]));
+  c.out(0, c.emit({ type: 'groupNorm', groups, epsilon: c.float('epsilon', 1e-5) }, [x], [perChannel(1, 'scale', 1), perChannel(2, 'bias', 0)]));
 };
