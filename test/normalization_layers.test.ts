@@ -1,6 +1,6 @@
 // Layer, instance and group normalization: GPU vs the CPU reference, forward and backward
 // (dx, dweight, dbias) over ranks 2 to 5, odd sizes, batch > 1, every layer-norm axis and
-// several group counts; the CPU reference against the formula by hand and its gradients against
+// several group counts, and grids folded into y under a lowered workgroup limit; the CPU reference against the formula by hand and its gradients against
 // finite differences; a network with all three trained GPU = CPU; ONNX's node tests; a
 // PyTorch export (x.mean((2, 3)), nn.LayerNorm, nn.InstanceNorm2d(affine), nn.GroupNorm) at
 // opsets 13 (the decomposed layer norm) and 17; and hand-written GroupNormalization and Reduce*
@@ -10,14 +10,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Model, input, apply, layers, CpuBackend, CpuTensor, ShapeError, type Backend, type Tensor, type TrainingBackend, type LayerConfig } from 'webcnn';
+import { Model, input, apply, layers, CpuBackend, CpuTensor, WebGpuBackend, ShapeError, type Backend, type Tensor, type TrainingBackend, type LayerConfig } from 'webcnn';
 import { fit } from 'webcnn/train';
 import { loadOnnx } from 'webcnn/onnx';
 import { opOf, layerParams } from '../src/ops/registry.js';
 import { readNpy } from '../src/io/npy.js';
 import { fuseDecomposedNorms } from '../src/onnx/patterns.js';
 import type { NodeProto, TensorProto } from '../src/onnx/proto.js';
-import { gpuIt, cpu, counts } from './helpers/gpu.js';
+import { gpuIt, cpu, counts, inErrorScopes } from './helpers/gpu.js';
 import { expectClose } from './helpers/compare.js';
 import { expectGradient, project } from './helpers/gradcheck.js';
 import { Rng } from './helpers/random.js';
@@ -76,6 +76,27 @@ describe('normalization layers: GPU equals CPU', () => {
       ['y', 'dx', 'dweight', 'dbias'].forEach((what, i) => expectClose(got[i], ref[i], { atol: 1e-4, rtol: 1e-4 }, `${label(c)} ${what}`));
     });
   }
+});
+
+describe('normalization layers: many rows', () => {
+  it('more rows and parameters than the workgroups of a dispatch dimension (lowered to 8): the grid folds into y', async () => {
+    const be = await WebGpuBackend.create({ limitOverrides: { maxComputeWorkgroupsPerDimension: 8 } });
+    try {
+      const rng = new Rng(45);
+      for (const c of [{ layer: { type: 'layerNorm' }, shape: [3, 17, 13] }, { layer: { type: 'instanceNorm' }, shape: [2, 20, 3] }] as Case[]) {
+        const p = numel(paramShape(c));
+        const x = rng.uniform(numel(c.shape), -3, 3);
+        const [w, bias] = [rng.uniform(p, 0.5, 1.5), rng.uniform(p, -1, 1)];
+        const dy = rng.uniform(numel(c.shape), -1, 1);
+        const ref = await Promise.all(run(cpu, c, x, w, bias, dy).map((t) => t.read()));
+        const got = await inErrorScopes(be, () => Promise.all(run(be, c, x, w, bias, dy).map((t) => t.read())));
+        counts.comparisons++;
+        ['y', 'dx', 'dweight', 'dbias'].forEach((what, i) => expectClose(got[i], ref[i], { atol: 1e-4, rtol: 1e-4 }, `${label(c)} ${what}`));
+      }
+    } finally {
+      be.dispose();
+    }
+  });
 });
 
 describe('normalization layers: the CPU reference', () => {

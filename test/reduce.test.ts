@@ -2,13 +2,14 @@
 // and non-contiguous axes, keepDims both ways), GPU vs the CPU reference, forward and backward;
 // the CPU reference against plain loops and its gradient against finite differences (ties of
 // max/min and zeros of prod by hand); argMax/argMin with ties both ways; a reduction trained
-// GPU = CPU; fit refusing argMax; and ONNX's Reduce*/ArgMax/ArgMin node tests through loadOnnx.
+// GPU = CPU; fit refusing argMax; grids folded into y under a lowered workgroup limit; and ONNX's
+// Reduce*/ArgMax/ArgMin node tests through loadOnnx.
 import { describe, it, expect } from 'vitest';
 import { existsSync } from 'node:fs';
-import { Model, Sequential, input, apply, layers, CpuBackend, CpuTensor, ShapeError, type Backend, type Tensor, type ReduceKind, type TrainingBackend, type LayerConfig } from 'webcnn';
+import { Model, Sequential, input, apply, layers, CpuBackend, CpuTensor, WebGpuBackend, ShapeError, type Backend, type Tensor, type ReduceKind, type TrainingBackend, type LayerConfig } from 'webcnn';
 import { fit } from 'webcnn/train';
 import { opOf } from '../src/ops/registry.js';
-import { gpuIt, compareWithCpu, cpu } from './helpers/gpu.js';
+import { gpuIt, compareWithCpu, cpu, inErrorScopes } from './helpers/gpu.js';
 import { expectClose } from './helpers/compare.js';
 import { expectGradient, project } from './helpers/gradcheck.js';
 import { Rng } from './helpers/random.js';
@@ -61,6 +62,24 @@ describe('reduce: GPU equals CPU', () => {
         await compareWithCpu(gpu, (b, t) => backward(b as TrainingBackend, layer, t(x, shape), t(dy, outShape)), { atol: 1e-5, rtol: 1e-4 }, `${kind} backward`);
       }
     });
+  });
+
+  it('more outputs than the workgroups of a dispatch dimension (lowered to 8): the grid folds into y', async () => {
+    const be = await WebGpuBackend.create({ limitOverrides: { maxComputeWorkgroupsPerDimension: 8 } });
+    try {
+      const shape = [5, 11, 3];
+      const x = rng.uniform(numel(shape), -1, 1);
+      await inErrorScopes(be, async () => {
+        for (const layer of [{ type: 'reduce', op: 'sum', axes: [2] }, { type: 'argReduce', op: 'max', axis: 1 }] as LayerConfig[]) {
+          await compareWithCpu(be, (b, t) => forward(b, layer, t(x, shape)), { atol: 1e-5, rtol: 1e-5 }, layer.type);
+        }
+        const layer: LayerConfig = { type: 'reduce', op: 'max', axes: [2] };
+        const dy = rng.uniform(55);
+        await compareWithCpu(be, (b, t) => backward(b as TrainingBackend, layer, t(x, shape), t(dy, [5, 11])), { atol: 1e-6, rtol: 1e-6 }, 'max backward');
+      });
+    } finally {
+      be.dispose();
+    }
   });
 
   gpuIt('max and min ties share dy, and prod with zeros, on the GPU as on the CPU', async (gpu) => {
