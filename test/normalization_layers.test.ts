@@ -1,10 +1,11 @@
 // Layer, instance and group normalization: GPU vs the CPU reference, forward and backward
 // (dx, dweight, dbias) over ranks 2 to 5, odd sizes, batch > 1, every layer-norm axis and
 // several group counts, and grids folded into y under a lowered workgroup limit; the CPU
-// reference against the formula by hand and its gradients against finite differences; a network with all three trained GPU = CPU; ONNX's node tests; a
-// PyTorch export (x.mean((2, 3)), nn.LayerNorm, nn.InstanceNorm2d(affine), nn.GroupNorm) at
-// opsets 13 (the decomposed layer norm) and 17; and hand-written GroupNormalization and Reduce*
-// models at opsets the node tests lack.
+// reference against the formula by hand and its gradients against finite differences; a
+// network with all three trained GPU = CPU; ONNX's node tests; a PyTorch export (x.mean((2, 3)),
+// nn.LayerNorm, nn.InstanceNorm2d(affine), nn.GroupNorm) at opsets 13 (the decomposed layer
+// norm) and 17; and hand-written GroupNormalization and Reduce* models at opsets the node tests
+// lack.
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
