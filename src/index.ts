@@ -44,6 +44,8 @@ export type { ResizeLayer, ResizeMode, CoordinateTransform, NearestMode } from '
 export type { PadLayer, PadMode } from './ops/pad.js';
 export type { DepthToSpaceLayer, SpaceToDepthLayer, BlockMode } from './ops/depth_to_space.js';
 export type { Upsampling2dOptions, Padding2dSpec } from './graph/factories.js';
+export type { ReduceLayer, ArgReduceLayer, ReduceKind } from './ops/reduce.js';
+export type { LayerNormLayer, InstanceNormLayer, GroupNormLayer, LayerNormStatsLayer } from './ops/norm.js';
 export { type Graph, type GraphNode, type GraphInput, type GraphInfo, type NodeInfo, type Dim, type Bindings, checkGraph, inferGraph, resolveBindings } from './graph/graph.js';
 export type { Executable, ExecutableMemory, CompileOptions } from './backends/backend.js';
 export { Model, type ModelOptions, type FunctionalModelSpec } from './graph/model.js';

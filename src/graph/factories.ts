@@ -16,6 +16,8 @@ import type { ResizeLayer } from '../ops/resize.js';
 import type { PadLayer } from '../ops/pad.js';
 import type { DepthToSpaceLayer, SpaceToDepthLayer } from '../ops/depth_to_space.js';
 import { InvalidArgumentError } from '../errors.js';
+import type { ReduceLayer, ArgReduceLayer } from '../ops/reduce.js';
+import type { LayerNormLayer, InstanceNormLayer, GroupNormLayer } from '../ops/norm.js';
 
 type Without<T, K extends keyof T> = Omit<T, K | 'type'>;
 
@@ -118,4 +120,16 @@ export const layers = {
   pixelShuffle: (upscale: number): DepthToSpaceLayer => ({ type: 'depthToSpace', blockSize: upscale, mode: 'CRD' }),
   /** PyTorch's PixelUnshuffle: (N, C, H·r, W·r) → (N, C·r², H, W). */
   pixelUnshuffle: (downscale: number): SpaceToDepthLayer => ({ type: 'spaceToDepth', blockSize: downscale, mode: 'CRD' }),
+  /** A reduction (`op`: sum, mean, max, min, prod, l1, l2, sumSquare, logSum, logSumExp) over `axes` (default all); keepDims default false. */
+  reduce: (c: Without<ReduceLayer, 'type'>): ReduceLayer => ({ type: 'reduce', ...c }),
+  /** The index of the max along `axis`, as a float (no gradient). */
+  argMax: (c: Without<ArgReduceLayer, 'op'>): ArgReduceLayer => ({ type: 'argReduce', op: 'max', ...c }),
+  /** The index of the min along `axis`, as a float (no gradient). */
+  argMin: (c: Without<ArgReduceLayer, 'op'>): ArgReduceLayer => ({ type: 'argReduce', op: 'min', ...c }),
+  /** Normalizes over the axes from `axis` (default -1) on; trainable `weight` and `bias` of that shape. */
+  layerNorm: (c: Without<LayerNormLayer, 'type'> = {}): LayerNormLayer => ({ type: 'layerNorm', ...c }),
+  /** Normalizes each sample's channels over their spatial axes; trainable per-channel `weight` and `bias`. */
+  instanceNorm: (c: Without<InstanceNormLayer, 'type'> = {}): InstanceNormLayer => ({ type: 'instanceNorm', ...c }),
+  /** Normalizes each sample over `groups` groups of channels; trainable per-channel `weight` and `bias`. */
+  groupNorm: (c: Without<GroupNormLayer, 'type'>): GroupNormLayer => ({ type: 'groupNorm', ...c }),
 };

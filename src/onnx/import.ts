@@ -19,6 +19,7 @@ import { DataType } from './proto.js';
 import { type ConstTensor, checkDims, dataTypeName, tensorFromProto } from './tensor.js';
 import { ImportContext, NodeContext } from './context.js';
 import { CONVERTERS, REGISTRY_ONNX, SUPPORTED_OPS } from './ops.js';
+import { fuseDecomposedNorms } from './patterns.js';
 import { Model, type ModelOptions } from '../graph/model.js';
 import type { Graph, GraphInput } from '../graph/graph.js';
 import { WebCnnError } from '../errors.js';
@@ -190,10 +191,12 @@ export function importOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): On
   if (inputs.length === 0) throw new OnnxError(`${label}: the graph has no computed inputs (everything is constant)`);
   if (g.outputs.length === 0) throw new OnnxError(`${label}: the graph has no outputs`);
 
-  for (const n of g.nodes) for (const i of n.inputs) if (i) ctx.consumed.add(i);
+  // Subgraphs exporters write op by op (layer norm below opset 17, group norm) become the one node they compute.
+  const nodes = fuseDecomposedNorms(g.nodes, g.initializers, g.outputs.map((o) => o.name), label);
+  for (const n of nodes) for (const i of n.inputs) if (i) ctx.consumed.add(i);
   for (const o of g.outputs) ctx.consumed.add(o.name);
 
-  const order = topoSort(g.nodes, new Set(ctx.values.keys()), label);
+  const order = topoSort(nodes, new Set(ctx.values.keys()), label);
   for (const node of order) {
     const c: NodeContext = new NodeContext(ctx, node);
     const computed = node.inputs.every((i) => !i || ctx.values.get(i)?.kind === 'dyn');

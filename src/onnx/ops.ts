@@ -14,6 +14,7 @@ import { conv, convTranspose, globalPool, pool } from './convert/conv_pool.js';
 import { pad, resize, upsample } from './convert/spatial.js';
 import { gemm, matmul } from './convert/matmul.js';
 import { activation, batchNorm, binaryNode, clip, gelu, hardSigmoid, leakyRelu, lrn, prelu, selu, softmax, variadic, where, withAlpha } from './convert/elementwise.js';
+import { argReduce, groupNorm, instanceNorm, layerNorm, reduce } from './convert/reduce.js';
 import { cast, concat, constant, constantOfShape, dropout, flatten, gather, passThrough, reshape, shape, slice, squeezeLike, transpose } from './convert/shape.js';
 
 /** The converter of each ONNX op type that has one here. */
@@ -21,6 +22,8 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Abs: activation('abs'),
   Add: binaryNode('add'),
   And: binaryNode('and'),
+  ArgMax: argReduce('max'),
+  ArgMin: argReduce('min'),
   AveragePool: pool('avg'),
   BatchNormalization: batchNorm,
   Cast: cast,
@@ -48,7 +51,10 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   GlobalMaxPool: globalPool('max'),
   Greater: binaryNode('greater'),
   GreaterOrEqual: binaryNode('greaterOrEqual'),
+  GroupNormalization: groupNorm,
   Identity: passThrough,
+  InstanceNormalization: instanceNorm,
+  LayerNormalization: layerNorm,
   LeakyRelu: leakyRelu,
   HardSigmoid: hardSigmoid,
   HardSwish: activation('hardSwish'),
@@ -72,6 +78,16 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Pow: binaryNode('pow'),
   PRelu: prelu,
   Reciprocal: activation('reciprocal'),
+  ReduceL1: reduce('l1', 18),
+  ReduceL2: reduce('l2', 18),
+  ReduceLogSum: reduce('logSum', 18),
+  ReduceLogSumExp: reduce('logSumExp', 18),
+  ReduceMax: reduce('max', 18),
+  ReduceMean: reduce('mean', 18),
+  ReduceMin: reduce('min', 18),
+  ReduceProd: reduce('prod', 18),
+  ReduceSum: reduce('sum', 13),
+  ReduceSumSquare: reduce('sumSquare', 18),
   Relu: activation('relu'),
   Reshape: reshape,
   Round: activation('round'),

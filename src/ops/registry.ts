@@ -24,6 +24,10 @@ import { binaryOp, whereOp, preluOp, type BinaryLayer, type WhereLayer, type Pre
 import { resizeOp, type ResizeLayer } from './resize.js';
 import { padOp, type PadLayer } from './pad.js';
 import { depthToSpaceOp, spaceToDepthOp, type DepthToSpaceLayer, type SpaceToDepthLayer } from './depth_to_space.js';
+import { reduceOp, argReduceOp, type ReduceLayer, type ArgReduceLayer } from './reduce.js';
+import {
+  layerNormOp, instanceNormOp, groupNormOp, layerNormStatsOp, type LayerNormLayer, type InstanceNormLayer, type GroupNormLayer, type LayerNormStatsLayer,
+} from './norm.js';
 
 /** Every layer's configuration. */
 export type LayerConfig =
@@ -54,7 +58,13 @@ export type LayerConfig =
   | ResizeLayer
   | PadLayer
   | DepthToSpaceLayer
-  | SpaceToDepthLayer;
+  | SpaceToDepthLayer
+  | ReduceLayer
+  | ArgReduceLayer
+  | LayerNormLayer
+  | InstanceNormLayer
+  | GroupNormLayer
+  | LayerNormStatsLayer;
 
 export type LayerType = LayerConfig['type'];
 
@@ -89,6 +99,12 @@ const OPS: Registry = {
   pad: padOp,
   depthToSpace: depthToSpaceOp,
   spaceToDepth: spaceToDepthOp,
+  reduce: reduceOp,
+  argReduce: argReduceOp,
+  layerNorm: layerNormOp,
+  instanceNorm: instanceNormOp,
+  groupNorm: groupNormOp,
+  layerNormStats: layerNormStatsOp,
 };
 
 /** The names of every layer type. */

@@ -72,3 +72,23 @@ export async function runNodeTest(name: string, backend: Backend, tol: Tolerance
     model.dispose();
   }
 }
+
+/**
+ * Every node test whose name starts with one of `prefixes` (`'test_reduce_mean'`), except the
+ * `_expanded` ones, through `runNodeTest`. Tests the importer refuses for what their file is (a
+ * float64 input, an opset it does not take) are `outOfScope`.
+ */
+export async function runNodeTests(prefixes: readonly string[], backend: Backend): Promise<{ passed: string[]; failed: string[]; outOfScope: string[] }> {
+  const passed: string[] = [];
+  const failed: string[] = [];
+  const outOfScope: string[] = [];
+  if (!existsSync(NODE_TESTS)) throw new Error(`${NODE_TESTS} is missing: install Debian's libonnx-testdata (npm test's set-up does)`);
+  const names = readdirSync(NODE_TESTS).filter((n) => prefixes.some((p) => n.startsWith(p)) && !n.endsWith('_expanded')).sort();
+  for (const name of names) {
+    const why = await runNodeTest(name, backend, { atol: 1e-5, rtol: 1e-3 });
+    if (why === null) passed.push(name);
+    else if (/graph input '\w+' is DOUBLE|opset \d+ is not supported/.test(why)) outOfScope.push(name);
+    else failed.push(`${name}: ${why.slice(0, 160)}`);
+  }
+  return { passed, failed, outOfScope };
+}
