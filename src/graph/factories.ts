@@ -10,6 +10,8 @@ import type { DenseLayer, RbfLayer, SoftmaxLayer } from '../ops/matmul.js';
 import type { BatchNormLayer, ConcatLayer } from '../ops/normalization.js';
 import type { DropoutLayer, FlattenLayer, AddLayer, MulLayer, ReshapeLayer } from '../ops/elementwise.js';
 import type { TransposeLayer } from '../ops/transpose.js';
+import type { SliceLayer, TileLayer, ExpandLayer } from '../ops/slice.js';
+import type { GatherLayer } from '../ops/gather.js';
 
 type Without<T, K extends keyof T> = Omit<T, K | 'type'>;
 
@@ -44,4 +46,12 @@ export const layers = {
   reshape: (shape: readonly number[]): ReshapeLayer => ({ type: 'reshape', shape }),
   /** Permutes the axes: output axis i is input axis `perm[i]` (default: reversed). */
   transpose: (perm?: readonly number[]): TransposeLayer => (perm ? { type: 'transpose', perm } : { type: 'transpose' }),
+  /** `x[starts:ends:steps]` along `axes` (default the first axes), negative values from the end, clamped (ONNX's Slice). */
+  slice: (c: Without<SliceLayer, 'type'>): SliceLayer => ({ type: 'slice', ...c }),
+  /** Repeats the input `repeats[i]` times along axis i (PyTorch's `repeat`). */
+  tile: (repeats: readonly number[]): TileLayer => ({ type: 'tile', repeats }),
+  /** Broadcasts the input to `shape` (a 1 keeps the input's size there; PyTorch's `expand`, ONNX's Expand). */
+  expand: (shape: readonly number[]): ExpandLayer => ({ type: 'expand', shape }),
+  /** Entries `indices` of `axis` (numpy.take); without `indices`, the second input holds them. */
+  gather: (c: Without<GatherLayer, 'type'>): GatherLayer => ({ type: 'gather', ...c }),
 };

@@ -19,6 +19,8 @@ import {
   type AddLayer, type MulLayer, type BinaryConstLayer, type ReshapeLayer, type FlattenLayer, type DropoutLayer,
 } from './elementwise.js';
 import { transposeOp, type TransposeLayer } from './transpose.js';
+import { sliceOp, tileOp, expandOp, type SliceLayer, type TileLayer, type ExpandLayer } from './slice.js';
+import { gatherOp, type GatherLayer } from './gather.js';
 
 /** Every layer's configuration. */
 export type LayerConfig =
@@ -41,7 +43,11 @@ export type LayerConfig =
   | BinaryConstLayer
   | MatmulLayer
   | ReshapeLayer
-  | TransposeLayer;
+  | TransposeLayer
+  | SliceLayer
+  | TileLayer
+  | ExpandLayer
+  | GatherLayer;
 
 export type LayerType = LayerConfig['type'];
 
@@ -68,6 +74,10 @@ const OPS: Registry = {
   matmul: matmulOp,
   reshape: reshapeOp,
   transpose: transposeOp,
+  slice: sliceOp,
+  tile: tileOp,
+  expand: expandOp,
+  gather: gatherOp,
 };
 
 /** The names of every layer type. */

@@ -1,0 +1,187 @@
+// Data-movement layers on computed values: slice (strided views, negative indices and steps,
+// clamping, any axes), tile, expand (bidirectional broadcast) and gather (constant or computed
+// indices, negative ones, a scalar index dropping the axis). GPU vs the CPU reference over odd
+// shapes of rank 1 to 5 with batch > 1; the CPU twin against plain index arithmetic; every
+// gradient trained GPU = CPU and against finite differences.
+import { describe, it, expect } from 'vitest';
+import { Model, input, apply, layers, CpuBackend, ShapeError, type Backend, type LayerConfig, type Shape } from 'webcnn';
+import { fit, evaluate } from 'webcnn/train';
+import { gpuIt } from './helpers/gpu.js';
+import { expectClose } from './helpers/compare.js';
+import { Rng } from './helpers/random.js';
+
+const EXACT = { atol: 0, rtol: 0 };
+const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+const stridesOf = (s: readonly number[]): number[] => s.map((_, i) => numel(s.slice(i + 1)));
+
+/** A model of one layer (with an optional second, computed input) over inputs of these whole shapes. */
+function oneLayer(backend: Backend, layer: LayerConfig, shapes: readonly Shape[]): Model {
+  const xs = shapes.map((shape, i) => input({ shape, name: `x${i}` }));
+  return new Model({ inputs: xs, outputs: apply(layer, xs.length === 1 ? xs[0] : xs, 'op'), name: layer.type, backend });
+}
+
+/** Output element → input offset, for an output of `outShape` whose axis d reads input coordinate pick[d](c). */
+function reference(x: Float32Array, xShape: Shape, outShape: Shape, pick: (d: number, c: number) => number): Float32Array {
+  const xs = stridesOf(xShape);
+  const os = stridesOf(outShape);
+  return Float32Array.from({ length: numel(outShape) }, (_, i) => x[outShape.reduce((s, _d, d) => s + pick(d, Math.floor(i / os[d]) % outShape[d]) * xs[d], 0)]);
+}
+
+/** The indices ONNX's Slice takes along one axis of size n (the spec's clamping, listed one by one). */
+function sliceIndices(n: number, start: number, end: number, step: number): number[] {
+  let s = start < 0 ? start + n : start;
+  let e = end < 0 ? end + n : end;
+  const out: number[] = [];
+  if (step > 0) {
+    s = Math.min(Math.max(s, 0), n);
+    e = Math.min(Math.max(e, 0), n);
+    for (let i = s; i < e; i += step) out.push(i);
+  } else {
+    s = Math.min(Math.max(s, 0), n - 1);
+    e = Math.min(Math.max(e, -1), n - 1);
+    for (let i = s; i > e; i += step) out.push(i);
+  }
+  return out;
+}
+
+interface SliceCase {
+  shape: Shape;
+  starts: number[];
+  ends: number[];
+  axes?: number[];
+  steps?: number[];
+}
+
+const SLICES: SliceCase[] = [
+  { shape: [7], starts: [1], ends: [6], steps: [2] },
+  { shape: [7], starts: [-1], ends: [-8], steps: [-1] }, // reversed, whole
+  { shape: [3, 5], starts: [0, 1], ends: [3, -1] },
+  { shape: [2, 5, 4], starts: [1, 0], ends: [5, -1], axes: [1, 2], steps: [2, 1] }, // x[:, 1::2, :-1]
+  { shape: [2, 6, 5, 3], starts: [3], ends: [6], axes: [1] }, // a channel split's second half
+  { shape: [3, 4, 9, 7], starts: [1, 1], ends: [-1, -1], axes: [-2, -1] }, // U-Net crop
+  { shape: [2, 3, 5, 7], starts: [4, 100], ends: [-100, 0], axes: [2, 3], steps: [-2, -3] }, // clamped, backwards
+  { shape: [2, 3, 4, 5, 3], starts: [0, 2, 1], ends: [2, 9, 2 ** 53], axes: [0, 4, 1], steps: [1, -1, 2] },
+  { shape: [2, 3, 4], starts: [2], ends: [2], axes: [1] }, // empty
+];
+
+describe('slice', () => {
+  const rng = new Rng(41);
+  for (const c of SLICES) {
+    const label = `${JSON.stringify(c.shape)} [${c.starts}:${c.ends}${c.steps ? `:${c.steps}` : ''}] axes ${c.axes ? JSON.stringify(c.axes) : 'default'}`;
+    gpuIt(`${label}: GPU equals CPU equals index arithmetic`, async (gpu) => {
+      const layer = layers.slice({ starts: c.starts, ends: c.ends, axes: c.axes, steps: c.steps });
+      const x = rng.uniform(numel(c.shape));
+      const axes = (c.axes ?? c.starts.map((_, i) => i)).map((a) => (a < 0 ? a + c.shape.length : a));
+      const picks = c.shape.map((n, d) => {
+        const k = axes.indexOf(d);
+        return k < 0 ? Array.from({ length: n }, (_, i) => i) : sliceIndices(n, c.starts[k], c.ends[k], c.steps?.[k] ?? 1);
+      });
+      const outShape = picks.map((p) => p.length);
+      const onCpu = oneLayer(new CpuBackend(), layer, [c.shape]);
+      expect(onCpu.outputShapes()[0]).toEqual(outShape);
+      const want = reference(x, c.shape, outShape, (d, i) => picks[d][i]);
+      const ref = await onCpu.predict(x);
+      expectClose(ref, want, EXACT, 'CPU');
+      const onGpu = oneLayer(gpu, layer, [c.shape]);
+      expectClose(await onGpu.predict(x), ref, EXACT, 'GPU');
+      onGpu.dispose();
+    });
+  }
+
+  it('refuses a zero step and a repeated axis, naming the layer', () => {
+    expect(() => oneLayer(new CpuBackend(), layers.slice({ starts: [0], ends: [2], steps: [0] }), [[3, 4]]).info()).toThrow("slice 'op': step 0 of axis 0 must be a non-zero integer");
+    expect(() => oneLayer(new CpuBackend(), layers.slice({ starts: [0, 0], ends: [2, 2], axes: [1, -1] }), [[3, 4]]).info()).toThrow(ShapeError);
+  });
+});
+
+describe('tile and expand', () => {
+  const rng = new Rng(42);
+  const TILES: [Shape, number[]][] = [
+    [[5], [3]],
+    [[2, 3], [1, 2]],
+    [[2, 1, 3], [2, 3, 1]],
+    [[1, 3, 2, 2], [2, 1, 3, 2]],
+    [[2, 2, 1, 3, 2], [1, 2, 3, 1, 2]],
+  ];
+  for (const [shape, repeats] of TILES) {
+    gpuIt(`tile ${JSON.stringify(shape)} by ${JSON.stringify(repeats)}: GPU equals CPU equals index arithmetic`, async (gpu) => {
+      const x = rng.uniform(numel(shape));
+      const outShape = shape.map((d, i) => d * repeats[i]);
+      const ref = await oneLayer(new CpuBackend(), layers.tile(repeats), [shape]).predict(x);
+      expectClose(ref, reference(x, shape, outShape, (d, c) => c % shape[d]), EXACT, 'CPU');
+      const onGpu = oneLayer(gpu, layers.tile(repeats), [shape]);
+      expectClose(await onGpu.predict(x), ref, EXACT, 'GPU');
+      onGpu.dispose();
+    });
+  }
+  const EXPANDS: [Shape, number[], Shape][] = [
+    [[1], [4], [4]],
+    [[3, 1], [2, 1, 5], [2, 3, 5]], // bidirectional: the 1 keeps 3, the input's 1 becomes 5
+    [[2, 1, 3], [1, 4, 1], [2, 4, 3]],
+    [[1, 3, 1, 1], [2, 1, 2, 3], [2, 3, 2, 3]],
+    [[3, 1, 2], [2, 1, 3, 4, 2], [2, 1, 3, 4, 2]],
+  ];
+  for (const [shape, target, outShape] of EXPANDS) {
+    gpuIt(`expand ${JSON.stringify(shape)} to ${JSON.stringify(target)}: GPU equals CPU equals broadcasting`, async (gpu) => {
+      const x = rng.uniform(numel(shape));
+      const onCpu = oneLayer(new CpuBackend(), layers.expand(target), [shape]);
+      expect(onCpu.outputShapes()[0]).toEqual(outShape);
+      const padded = [...outShape.slice(0, outShape.length - shape.length).map(() => 1), ...shape];
+      const ref = await onCpu.predict(x);
+      expectClose(ref, reference(x, padded, outShape, (d, c) => (padded[d] === 1 ? 0 : c)), EXACT, 'CPU');
+      const onGpu = oneLayer(gpu, layers.expand(target), [shape]);
+      expectClose(await onGpu.predict(x), ref, EXACT, 'GPU');
+      onGpu.dispose();
+    });
+  }
+});
+
+describe('gather', () => {
+  const rng = new Rng(43);
+  const CASES: [Shape, number, number[], number[]][] = [
+    [[7], 0, [3, -1, 0, 3], [4]],
+    [[3, 5], 1, [4], []], // a scalar index drops the axis
+    [[2, 5, 3], -2, [0, -5, 2, 4, 1, 1], [2, 3]],
+    [[2, 3, 4, 5], 3, [-1, 0], [2]],
+    [[3, 2, 2, 3, 2], 0, [2, 0, 1, 2], [2, 1, 2]],
+  ];
+  for (const [shape, axis, indices, indicesShape] of CASES) {
+    const a = axis < 0 ? axis + shape.length : axis;
+    const outShape = [...shape.slice(0, a), ...indicesShape, ...shape.slice(a + 1)];
+    const norm = indices.map((i) => (i < 0 ? i + shape[a] : i));
+    /** Output coordinate → input coordinate: the index axes collapse to one entry of `norm`. */
+    const want = (x: Float32Array) => {
+      const xs = stridesOf(shape);
+      const os = stridesOf(outShape);
+      const q = indicesShape.length;
+      return Float32Array.from({ length: numel(outShape) }, (_, i) => {
+        const c = outShape.map((n, d) => Math.floor(i / os[d]) % n);
+        const j = c.slice(a, a + q).reduce((s, v, k) => s * indicesShape[k] + v, 0);
+        const inCoord = [...c.slice(0, a), norm[j], ...c.slice(a + q)];
+        return x[inCoord.reduce((s, v, d) => s + v * xs[d], 0)];
+      });
+    };
+    gpuIt(`${JSON.stringify(shape)} axis ${axis} at ${JSON.stringify(indices)} ${JSON.stringify(indicesShape)}: constant and computed indices, GPU equals CPU`, async (gpu) => {
+      const x = rng.uniform(numel(shape));
+      const constant = layers.gather({ axis, indices, indicesShape });
+      const onCpu = oneLayer(new CpuBackend(), constant, [shape]);
+      expect(onCpu.outputShapes()[0]).toEqual(outShape);
+      const ref = await onCpu.predict(x);
+      expectClose(ref, want(x), EXACT, 'CPU');
+      const onGpu = oneLayer(gpu, constant, [shape]);
+      expectClose(await onGpu.predict(x), ref, EXACT, 'GPU');
+      onGpu.dispose();
+      // The same indices as a computed input (float-coded).
+      const computed = layers.gather({ axis });
+      const idx = Float32Array.from(indices);
+      const byInput = oneLayer(gpu, computed, [shape, indicesShape]);
+      expectClose((await byInput.predictAll([x, idx]))[0], ref, EXACT, 'GPU, computed indices');
+      byInput.dispose();
+      expectClose((await oneLayer(new CpuBackend(), computed, [shape, indicesShape]).predictAll([x, idx]))[0], ref, EXACT, 'CPU, computed indices');
+    });
+  }
+
+  it('refuses a constant index outside the axis, naming the layer', () => {
+    expect(() => oneLayer(new CpuBackend(), layers.gather({ axis: 1, indices: [5] }), [[2, 5]]).info()).toThrow("gather 'op': index 5 is out of range for axis 1 of size 5");
+  });
+});
