@@ -4,8 +4,11 @@
 // shapes of rank 1 to 5 with batch > 1; the CPU twin against plain index arithmetic; every
 // gradient trained GPU = CPU and against finite differences.
 import { describe, it, expect } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Model, input, apply, layers, CpuBackend, ShapeError, type Backend, type LayerConfig, type Shape } from 'webcnn';
 import { fit, evaluate } from 'webcnn/train';
+import { decodeTensor, importOnnx, inspectOnnx, tensorFromProto, type ConstTensor, type OnnxConstant } from 'webcnn/onnx';
 import { gpuIt } from './helpers/gpu.js';
 import { expectClose } from './helpers/compare.js';
 import { Rng } from './helpers/random.js';
@@ -184,4 +187,63 @@ describe('gather', () => {
   it('refuses a constant index outside the axis, naming the layer', () => {
     expect(() => oneLayer(new CpuBackend(), layers.gather({ axis: 1, indices: [5] }), [[2, 5]]).info()).toThrow("gather 'op': index 5 is out of range for axis 1 of size 5");
   });
+});
+
+// ---- ONNX's node tests (Debian libonnx-testdata) through the importer ----------------------
+
+const NODE_TESTS = '/usr/share/libonnx-testdata/data/node';
+const readTensor = (path: string): { name: string; t: ConstTensor } => {
+  const proto = decodeTensor(new Uint8Array(readFileSync(path)), path);
+  return { name: proto.name, t: tensorFromProto(proto, path) };
+};
+const pbFiles = (dir: string, kind: 'input' | 'output'): string[] =>
+  readdirSync(dir)
+    .filter((f) => new RegExp(`^${kind}_\\d+\\.pb$`).test(f))
+    .sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]))
+    .map((f) => join(dir, f));
+
+/**
+ * Runs one node test on `backend`: float inputs are computed (all of them, or only the first
+ * with `firstOnly`, the others then constants as a PyTorch export's initializers); integer
+ * inputs (starts, indices, shapes) are load-time constants.
+ */
+async function runNodeTest(name: string, backend: Backend, firstOnly: boolean): Promise<void> {
+  const dir = join(NODE_TESTS, name);
+  const bytes = new Uint8Array(readFileSync(join(dir, 'model.onnx')));
+  const graphInputs = inspectOnnx(bytes, name).inputs.filter((i) => !i.initializer).map((i) => i.name);
+  const given = pbFiles(join(dir, 'test_data_set_0'), 'input').map(readTensor);
+  const expected = pbFiles(join(dir, 'test_data_set_0'), 'output').map(readTensor);
+  const constants: Record<string, OnnxConstant> = {};
+  const computed: { name: string; t: ConstTensor }[] = [];
+  graphInputs.forEach((n, i) => {
+    const t = given.find((g) => g.name === n)?.t ?? given[i].t;
+    if (t.kind === 'float' && (computed.length === 0 || !firstOnly)) computed.push({ name: n, t });
+    else constants[n] = { dims: t.dims, data: t.data };
+  });
+  const model = importOnnx(bytes, { backend, label: name, constants, inputShapes: Object.fromEntries(computed.map((c) => [c.name, c.t.dims])) });
+  try {
+    const outs = await model.predictAll(computed.map((c) => c.t.data as Float32Array));
+    const shapes = model.outputShapes();
+    expect(outs.length, `${name}: outputs`).toBe(expected.length);
+    expected.forEach((want, i) => {
+      expect(shapes[i], `${name}: output ${i} shape`).toEqual(want.t.dims);
+      expectClose(outs[i], want.t.data, { atol: 1e-5, rtol: 1e-3 }, `${name} output ${i} (${backend.name})`, want.t.dims);
+    });
+  } finally {
+    model.dispose();
+  }
+}
+
+const NODE_CASES = readdirSync(NODE_TESTS).filter((n) => /^test_(slice|split|gather(_elements)?_|tile|expand|matmul_|gemm|squeeze|unsqueeze|reshape|flatten)/.test(n)).sort();
+
+describe('ONNX node tests of the data-movement ops and matrix products', () => {
+  it('finds the node tests', () => expect(NODE_CASES.length).toBeGreaterThan(60));
+  for (const name of NODE_CASES) {
+    gpuIt(`${name}: GPU and CPU equal ONNX's outputs, with float inputs computed or constant`, async (gpu) => {
+      for (const backend of [gpu, new CpuBackend()]) {
+        await runNodeTest(name, backend, false);
+        await runNodeTest(name, backend, true);
+      }
+    });
+  }
 });

@@ -13,7 +13,8 @@ import type { Converter } from './convert/common.js';
 import { conv, globalPool, pad, pool } from './convert/conv_pool.js';
 import { gemm, matmul } from './convert/matmul.js';
 import { activation, arith, batchNorm, clip, hardSigmoid, leakyRelu, lrn, softmax } from './convert/elementwise.js';
-import { cast, concat, constant, constantOfShape, dropout, flatten, gather, passThrough, reshape, shape, slice, squeezeLike, transpose } from './convert/shape.js';
+import { cast, concat, constant, constantOfShape, dropout, flatten, passThrough, reshape, shape, squeezeLike, transpose } from './convert/shape.js';
+import { expand, gather, slice, split, tile } from './convert/movement.js';
 
 /** The converter of each ONNX op type that has one here. */
 export const CONVERTERS: Readonly<Record<string, Converter>> = {
@@ -27,6 +28,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   ConstantOfShape: constantOfShape,
   Conv: conv,
   Div: arith('Div'),
+  Expand: expand,
   Dropout: dropout,
   Flatten: flatten,
   Gather: gather,
@@ -48,9 +50,11 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Sigmoid: activation('sigmoid'),
   Slice: slice,
   Softmax: softmax,
+  Split: split,
   Squeeze: squeezeLike(false),
   Sub: arith('Sub'),
   Tanh: activation('tanh'),
+  Tile: tile,
   Transpose: transpose,
   Unsqueeze: squeezeLike(true),
 };
