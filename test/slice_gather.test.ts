@@ -6,7 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Model, input, apply, layers, CpuBackend, ShapeError, type Backend, type LayerConfig, type Shape } from 'webcnn';
+import { Model, input, apply, layers, CpuBackend, ShapeError, type Backend, type LayerConfig, type Shape, type SymbolicTensor } from 'webcnn';
 import { fit, evaluate } from 'webcnn/train';
 import { decodeTensor, importOnnx, inspectOnnx, tensorFromProto, type ConstTensor, type OnnxConstant } from 'webcnn/onnx';
 import { gpuIt } from './helpers/gpu.js';
@@ -247,6 +247,85 @@ describe('ONNX node tests of the data-movement ops and matrix products', () => {
       for (const backend of [gpu, new CpuBackend()]) {
         await runNodeTest(name, backend, false);
         await runNodeTest(name, backend, true);
+      }
+    });
+  }
+});
+
+// ---- Training through the data-movement layers and broadcast matmul -------------------------
+
+type Middle = (x: SymbolicTensor) => SymbolicTensor;
+
+/**
+ * x (N, …sample) → an elementwise scale parameter (so its gradient is x times the gradient at
+ * the middle's input, element by element) → the middle → flatten → dense(3).
+ */
+function trainNet(backend: Backend, sample: Shape, middle: Middle): Model {
+  const x = input(sample, 'x');
+  const s = apply({ type: 'binaryConst', op: 'mul', shape: [...sample] }, x, 'scale');
+  const y = apply(layers.dense({ units: 3 }), apply(layers.flatten(), middle(s), 'flat'), 'fc');
+  const model = new Model({ inputs: x, outputs: y, name: 'net', backend, seed: 5 });
+  const w = model.getWeights();
+  w.set('scale.value', new Rng(6).uniform(numel(sample), 0.5, 1.5));
+  model.setWeights(w);
+  return model;
+}
+
+const TRAIN_CASES: [string, Shape, Middle][] = [
+  ['slice (stepped backwards, two axes)', [3, 4, 5], (s) => apply(layers.slice({ starts: [1, -1], ends: [3, -6], axes: [1, 3], steps: [1, -2] }), s, 'slice')],
+  ['channel split + shuffle (two slices of one value, concatenated swapped)', [4, 3, 2], (s) => {
+    const lo = apply(layers.slice({ starts: [0], ends: [2], axes: [1] }), s, 'lo');
+    const hi = apply(layers.slice({ starts: [2], ends: [4], axes: [1] }), s, 'hi');
+    return apply(layers.concat({ axis: 1 }), [hi, lo], 'shuffle');
+  }],
+  ['gather with a repeated index (scatter-add)', [3, 5, 2], (s) => apply(layers.gather({ axis: 2, indices: [3, 0, -2, 1], indicesShape: [2, 2] }), s, 'gather')],
+  ['tile', [2, 3, 2], (s) => apply(layers.tile([1, 2, 1, 3]), s, 'tile')],
+  ['expand (bidirectional)', [3, 1, 4], (s) => apply(layers.expand([1, 3, 2, 1]), s, 'expand')],
+  ['broadcast matmul: computed × computed, constant first, rank-3 and rank-1 weights', [2, 3, 4], (s) => {
+    const b = apply(layers.transpose([0, 1, 3, 2]), apply(layers.slice({ starts: [0], ends: [1], axes: [1] }), s, 'first'), 'bT'); // (N, 1, 4, 3)
+    const m1 = apply({ type: 'matmul' }, [s, b], 'mm'); // (N, 2, 3, 3), b broadcast over axis 1
+    const m2 = apply({ type: 'matmul', weightShape: [3, 3], weightFirst: true }, m1, 'left'); // (N, 2, 3, 3)
+    const m3 = apply({ type: 'matmul', weightShape: [1, 3, 2] }, m2, 'w3'); // (N, 2, 3, 2)
+    return apply({ type: 'matmul', weightShape: [2] }, m3, 'vec'); // (N, 2, 3)
+  }],
+];
+
+describe('training through the layers', () => {
+  const rng = new Rng(44);
+  for (const [label, sample, middle] of TRAIN_CASES) {
+    const data = { images: rng.uniform(4 * numel(sample)), labels: new Float32Array([0, 1, 2, 1]) };
+    gpuIt(`${label}: two SGD steps on the GPU give the CPU weights`, async (gpu) => {
+      const opts = { batchSize: 2, shuffle: false, optimizer: { type: 'sgd', lr: 0.1 } } as const;
+      const onGpu = trainNet(gpu, sample, middle);
+      const onCpu = trainNet(new CpuBackend(), sample, middle);
+      await fit(onGpu, data, opts);
+      await fit(onCpu, data, opts);
+      const want = onCpu.getWeights();
+      for (const [k, v] of onGpu.getWeights()) expectClose(v, want.get(k)!, { atol: 1e-5, rtol: 1e-4 }, k);
+      onGpu.dispose();
+    });
+
+    it(`${label}: the gradient equals finite differences (CPU)`, async () => {
+      const backend = new CpuBackend();
+      const model = trainNet(backend, sample, middle);
+      const before = model.getWeights();
+      await fit(model, data, { batchSize: 4, shuffle: false, optimizer: { type: 'sgd', lr: 1 } });
+      const after = model.getWeights();
+      const keys = [...before.keys()].filter((k) => k !== 'fc.weight' && k !== 'fc.bias' && !k.endsWith('.indices'));
+      for (const key of keys) {
+        const w0 = before.get(key)!;
+        for (let i = 0; i < w0.length; i += Math.max(1, Math.floor(w0.length / 12))) {
+          const at = async (d: number) => {
+            const m = trainNet(backend, sample, middle);
+            const v = w0.slice();
+            v[i] += d;
+            m.setWeights(new Map(before).set(key, v));
+            return (await evaluate(m, data)).loss;
+          };
+          const numeric = ((await at(1e-3)) - (await at(-1e-3))) / 2e-3;
+          const analytic = w0[i] - after.get(key)![i];
+          expect(Math.abs(analytic - numeric), `${key}[${i}]: analytic ${analytic}, numeric ${numeric}`).toBeLessThanOrEqual(2e-3 + 2e-2 * Math.abs(numeric));
+        }
       }
     });
   }
