@@ -212,6 +212,47 @@ class Shuffle(nn.Module):
         return self.head(x)
 
 
+class Slices(nn.Module):
+    """Data movement of computed values: a stepped slice, split, chunk, repeat, expand, flip,
+    index_select and a scalar index, and matmuls with broadcast batch dimensions."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 8, 1)
+        self.w = nn.Parameter(torch.randn(6, 3))
+
+    def forward(self, x):
+        x = self.conv(x)  # (N, 8, 7, 6)
+        a = x[:, 1::2, :-1]
+        b, c = torch.split(x, [3, 5], dim=1)
+        d, e = torch.chunk(x, 2, dim=1)
+        t = b[:, :, 2:5].repeat(1, 2, 1, 1)
+        ex = x[:, :1, :1].expand_as(x[:, :2])  # (.expand(-1, …) exports Equal and Where on the shape)
+        f = torch.flip(c, [2, 3])
+        g = x.index_select(3, torch.tensor([0, 5, 2, 5])) + x[:, :, :, 3:4]
+        s = x[:, 2]  # a scalar index drops the axis: (N, 7, 6)
+        m = torch.matmul(x, self.w)  # (N, 8, 7, 3)
+        q = torch.matmul(x[:, :3], x[:, 5:6].transpose(-1, -2))  # (N, 3, 7, 7), broadcast over axis 1
+        parts = [a, c, d * e, t, ex, f, g, s, m, q]
+        return torch.cat([p.flatten(1) for p in parts], 1)
+
+
+class YoloHead(nn.Module):
+    """A YOLO-style detection head: conv -> view(N, 3, K, H, W) -> permute(0, 1, 3, 4, 2) ->
+    slices of the last axis, sigmoid."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(8, 3 * 7, 1)
+
+    def forward(self, x):
+        n, _, h, w = x.shape
+        p = self.conv(x).view(n, 3, 7, h, w).permute(0, 1, 3, 4, 2)
+        xy = torch.sigmoid(p[..., 0:2]) * 2
+        rest = torch.sigmoid(p[..., 4:])
+        return torch.cat([xy, p[..., 2:4], rest], -1)
+
+
 SMALL = {
     'residual': (Residual, (2, 3, 12, 12), 13, True, True),
     'inception': (Inception, (2, 3, 11, 11), 11, False, False),
@@ -221,6 +262,8 @@ SMALL = {
     'grouped': (Grouped, (2, 4, 13, 13), 17, True, False),
     'mobile_block': (MobileBlock, (2, 8, 9, 9), 14, True, False),
     'shuffle': (Shuffle, (2, 6, 5, 7), 13, True, False),
+    'slices': (Slices, (2, 4, 7, 6), 13, True, False),
+    'yolo_head': (YoloHead, (2, 8, 5, 6), 11, True, False),
 }
 
 
@@ -246,6 +289,7 @@ def main():
     ap.add_argument('--out', default=os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'onnx'))
     ap.add_argument('--torchvision', metavar='DIR', help='write the torchvision models to DIR instead')
     ap.add_argument('--size', type=int, default=64, help='input height and width of the torchvision models (default 64)')
+    ap.add_argument('--only', nargs='*', metavar='NAME', help='write only these small models')
     args = ap.parse_args()
     torch.manual_seed(0)
     if args.torchvision:
@@ -269,6 +313,8 @@ def main():
         return
     os.makedirs(args.out, exist_ok=True)
     for name, (cls, shape, opset, dynamic, raw) in SMALL.items():
+        if args.only and name not in args.only:
+            continue
         export(cls(), shape, opset, dynamic, args.out, name, raw)
 
 

@@ -8,7 +8,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Model, input, apply, layers, CpuBackend, ShapeError, type Backend, type LayerConfig, type Shape, type SymbolicTensor } from 'webcnn';
 import { fit, evaluate } from 'webcnn/train';
-import { decodeTensor, importOnnx, inspectOnnx, tensorFromProto, type ConstTensor, type OnnxConstant } from 'webcnn/onnx';
+import { decodeTensor, importOnnx, inspectOnnx, loadOnnx, tensorFromProto, type ConstTensor, type OnnxConstant } from 'webcnn/onnx';
+import { readNpy } from '../src/io/npy.js';
 import { gpuIt } from './helpers/gpu.js';
 import { expectClose } from './helpers/compare.js';
 import { Rng } from './helpers/random.js';
@@ -189,6 +190,61 @@ describe('gather', () => {
   });
 });
 
+describe('matmul with NumPy broadcasting', () => {
+  const rng = new Rng(45);
+  const CASES: [Shape, Shape, Shape][] = [
+    [[5], [5], []],
+    [[5], [5, 3], [3]],
+    [[2, 3, 5], [5], [2, 3]],
+    [[4], [2, 3, 4, 2], [2, 3, 2]],
+    [[3, 1, 2, 5], [4, 5, 3], [3, 4, 2, 3]],
+    [[2, 1, 3, 3, 4], [1, 3, 1, 4, 2], [2, 3, 3, 3, 2]],
+    [[1, 7, 5], [3, 5, 9], [3, 7, 9]],
+  ];
+  /** Plain loops over the broadcast batch. */
+  function want(a: Float32Array, as: Shape, b: Float32Array, bs: Shape, out: Shape): Float32Array {
+    const am = as.length === 1 ? [1, as[0]] : as;
+    const bm = bs.length === 1 ? [bs[0], 1] : bs;
+    const [M, K] = am.slice(-2);
+    const N = bm[bm.length - 1];
+    const batch = out.slice(0, out.length - (as.length === 1 ? 0 : 1) - (bs.length === 1 ? 0 : 1));
+    const offset = (m: Shape, c: number[]) => {
+      const own = m.slice(0, -2);
+      const pad = batch.length - own.length;
+      return own.reduce((s, d, i) => s * d + (d === 1 ? 0 : c[pad + i]), 0);
+    };
+    const y = new Float32Array(numel(batch) * M * N);
+    for (let t = 0; t < numel(batch); t++) {
+      const c = batch.map((_, i) => Math.floor(t / numel(batch.slice(i + 1))) % batch[i]);
+      const ao = offset(am, c) * M * K;
+      const bo = offset(bm, c) * K * N;
+      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) s += a[ao + i * K + k] * b[bo + k * N + j];
+        y[(t * M + i) * N + j] = s;
+      }
+    }
+    return y;
+  }
+  for (const [as, bs, out] of CASES) {
+    gpuIt(`${JSON.stringify(as)} × ${JSON.stringify(bs)} → ${JSON.stringify(out)}: GPU equals CPU equals loops`, async (gpu) => {
+      const a = rng.uniform(numel(as));
+      const b = rng.uniform(numel(bs));
+      const onCpu = oneLayer(new CpuBackend(), { type: 'matmul' }, [as, bs]);
+      expect(onCpu.outputShapes()[0]).toEqual(out);
+      const [ref] = await onCpu.predictAll([a, b]);
+      expectClose(ref, want(a, as, b, bs, out), { atol: 1e-5, rtol: 1e-5 }, 'CPU');
+      const onGpu = oneLayer(gpu, { type: 'matmul' }, [as, bs]);
+      expectClose((await onGpu.predictAll([a, b]))[0], ref, { atol: 1e-5, rtol: 1e-4 }, 'GPU');
+      onGpu.dispose();
+    });
+  }
+
+  it('refuses batch dimensions that do not broadcast, naming the layer and the shapes', () => {
+    expect(() => oneLayer(new CpuBackend(), { type: 'matmul' }, [[2, 3, 4], [3, 4, 5]]).info()).toThrow("matmul 'op': batch dimensions of a [2,3,4] and b [3,4,5] do not broadcast");
+  });
+});
+
 // ---- ONNX's node tests (Debian libonnx-testdata) through the importer ----------------------
 
 const NODE_TESTS = '/usr/share/libonnx-testdata/data/node';
@@ -326,6 +382,26 @@ describe('training through the layers', () => {
           const analytic = w0[i] - after.get(key)![i];
           expect(Math.abs(analytic - numeric), `${key}[${i}]: analytic ${analytic}, numeric ${numeric}`).toBeLessThanOrEqual(2e-3 + 2e-2 * Math.abs(numeric));
         }
+      }
+    });
+  }
+});
+
+describe('PyTorch exports (scripts/onnx_fixtures.py)', () => {
+  const dir = new URL('./fixtures/onnx/', import.meta.url);
+  const read = (f: string) => new Uint8Array(readFileSync(new URL(f, dir)));
+  const CASES: [string, string][] = [
+    ['slices', "x[:, 1::2, :-1], split, chunk, repeat, expand_as, flip, index_select, x[:, 2] and broadcast matmuls"],
+    ['yolo_head', 'a YOLO-style head: conv → view(N, 3, 7, H, W) → permute(0, 1, 3, 4, 2) → slices of the last axis → sigmoid'],
+  ];
+  for (const [name, what] of CASES) {
+    gpuIt(`${name} (${what}) equals PyTorch on the GPU and the CPU, batch 2 through a symbolic batch`, async (gpu) => {
+      const x = readNpy(read(`${name}.input.npy`), `${name}.input.npy`);
+      const y = readNpy(read(`${name}.output.npy`), `${name}.output.npy`);
+      for (const backend of [gpu, new CpuBackend()]) {
+        const model = await loadOnnx(read(`${name}.onnx`), { backend, label: `${name}.onnx` });
+        expectClose(await model.predict(x.data as Float32Array), y.data as Float32Array, { atol: 1e-4, rtol: 1e-3 }, `${name} (${backend.name})`);
+        model.dispose();
       }
     });
   }
