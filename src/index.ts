@@ -39,7 +39,7 @@ export type { BatchNormLayer, ConcatLayer } from './ops/normalization.js';
 export type { DropoutLayer, FlattenLayer, AddLayer, MulLayer, BinaryConstLayer, ReshapeLayer } from './ops/elementwise.js';
 export type { TransposeLayer } from './ops/transpose.js';
 export type { SliceLayer, TileLayer, ExpandLayer } from './ops/slice.js';
-export type { GatherLayer } from './ops/gather.js';
+export type { GatherLayer, GatherElementsLayer } from './ops/gather.js';
 export { type Graph, type GraphNode, type GraphInput, type GraphInfo, type NodeInfo, type Dim, type Bindings, checkGraph, inferGraph, resolveBindings } from './graph/graph.js';
 export type { Executable, ExecutableMemory, CompileOptions } from './backends/backend.js';
 export { Model, type ModelOptions, type FunctionalModelSpec } from './graph/model.js';

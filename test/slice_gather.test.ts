@@ -190,6 +190,36 @@ describe('gather', () => {
   });
 });
 
+describe('gatherElements', () => {
+  const rng = new Rng(46);
+  const CASES: [Shape, number, Shape][] = [
+    [[6], 0, [4]],
+    [[3, 4], 1, [3, 6]],
+    [[4, 3, 5], 0, [2, 3, 4]],
+    [[2, 5, 3, 2], -2, [2, 4, 7, 1]],
+    [[2, 3, 2, 3, 2], 4, [1, 3, 2, 2, 5]],
+  ];
+  for (const [shape, axis, idxShape] of CASES) {
+    gpuIt(`${JSON.stringify(shape)} axis ${axis}, indices ${JSON.stringify(idxShape)}: GPU equals CPU equals index arithmetic`, async (gpu) => {
+      const a = axis < 0 ? axis + shape.length : axis;
+      const x = rng.uniform(numel(shape));
+      const indices = Array.from({ length: numel(idxShape) }, () => rng.int(-shape[a], shape[a] - 1));
+      const layer = layers.gatherElements({ axis, indices, indicesShape: idxShape });
+      const xs = stridesOf(shape);
+      const is = stridesOf(idxShape);
+      const want = Float32Array.from(indices, (v, i) => x[idxShape.reduce((s, n, d) => s + (d === a ? (v < 0 ? v + shape[a] : v) : Math.floor(i / is[d]) % n) * xs[d], 0)]);
+      const ref = await oneLayer(new CpuBackend(), layer, [shape]).predict(x);
+      expectClose(ref, want, EXACT, 'CPU');
+      const onGpu = oneLayer(gpu, layer, [shape]);
+      expectClose(await onGpu.predict(x), ref, EXACT, 'GPU');
+      onGpu.dispose();
+      const byInput = oneLayer(gpu, layers.gatherElements({ axis }), [shape, idxShape]);
+      expectClose((await byInput.predictAll([x, Float32Array.from(indices)]))[0], ref, EXACT, 'GPU, computed indices');
+      byInput.dispose();
+    });
+  }
+});
+
 describe('matmul with NumPy broadcasting', () => {
   const rng = new Rng(45);
   const CASES: [Shape, Shape, Shape][] = [
@@ -335,6 +365,11 @@ const TRAIN_CASES: [string, Shape, Middle][] = [
     return apply(layers.concat({ axis: 1 }), [hi, lo], 'shuffle');
   }],
   ['gather with a repeated index (scatter-add)', [3, 5, 2], (s) => apply(layers.gather({ axis: 2, indices: [3, 0, -2, 1], indicesShape: [2, 2] }), s, 'gather')],
+  // The indices cover the first sample (indices may be shorter than the data off the axis); the add keeps the batch.
+  ['gatherElements with repeated indices (scatter-add)', [3, 2, 2], (s) => {
+    const g = apply(layers.gatherElements({ axis: 3, indices: [1, 0, 1, 1, -1, 0, 0, 1, 1, 1, -2, 0], indicesShape: [1, 3, 2, 2] }), s, 'gatherElements');
+    return apply(layers.add(), [s, g], 'plus');
+  }],
   ['tile', [2, 3, 2], (s) => apply(layers.tile([1, 2, 1, 3]), s, 'tile')],
   ['expand (bidirectional)', [3, 1, 4], (s) => apply(layers.expand([1, 3, 2, 1]), s, 'expand')],
   ['broadcast matmul: computed × computed, constant first, rank-3 and rank-1 weights', [2, 3, 4], (s) => {

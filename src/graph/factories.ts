@@ -11,7 +11,7 @@ import type { BatchNormLayer, ConcatLayer } from '../ops/normalization.js';
 import type { DropoutLayer, FlattenLayer, AddLayer, MulLayer, ReshapeLayer } from '../ops/elementwise.js';
 import type { TransposeLayer } from '../ops/transpose.js';
 import type { SliceLayer, TileLayer, ExpandLayer } from '../ops/slice.js';
-import type { GatherLayer } from '../ops/gather.js';
+import type { GatherLayer, GatherElementsLayer } from '../ops/gather.js';
 
 type Without<T, K extends keyof T> = Omit<T, K | 'type'>;
 
@@ -54,4 +54,6 @@ export const layers = {
   expand: (shape: readonly number[]): ExpandLayer => ({ type: 'expand', shape }),
   /** Entries `indices` of `axis` (numpy.take); without `indices`, the second input holds them. */
   gather: (c: Without<GatherLayer, 'type'>): GatherLayer => ({ type: 'gather', ...c }),
+  /** One entry of `axis` per output element, the indices having the data's rank (torch.gather, ONNX's GatherElements). */
+  gatherElements: (c: Without<GatherElementsLayer, 'type'>): GatherElementsLayer => ({ type: 'gatherElements', ...c }),
 };

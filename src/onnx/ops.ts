@@ -14,7 +14,7 @@ import { conv, globalPool, pad, pool } from './convert/conv_pool.js';
 import { gemm, matmul } from './convert/matmul.js';
 import { activation, arith, batchNorm, clip, hardSigmoid, leakyRelu, lrn, softmax } from './convert/elementwise.js';
 import { cast, concat, constant, constantOfShape, dropout, flatten, passThrough, reshape, shape, squeezeLike, transpose } from './convert/shape.js';
-import { expand, gather, slice, split, tile } from './convert/movement.js';
+import { expand, gather, gatherElements, slice, split, tile } from './convert/movement.js';
 
 /** The converter of each ONNX op type that has one here. */
 export const CONVERTERS: Readonly<Record<string, Converter>> = {
@@ -32,6 +32,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Dropout: dropout,
   Flatten: flatten,
   Gather: gather,
+  GatherElements: gatherElements,
   Gemm: gemm,
   GlobalAveragePool: globalPool('avg'),
   GlobalMaxPool: globalPool('max'),

@@ -91,11 +91,12 @@ export interface GatherLayer {
   indicesShape?: readonly number[];
 }
 
-function constantIndices(layer: GatherLayer, name: string): { shape: number[]; values: Float32Array } {
+/** A layer's constant indices as a parameter's values and shape. */
+function constantIndices(op: string, layer: { readonly indices?: readonly number[]; readonly indicesShape?: readonly number[] }, name: string): { shape: number[]; values: Float32Array } {
   const values = Float32Array.from(layer.indices ?? []);
   const shape = [...(layer.indicesShape ?? [values.length])];
   if (values.some((v) => !Number.isInteger(v)) || sizeOf(shape) !== values.length) {
-    throw new InvalidArgumentError('gather', `indices must be ${sizeOf(shape)} integers for indicesShape ${fmtShape(shape)}, got ${values.length} values`, name);
+    throw new InvalidArgumentError(op, `indices must be ${sizeOf(shape)} integers for indicesShape ${fmtShape(shape)}, got ${values.length} values`, name);
   }
   return { shape, values };
 }
@@ -107,7 +108,7 @@ export const gatherOp = defineOp<GatherLayer>({
     const want = layer.indices ? 1 : 2;
     if (inputs.length !== want) throw new ShapeError('gather', `takes ${want} input${want === 1 ? ' with constant indices' : 's (data, indices) without constant indices'}, got ${inputs.length}`, name);
     if (!layer.indices) return [];
-    const { shape, values } = constantIndices(layer, name);
+    const { shape, values } = constantIndices('gather', layer, name);
     const len = inferGather(inputs[0], shape, layer.axis, 'gather', name).axisLen;
     const bad = values.find((v) => gatherIndex(v, len) < 0);
     if (bad !== undefined) throw new InvalidArgumentError('gather', `index ${bad} is out of range for axis ${layer.axis} of size ${len} (data ${fmtShape(inputs[0])})`, name);
@@ -116,6 +117,71 @@ export const gatherOp = defineOp<GatherLayer>({
   forward: (b, { layer, inputs, params }) => b.prim(GATHER, [inputs[0], params[0] ?? inputs[1]], { axis: layer.axis }),
   backward: (b, { layer, inputs, params, dy, needInput }) => ({
     inputs: [needInput[0] ? b.prim(GATHER_GRAD, [dy, params[0] ?? inputs[1]], { axis: layer.axis, shape: [...inputs[0].shape] }) : undefined, undefined],
+    params: [undefined],
+  }),
+  flops: () => 0,
+});
+
+/** The ONNX GatherElements of data and indices of the same rank: the output has the indices' shape. */
+export function inferGatherElements(data: Shape, indices: Shape, axis: number, op = 'gatherElements', layer?: string): { axis: number; outShape: number[] } {
+  const r = data.length;
+  const a = axis < 0 ? axis + r : axis;
+  if (r === 0) throw new ShapeError(op, 'cannot gather from a scalar', layer);
+  if (!Number.isInteger(axis) || a < 0 || a >= r) throw new ShapeError(op, `axis ${axis} is out of range for the rank-${r} data ${fmtShape(data)}`, layer);
+  if (indices.length !== r || indices.some((d, i) => i !== a && d > data[i])) {
+    throw new ShapeError(op, `indices ${fmtShape(indices)} must have the data's rank and fit inside the data ${fmtShape(data)} on every axis but ${a}`, layer);
+  }
+  return { axis: a, outShape: [...indices] };
+}
+
+/** out[c] = data[c with its `axis` coordinate replaced by indices[c]] (ONNX's GatherElements, torch.gather). */
+export const GATHER_ELEMENTS = definePrimitive<GatherAttrs>({
+  name: 'gatherElements',
+  infer([data, indices], { axis }) {
+    if (!data || !indices) throw new ShapeError('gatherElements', 'takes the data and the indices');
+    return inferGatherElements(data, indices, axis).outShape;
+  },
+});
+
+/** The gradient of gatherElements: dy (the indices' shape) summed into zeros of the data's shape where each index points. */
+export const GATHER_ELEMENTS_GRAD = definePrimitive<GatherGradAttrs>({
+  name: 'gatherElementsGrad',
+  infer([dy, indices], { axis, shape }) {
+    if (!dy || !indices) throw new ShapeError('gatherElementsGrad', 'takes dy and the indices');
+    inferGatherElements(shape, indices, axis, 'gatherElementsGrad');
+    if (dy.length !== indices.length || dy.some((d, i) => d !== indices[i])) throw new ShapeError('gatherElementsGrad', `dy has shape ${fmtShape(dy)}, expected the indices' ${fmtShape(indices)}`);
+    return [...shape];
+  },
+});
+
+/**
+ * Picks one entry of `axis` per output element (ONNX's GatherElements, torch.gather): the
+ * indices have the data's rank and give the output's shape. Constant `indices` of
+ * `indicesShape`, or the second input.
+ */
+export interface GatherElementsLayer {
+  type: 'gatherElements';
+  axis: number;
+  indices?: readonly number[];
+  indicesShape?: readonly number[];
+}
+
+export const gatherElementsOp = defineOp<GatherElementsLayer>({
+  type: 'gatherElements',
+  inputs: [1, 2],
+  params(layer, inputs, name) {
+    const want = layer.indices ? 1 : 2;
+    if (inputs.length !== want) throw new ShapeError('gatherElements', `takes ${want} input${want === 1 ? ' with constant indices' : 's (data, indices) without constant indices'}, got ${inputs.length}`, name);
+    if (!layer.indices) return [];
+    const { shape, values } = constantIndices('gatherElements', layer, name);
+    const a = inferGatherElements(inputs[0], shape, layer.axis, 'gatherElements', name).axis;
+    const bad = values.find((v) => gatherIndex(v, inputs[0][a]) < 0);
+    if (bad !== undefined) throw new InvalidArgumentError('gatherElements', `index ${bad} is out of range for axis ${layer.axis} of size ${inputs[0][a]} (data ${fmtShape(inputs[0])})`, name);
+    return [param('indices', shape, { kind: 'values', values }, false, true)];
+  },
+  forward: (b, { layer, inputs, params }) => b.prim(GATHER_ELEMENTS, [inputs[0], params[0] ?? inputs[1]], { axis: layer.axis }),
+  backward: (b, { layer, inputs, params, dy, needInput }) => ({
+    inputs: [needInput[0] ? b.prim(GATHER_ELEMENTS_GRAD, [dy, params[0] ?? inputs[1]], { axis: layer.axis, shape: [...inputs[0].shape] }) : undefined, undefined],
     params: [undefined],
   }),
   flops: () => 0,

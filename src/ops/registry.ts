@@ -20,7 +20,7 @@ import {
 } from './elementwise.js';
 import { transposeOp, type TransposeLayer } from './transpose.js';
 import { sliceOp, tileOp, expandOp, type SliceLayer, type TileLayer, type ExpandLayer } from './slice.js';
-import { gatherOp, type GatherLayer } from './gather.js';
+import { gatherOp, gatherElementsOp, type GatherLayer, type GatherElementsLayer } from './gather.js';
 
 /** Every layer's configuration. */
 export type LayerConfig =
@@ -47,7 +47,8 @@ export type LayerConfig =
   | SliceLayer
   | TileLayer
   | ExpandLayer
-  | GatherLayer;
+  | GatherLayer
+  | GatherElementsLayer;
 
 export type LayerType = LayerConfig['type'];
 
@@ -78,6 +79,7 @@ const OPS: Registry = {
   tile: tileOp,
   expand: expandOp,
   gather: gatherOp,
+  gatherElements: gatherElementsOp,
 };
 
 /** The names of every layer type. */

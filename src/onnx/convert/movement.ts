@@ -1,7 +1,8 @@
 /**
- * Converters of the ops that move values of computed tensors: Slice, Split, Gather, Tile and
- * Expand become slice, gather, tile and expand layers (their starts, splits, indices, repeats
- * and shapes are constants); on constants Slice, Split, Gather and Expand fold.
+ * Converters of the ops that move values of computed tensors: Slice, Split, Gather,
+ * GatherElements, Tile and Expand become slice, gather, gatherElements, tile and expand
+ * layers (their starts, splits, repeats and shapes are constants; indices may be computed); on
+ * constants Slice, Split, Gather and Expand fold.
  */
 import type { NodeContext } from '../context.js';
 import type { ConstTensor } from '../tensor.js';
@@ -63,20 +64,27 @@ export const split: Converter = (c: NodeContext) => {
   });
 };
 
-/** Gather: constants fold; computed data takes constant or computed indices (float-coded). */
-export const gather: Converter = (c: NodeContext) => {
-  const data = c.input(0);
-  const indices = c.input(1);
-  if (!data || !indices) c.fail('needs data and indices');
-  const axis = c.int('axis', 0);
-  if (data.kind === 'const') {
-    if (indices.kind !== 'const') c.fail('gathering from a constant with computed indices (an embedding lookup) is not supported');
-    return c.out(0, { kind: 'const', tensor: foldGather(data.tensor, indices.tensor, axis, c.where) });
-  }
-  if (indices.kind === 'dyn') return c.out(0, c.emit({ type: 'gather', axis }, [data, indices]));
-  const values = intList(indices.tensor, `${c.where}: indices`);
-  c.out(0, c.emit({ type: 'gather', axis, indices: values, indicesShape: [...indices.tensor.dims] }, [data], [Float32Array.from(values)]));
-};
+/** Gather (numpy.take) or GatherElements (torch.gather) of computed data, with constant or computed (float-coded) indices. */
+function gatherLike(type: 'gather' | 'gatherElements'): Converter {
+  return (c: NodeContext) => {
+    const data = c.input(0);
+    const indices = c.input(1);
+    if (!data || !indices) c.fail('needs data and indices');
+    const axis = c.int('axis', 0);
+    if (data.kind === 'const') {
+      if (indices.kind !== 'const') c.fail('gathering from a constant with computed indices (an embedding lookup) is not supported');
+      if (type === 'gatherElements') c.fail('folding GatherElements on constants is not supported');
+      return c.out(0, { kind: 'const', tensor: foldGather(data.tensor, indices.tensor, axis, c.where) });
+    }
+    if (indices.kind === 'dyn') return c.out(0, c.emit({ type, axis }, [data, indices]));
+    const values = intList(indices.tensor, `${c.where}: indices`);
+    c.out(0, c.emit({ type, axis, indices: values, indicesShape: [...indices.tensor.dims] }, [data], [Float32Array.from(values)]));
+  };
+}
+
+/** Gather: constants fold; computed data takes constant or computed indices. */
+export const gather = gatherLike('gather');
+export const gatherElements = gatherLike('gatherElements');
 
 export const tile: Converter = (c: NodeContext) => {
   const x = c.dyn(0, 'input');
