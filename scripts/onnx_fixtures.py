@@ -267,6 +267,32 @@ SMALL = {
 }
 
 
+def split18(out_dir):
+    """Split at opset 18 (newer than the exporter's): num_outputs = 3 of an axis of 7 gives
+    parts of 3, 3 and 1; and Split and Slice at opset 9, with attributes. Written with
+    onnx.helper; the test computes the expected parts."""
+    import onnx
+    from onnx import TensorProto, helper
+    node = helper.make_node('Split', ['x'], ['a', 'b', 'c'], axis=-1, num_outputs=3)
+    outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in 'abc']
+    graph = helper.make_graph([node], 'split18', [helper.make_tensor_value_info('x', TensorProto.FLOAT, ['N', 2, 7])], outs)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 18)], producer_name='scripts/onnx_fixtures.py')
+    path = os.path.join(out_dir, 'split18.onnx')
+    onnx.save(model, path)
+    print(f'{path}: {os.path.getsize(path):,} bytes, opset 18')
+    # Opset 9: Split's sizes and Slice's starts, ends and axes are attributes.
+    nodes = [
+        helper.make_node('Split', ['x'], ['a', 'b'], axis=2, split=[2, 5]),
+        helper.make_node('Slice', ['b'], ['c'], starts=[1], ends=[-1], axes=[-1]),
+    ]
+    outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in 'ac']
+    graph = helper.make_graph(nodes, 'attrs9', [helper.make_tensor_value_info('x', TensorProto.FLOAT, ['N', 2, 7])], outs)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 9)], producer_name='scripts/onnx_fixtures.py')
+    path = os.path.join(out_dir, 'split_slice9.onnx')
+    onnx.save(model, path)
+    print(f'{path}: {os.path.getsize(path):,} bytes, opset 9')
+
+
 def export(model, shape, opset, dynamic, out_dir, name, raw=False):
     model.eval()
     x = torch.randn(*shape)
@@ -312,6 +338,8 @@ def main():
             export(m, (1, 3, args.size, args.size), 13, False, args.torchvision, name)
         return
     os.makedirs(args.out, exist_ok=True)
+    if not args.only or 'split18' in args.only:
+        split18(args.out)
     for name, (cls, shape, opset, dynamic, raw) in SMALL.items():
         if args.only and name not in args.only:
             continue

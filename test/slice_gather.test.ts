@@ -425,6 +425,23 @@ describe('training through the layers', () => {
 describe('PyTorch exports (scripts/onnx_fixtures.py)', () => {
   const dir = new URL('./fixtures/onnx/', import.meta.url);
   const read = (f: string) => new Uint8Array(readFileSync(new URL(f, dir)));
+  it('Split at opset 18 with num_outputs: parts of ⌈7/3⌉ = 3, 3 and the remaining 1, any batch', async () => {
+    const model = await loadOnnx(read('split18.onnx'), { backend: new CpuBackend(), label: 'split18.onnx' });
+    const x = Float32Array.from({ length: 3 * 2 * 7 }, (_, i) => i);
+    const outs = await model.predictAll([x], 3);
+    expect(model.outputShapes(3)).toEqual([[3, 2, 3], [3, 2, 3], [3, 2, 1]]);
+    const part = (from: number, to: number) => Float32Array.from({ length: 6 * (to - from) }, (_, i) => x[Math.floor(i / (to - from)) * 7 + from + (i % (to - from))]);
+    expect(outs).toEqual([part(0, 3), part(3, 6), part(6, 7)]);
+  });
+
+  it('Split and Slice at opset 9, their sizes, starts and ends as attributes', async () => {
+    const model = await loadOnnx(read('split_slice9.onnx'), { backend: new CpuBackend(), label: 'split_slice9.onnx' });
+    const x = Float32Array.from({ length: 2 * 2 * 7 }, (_, i) => i);
+    expect(model.outputShapes(2)).toEqual([[2, 2, 2], [2, 2, 3]]);
+    const part = (from: number, to: number) => Float32Array.from({ length: 4 * (to - from) }, (_, i) => x[Math.floor(i / (to - from)) * 7 + from + (i % (to - from))]);
+    expect(await model.predictAll([x], 2)).toEqual([part(0, 2), part(3, 6)]);
+  });
+
   const CASES: [string, string][] = [
     ['slices', "x[:, 1::2, :-1], split, chunk, repeat, expand_as, flip, index_select, x[:, 2] and broadcast matmuls"],
     ['yolo_head', 'a YOLO-style head: conv → view(N, 3, 7, H, W) → permute(0, 1, 3, 4, 2) → slices of the last axis → sigmoid'],
