@@ -92,6 +92,37 @@ describe('slice', () => {
     });
   }
 
+  gpuIt('24 random slices of ranks 1 to 5 (random axes, signs, steps and clamping): GPU equals CPU equals index arithmetic', async (gpu) => {
+    for (let t = 0; t < 24; t++) {
+      const rank = rng.int(1, 5);
+      const shape = Array.from({ length: rank }, () => rng.int(1, 6));
+      const axes = shape.map((_, i) => i).filter(() => rng.next() < 0.6);
+      if (axes.length === 0) axes.push(rng.int(0, rank - 1));
+      const c: SliceCase = {
+        shape,
+        axes: axes.map((a) => (rng.next() < 0.3 ? a - rank : a)),
+        starts: axes.map((a) => rng.int(-shape[a] - 2, shape[a] + 2)),
+        ends: axes.map((a) => rng.int(-shape[a] - 2, shape[a] + 2)),
+        steps: axes.map(() => rng.pick([-3, -2, -1, 1, 1, 2, 3])),
+      };
+      const layer = layers.slice({ starts: c.starts, ends: c.ends, axes: c.axes, steps: c.steps });
+      const x = rng.uniform(numel(shape));
+      const picks = shape.map((n, d) => {
+        const k = axes.indexOf(d);
+        return k < 0 ? Array.from({ length: n }, (_, i) => i) : sliceIndices(n, c.starts[k], c.ends[k], c.steps![k]);
+      });
+      const outShape = picks.map((p) => p.length);
+      const label = JSON.stringify(c);
+      const onCpu = oneLayer(new CpuBackend(), layer, [shape]);
+      expect(onCpu.outputShapes()[0], label).toEqual(outShape);
+      const ref = await onCpu.predict(x);
+      expectClose(ref, reference(x, shape, outShape, (d, i) => picks[d][i]), EXACT, `CPU ${label}`);
+      const onGpu = oneLayer(gpu, layer, [shape]);
+      expectClose(await onGpu.predict(x), ref, EXACT, `GPU ${label}`);
+      onGpu.dispose();
+    }
+  });
+
   it('refuses a zero step and a repeated axis, naming the layer', () => {
     expect(() => oneLayer(new CpuBackend(), layers.slice({ starts: [0], ends: [2], steps: [0] }), [[3, 4]]).info()).toThrow("slice 'op': step 0 of axis 0 must be a non-zero integer");
     expect(() => oneLayer(new CpuBackend(), layers.slice({ starts: [0, 0], ends: [2, 2], axes: [1, -1] }), [[3, 4]]).info()).toThrow(ShapeError);
@@ -269,6 +300,31 @@ describe('matmul with NumPy broadcasting', () => {
       onGpu.dispose();
     });
   }
+
+  gpuIt('16 random products of ranks 1 to 5 with random broadcast batch dimensions: GPU equals CPU equals loops', async (gpu) => {
+    for (let t = 0; t < 16; t++) {
+      const [M, K, N] = [rng.int(1, 5), rng.int(1, 6), rng.int(1, 5)];
+      const batch = Array.from({ length: rng.int(0, 3) }, () => rng.int(2, 3));
+      const side = () => batch.slice(rng.int(0, batch.length)).map((d) => (rng.next() < 0.4 ? 1 : d));
+      const as = rng.next() < 0.15 ? [K] : [...side(), M, K];
+      const bs = rng.next() < 0.15 ? [K] : [...side(), K, N];
+      const ab = as.slice(0, -2);
+      const bb = bs.slice(0, -2);
+      const rank = Math.max(ab.length, bb.length);
+      const outBatch = Array.from({ length: rank }, (_, i) => Math.max(ab[ab.length - rank + i] ?? 1, bb[bb.length - rank + i] ?? 1));
+      const out = [...outBatch, ...(as.length === 1 ? [] : [M]), ...(bs.length === 1 ? [] : [N])];
+      const a = rng.uniform(numel(as));
+      const b = rng.uniform(numel(bs));
+      const label = `${JSON.stringify(as)} × ${JSON.stringify(bs)}`;
+      const onCpu = oneLayer(new CpuBackend(), { type: 'matmul' }, [as, bs]);
+      expect(onCpu.outputShapes()[0], label).toEqual(out);
+      const [ref] = await onCpu.predictAll([a, b]);
+      expectClose(ref, want(a, as, b, bs, out), { atol: 1e-5, rtol: 1e-5 }, `CPU ${label}`);
+      const onGpu = oneLayer(gpu, { type: 'matmul' }, [as, bs]);
+      expectClose((await onGpu.predictAll([a, b]))[0], ref, { atol: 1e-5, rtol: 1e-4 }, `GPU ${label}`);
+      onGpu.dispose();
+    }
+  });
 
   it('refuses batch dimensions that do not broadcast, naming the layer and the shapes', () => {
     expect(() => oneLayer(new CpuBackend(), { type: 'matmul' }, [[2, 3, 4], [3, 4, 5]]).info()).toThrow("matmul 'op': batch dimensions of a [2,3,4] and b [3,4,5] do not broadcast");

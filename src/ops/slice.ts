@@ -106,6 +106,7 @@ export function resolveSlice(
     const d = x[a];
     const s = steps ? steps[k] : 1;
     if (!Number.isInteger(s) || s === 0) throw new ShapeError('slice', `step ${s} of axis ${axis} must be a non-zero integer`, layer);
+    if (!Number.isInteger(starts[k]) || !Number.isInteger(ends[k])) throw new ShapeError('slice', `start ${starts[k]} and end ${ends[k]} of axis ${axis} must be integers`, layer);
     const norm = (v: number) => (v < 0 ? v + d : v);
     const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
     const b = s > 0 ? clamp(norm(starts[k]), 0, d) : clamp(norm(starts[k]), 0, d - 1);
