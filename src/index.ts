@@ -38,7 +38,7 @@ export type { DenseLayer, RbfLayer, SoftmaxLayer, MatmulLayer } from './ops/matm
 export type { BatchNormLayer, ConcatLayer } from './ops/normalization.js';
 export type { DropoutLayer, FlattenLayer, AddLayer, MulLayer, BinaryConstLayer, ReshapeLayer } from './ops/elementwise.js';
 export type { TransposeLayer } from './ops/transpose.js';
-export type { SliceLayer, TileLayer, ExpandLayer } from './ops/slice.js';
+export type { SliceLayer, TileLayer, ExpandLayer } from './ops/strided_view.js';
 export type { GatherLayer, GatherElementsLayer } from './ops/gather.js';
 export { type Graph, type GraphNode, type GraphInput, type GraphInfo, type NodeInfo, type Dim, type Bindings, checkGraph, inferGraph, resolveBindings } from './graph/graph.js';
 export type { Executable, ExecutableMemory, CompileOptions } from './backends/backend.js';

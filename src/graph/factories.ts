@@ -10,7 +10,7 @@ import type { DenseLayer, RbfLayer, SoftmaxLayer } from '../ops/matmul.js';
 import type { BatchNormLayer, ConcatLayer } from '../ops/normalization.js';
 import type { DropoutLayer, FlattenLayer, AddLayer, MulLayer, ReshapeLayer } from '../ops/elementwise.js';
 import type { TransposeLayer } from '../ops/transpose.js';
-import type { SliceLayer, TileLayer, ExpandLayer } from '../ops/slice.js';
+import type { SliceLayer, TileLayer, ExpandLayer } from '../ops/strided_view.js';
 import type { GatherLayer, GatherElementsLayer } from '../ops/gather.js';
 
 type Without<T, K extends keyof T> = Omit<T, K | 'type'>;

@@ -9,7 +9,7 @@ import { OnnxError } from './errors.js';
 import type { ConstTensor } from './tensor.js';
 import { checkDims } from './tensor.js';
 import { inferBinary } from '../ops/elementwise.js';
-import { resolveSlice } from '../ops/slice.js';
+import { resolveSlice } from '../ops/strided_view.js';
 import { fmtShape, sizeOf, stridesOf } from '../shape.js';
 import { WebCnnError } from '../errors.js';
 

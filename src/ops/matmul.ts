@@ -8,7 +8,7 @@ import { type Shape, broadcastShapes, fmtShape, shapesEqual, sizeOf } from '../s
 import type { Backend } from '../backends/backend.js';
 import type { TrainingBackend } from '../backends/training.js';
 import type { Tensor } from '../tensor.js';
-import { STRIDED_VIEW } from './slice.js';
+import { STRIDED_VIEW } from './strided_view.js';
 import { type ActivationConfig, normalizeActivation } from './activation.js';
 import type { Activation } from './params.js';
 

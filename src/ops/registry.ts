@@ -19,7 +19,7 @@ import {
   type AddLayer, type MulLayer, type BinaryConstLayer, type ReshapeLayer, type FlattenLayer, type DropoutLayer,
 } from './elementwise.js';
 import { transposeOp, type TransposeLayer } from './transpose.js';
-import { sliceOp, tileOp, expandOp, type SliceLayer, type TileLayer, type ExpandLayer } from './slice.js';
+import { sliceOp, tileOp, expandOp, type SliceLayer, type TileLayer, type ExpandLayer } from './strided_view.js';
 import { gatherOp, gatherElementsOp, type GatherLayer, type GatherElementsLayer } from './gather.js';
 
 /** Every layer's configuration. */

@@ -1,7 +1,7 @@
 /** CPU references of stridedView (each output element read at start + step·coord, modulo the input's size) and stridedScatter (its inverse). */
 import type { Shape } from '../../shape.js';
 import { sizeOf, stridesOf } from '../../shape.js';
-import type { StridedViewAttrs } from '../../ops/slice.js';
+import type { StridedViewAttrs } from '../../ops/strided_view.js';
 import type { HostTensor } from './host_tensor.js';
 import type { CpuKernel } from './kernels.js';
 

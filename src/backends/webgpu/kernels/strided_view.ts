@@ -3,7 +3,7 @@ import stridedViewWgsl from '../../../../shaders/strided_view.wgsl?raw';
 import type { Shape } from '../../../shape.js';
 import { sizeOf, stridesOf } from '../../../shape.js';
 import { ShapeError } from '../../../errors.js';
-import type { StridedViewAttrs } from '../../../ops/slice.js';
+import type { StridedViewAttrs } from '../../../ops/strided_view.js';
 import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import type { GpuKernel } from '../gpu_kernels.js';
