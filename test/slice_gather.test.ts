@@ -169,6 +169,10 @@ describe('tile and expand', () => {
       onGpu.dispose();
     });
   }
+  it('refuses an expand whose shape does not broadcast, and repeats that are not one per axis, naming the layer', () => {
+    expect(() => oneLayer(new CpuBackend(), layers.expand([2, 4]), [[3, 3]]).info()).toThrow("expand 'op': the input [3,3] does not broadcast with the shape [2,4]");
+    expect(() => oneLayer(new CpuBackend(), layers.tile([2]), [[3, 3]]).info()).toThrow("tile 'op': repeats [2] must hold one integer >= 0 per axis of the input [3,3]");
+  });
 });
 
 describe('gather', () => {

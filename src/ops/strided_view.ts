@@ -197,7 +197,11 @@ export interface ExpandLayer {
 
 export function expandShape(x: Shape, shape: readonly number[], layer?: string): number[] {
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new InvalidArgumentError('expand', `shape ${JSON.stringify(shape)} must hold integers >= 0`, layer);
-  return broadcastShapes('expand', x, shape);
+  try {
+    return broadcastShapes('expand', x, shape);
+  } catch {
+    throw new ShapeError('expand', `the input ${fmtShape(x)} does not broadcast with the shape ${fmtShape(shape)}`, layer);
+  }
 }
 
 export const expandOp = defineOp<ExpandLayer>({
