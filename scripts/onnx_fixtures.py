@@ -212,6 +212,47 @@ class Shuffle(nn.Module):
         return self.head(x)
 
 
+class Slices(nn.Module):
+    """Data movement of computed values: a stepped slice, split, chunk, repeat, expand, flip,
+    index_select and a scalar index, and matmuls with broadcast batch dimensions."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 8, 1)
+        self.w = nn.Parameter(torch.randn(6, 3))
+
+    def forward(self, x):
+        x = self.conv(x)  # (N, 8, 7, 6)
+        a = x[:, 1::2, :-1]
+        b, c = torch.split(x, [3, 5], dim=1)
+        d, e = torch.chunk(x, 2, dim=1)
+        t = b[:, :, 2:5].repeat(1, 2, 1, 1)
+        ex = x[:, :1, :1].expand_as(x[:, :2])  # (.expand(-1, …) exports Equal and Where on the shape)
+        f = torch.flip(c, [2, 3])
+        g = x.index_select(3, torch.tensor([0, 5, 2, 5])) + x[:, :, :, 3:4]
+        s = x[:, 2]  # a scalar index drops the axis: (N, 7, 6)
+        m = torch.matmul(x, self.w)  # (N, 8, 7, 3)
+        q = torch.matmul(x[:, :3], x[:, 5:6].transpose(-1, -2))  # (N, 3, 7, 7), broadcast over axis 1
+        parts = [a, c, d * e, t, ex, f, g, s, m, q]
+        return torch.cat([p.flatten(1) for p in parts], 1)
+
+
+class YoloHead(nn.Module):
+    """A YOLO-style detection head: conv -> view(N, 3, K, H, W) -> permute(0, 1, 3, 4, 2) ->
+    slices of the last axis, sigmoid."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(8, 3 * 7, 1)
+
+    def forward(self, x):
+        n, _, h, w = x.shape
+        p = self.conv(x).view(n, 3, 7, h, w).permute(0, 1, 3, 4, 2)
+        xy = torch.sigmoid(p[..., 0:2]) * 2
+        rest = torch.sigmoid(p[..., 4:])
+        return torch.cat([xy, p[..., 2:4], rest], -1)
+
+
 SMALL = {
     'residual': (Residual, (2, 3, 12, 12), 13, True, True),
     'inception': (Inception, (2, 3, 11, 11), 11, False, False),
@@ -221,7 +262,35 @@ SMALL = {
     'grouped': (Grouped, (2, 4, 13, 13), 17, True, False),
     'mobile_block': (MobileBlock, (2, 8, 9, 9), 14, True, False),
     'shuffle': (Shuffle, (2, 6, 5, 7), 13, True, False),
+    'slices': (Slices, (2, 4, 7, 6), 13, True, False),
+    'yolo_head': (YoloHead, (2, 8, 5, 6), 11, True, False),
 }
+
+
+def split18(out_dir):
+    """Split at opset 18 (newer than the exporter's): num_outputs = 3 of an axis of 7 gives
+    parts of 3, 3 and 1; and Split and Slice at opset 9, with attributes. Written with
+    onnx.helper; the test computes the expected parts."""
+    import onnx
+    from onnx import TensorProto, helper
+    node = helper.make_node('Split', ['x'], ['a', 'b', 'c'], axis=-1, num_outputs=3)
+    outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in 'abc']
+    graph = helper.make_graph([node], 'split18', [helper.make_tensor_value_info('x', TensorProto.FLOAT, ['N', 2, 7])], outs)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 18)], producer_name='scripts/onnx_fixtures.py')
+    path = os.path.join(out_dir, 'split18.onnx')
+    onnx.save(model, path)
+    print(f'{path}: {os.path.getsize(path):,} bytes, opset 18')
+    # Opset 9: Split's sizes and Slice's starts, ends and axes are attributes.
+    nodes = [
+        helper.make_node('Split', ['x'], ['a', 'b'], axis=2, split=[2, 5]),
+        helper.make_node('Slice', ['b'], ['c'], starts=[1], ends=[-1], axes=[-1]),
+    ]
+    outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in 'ac']
+    graph = helper.make_graph(nodes, 'attrs9', [helper.make_tensor_value_info('x', TensorProto.FLOAT, ['N', 2, 7])], outs)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 9)], producer_name='scripts/onnx_fixtures.py')
+    path = os.path.join(out_dir, 'split_slice9.onnx')
+    onnx.save(model, path)
+    print(f'{path}: {os.path.getsize(path):,} bytes, opset 9')
 
 
 def export(model, shape, opset, dynamic, out_dir, name, raw=False):
@@ -246,6 +315,7 @@ def main():
     ap.add_argument('--out', default=os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'onnx'))
     ap.add_argument('--torchvision', metavar='DIR', help='write the torchvision models to DIR instead')
     ap.add_argument('--size', type=int, default=64, help='input height and width of the torchvision models (default 64)')
+    ap.add_argument('--only', nargs='*', metavar='NAME', help='write only these small models')
     args = ap.parse_args()
     torch.manual_seed(0)
     if args.torchvision:
@@ -268,7 +338,11 @@ def main():
             export(m, (1, 3, args.size, args.size), 13, False, args.torchvision, name)
         return
     os.makedirs(args.out, exist_ok=True)
+    if not args.only or 'split18' in args.only:
+        split18(args.out)
     for name, (cls, shape, opset, dynamic, raw) in SMALL.items():
+        if args.only and name not in args.only:
+            continue
         export(cls(), shape, opset, dynamic, args.out, name, raw)
 
 

@@ -46,6 +46,8 @@ export type { DepthToSpaceLayer, SpaceToDepthLayer, BlockMode } from './ops/dept
 export type { Upsampling2dOptions, Padding2dSpec } from './graph/factories.js';
 export type { ReduceLayer, ArgReduceLayer, ReduceKind } from './ops/reduce.js';
 export type { LayerNormLayer, InstanceNormLayer, GroupNormLayer, LayerNormStatsLayer } from './ops/norm.js';
+export type { SliceLayer, TileLayer, ExpandLayer } from './ops/strided_view.js';
+export type { GatherLayer, GatherElementsLayer } from './ops/gather.js';
 export { type Graph, type GraphNode, type GraphInput, type GraphInfo, type NodeInfo, type Dim, type Bindings, checkGraph, inferGraph, resolveBindings } from './graph/graph.js';
 export type { Executable, ExecutableMemory, CompileOptions } from './backends/backend.js';
 export { Model, type ModelOptions, type FunctionalModelSpec } from './graph/model.js';

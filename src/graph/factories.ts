@@ -18,6 +18,8 @@ import type { DepthToSpaceLayer, SpaceToDepthLayer } from '../ops/depth_to_space
 import { InvalidArgumentError } from '../errors.js';
 import type { ReduceLayer, ArgReduceLayer } from '../ops/reduce.js';
 import type { LayerNormLayer, InstanceNormLayer, GroupNormLayer } from '../ops/norm.js';
+import type { SliceLayer, TileLayer, ExpandLayer } from '../ops/strided_view.js';
+import type { GatherLayer, GatherElementsLayer } from '../ops/gather.js';
 
 type Without<T, K extends keyof T> = Omit<T, K | 'type'>;
 
@@ -132,4 +134,14 @@ export const layers = {
   instanceNorm: (c: Without<InstanceNormLayer, 'type'> = {}): InstanceNormLayer => ({ type: 'instanceNorm', ...c }),
   /** Normalizes each sample over `groups` groups of channels; trainable per-channel `weight` and `bias`. */
   groupNorm: (c: Without<GroupNormLayer, 'type'>): GroupNormLayer => ({ type: 'groupNorm', ...c }),
+  /** `x[starts:ends:steps]` along `axes` (default the first axes), negative values from the end, clamped (ONNX's Slice). */
+  slice: (c: Without<SliceLayer, 'type'>): SliceLayer => ({ type: 'slice', ...c }),
+  /** Repeats the input `repeats[i]` times along axis i (PyTorch's `repeat`). */
+  tile: (repeats: readonly number[]): TileLayer => ({ type: 'tile', repeats }),
+  /** Broadcasts the input to `shape` (a 1 keeps the input's size there; PyTorch's `expand`, ONNX's Expand). */
+  expand: (shape: readonly number[]): ExpandLayer => ({ type: 'expand', shape }),
+  /** Entries `indices` of `axis` (numpy.take); without `indices`, the second input holds them. */
+  gather: (c: Without<GatherLayer, 'type'>): GatherLayer => ({ type: 'gather', ...c }),
+  /** One entry of `axis` per output element, the indices having the data's rank (torch.gather, ONNX's GatherElements). */
+  gatherElements: (c: Without<GatherElementsLayer, 'type'>): GatherElementsLayer => ({ type: 'gatherElements', ...c }),
 };

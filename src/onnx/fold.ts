@@ -9,6 +9,7 @@ import { OnnxError } from './errors.js';
 import type { ConstTensor } from './tensor.js';
 import { checkDims } from './tensor.js';
 import { inferBinary } from '../ops/elementwise.js';
+import { resolveSlice } from '../ops/strided_view.js';
 import { fmtShape, sizeOf, stridesOf } from '../shape.js';
 import { WebCnnError } from '../errors.js';
 
@@ -94,55 +95,30 @@ export function foldGather(data: ConstTensor, indices: ConstTensor, axis: number
   return makeConst(dims, data.kind, out, where);
 }
 
-/** ONNX Slice on a constant: starts/ends clamped per axis, any step but 0. */
+/** ONNX Slice on a constant: the layer's resolution (clamped starts and ends, any step but 0), read out on the host. */
 export function foldSlice(data: ConstTensor, starts: number[], ends: number[], axes: number[] | null, steps: number[] | null, where: string): ConstTensor {
-  const r = data.dims.length;
-  const ax = axes ?? starts.map((_, i) => i);
-  const st = steps ?? starts.map(() => 1);
-  if (ends.length !== starts.length || ax.length !== starts.length || st.length !== starts.length) {
-    throw new OnnxError(`${where}: starts, ends, axes and steps must have the same length (${starts.length}, ${ends.length}, ${ax.length}, ${st.length})`);
+  let view;
+  try {
+    view = resolveSlice(data.dims, starts, ends, axes ?? undefined, steps ?? undefined);
+  } catch (e) {
+    if (e instanceof WebCnnError) throw new OnnxError(`${where}: ${e.message}`);
+    throw e;
   }
-  const begin = data.dims.map(() => 0);
-  const step = data.dims.map(() => 1);
-  const count = [...data.dims];
-  const seen = new Set<number>();
-  ax.forEach((axis, i) => {
-    const a = normAxis(axis, r, where);
-    if (seen.has(a)) throw new OnnxError(`${where}: axis ${axis} is repeated`);
-    seen.add(a);
-    const dim = data.dims[a];
-    const s = st[i];
-    if (s === 0) throw new OnnxError(`${where}: slice step cannot be 0`);
-    const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
-    let b = starts[i] < 0 ? starts[i] + dim : starts[i];
-    let e = ends[i] < 0 ? ends[i] + dim : ends[i];
-    if (s > 0) {
-      b = clamp(b, 0, dim);
-      e = clamp(e, 0, dim);
-      count[a] = Math.max(0, Math.ceil((e - b) / s));
-    } else {
-      b = clamp(b, -1, dim - 1);
-      e = clamp(e, -1, dim - 1);
-      count[a] = Math.max(0, Math.ceil((e - b) / s));
-    }
-    begin[a] = b;
-    step[a] = s;
-  });
-  const size = sizeOf(count);
+  const { start, step, shape } = view;
   const inStrides = stridesOf(data.dims);
-  const outStrides = stridesOf(count);
-  const out = new Array<number>(size);
-  for (let i = 0; i < size; i++) {
+  const outStrides = stridesOf(shape);
+  const out = new Array<number>(sizeOf(shape));
+  for (let i = 0; i < out.length; i++) {
     let rem = i;
     let src = 0;
-    for (let d = 0; d < r; d++) {
+    for (let d = 0; d < shape.length; d++) {
       const idx = Math.floor(rem / outStrides[d]);
       rem -= idx * outStrides[d];
-      src += (begin[d] + idx * step[d]) * inStrides[d];
+      src += (start[d] + idx * step[d]) * inStrides[d];
     }
     out[i] = data.data[src];
   }
-  return makeConst(count, data.kind, out, where);
+  return makeConst(shape, data.kind, out, where);
 }
 
 /** Concatenation of constants along an axis. */

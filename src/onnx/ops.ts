@@ -15,7 +15,8 @@ import { pad, resize, upsample } from './convert/spatial.js';
 import { gemm, matmul } from './convert/matmul.js';
 import { activation, batchNorm, binaryNode, clip, gelu, hardSigmoid, leakyRelu, lrn, prelu, selu, softmax, variadic, where, withAlpha } from './convert/elementwise.js';
 import { argReduce, groupNorm, instanceNorm, layerNorm, reduce } from './convert/reduce.js';
-import { cast, concat, constant, constantOfShape, dropout, flatten, gather, passThrough, reshape, shape, slice, squeezeLike, transpose } from './convert/shape.js';
+import { cast, concat, constant, constantOfShape, dropout, flatten, passThrough, reshape, shape, squeezeLike, transpose } from './convert/shape.js';
+import { expand, gather, gatherElements, slice, split, tile } from './convert/movement.js';
 
 /** The converter of each ONNX op type that has one here. */
 export const CONVERTERS: Readonly<Record<string, Converter>> = {
@@ -37,6 +38,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   ConvTranspose: convTranspose,
   Cos: activation('cos'),
   Div: binaryNode('div'),
+  Expand: expand,
   Dropout: dropout,
   Elu: withAlpha('elu'),
   Equal: binaryNode('equal'),
@@ -46,6 +48,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Floor: activation('floor'),
   Gather: gather,
   Gelu: gelu,
+  GatherElements: gatherElements,
   Gemm: gemm,
   GlobalAveragePool: globalPool('avg'),
   GlobalMaxPool: globalPool('max'),
@@ -101,12 +104,14 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Softmax: softmax(),
   Softplus: activation('softplus'),
   Softsign: activation('softsign'),
+  Split: split,
   Sqrt: activation('sqrt'),
   Squeeze: squeezeLike(false),
   Sub: binaryNode('sub'),
   Sum: variadic('add'),
   Tanh: activation('tanh'),
   ThresholdedRelu: withAlpha('thresholdedRelu'),
+  Tile: tile,
   Transpose: transpose,
   Unsqueeze: squeezeLike(true),
   Where: where,

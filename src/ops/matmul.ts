@@ -4,12 +4,16 @@
  * GPU work. Every error names the op, the layer (when given) and the shapes.
  */
 import { InvalidArgumentError, ShapeError } from '../errors.js';
-import { type Shape, fmtShape, sizeOf } from '../shape.js';
+import { type Shape, broadcastShapes, fmtShape, shapesEqual, sizeOf } from '../shape.js';
+import type { Backend } from '../backends/backend.js';
+import type { TrainingBackend } from '../backends/training.js';
+import type { Tensor } from '../tensor.js';
+import { STRIDED_VIEW } from './strided_view.js';
 import { type ActivationConfig, normalizeActivation } from './activation.js';
 import type { Activation } from './params.js';
 
 export type { MatmulParams } from './params.js';
-import { defineOp, fanInInit, param } from './op.js';
+import { defineOp, fanInInit, param, reduceTo } from './op.js';
 import { definePrimitive } from './primitive.js';
 import { BINARY } from './binary.js';
 
@@ -209,25 +213,124 @@ export const rbfOp = defineOp<RbfLayer>({
   flops: (_layer, [x], output) => 2 * sizeOf(output) * x[1],
 });
 
+/** How a NumPy matmul of two shapes runs as the backend's (batched) matrix product. */
+export interface MatmulPlan {
+  /** The operands as matrices: a rank-1 operand becomes a row (a) or a column (b). */
+  readonly a: number[];
+  readonly b: number[];
+  /** The broadcast batch dimensions and their product. */
+  readonly batch: number[];
+  readonly count: number;
+  /** The output's whole shape (NumPy: a rank-1 operand's matrix axis dropped). */
+  readonly outShape: number[];
+}
+
 /**
- * Matrix product: with `weightShape` (K, N) the input (…, M, K) times the parameter `weight`;
- * without it, the first input times the second.
+ * NumPy's matmul of shapes a and b: rank ≥ 1 each; a rank-1 a is a row vector, a rank-1 b a
+ * column, both dropped from the output; the dimensions before the last two broadcast.
+ */
+export function planMatmul(a: Shape, b: Shape, layer?: string): MatmulPlan {
+  if (a.length === 0 || b.length === 0) throw new ShapeError('matmul', `operands must have rank >= 1, got ${fmtShape(a)} and ${fmtShape(b)}`, layer);
+  const am = a.length === 1 ? [1, a[0]] : [...a];
+  const bm = b.length === 1 ? [b[0], 1] : [...b];
+  const [M, K] = am.slice(-2);
+  const [Kb, N] = bm.slice(-2);
+  if (K !== Kb) throw new ShapeError('matmul', `inner dimensions differ: a ${fmtShape(a)} has K=${K}, b ${fmtShape(b)} has K=${Kb}`, layer);
+  let batch: number[];
+  try {
+    batch = broadcastShapes('matmul', am.slice(0, -2), bm.slice(0, -2));
+  } catch {
+    throw new ShapeError('matmul', `batch dimensions of a ${fmtShape(a)} and b ${fmtShape(b)} do not broadcast`, layer);
+  }
+  const outShape = [...batch, ...(a.length === 1 ? [] : [M]), ...(b.length === 1 ? [] : [N])];
+  return { a: am, b: bm, batch, count: sizeOf(batch), outShape };
+}
+
+/**
+ * An operand as the backend's matmul takes it: (rows, cols) when it has no batch to speak of
+ * (the kernel broadcasts it), else (count, rows, cols), broadcast first where its batch is.
+ */
+function asBatched(bk: Backend, x: Tensor, matrix: readonly number[], plan: MatmulPlan): Tensor {
+  const m = matrix.slice(-2);
+  const own = matrix.slice(0, -2);
+  if (sizeOf(own) === 1) return bk.reshape(x, m);
+  const padded = [...plan.batch.map(() => 1).slice(own.length), ...own];
+  const full = [...plan.batch, ...m];
+  const src = bk.reshape(x, [...padded, ...m]);
+  const whole = shapesEqual(padded, plan.batch) ? src : bk.prim(STRIDED_VIEW, [src], { shape: full, start: full.map(() => 0), step: full.map(() => 1) });
+  return bk.reshape(whole, [plan.count, ...m]);
+}
+
+/** a · b with NumPy's matmul semantics (any ranks ≥ 1, broadcast batch dimensions). */
+export function matmulNumpy(bk: Backend, a: Tensor, b: Tensor, name?: string): Tensor {
+  const plan = planMatmul(a.shape, b.shape, name);
+  const y = bk.matmul(asBatched(bk, a, plan.a, plan), asBatched(bk, b, plan.b, plan), { name });
+  return bk.reshape(y, plan.outShape);
+}
+
+/** The gradients of matmulNumpy: dA = dY·Bᵀ, dB = Aᵀ·dY, summed over the dimensions each operand was broadcast along. */
+export function matmulNumpyBackward(bk: TrainingBackend, a: Tensor, b: Tensor, dy: Tensor, want: readonly [boolean, boolean], name?: string): [Tensor | undefined, Tensor | undefined] {
+  const plan = planMatmul(a.shape, b.shape, name);
+  const M = plan.a[plan.a.length - 2];
+  const N = plan.b[plan.b.length - 1];
+  const batched = plan.count > 1 || plan.batch.length > 0;
+  const g = bk.reshape(dy, batched ? [plan.count, M, N] : [M, N]);
+  const a3 = asBatched(bk, a, plan.a, plan);
+  const b3 = asBatched(bk, b, plan.b, plan);
+  /** A full-batch gradient (count, r, c) summed down to the operand's own shape. */
+  const down = (full: Tensor, matrix: readonly number[], shape: Shape): Tensor => {
+    const m = matrix.slice(-2);
+    const whole = bk.reshape(full, [...plan.batch, ...m]);
+    return bk.reshape(reduceTo(bk, whole, matrix), shape);
+  };
+  const da = want[0] ? down(bk.matmul(g, b3, { transposeB: true, name }), plan.a, a.shape) : undefined;
+  const db = want[1] ? down(bk.matmul(a3, g, { transposeA: true, name }), plan.b, b.shape) : undefined;
+  return [da, db];
+}
+
+/**
+ * Matrix product with NumPy's matmul semantics (ONNX's MatMul): operands of any rank ≥ 1, the
+ * dimensions before the last two broadcast. With `weightShape` one operand is the parameter
+ * `weight` — the second (input · weight), or the first with `weightFirst` — else the first
+ * input times the second.
  */
 export interface MatmulLayer {
   type: 'matmul';
-  weightShape?: readonly [number, number];
+  weightShape?: readonly number[];
+  weightFirst?: boolean;
+}
+
+/** The two operands of an application, in product order. */
+function operands(layer: MatmulLayer, inputs: readonly Tensor[], params: readonly Tensor[]): [Tensor, Tensor] {
+  if (!layer.weightShape) return [inputs[0], inputs[1]];
+  return layer.weightFirst ? [params[0], inputs[0]] : [inputs[0], params[0]];
 }
 
 export const matmulOp = defineOp<MatmulLayer>({
   type: 'matmul',
   inputs: [1, 2],
   params(layer, inputs, name) {
-    const want = layer.weightShape ? 1 : 2;
-    if (inputs.length !== want) throw new ShapeError('matmul', `takes ${want} input${want === 1 ? '' : 's'}${layer.weightShape ? ' with weightShape' : ' without weightShape'}, got ${inputs.length}`, name);
-    return layer.weightShape ? [param('weight', [...layer.weightShape], fanInInit('pytorch', layer.weightShape[0]))] : [];
+    const w = layer.weightShape;
+    const want = w ? 1 : 2;
+    if (inputs.length !== want) throw new ShapeError('matmul', `takes ${want} input${want === 1 ? '' : 's'}${w ? ' with weightShape' : ' without weightShape'}, got ${inputs.length}`, name);
+    if (!w) return [];
+    const fanIn = layer.weightFirst || w.length === 1 ? w[w.length - 1] : w[w.length - 2];
+    return [param('weight', [...w], fanInInit('pytorch', fanIn))];
   },
-  forward: (b, { layer, name, inputs, params }) => b.matmul(inputs[0], layer.weightShape ? params[0] : inputs[1], { name }),
-  flops: (_layer, [a], output) => 2 * sizeOf(output) * a[a.length - 1],
+  forward(b, { layer, name, inputs, params }) {
+    const [x, y] = operands(layer, inputs, params);
+    return matmulNumpy(b, x, y, name);
+  },
+  backward(b, { layer, name, inputs, params, dy, needInput }) {
+    const [x, y] = operands(layer, inputs, params);
+    if (!layer.weightShape) return { inputs: matmulNumpyBackward(b, x, y, dy, [needInput[0], needInput[1]], name) };
+    const [dx, dw] = layer.weightFirst ? matmulNumpyBackward(b, x, y, dy, [true, needInput[0]], name).reverse() : matmulNumpyBackward(b, x, y, dy, [needInput[0], true], name);
+    return { inputs: [dx], params: [dw] };
+  },
+  flops(layer, inputs, output, params) {
+    const a = layer.weightFirst && params[0] ? params[0].shape : inputs[0];
+    return 2 * sizeOf(output) * a[a.length - 1];
+  },
 });
 
 export interface SoftmaxAttrs {

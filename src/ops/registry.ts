@@ -28,6 +28,8 @@ import { reduceOp, argReduceOp, type ReduceLayer, type ArgReduceLayer } from './
 import {
   layerNormOp, instanceNormOp, groupNormOp, layerNormStatsOp, type LayerNormLayer, type InstanceNormLayer, type GroupNormLayer, type LayerNormStatsLayer,
 } from './norm.js';
+import { sliceOp, tileOp, expandOp, type SliceLayer, type TileLayer, type ExpandLayer } from './strided_view.js';
+import { gatherOp, gatherElementsOp, type GatherLayer, type GatherElementsLayer } from './gather.js';
 
 /** Every layer's configuration. */
 export type LayerConfig =
@@ -64,7 +66,12 @@ export type LayerConfig =
   | LayerNormLayer
   | InstanceNormLayer
   | GroupNormLayer
-  | LayerNormStatsLayer;
+  | LayerNormStatsLayer
+  | SliceLayer
+  | TileLayer
+  | ExpandLayer
+  | GatherLayer
+  | GatherElementsLayer;
 
 export type LayerType = LayerConfig['type'];
 
@@ -105,6 +112,11 @@ const OPS: Registry = {
   instanceNorm: instanceNormOp,
   groupNorm: groupNormOp,
   layerNormStats: layerNormStatsOp,
+  slice: sliceOp,
+  tile: tileOp,
+  expand: expandOp,
+  gather: gatherOp,
+  gatherElements: gatherElementsOp,
 };
 
 /** The names of every layer type. */

@@ -1,58 +1,87 @@
 /**
- * Converters of the matrix products: Gemm and MatMul. A constant B becomes a dense layer's
- * weights (or a matmul's, when A or B has rank 3); MatMul of two computed values is a matmul.
+ * Converters of the matrix products: MatMul (NumPy semantics: any ranks ≥ 1, broadcast batch
+ * dimensions) and Gemm (every attribute). A constant operand becomes a layer's weights: a dense
+ * layer's for a rank-2 product of a computed A and a constant B, else a matmul's; two computed
+ * operands make a matmul of two inputs.
  */
-import type { NodeContext } from '../context.js';
-import { transpose2d } from '../fold.js';
+import type { DynValue, NodeContext, Value } from '../context.js';
+import { foldTranspose, transpose2d } from '../fold.js';
 import { fmtShape } from '../../shape.js';
 import type { Converter } from './common.js';
 
-export const gemm: Converter = (c: NodeContext) => {
-  const a = c.dyn(0, 'A');
-  if (a.shape.length !== 2) c.fail(`A must be (M, K), got ${fmtShape(a.shape)}`);
-  if (c.int('transA', 0) !== 0) c.fail('transA = 1 transposes the batch dimension, which is not supported');
-  const bT = c.konst(1, 'B');
-  if (bT.dims.length !== 2) c.fail(`B must be a matrix, got ${fmtShape(bT.dims)}`);
-  const transB = c.int('transB', 0) !== 0;
-  const alpha = c.float('alpha', 1);
-  const beta = c.float('beta', 1);
-  const K = a.shape[1];
-  const [N, Kb] = transB ? [bT.dims[0], bT.dims[1]] : [bT.dims[1], bT.dims[0]];
-  if (Kb !== K) c.fail(`A ${fmtShape(a.shape)} and B ${fmtShape(bT.dims)}${transB ? ' (transposed)' : ''} do not multiply`);
-  const weight = transB ? Float32Array.from(bT.data, (v) => v * alpha) : transpose2d(bT.data, K, N, alpha);
-  const cT = c.optConst(2, 'C');
-  if (!cT) {
-    c.out(0, c.emit({ type: 'dense', units: N, useBias: false }, [a], [weight]));
-    return;
+/** a · b of two values, at least one computed; `suffix` names the emitted layer. */
+function product(c: NodeContext, a: Value, b: Value, suffix?: string): DynValue {
+  if (a.kind === 'dyn' && b.kind === 'dyn') return c.emit({ type: 'matmul' }, [a, b], [], suffix);
+  if (a.kind === 'dyn' && b.kind === 'const') {
+    const w = b.tensor;
+    if (a.shape.length === 2 && w.dims.length === 2) {
+      const [K, N] = w.dims;
+      if (a.shape[1] !== K) c.fail(`A ${fmtShape(a.shape)} and B ${fmtShape(w.dims)} do not multiply`);
+      return c.emit({ type: 'dense', units: N, useBias: false }, [a], [transpose2d(w.data, K, N)], suffix);
+    }
+    return c.emit({ type: 'matmul', weightShape: w.dims }, [a], [c.floatData(w)], suffix);
   }
-  const isRow = cT.data.length === N && (cT.dims.length === 1 || (cT.dims.length === 2 && cT.dims[0] === 1));
-  if (isRow || cT.data.length === 1) {
-    const bias = new Float32Array(N).map((_, i) => beta * cT.data[isRow ? i : 0]);
-    c.out(0, c.emit({ type: 'dense', units: N, useBias: true }, [a], [weight, bias]));
-    return;
-  }
-  const y = c.emit({ type: 'dense', units: N, useBias: false }, [a], [weight], 'gemm');
-  const z = c.emit({ type: 'binaryConst', op: 'add', shape: cT.dims }, [y], [Float32Array.from(cT.data, (v) => v * beta)]);
-  if (z.shape.length !== 2 || z.shape[0] !== y.shape[0]) c.fail(`C ${fmtShape(cT.dims)} would change the batch dimension (axis 0) of ${fmtShape(y.shape)}`);
-  c.out(0, z);
-};
+  if (a.kind === 'const' && b.kind === 'dyn') return c.emit({ type: 'matmul', weightShape: a.tensor.dims, weightFirst: true }, [b], [c.floatData(a.tensor)], suffix);
+  return c.fail('both operands are constants; folding a matrix product is not supported');
+}
 
 export const matmul: Converter = (c: NodeContext) => {
-  const a = c.dyn(0, 'A');
+  const a = c.input(0);
   const b = c.input(1);
-  if (!b) c.fail('input B is missing');
-  if (a.shape.length < 2 || a.shape.length > 3) c.fail(`A must have rank 2 or 3, got ${fmtShape(a.shape)}`);
-  if (b.kind === 'dyn') {
-    c.out(0, c.emit({ type: 'matmul' }, [a, b]));
-    return;
-  }
-  const w = b.tensor;
-  if (w.dims.length < 2 || w.dims.length > 3) c.fail(`B must have rank 2 or 3, got ${fmtShape(w.dims)}`);
-  if (a.shape.length === 2 && w.dims.length === 2) {
-    const [K, N] = w.dims;
-    if (a.shape[1] !== K) c.fail(`A ${fmtShape(a.shape)} and B ${fmtShape(w.dims)} do not multiply`);
-    c.out(0, c.emit({ type: 'dense', units: N, useBias: false }, [a], [transpose2d(w.data, K, N)]));
-    return;
-  }
-  c.out(0, c.emit({ type: 'matmul', weightShape: w.dims as unknown as [number, number] }, [a], [c.floatData(w)]));
+  if (!a || !b) c.fail('needs inputs A and B');
+  c.out(0, product(c, a, b));
 };
+
+/** A (M, K) or, with transpose, (K, M): a constant is transposed now, a computed value by a transpose layer. */
+function matrix(c: NodeContext, v: Value, transpose: boolean, what: string): Value {
+  const dims = v.kind === 'dyn' ? v.shape : v.tensor.dims;
+  if (dims.length !== 2) c.fail(`${what} must be a matrix, got ${fmtShape(dims)}`);
+  if (!transpose) return v;
+  if (v.kind === 'const') return { kind: 'const', tensor: foldTranspose(v.tensor, [1, 0], c.where) };
+  return c.emit({ type: 'transpose', perm: [1, 0] }, [v], [], `trans${what}`);
+}
+
+/** Gemm: alpha·A'·B' + beta·C with A' = transA ? Aᵀ : A (likewise B'), C broadcast to (M, N). */
+export const gemm: Converter = (c: NodeContext) => {
+  const a0 = c.input(0);
+  const b0 = c.input(1);
+  if (!a0 || !b0) c.fail('needs inputs A and B');
+  const alpha = c.float('alpha', 1);
+  const beta = c.float('beta', 1);
+  const a = matrix(c, a0, c.int('transA', 0) !== 0, 'A');
+  const C = c.input(2);
+  if (a.kind === 'dyn' && b0.kind === 'const') {
+    // The common case, a fully connected layer: alpha folds into the weights, a row C into the bias.
+    const bT = b0.tensor;
+    if (bT.dims.length !== 2) c.fail(`B must be a matrix, got ${fmtShape(bT.dims)}`);
+    const transB = c.int('transB', 0) !== 0;
+    const K = a.shape[1];
+    const [N, Kb] = transB ? [bT.dims[0], bT.dims[1]] : [bT.dims[1], bT.dims[0]];
+    if (Kb !== K) c.fail(`A ${fmtShape(a.shape)} and B ${fmtShape(bT.dims)}${transB ? ' (transposed)' : ''} do not multiply`);
+    const weight = transB ? Float32Array.from(bT.data, (v) => v * alpha) : transpose2d(bT.data, K, N, alpha);
+    const isRow = C?.kind === 'const' && C.tensor.data.length === N && (C.tensor.dims.length === 1 || (C.tensor.dims.length === 2 && C.tensor.dims[0] === 1));
+    if (C?.kind === 'const' && (isRow || C.tensor.data.length === 1)) {
+      const bias = new Float32Array(N).map((_, i) => beta * C.tensor.data[isRow ? i : 0]);
+      return c.out(0, c.emit({ type: 'dense', units: N, useBias: true }, [a], [weight, bias]));
+    }
+    const y = c.emit({ type: 'dense', units: N, useBias: false }, [a], [weight], C ? 'gemm' : undefined);
+    return c.out(0, C ? addC(c, y, C, beta) : y);
+  }
+  const b = matrix(c, b0, c.int('transB', 0) !== 0, 'B');
+  let y = product(c, a, b, alpha !== 1 || C ? 'gemm' : undefined);
+  if (alpha !== 1) y = c.emit({ type: 'binaryConst', op: 'mul', shape: [1] }, [y], [Float32Array.of(alpha)], C ? 'alpha' : undefined);
+  c.out(0, C ? addC(c, y, C, beta) : y);
+};
+
+/** y + beta·C, C broadcasting to y's (M, N) one way. */
+function addC(c: NodeContext, y: DynValue, C: Value, beta: number): DynValue {
+  let z: DynValue;
+  if (C.kind === 'const') {
+    z = c.emit({ type: 'binaryConst', op: 'add', shape: C.tensor.dims }, [y], [Float32Array.from(C.tensor.data, (v) => v * beta)]);
+  } else {
+    const scaled = beta === 1 ? C : c.emit({ type: 'binaryConst', op: 'mul', shape: [1] }, [C], [Float32Array.of(beta)], 'beta');
+    z = c.emit({ type: 'add' }, [y, scaled]);
+  }
+  if (z.shape.length !== 2 || z.shape[0] !== y.shape[0] || z.shape[1] !== y.shape[1]) c.fail(`C broadcasts ${fmtShape(y.shape)} to ${fmtShape(z.shape)}; it must broadcast to A·B's shape`);
+  return z;
+}

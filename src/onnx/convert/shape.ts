@@ -1,15 +1,15 @@
 /**
  * Converters of the ops that move, relabel or make values rather than compute them: Reshape,
  * Flatten, Squeeze / Unsqueeze and Concat reshape computed values and fold constants; Shape
- * reads a value's shape as a constant; Gather, Slice and Transpose fold constants (a computed
- * Transpose goes to the registry's op); Cast, Constant and ConstantOfShape make constants;
+ * reads a value's shape as a constant; Transpose folds constants (a computed Transpose goes to
+ * the registry's op; Slice, Split, Gather, Tile and Expand are in movement.ts); Cast, Constant and ConstantOfShape make constants;
  * Identity and Dropout pass their input through.
  */
 import type { NodeContext, DynValue, Value } from '../context.js';
 import type { ConstTensor } from '../tensor.js';
 import { DataType } from '../proto.js';
 import { checkDims, dataTypeName, isFloatType } from '../tensor.js';
-import { MAX_FOLDED_ELEMENTS, foldConcat, foldGather, foldSlice, foldTranspose, intList, makeConst, normAxis, scalarOf, withDims } from '../fold.js';
+import { MAX_FOLDED_ELEMENTS, foldConcat, foldTranspose, intList, makeConst, normAxis, scalarOf, withDims } from '../fold.js';
 import { fmtShape, sizeOf } from '../../shape.js';
 import { type Converter, dyn, reshapeTo } from './common.js';
 
@@ -129,12 +129,6 @@ export const shape: Converter = (c: NodeContext) => {
   c.out(0, { kind: 'const', tensor: makeConst([picked.length], 'int', picked, c.where) });
 };
 
-export const gather: Converter = (c: NodeContext) => {
-  const data = c.konst(0, 'data');
-  const indices = c.konst(1, 'indices');
-  c.out(0, { kind: 'const', tensor: foldGather(data, indices, c.int('axis', 0), c.where) });
-};
-
 export const cast: Converter = (c: NodeContext) => {
   const v = c.input(0);
   if (!v) c.fail('input is missing');
@@ -148,15 +142,6 @@ export const cast: Converter = (c: NodeContext) => {
   if (to === DataType.BOOL) return c.out(0, { kind: 'const', tensor: makeConst(t.dims, 'int', Array.from(t.data, (x) => (x !== 0 ? 1 : 0)), c.where) });
   if (to === DataType.STRING || to === 0 || to > DataType.UINT64) c.fail(`casting to ${dataTypeName(to)} is not supported`);
   c.out(0, { kind: 'const', tensor: makeConst(t.dims, 'int', t.data, c.where) });
-};
-
-export const slice: Converter = (c: NodeContext) => {
-  const data = c.konst(0, 'data');
-  const list = (i: number, attr: string) => (c.opset >= 10 ? (c.optConst(i, attr) ? intList(c.konst(i, attr), `${c.where}: ${attr}`) : null) : c.ints(attr, null));
-  const starts = list(1, 'starts');
-  const ends = list(2, 'ends');
-  if (!starts || !ends) c.fail('starts and ends are required');
-  c.out(0, { kind: 'const', tensor: foldSlice(data, starts, ends, list(3, 'axes'), c.opset >= 10 ? list(4, 'steps') : null, c.where) });
 };
 
 export const constantOfShape: Converter = (c: NodeContext) => {
