@@ -282,29 +282,29 @@ def segmentation_resnet(head):
 
 def vgg():
     cfg = [64, 'M', 128, 'M', 256, 256, 'M', 512, 'M', 512, 'M']
-    return narrow(tv.VGG(tv.vgg.make_layers(cfg, batch_norm=True), num_classes=10), 16)
+    return narrow(tv.VGG(tv.vgg.make_layers(cfg, batch_norm=True), num_classes=10), 32)
 
 
 # name → (builder, input shape (C, H, W), opset, family, what it covers)
 FAMILIES = {
     # Families that need ops webcnn did not have when this was written (see test/vision_families.test.ts).
-    'mobilenet_v3_small': (lambda: mobilenet_v3('mobilenet_v3_small', width_mult=0.5), (3, 64, 64), 13, 'MobileNetV3 small', 'hardswish, SE with hardsigmoid, 0.5 width'),
-    'mobilenet_v3_large': (lambda: mobilenet_v3('mobilenet_v3_large', width_mult=0.25), (3, 64, 64), 13, 'MobileNetV3 large', '0.25 width'),
+    'mobilenet_v3_small': (lambda: narrow(mobilenet_v3('mobilenet_v3_small'), 8), (3, 64, 64), 13, 'MobileNetV3 small', 'hardswish, SE gated by hardsigmoid; 1/8 width'),
+    'mobilenet_v3_large': (lambda: narrow(mobilenet_v3('mobilenet_v3_large'), 8), (3, 64, 64), 13, 'MobileNetV3 large', '1/8 width'),
     'lraspp_mobilenet_v3': (lambda: segmentation_mobilenet('lraspp'), (3, 64, 64), 13, 'LR-ASPP (MobileNetV3-large backbone)', 'dilated backbone, bilinear Resize, sigmoid gate'),
     'deeplabv3_mobilenet_v3': (lambda: segmentation_mobilenet('deeplab'), (3, 64, 64), 13, 'DeepLabV3 (MobileNetV3-large backbone)', 'ASPP, image pooling branch, bilinear Resize'),
     'shufflenet_v2': (lambda: tv.ShuffleNetV2([2, 1, 1], [8, 16, 32, 64, 64], num_classes=10), (3, 64, 64), 13, 'ShuffleNetV2', 'channel split (Split/Slice), channel shuffle'),
     'convnext': (convnext_model, (3, 32, 32), 17, 'ConvNeXt', 'LayerNormalization, GELU (Erf), permutes, 4-D Linear, layer scale'),
     'convnext_opset13': (convnext_model, (3, 32, 32), 13, 'ConvNeXt', 'layer norm decomposed (ReduceMean, Sub, Pow, Sqrt, Div)'),
     'yolo_head': (lambda: YoloHead(64), (3, 64, 64), 13, 'YOLO-style detection head', 'view to 5-D, permute, sigmoid, slices of the last axis, two outputs'),
-    'mnasnet': (lambda: tv.MNASNet(0.25, num_classes=10), (3, 32, 32), 13, 'MNASNet', '0.25 depth multiplier'),
+    'mnasnet': (lambda: narrow(tv.MNASNet(0.5, num_classes=10), 8), (3, 32, 32), 13, 'MNASNet', 'MNASNet 0.5, 1/8 width'),
     'fcn_resnet': (lambda: segmentation_resnet('fcn'), (3, 32, 32), 13, 'FCN (ResNet backbone)', 'dilated bottlenecks, aux head (two outputs), bilinear Resize'),
     'deeplabv3_resnet': (lambda: segmentation_resnet('deeplab'), (3, 32, 32), 13, 'DeepLabV3 (ResNet backbone)', 'ASPP with dilations 12/24/36, image pooling branch'),
     'unet': (UNet, (3, 30, 30), 13, 'U-Net', 'ConvTranspose up-convs, skip concat, pad and crop'),
     'style_transfer': (StyleTransfer, (3, 32, 32), 13, 'Fast style transfer', 'reflection Pad, InstanceNormalization, nearest Resize'),
     'espcn': (ESPCN, (1, 24, 24), 11, 'Super-resolution (ESPCN)', 'PixelShuffle (DepthToSpace, CRD)'),
     # Families webcnn ran when this was written.
-    'alexnet': (lambda: narrow(tv.AlexNet(num_classes=10), 16), (3, 224, 224), 11, 'AlexNet', '1/16 width; 224 px so the 6×6 adaptive pool exports'),
-    'vgg': (vgg, (3, 224, 224), 11, 'VGG', 'VGG-11 with batch norm, 1/16 width; 224 px for the 7×7 pool'),
+    'alexnet': (lambda: narrow(tv.AlexNet(num_classes=10), 32), (3, 224, 224), 11, 'AlexNet', '1/32 width; 224 px so that the 6×6 adaptive pool exports'),
+    'vgg': (vgg, (3, 224, 224), 11, 'VGG', 'VGG-11 with batch norm, 1/32 width; 224 px for the 7×7 pool'),
     'resnet': (lambda: resnet(tv.resnet.BasicBlock, [2, 1, 1, 1], 8), (3, 32, 32), 13, 'ResNet', 'basic blocks [2,1,1,1], 1/8 width'),
     'resnext': (lambda: resnet(tv.resnet.Bottleneck, [1, 1, 1, 1], 8, groups=32, width_per_group=4), (3, 32, 32), 13, 'ResNeXt', '32x4d bottlenecks, 1/8 width (4 groups)'),
     'wide_resnet': (lambda: resnet(tv.resnet.Bottleneck, [1, 1, 1, 1], 16, width_per_group=128), (3, 32, 32), 13, 'Wide ResNet', 'wide bottlenecks, 1/16 width'),
@@ -312,8 +312,8 @@ FAMILIES = {
     'squeezenet': (lambda: narrow(tv.SqueezeNet('1_1', num_classes=10), 8), (3, 64, 64), 11, 'SqueezeNet', '1.1, 1/8 width'),
     'inception_v3': (lambda: narrow(tv.Inception3(num_classes=10, aux_logits=False, transform_input=False, init_weights=True), 16), (3, 75, 75), 13, 'Inception-v3', '1/16 width, 75 px (its smallest)'),
     'googlenet': (lambda: narrow(tv.GoogLeNet(num_classes=10, aux_logits=False, transform_input=False, init_weights=True), 16), (3, 48, 48), 13, 'GoogLeNet', '1/16 width'),
-    'mobilenet_v2': (lambda: tv.MobileNetV2(num_classes=10, width_mult=0.25), (3, 32, 32), 13, 'MobileNetV2', '0.25 width'),
-    'efficientnet_b0': (lambda: efficientnet.EfficientNet(efficientnet._efficientnet_conf('efficientnet_b0', width_mult=0.25, depth_mult=0.5)[0], 0.2, num_classes=10), (3, 32, 32), 13, 'EfficientNet-B0', '0.25 width, 0.5 depth; SiLU, SE'),
+    'mobilenet_v2': (lambda: narrow(tv.MobileNetV2(num_classes=10), 8), (3, 32, 32), 13, 'MobileNetV2', '1/8 width'),
+    'efficientnet_b0': (lambda: narrow(efficientnet.EfficientNet(efficientnet._efficientnet_conf('efficientnet_b0', width_mult=1.0, depth_mult=0.5)[0], 0.2, num_classes=10), 8), (3, 32, 32), 13, 'EfficientNet-B0', 'depth multiplier 0.5, 1/8 width; SiLU, SE'),
     'efficientnet_v2': (efficientnet_v2, (3, 32, 32), 13, 'EfficientNetV2', 'fused MBConv then MBConv, narrow'),
     'regnet_x': (lambda: regnet_model(None), (3, 32, 32), 13, 'RegNetX', 'grouped bottlenecks, depth 4'),
     'regnet_y': (lambda: regnet_model(0.25), (3, 32, 32), 13, 'RegNetY', 'with squeeze-excitation'),
