@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -60,8 +60,10 @@ export async function visionFixtures(): Promise<VisionFixtures> {
     await run(PYTHON, [VISION_SCRIPT, tmp], { maxBuffer: 16 << 20 });
     if (existsSync(manifest)) rmSync(tmp, { recursive: true, force: true });
     else renameSync(tmp, dir);
+    // Older scripts' files, and temporary directories of runs that died (another run's live one is younger than an hour).
     for (const old of readdirSync(CACHE)) {
-      if (old !== hash && !old.includes('.tmp-')) rmSync(join(CACHE, old), { recursive: true, force: true });
+      const stale = old.includes('.tmp-') ? Date.now() - statSync(join(CACHE, old)).mtimeMs > 3_600_000 : old !== hash;
+      if (stale) rmSync(join(CACHE, old), { recursive: true, force: true });
     }
   }
   return { dir, hash, fixtures: JSON.parse(readFileSync(manifest, 'utf8')) as VisionFixture[] };
