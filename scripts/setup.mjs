@@ -4,7 +4,9 @@
 //  1. npm dependencies, when node_modules is missing or older than package-lock.json;
 //  2. for tests on Linux: Debian's `chromium` (headless browser tests, and SwiftShader, the
 //     Vulkan driver on the CPU that gives a WebGPU adapter without a GPU) and `libvulkan1`
-//     (the Vulkan loader Dawn needs), and ONNX's operator tests;
+//     (the Vulkan loader Dawn needs), ONNX's operator tests, and PyTorch (`python3-torch`,
+//     `python3-torchvision`, `python3-onnx`), which exports the vision-family models that
+//     test/vision_families.test.ts runs;
 //  3. for `npm run bench` (`--for bench`): Chromium and the Vulkan loader again, and PyTorch
 //     (`python3-torch`, `python3-torchvision`, `python3-onnx`, for /usr/bin/python3), which
 //     builds the benchmarked models with their weights and exports them to ONNX.
@@ -41,20 +43,22 @@ function npmDependencies() {
 const CHROMIUM = { pkg: 'chromium', files: ['/usr/bin/chromium', '/usr/lib/chromium/vk_swiftshader_icd.json'] };
 const VULKAN_LOADER = { pkg: 'libvulkan1', files: ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'], any: true };
 
+const PYTORCH = [
+  { pkg: 'python3-torch', files: ['/usr/lib/python3/dist-packages/torch/__init__.py'] },
+  { pkg: 'python3-torchvision', files: ['/usr/lib/python3/dist-packages/torchvision/__init__.py'] },
+  { pkg: 'python3-onnx', files: ['/usr/lib/python3/dist-packages/onnx/__init__.py'] },
+];
+
 const DEBIAN_PACKAGES = [
   CHROMIUM,
   VULKAN_LOADER,
   // ONNX's own operator tests, run through the importer by test/onnx_conformance.test.ts.
   { pkg: 'libonnx-testdata', files: ['/usr/share/libonnx-testdata/data/node/test_relu/model.onnx'] },
+  // scripts/vision_fixtures.py, run by test/vision_families.test.ts and test/browser/vision.spec.ts.
+  ...PYTORCH,
 ];
 
-const BENCH_PACKAGES = [
-  CHROMIUM,
-  VULKAN_LOADER,
-  { pkg: 'python3-torch', files: ['/usr/lib/python3/dist-packages/torch/__init__.py'] },
-  { pkg: 'python3-torchvision', files: ['/usr/lib/python3/dist-packages/torchvision/__init__.py'] },
-  { pkg: 'python3-onnx', files: ['/usr/lib/python3/dist-packages/onnx/__init__.py'] },
-];
+const BENCH_PACKAGES = [CHROMIUM, VULKAN_LOADER, ...PYTORCH];
 
 function systemPackages(packages) {
   if (process.platform !== 'linux') return;

@@ -62,6 +62,17 @@ export function closeReport(
   );
 }
 
+/**
+ * A tolerance relative to the output's scale, `rtol·max|expected|` for every element: for a
+ * whole network's output, whose small elements are sums that nearly cancelled and carry the
+ * rounding of the large terms they came from.
+ */
+export function scaleTolerance(expected: ArrayLike<number>, rtol: number): Tolerance {
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  return { atol: rtol * scale, rtol: 0 };
+}
+
 export function expectClose(
   actual: ArrayLike<number>,
   expected: ArrayLike<number>,

@@ -1,0 +1,101 @@
+// Which vision families import and run: one small model per family, built with torchvision's
+// own classes (or, for families it lacks, the usual PyTorch formulation) and exported to ONNX at
+// test time by scripts/vision_fixtures.py, is imported with loadOnnx and run on WebGPU and on
+// the CPU reference; every output must equal PyTorch's within 1e-3 of the output's scale
+// (max |PyTorch output|). Families that need ops webcnn lacks are `it.fails`, each with the op
+// that stops it: such a test fails the suite as soon as the family runs, so the list stays true.
+// Without PyTorch (Debian's python3-torch) the file is skipped with a message, except in CI
+// (CI=true), where scripts/setup.mjs installs it and its absence is a failure.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend } from 'webcnn';
+import { loadOnnx } from 'webcnn/onnx';
+import { readNpy } from '../src/io/npy.js';
+import { cpu, gpuIt } from './helpers/gpu.js';
+import { expectClose, scaleTolerance } from './helpers/compare.js';
+import { visionFixtures, type VisionFixture } from './helpers/vision_fixtures.js';
+
+/** Relative to max |PyTorch output|, as the coverage issue asks. */
+const RTOL = 1e-3;
+
+/**
+ * Every family scripts/vision_fixtures.py exports, and for those that do not run yet, what
+ * stops them (the first unsupported op or attribute the importer reports).
+ */
+const FAMILIES: Record<string, { fails?: string }> = {
+  mobilenet_v3_small: {},
+  mobilenet_v3_large: {},
+  lraspp_mobilenet_v3: { fails: 'Resize (bilinear upsampling of the head and to the input size)' },
+  deeplabv3_mobilenet_v3: { fails: 'Resize (bilinear, ASPP image pooling and output)' },
+  shufflenet_v2: { fails: 'Slice of a computed value (the channel split), ReduceMean (global pool)' },
+  convnext: { fails: 'LayerNormalization, MatMul of rank 4 (the Linear layers on NHWC), Erf (GELU)' },
+  convnext_opset13: { fails: 'ReduceMean, Pow, Sqrt, Div by a computed value (layer norm), MatMul of rank 4, Erf (GELU)' },
+  yolo_head: { fails: 'Slice of a computed value (last axis), Pow of a computed value' },
+  mnasnet: { fails: 'ReduceMean (global pool)' },
+  fcn_resnet: { fails: 'Resize (bilinear, to the input size)' },
+  deeplabv3_resnet: { fails: 'Resize (bilinear, ASPP image pooling and output)' },
+  unet: { fails: 'ConvTranspose, Slice of a computed value (the skip crop)' },
+  style_transfer: { fails: "Pad mode 'reflect', InstanceNormalization, Resize (nearest)" },
+  espcn: { fails: 'DepthToSpace (PixelShuffle)' },
+  alexnet: {},
+  vgg: {},
+  resnet: {},
+  resnext: {},
+  wide_resnet: {},
+  densenet: {},
+  squeezenet: {},
+  inception_v3: {},
+  googlenet: {},
+  mobilenet_v2: {},
+  efficientnet_b0: {},
+  efficientnet_v2: {},
+  regnet_x: {},
+  regnet_y: {},
+};
+
+const generated = await visionFixtures();
+
+function npy(dir: string, file: string): Float32Array {
+  return readNpy(new Uint8Array(readFileSync(join(dir, file))), file).data as Float32Array;
+}
+
+/** Imports the family's model on `backend`, runs PyTorch's input and compares every output. */
+async function runFamily(dir: string, f: VisionFixture, backend: Backend): Promise<void> {
+  const model = await loadOnnx(new Uint8Array(readFileSync(join(dir, `${f.name}.onnx`))), { backend, label: `${f.name}.onnx` });
+  try {
+    expect(model.onnx.outputs).toEqual(f.outputs.map((o) => o.name));
+    const got = await model.predictAll([npy(dir, `${f.name}.input.npy`)]);
+    f.outputs.forEach((o, k) => {
+      const want = npy(dir, o.file);
+      expectClose(got[k], want, scaleTolerance(want, RTOL), `${f.name} ${o.name} (${backend.name})`, o.shape);
+    });
+  } finally {
+    model.dispose();
+  }
+}
+
+if ('missing' in generated) {
+  if (process.env.CI) {
+    it('PyTorch is installed to generate the vision fixtures', () => {
+      expect.fail(generated.missing);
+    });
+  } else {
+    console.warn(`vision_families.test.ts skipped: ${generated.missing}`);
+    it.skip('vision families (needs PyTorch)', () => undefined);
+  }
+} else {
+  const { dir, fixtures } = generated;
+
+  it('the script exports exactly the families listed here', () => {
+    expect(fixtures.map((f) => f.name).sort()).toEqual(Object.keys(FAMILIES).sort());
+  });
+
+  describe.each(fixtures.map((f) => ({ ...f, title: `${f.name} (${f.family}, opset ${f.opset})` })))('$title', (f) => {
+    const { fails } = FAMILIES[f.name] ?? {};
+    const cpuTest = fails ? it.fails : it;
+    const gpuTest = fails ? gpuIt.fails : gpuIt;
+    gpuTest(`WebGPU equals PyTorch${fails ? ` (fails today: ${fails})` : ''}`, (gpu) => runFamily(dir, f, gpu), 300_000);
+    cpuTest(`the CPU reference equals PyTorch${fails ? ` (fails today: ${fails})` : ''}`, () => runFamily(dir, f, cpu), 300_000);
+  });
+}
