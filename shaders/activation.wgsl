@@ -3,7 +3,9 @@
 // includes it. ACT selects the activation at pipeline creation; the `case` arms are generated
 // from the table in src/ops/activation.ts (`ACTIVATIONS`), which is also the CPU reference,
 // and replace the ACTIVATION_CASES line below. ACT_A and ACT_B are the parameterised
-// activations' constants (leaky relu's slope, clip's bounds).
+// activations' constants (leaky relu's slope, clip's bounds). The helpers before `activate`
+// (IEEE special values, exp/log/sqrt/div/pow/fmod with IEEE's results, erf, sin and cos) serve
+// the table's rows and the binary ops of shaders/elementwise.wgsl.
 
 override ACT: u32 = 0u;
 override ACT_A: f32 = 0.0;
