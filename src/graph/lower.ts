@@ -9,6 +9,7 @@
 import type { Graph, GraphNode, NodeInfo } from './graph.js';
 import { type LayerConfig, opOf } from '../ops/registry.js';
 import { isActivation, type Activation } from '../ops/activation.js';
+import { paramInputsOf } from '../ops/op.js';
 
 /** A node of the lowered graph; `params` are keys into the weight map. */
 export interface ExecNode {
@@ -70,7 +71,8 @@ export function lowerForInference(
     const sole = producer !== undefined && (consumers.get(producer.name) ?? []).length === 1 && !isOutput.has(producer.name);
     if (fuse && sole && producer) {
       // Batch norm after a convolution without activation: fold into the conv.
-      if (node.layer.type === 'batchNorm' && producer.layer.type === 'conv2d' && !hasActivation(producer.layer) && !producer.layer.connectionTable) {
+      const held = paramInputsOf(node.layer).length === 0 && paramInputsOf(producer.layer).length === 0;
+      if (held && node.layer.type === 'batchNorm' && producer.layer.type === 'conv2d' && !hasActivation(producer.layer) && !producer.layer.connectionTable) {
         const conv = producer.layer;
         const w = derived.get(producer.params[0]) ?? weights.get(producer.params[0])!;
         const cout = conv.filters;

@@ -29,6 +29,20 @@ export interface ConstValue {
 }
 export type Value = DynValue | ConstValue;
 
+/**
+ * Thrown by a converter that needs as a constant a value computed from these graph inputs
+ * (integer shapes or axes, a scalar bound): the importer makes them value inputs, whose values
+ * are given when the model runs and select a specialised import, and converts again.
+ */
+export class NeedsValues extends Error {
+  constructor(readonly names: readonly string[]) {
+    super(`needs the values of ${names.join(', ')}`);
+  }
+}
+
+/** Float graph inputs up to this many values may become value inputs (scalars, scales, bounds); integer ones of any size. */
+export const MAX_FLOAT_VALUE_INPUT = 16;
+
 export class ImportContext {
   readonly meta = new MetaBackend();
   readonly values = new Map<string, Value>();
@@ -38,6 +52,25 @@ export class ImportContext {
   readonly taken = new Set<string>();
   /** Every value some node reads, plus the graph outputs: outputs not in here may be ignored. */
   readonly consumed = new Set<string>();
+  /** Graph inputs computed at run time that may instead become value inputs (see `NeedsValues`). */
+  readonly valueCandidates = new Set<string>();
+  /** Values whose node could not be converted: nodes reading them are skipped, not reported again. */
+  readonly failed = new Set<string>();
+
+  /** The graph inputs among `valueCandidates` that computed value `ref` depends on. */
+  valueSources(ref: string): string[] {
+    const inputsOf = new Map(this.nodes.map((n) => [n.name, n.inputs]));
+    const out: string[] = [];
+    const seen = new Set<string>();
+    const walk = (r: string): void => {
+      if (seen.has(r)) return;
+      seen.add(r);
+      if (this.valueCandidates.has(r)) out.push(r);
+      for (const i of inputsOf.get(r) ?? []) walk(i);
+    };
+    walk(ref);
+    return out;
+  }
 
   constructor(
     readonly label: string,
@@ -134,7 +167,11 @@ export class NodeContext implements OnnxAttributes {
   konst(i: number, what = `input ${i}`): ConstTensor {
     const v = this.input(i);
     if (!v) this.fail(`${what} is missing`);
-    if (v.kind !== 'const') this.fail(`${what} ('${this.node.inputs[i]}') must be a constant (an initializer), but it is computed by the graph`);
+    if (v.kind !== 'const') {
+      const sources = this.ctx.valueSources(v.ref);
+      if (sources.length > 0) throw new NeedsValues(sources);
+      this.fail(`${what} ('${this.node.inputs[i]}') must be a constant (an initializer, or computed from constants and value inputs), but it is computed by the graph`);
+    }
     return v.tensor;
   }
 
