@@ -17,8 +17,8 @@
 // 1-D problems may be folded into y when they exceed maxComputeWorkgroupsPerDimension: the
 // linear workgroup id is wid.x + wid.y * nwg.x. Requires the index and pooling window preludes.
 //
-// Every pooling window covers at least one real input cell (inferPool2d limits padding to half
-// the window), so a max starts from the window's first real cell and needs no -inf constant,
+// Every pooling window covers at least one real input cell (inferPool2d keeps padding smaller
+// than the window), so a max starts from the window's first real cell and needs no -inf constant,
 // and the avg divisor is never 0.
 
 // Invocations per workgroup (a power of two for `global_pool`). POOL_MAX and COUNT_PAD: the

@@ -13,7 +13,7 @@ import type { GraphNode } from '../graph/graph.js';
 import { type LayerConfig, layerParams, applyLayer } from '../ops/registry.js';
 import { MetaBackend } from '../backends/meta/backend.js';
 import { WebCnnError } from '../errors.js';
-import type { OnnxAttributes } from '../ops/op.js';
+import { type OnnxAttributes, withParamInputs } from '../ops/op.js';
 import { type Shape, fmtShape, sizeOf } from '../shape.js';
 
 /** A value the graph computes at run time; `shape` includes the batch dimension (as imported). */
@@ -84,10 +84,21 @@ export class ImportContext {
   }
 
   /**
-   * Adds a layer reading `inputs` with parameter values `params` (in the layer's parameter
-   * order) and returns its output. `where` names the ONNX node in errors.
+   * Adds a layer reading `inputs` with parameters `params` (in the layer's parameter order)
+   * and returns its output. A parameter is its values, or a value computed by the graph: the
+   * layer then takes it as an input (`LayerBase.paramInputs`). `where` names the ONNX node in errors.
    */
-  emit(preferred: string, layer: LayerConfig, inputs: readonly DynValue[], params: readonly Float32Array[], where: string): DynValue {
+  emit(preferred: string, layer: LayerConfig, inputs: readonly DynValue[], params: readonly (Float32Array | DynValue)[], where: string): DynValue {
+    if (params.some((p) => !(p instanceof Float32Array))) {
+      const names = this.#paramNames(layer, inputs, where);
+      const given = params.flatMap((p, i) => (p instanceof Float32Array ? [] : [{ name: names[i], value: p }]));
+      const held = params.filter((p): p is Float32Array => p instanceof Float32Array);
+      return this.#emitHeld(preferred, withParamInputs(layer, given.map((g) => g.name)), [...inputs, ...given.map((g) => g.value)], held, where);
+    }
+    return this.#emitHeld(preferred, layer, inputs, params as readonly Float32Array[], where);
+  }
+
+  #emitHeld(preferred: string, layer: LayerConfig, inputs: readonly DynValue[], params: readonly Float32Array[], where: string): DynValue {
     const name = this.unique(preferred);
     const shapes = inputs.map((v) => v.shape);
     let out: Shape;
@@ -110,6 +121,16 @@ export class ImportContext {
     this.taken.add(name);
     this.nodes.push({ name, layer, inputs: inputs.map((v) => v.ref) });
     return { kind: 'dyn', ref: name, shape: out };
+  }
+
+  /** The names of a layer's parameters, in order. */
+  #paramNames(layer: LayerConfig, inputs: readonly DynValue[], where: string): string[] {
+    try {
+      return layerParams(layer, 'layer', inputs.map((v) => v.shape)).map((s) => s.name);
+    } catch (e) {
+      if (e instanceof WebCnnError && !(e instanceof OnnxError)) throw new OnnxError(`${where}: ${e.message}`);
+      throw e;
+    }
   }
 }
 
@@ -245,8 +266,20 @@ export class NodeContext implements OnnxAttributes {
     return suffix ? `${base}/${suffix}` : base;
   }
 
-  /** Emits a layer for this node. */
-  emit(layer: LayerConfig, inputs: readonly DynValue[], params: readonly Float32Array[] = [], suffix?: string): DynValue {
+  /** Input i: a constant, a computed value, or null when absent. */
+  operand(i: number): ConstTensor | DynValue | null {
+    const v = this.input(i);
+    if (!v) return null;
+    return v.kind === 'const' ? v.tensor : v;
+  }
+
+  /** A parameter from input i: its float values when constant, else the computed value (the layer takes it as an input). */
+  paramOf(t: ConstTensor | DynValue): Float32Array | DynValue {
+    return t.kind === 'dyn' ? t : this.floatData(t);
+  }
+
+  /** Emits a layer for this node; a parameter computed by the graph becomes an input of the layer. */
+  emit(layer: LayerConfig, inputs: readonly DynValue[], params: readonly (Float32Array | DynValue)[] = [], suffix?: string): DynValue {
     return this.ctx.emit(this.outName(0, suffix), layer, inputs, params, this.where);
   }
 

@@ -342,6 +342,9 @@ function importProto(proto: ModelProto, options: LoadOnnxOptions, label: string)
       if (v.kind === 'const') {
         // Known at import (Shape of an input, a Constant): a layer that makes a tensor of it.
         if (v.tensor.data.length === 0) throw new OnnxError(`${where} is a constant with no elements (shape ${fmtShape(v.tensor.dims)}), which webcnn cannot return`);
+        // Folded with the import's batch size, it may differ for another batch (a Shape of the input).
+        const symbolic = inputs.find((i) => i.shape.some((d) => typeof d === 'string'));
+        if (symbolic) throw new OnnxError(`${where} is known at import, but input '${symbolic.name}' has a symbolic dimension it may depend on; give the input a fixed shape with options.inputShapes`);
         outputs.push(ctx.emit(vo.name, { type: 'constant', shape: [...v.tensor.dims] }, [], [Float32Array.from(v.tensor.data)], where).ref);
         continue;
       }

@@ -53,6 +53,11 @@ export function paramInputsOf(layer: LayerBase): readonly string[] {
   return layer.paramInputs ?? [];
 }
 
+/** The layer taking these parameters as inputs (after its own inputs, in this order). */
+export function withParamInputs<L extends LayerBase>(layer: L, names: readonly string[]): L {
+  return { ...layer, paramInputs: [...names] };
+}
+
 /** One application of an op: its layer, its node's name, its inputs and its parameters (in `params` order). */
 export interface OpArgs<L extends LayerBase> {
   readonly layer: L;

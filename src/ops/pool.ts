@@ -91,10 +91,11 @@ function geometry(
 /**
  * Normalizes pool2d parameters and infers the output shape.
  *
- * Padding is limited to half the window (floor(k / 2) per side), as PyTorch does. Together
- * with PyTorch's ceil-mode rule (the last window starts inside the input or the top/left
- * padding) this guarantees that every window covers at least one real input cell, so a max
- * is always a real value and the count of real cells (the avg divisor) is never 0.
+ * Padding must be smaller than the window per side (ONNX's rule; PyTorch allows half of it).
+ * Together with PyTorch's ceil-mode rule (the last window starts inside the input or the
+ * top/left padding) this guarantees that every window covers at least one real input cell:
+ * it starts before the input's end and ends after its start. So a max is always a real value
+ * and the count of real cells (the avg divisor) is never 0.
  */
 export function inferPool2d(x: Shape, params: Pool2dParams): Pool2dConfig {
   const op = 'pool2d';
@@ -106,12 +107,10 @@ export function inferPool2d(x: Shape, params: Pool2dParams): Pool2dConfig {
   const kernel = positivePair(op, 'kernelSize', params.kernelSize, 0, layer);
   const stride: [number, number] = params.stride === undefined ? [kernel[0], kernel[1]] : positivePair(op, 'stride', params.stride, 1, layer);
   const pads = resolvePadding(op, params.padding, [x[2], x[3]], kernel, stride, [1, 1], layer);
-  const maxH = Math.floor(kernel[0] / 2);
-  const maxW = Math.floor(kernel[1] / 2);
-  if (pads.top > maxH || pads.bottom > maxH || pads.left > maxW || pads.right > maxW) {
+  if (pads.top >= kernel[0] || pads.bottom >= kernel[0] || pads.left >= kernel[1] || pads.right >= kernel[1]) {
     throw new InvalidArgumentError(
       op,
-      `pad should be at most half of effective kernel size, got padding ${fmtPads(pads)} for kernel ${fmtShape(kernel)} (input ${fmtShape(x)})`,
+      `padding must be smaller than the kernel, got padding ${fmtPads(pads)} for kernel ${fmtShape(kernel)} (input ${fmtShape(x)})`,
       layer,
     );
   }

@@ -95,13 +95,25 @@ export const passThrough: Converter = (c: NodeContext) => {
   c.out(0, v);
 };
 
+/**
+ * Dropout at inference is the identity, and so is training mode with ratio 0; its mask output
+ * is then all ones (true), a constant of the input's shape.
+ */
 export const dropout: Converter = (c: NodeContext) => {
-  c.unusedOutputsFrom(1, 'mask');
   if (c.opset >= 12) {
     const training = c.optConst(2, 'training_mode');
-    if (training && training.data[0] !== 0) c.fail('training_mode = true is not supported (inference only)');
+    if (training && scalarOf(training, `${c.where}: training_mode`) !== 0) {
+      const ratio = c.optConst(1, 'ratio');
+      const r = ratio ? scalarOf(ratio, `${c.where}: ratio`) : 0.5;
+      if (r !== 0) c.fail(`training_mode = true with ratio ${r} is not supported (inference only; ratio 0 is the identity)`);
+    }
   }
   passThrough(c);
+  const x = c.input(0)!;
+  if (c.node.outputs[1] && c.ctx.consumed.has(c.node.outputs[1])) {
+    const dims = x.kind === 'dyn' ? x.shape : x.tensor.dims;
+    c.out(1, { kind: 'const', tensor: makeConst(dims, 'int', new Array<number>(sizeOf(dims)).fill(1), c.where) });
+  }
 };
 
 export const constant: Converter = (c: NodeContext) => {
@@ -140,7 +152,8 @@ export const cast: Converter = (c: NodeContext) => {
   if (!v) c.fail('input is missing');
   const to = c.int('to', 0);
   if (v.kind === 'dyn') {
-    if (to !== DataType.FLOAT) c.fail(`computed values are float32; casting them to ${dataTypeName(to)} is not supported`);
+    // Computed values are float32, which DOUBLE holds exactly: an alias. Narrower types would round.
+    if (to !== DataType.FLOAT && to !== DataType.DOUBLE) c.fail(`computed values are float32; casting them to ${dataTypeName(to)} is not supported (it would round)`);
     return c.out(0, v);
   }
   const t = v.tensor;
