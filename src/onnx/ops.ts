@@ -13,7 +13,7 @@ import type { Converter } from './convert/common.js';
 import { conv, globalPool, pad, pool } from './convert/conv_pool.js';
 import { gemm, matmul } from './convert/matmul.js';
 import { activation, arith, batchNorm, clip, hardSigmoid, leakyRelu, lrn, softmax } from './convert/elementwise.js';
-import { cast, concat, constant, constantOfShape, dropout, flatten, gather, passThrough, reshape, shape, slice, squeezeLike, transpose } from './convert/shape.js';
+import { cast, concat, constant, constantOfShape, dropout, flatten, gather, passThrough, range, reshape, shape, size, slice, squeezeLike, transpose } from './convert/shape.js';
 
 /** The converter of each ONNX op type that has one here. */
 export const CONVERTERS: Readonly<Record<string, Converter>> = {
@@ -42,10 +42,12 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   MaxPool: pool('max'),
   Mul: arith('Mul'),
   Pad: pad,
+  Range: range,
   Relu: activation('relu'),
   Reshape: reshape,
   Shape: shape,
   Sigmoid: activation('sigmoid'),
+  Size: size,
   Slice: slice,
   Softmax: softmax,
   Squeeze: squeezeLike(false),

@@ -188,3 +188,22 @@ export const transpose: Converter = (c: NodeContext) => {
   if (v.kind === 'dyn') c.fail('transposing computed values is not supported (only constants are folded)');
   c.out(0, { kind: 'const', tensor: foldTranspose(v.tensor, c.ints('perm', null), c.where) });
 };
+
+/** Size: the element count of its input, known at import. */
+export const size: Converter = (c: NodeContext) => {
+  const v = c.input(0);
+  if (!v) c.fail('input is missing');
+  c.out(0, { kind: 'const', tensor: makeConst([], 'int', [sizeOf(v.kind === 'dyn' ? v.shape : v.tensor.dims)], c.where) });
+};
+
+/** Range of constant start, limit and delta (scalars), folded: max(ceil((limit - start) / delta), 0) values. */
+export const range: Converter = (c: NodeContext) => {
+  const [start, limit, delta] = ['start', 'limit', 'delta'].map((what, i) => c.konst(i, what));
+  const [s, l, d] = [start, limit, delta].map((t, i) => scalarOf(t, `${c.where}: ${['start', 'limit', 'delta'][i]}`));
+  if (d === 0) c.fail('delta cannot be 0');
+  const n = Math.max(Math.ceil((l - s) / d), 0);
+  if (!(n <= MAX_FOLDED_ELEMENTS)) c.fail(`a range of ${n} values is larger than the ${MAX_FOLDED_ELEMENTS}-element limit`);
+  const kind = start.kind === 'float' || limit.kind === 'float' || delta.kind === 'float' ? 'float' : 'int';
+  const step = kind === 'float' ? Math.fround(d) : d;
+  c.out(0, { kind: 'const', tensor: makeConst([n], kind, Array.from({ length: n }, (_, i) => s + i * step), c.where) });
+};
