@@ -3,7 +3,7 @@
 // import (int64 shapes, scalar bounds), several outputs and constant outputs, pooling windows as
 // ONNX allows them, old opsets, and one error naming every unsupported node.
 import { describe, expect, it } from 'vitest';
-import { CpuBackend, type Backend } from 'webcnn';
+import { CpuBackend, Model, apply, input, type Backend } from 'webcnn';
 import { OnnxError, importOnnx, type OnnxModel, type OnnxRunInput } from 'webcnn/onnx';
 import { BOOL, INT64, encodeModel, type ModelSpec } from './helpers/onnx_encoder.js';
 import { gpuIt } from './helpers/gpu.js';
@@ -81,6 +81,28 @@ describe('operands given as graph inputs', () => {
       }
     }
     expectClose(outs[0], want, TOL);
+  });
+});
+
+describe('layers that take parameters as inputs (paramInputs)', () => {
+  gpuIt('a dense layer whose weight is a graph input, built with the functional API, on the CPU and the GPU; a wrong shape or name is refused', async (gpu) => {
+    const x = input({ shape: ['N', 3], name: 'x' });
+    const w = input({ shape: [2, 3], name: 'w' });
+    const y = apply({ type: 'dense', units: 2, paramInputs: ['weight'] }, [x, w], 'fc');
+    const xs = Float32Array.of(1, 2, 3, -1, 0, 1);
+    const ws = Float32Array.of(1, 0, 0, 0.5, 0.5, 0.5);
+    for (const backend of [new CpuBackend(), gpu] as Backend[]) {
+      const model = new Model({ inputs: [x, w], outputs: y, backend });
+      model.setWeights({ 'fc.bias': Float32Array.of(10, 20) });
+      expect([...model.parameterShapes().keys()]).toEqual(['fc.bias']);
+      expect((await model.predictAll([xs, ws], { batch: 2 }))[0]).toEqual(Float32Array.of(11, 23, 9, 20));
+      model.dispose();
+    }
+    const wt = input({ shape: [3, 2], name: 'wt' });
+    const bad = new Model({ inputs: [x, wt], outputs: apply({ type: 'dense', units: 2, paramInputs: ['weight'] }, [x, wt]) });
+    expect(() => bad.info()).toThrow(/parameter 'weight' given as input 1 has shape \[3,2\], expected \[2,3\]/);
+    const wrong = new Model({ inputs: [x, w], outputs: apply({ type: 'softmax', paramInputs: ['weight'] }, [x, w]) });
+    expect(() => wrong.info()).toThrow(/parameter 'weight' cannot be given as an input/);
   });
 });
 

@@ -8,7 +8,7 @@ import type { Backend } from '../backends/backend.js';
 import type { Tensor } from '../tensor.js';
 import type { Shape } from '../shape.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
-import { type OpDef, type ParamSpec, paramInputsOf } from './op.js';
+import { type LayerBase, type OpDef, type ParamSpec, paramInputsOf } from './op.js';
 import { fmtShape } from '../shape.js';
 import { activationOp, type ActivationLayer } from './activation.js';
 import { conv2dOp, type Conv2dLayer } from './conv2d.js';
@@ -22,8 +22,10 @@ import {
 import { transposeOp, type TransposeLayer } from './transpose.js';
 import { constantOp, type ConstantLayer } from './constant.js';
 
-/** Every layer's configuration. */
-export type LayerConfig =
+/** Every layer's configuration, with the parameters it takes as inputs (`LayerBase.paramInputs`). */
+export type LayerConfig = LayerConfigs & Pick<LayerBase, 'paramInputs'>;
+
+type LayerConfigs =
   | Conv2dLayer
   | Pool2dLayer
   | GlobalPoolLayer
