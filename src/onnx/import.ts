@@ -103,7 +103,11 @@ export class OnnxModel extends Model {
     );
   }
 
-  /** The model imported with these values of the value inputs (made once per distinct values, then cached); the model itself when it has none. */
+  /**
+   * The model imported with these values of the value inputs (made once per distinct values,
+   * then cached); the model itself when it has none. The cache keeps the 16 most recently used
+   * and disposes the one it drops.
+   */
   specialise(values: Readonly<Record<string, OnnxConstant>>): OnnxModel {
     if (!this.#specialiseWith) return this;
     const missing = this.onnx.valueInputs.filter((n) => !values[n]);

@@ -64,7 +64,8 @@ export const conv: Converter = (c: NodeContext) => {
   const stride = pair(c, 'strides', 1);
   const dilation = pair(c, 'dilations', 1);
   const padding = windowPads(c, x, kernel, stride, dilation);
-  if (b && (dimsOf(b).length !== 1 || dimsOf(b)[0] !== wDims[0])) c.fail(`bias has shape ${fmtShape(dimsOf(b))}, expected [${wDims[0]}]`);
+  const biasOk = !b || (b.kind === 'dyn' ? b.shape.length === 1 && b.shape[0] === wDims[0] : b.data.length === wDims[0]);
+  if (!biasOk) c.fail(`bias has shape ${fmtShape(dimsOf(b!))}, expected [${wDims[0]}]`);
   const layer: LayerConfig = { type: 'conv2d', filters: wDims[0], kernelSize: kernel, stride, padding, dilation, groups: group, useBias: b !== null };
   c.out(0, c.emit(layer, [x], b ? [c.paramOf(w), c.paramOf(b)] : [c.paramOf(w)]));
 };
