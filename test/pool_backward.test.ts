@@ -71,6 +71,8 @@ const POOL_GRAD_CASES: [number[], Pool2dParams][] = [
   [[1, 2, 6, 6], { type: 'avg', kernelSize: 3, stride: 2, padding: 1, ceilMode: true }],
   [[1, 3, 5, 8], { type: 'max', kernelSize: [2, 3], stride: [1, 2], padding: [1, 1] }],
   [[2, 2, 7, 6], { type: 'avg', kernelSize: 2, stride: 3 }], // gaps: cells in no window
+  [[1, 2, 5, 5], { type: 'max', kernelSize: 3, stride: 1, padding: 2 }], // padding up to kernel - 1 (ONNX)
+  [[1, 2, 5, 6], { type: 'avg', kernelSize: 3, stride: 2, padding: [2, 1, 2, 2], countIncludePad: true }],
 ];
 
 const POOL_GPU_CASES: [number[], Pool2dParams][] = [
@@ -87,6 +89,8 @@ const POOL_GPU_CASES: [number[], Pool2dParams][] = [
   [[1, 6, 9, 9], { type: 'avg', kernelSize: 3, stride: 1, padding: 'same' }],
   [[1, 3, 11, 10], { type: 'max', kernelSize: 5, stride: 3, padding: 2 }],
   [[3, 6, 5, 5], { type: 'max', kernelSize: 2, stride: 3 }], // gaps: cells in no window get 0
+  [[2, 3, 6, 7], { type: 'avg', kernelSize: 3, stride: 1, padding: 2 }], // padding up to kernel - 1 (ONNX)
+  [[1, 4, 7, 6], { type: 'max', kernelSize: [3, 4], stride: [2, 3], padding: [2, 3, 1, 2], ceilMode: true }],
 ];
 
 describe('pool2dBackward', () => {
