@@ -255,7 +255,7 @@ describe('opsets and errors', () => {
       nodes: [
         { op: 'Erf', inputs: ['x'], outputs: ['e'], name: 'erf1' },
         { op: 'Relu', inputs: ['e'], outputs: ['r'], name: 'after_erf' }, // reads a failed value: not reported again
-        { op: 'MaxPool', inputs: ['x'], outputs: ['p'], name: 'dilated', attrs: { kernel_shape: [2, 2], dilations: [2, 2] } },
+        { op: 'MaxPool', inputs: ['x'], outputs: ['p'], name: 'autopad', attrs: { kernel_shape: [2, 2], auto_pad: 'SAME_SIDEWAYS' } },
         { op: 'AveragePool', inputs: ['v'], outputs: ['q'], name: 'pool3d', attrs: { kernel_shape: [2, 2, 2] } },
         { op: 'FusedConv', domain: 'com.microsoft', inputs: ['x'], outputs: ['f'], name: 'custom' },
         { op: 'Pad', inputs: ['x', 'pads'], outputs: ['z'], name: 'reflect', attrs: { mode: 'reflect' } },
@@ -274,7 +274,7 @@ describe('opsets and errors', () => {
     const msg = (err as OnnxError).message;
     expect(msg).toMatch(/^many\.onnx: 5 problems \(nothing was converted\):/);
     expect(msg).toContain("node 'erf1' (Erf, opset 13): unsupported op 'Erf'");
-    expect(msg).toContain("node 'dilated' (MaxPool, opset 13): pooling with dilations [2,2] is not supported");
+    expect(msg).toContain("node 'autopad' (MaxPool, opset 13): auto_pad 'SAME_SIDEWAYS' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID");
     expect(msg).toContain("node 'pool3d' (AveragePool, opset 13): only 1-D and 2-D pooling");
     expect(msg).toContain("node 'custom' (FusedConv, opset 13): unsupported op 'FusedConv' of domain 'com.microsoft'");
     expect(msg).toContain("node 'reflect' (Pad, opset 13): mode 'reflect' is not supported");
@@ -284,11 +284,11 @@ describe('opsets and errors', () => {
 
   it('one problem keeps its one-line message', () => {
     const spec: ModelSpec = {
-      nodes: [{ op: 'MaxPool', inputs: ['x'], outputs: ['p'], name: 'dilated', attrs: { kernel_shape: [2, 2], dilations: [2, 2] } }],
-      inputs: [{ name: 'x', dims: [1, 2, 4, 4] }],
+      nodes: [{ op: 'MaxPool', inputs: ['x'], outputs: ['p'], name: 'dilated', attrs: { kernel_shape: [2, 2], dilations: [3, 3], pads: [1, 1, 1, 1] } }],
+      inputs: [{ name: 'x', dims: [1, 2, 2, 2] }],
       outputs: [{ name: 'p', dims: [] }],
     };
-    expect(() => importOnnx(encodeModel(spec))).toThrow(/^model\.onnx: node 'dilated' \(MaxPool, opset 13\): pooling with dilations \[2,2\] is not supported$/);
+    expect(() => importOnnx(encodeModel(spec))).toThrow(/^model\.onnx: node 'dilated' \(MaxPool, opset 13\): pool2d 'p': with dilation \[3,3\] the window at row 0 covers only padding/);
   });
 
   it('a value input the float graph input is too big to be becomes the usual error', () => {

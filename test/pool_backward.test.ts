@@ -95,6 +95,15 @@ const POOL_GPU_CASES: [number[], Pool2dParams][] = [
 
 describe('pool2dBackward', () => {
   const rng = new Rng(101);
+  gpuIt('pool2dBackward refuses dilation (dilated pooling runs at inference only), on both backends', async (gpu) => {
+    for (const b of [cpu, gpu]) {
+      const x = b.zeros([1, 1, 5, 5]);
+      const dy = b.zeros([1, 1, 3, 3]);
+      expect(() => b.pool2dBackward(x, dy, { type: 'max', kernelSize: 2, stride: 1, dilation: 2 })).toThrow('pool2dBackward: dilation [2,2] is not supported (dilated pooling runs at inference only)');
+      x.dispose();
+      dy.dispose();
+    }
+  });
   for (const [shape, params] of POOL_GRAD_CASES) {
     it(`pool2dBackward gradient check ${JSON.stringify(shape)} ${JSON.stringify(params)}`, () => {
       const x = params.type === 'max' ? distinct(rng, size(shape)) : rng.uniform(size(shape), -2, 2);

@@ -80,7 +80,6 @@ export function pool(kind: 'max' | 'avg'): Converter {
     const kernel = pair(c, 'kernel_shape', null);
     const stride = pair(c, 'strides', 1);
     const dilation = pair(c, 'dilations', 1);
-    if (dilation[0] !== 1 || dilation[1] !== 1) c.fail(`pooling with dilations ${JSON.stringify(dilation)} is not supported`);
     const padding = windowPads(c, x, kernel, stride, dilation);
     const ceilMode = c.int('ceil_mode', 0) !== 0;
     if (kind === 'max') {
@@ -89,6 +88,7 @@ export function pool(kind: 'max' | 'avg'): Converter {
     }
     const layer: LayerConfig = {
       type: 'pool2d', pool: kind, kernelSize: kernel, stride, padding, ceilMode,
+      ...(dilation[0] !== 1 || dilation[1] !== 1 ? { dilation } : {}),
       ...(kind === 'avg' ? { countIncludePad: c.int('count_include_pad', 0) !== 0 } : {}),
     };
     const y = c.emit(layer, [x], [], oneD ? 'pool' : undefined);
