@@ -230,6 +230,43 @@ describe('pooling as ONNX allows it', () => {
   });
 });
 
+describe('1-D convolution as 2-D', () => {
+  it('Conv on (N, C, L) with pads, strides and dilations, weights constant or given as an input', async () => {
+    const [N, C, L, Co, K] = [2, 2, 9, 3, 3];
+    const x = randomArray(N * C * L, 11);
+    const w = randomArray(Co * C * K, 12);
+    const b = randomArray(Co, 13);
+    const attrs = { pads: [1, 2], strides: [2], dilations: [2], kernel_shape: [K] };
+    const Lo = Math.floor((L + 3 - (K - 1) * 2 - 1) / 2) + 1;
+    const want = new Float32Array(N * Co * Lo);
+    for (let n = 0; n < N; n++) {
+      for (let o = 0; o < Co; o++) {
+        for (let t = 0; t < Lo; t++) {
+          let sum = b[o];
+          for (let ci = 0; ci < C; ci++) {
+            for (let k = 0; k < K; k++) {
+              const i = t * 2 - 1 + k * 2;
+              if (i >= 0 && i < L) sum += x[(n * C + ci) * L + i] * w[(o * C + ci) * K + k];
+            }
+          }
+          want[(n * Co + o) * Lo + t] = sum;
+        }
+      }
+    }
+    const constant: ModelSpec = {
+      nodes: [{ op: 'Conv', inputs: ['x', 'W', 'B'], outputs: ['y'], attrs }],
+      inputs: [{ name: 'x', dims: [N, C, L] }],
+      outputs: [{ name: 'y', dims: [] }],
+      initializers: [{ name: 'W', dims: [Co, C, K], values: [...w] }, { name: 'B', dims: [Co], values: [...b] }],
+    };
+    const asInputs: ModelSpec = { ...constant, inputs: [...constant.inputs, { name: 'W', dims: [Co, C, K] }, { name: 'B', dims: [Co] }], initializers: [] };
+    const a = await run(constant, [x]);
+    expect(a.model.outputShapes()).toEqual([[N, Co, Lo]]);
+    expectClose(a.outs[0], want, TOL);
+    expectClose((await run(asInputs, [x, w, b])).outs[0], want, TOL);
+  });
+});
+
 describe('opsets and errors', () => {
   it('opset 1 GlobalAveragePool and opset 6 Relu import; opset 5 broadcasting with an axis is refused', async () => {
     const spec = (opset: number): ModelSpec => ({

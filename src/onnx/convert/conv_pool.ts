@@ -45,14 +45,20 @@ function rank4(c: NodeContext, x: DynValue): void {
   if (x.shape.length !== 4) c.fail(`only 2-D (N, C, H, W) inputs are supported, got ${fmtShape(x.shape)}`);
 }
 
+/** Conv over 2-D windows, and over 1-D ones as (N, C, 1, L) with (Cout, C/group, 1, k) weights, between reshapes. */
 export const conv: Converter = (c: NodeContext) => {
-  const x = c.dyn(0, 'X');
-  rank4(c, x);
+  const input = c.dyn(0, 'X');
+  const oneD = input.shape.length === 3;
+  if (input.shape.length !== 3 && input.shape.length !== 4) c.fail(`only 1-D and 2-D convolution ((N, C, L) and (N, C, H, W) inputs) is supported, got ${fmtShape(input.shape)}`);
+  const x = oneD ? reshapeTo(c, input, [input.shape[0], input.shape[1], 1, input.shape[2]], 'as2d') : input;
   // Weights and bias are parameters when constant, inputs of the layer when computed.
-  const w = c.operand(1);
-  if (!w) c.fail('weights W are missing');
+  const given = c.operand(1);
+  if (!given) c.fail('weights W are missing');
+  const gDims = dimsOf(given);
+  if (gDims.length !== (oneD ? 3 : 4)) c.fail(`weights W must be (Cout, C/group, ${oneD ? 'k' : 'kH, kW'}), got ${fmtShape(gDims)}`);
+  const as4d = oneD ? [gDims[0], gDims[1], 1, gDims[2]] : [...gDims];
+  const w = !oneD ? given : given.kind === 'dyn' ? reshapeTo(c, given, as4d, 'weight2d') : { ...given, dims: as4d };
   const wDims = dimsOf(w);
-  if (wDims.length !== 4) c.fail(`weights W must be (Cout, C/group, kH, kW), got ${fmtShape(wDims)}`);
   const b = c.operand(2);
   const group = c.int('group', 1);
   if (group < 1 || x.shape[1] % group !== 0 || wDims[1] * group !== x.shape[1]) {
@@ -60,14 +66,16 @@ export const conv: Converter = (c: NodeContext) => {
   }
   const kernel: [number, number] = [wDims[2], wDims[3]];
   const ks = c.ints('kernel_shape', null);
-  if (ks && (ks.length !== 2 || ks[0] !== kernel[0] || ks[1] !== kernel[1])) c.fail(`kernel_shape ${JSON.stringify(ks)} disagrees with weights ${fmtShape(wDims)}`);
+  const ks2 = ks && oneD && ks.length === 1 ? [1, ks[0]] : ks;
+  if (ks2 && (ks2.length !== 2 || ks2[0] !== kernel[0] || ks2[1] !== kernel[1])) c.fail(`kernel_shape ${JSON.stringify(ks)} disagrees with weights ${fmtShape(gDims)}`);
   const stride = pair(c, 'strides', 1);
   const dilation = pair(c, 'dilations', 1);
   const padding = windowPads(c, x, kernel, stride, dilation);
   const biasOk = !b || (b.kind === 'dyn' ? b.shape.length === 1 && b.shape[0] === wDims[0] : b.data.length === wDims[0]);
   if (!biasOk) c.fail(`bias has shape ${fmtShape(dimsOf(b!))}, expected [${wDims[0]}]`);
   const layer: LayerConfig = { type: 'conv2d', filters: wDims[0], kernelSize: kernel, stride, padding, dilation, groups: group, useBias: b !== null };
-  c.out(0, c.emit(layer, [x], b ? [c.paramOf(w), c.paramOf(b)] : [c.paramOf(w)]));
+  const y = c.emit(layer, [x], b ? [c.paramOf(w), c.paramOf(b)] : [c.paramOf(w)], oneD ? 'conv' : undefined);
+  c.out(0, oneD ? reshapeTo(c, y, [y.shape[0], y.shape[1], y.shape[3]]) : y);
 };
 
 /** MaxPool / AveragePool over 2-D windows, and over 1-D ones as (N, C, 1, L). */
