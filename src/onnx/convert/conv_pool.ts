@@ -1,7 +1,7 @@
 /**
- * Converters of the windowed ops on (N, C, H, W) inputs: Conv, MaxPool / AveragePool, the
- * global pools, and Pad, which has no layer of its own and becomes a depthwise 1×1 convolution
- * with ones and padding.
+ * Converters of the windowed ops on (N, C, H, W) inputs — and (N, C, L) ones, run as
+ * (N, C, 1, L) between reshapes: Conv, MaxPool / AveragePool, the global pools, and Pad, which
+ * has no layer of its own and becomes a depthwise 1×1 convolution with ones and padding.
  */
 import type { NodeContext, DynValue } from '../context.js';
 import { intList, normAxis, scalarOf } from '../fold.js';
