@@ -164,6 +164,17 @@ describe('value inputs specialise the import', () => {
     expect(model.onnx.valueInputs).toEqual([]);
     expect(outs[0]).toEqual(Float32Array.of(11, 22, 33, 44, 51, 62, 73, 84));
   });
+
+  it('Cast of computed values: to FLOAT or DOUBLE, and an integer input to INT64, are aliases; to FLOAT16 is refused', async () => {
+    const spec = (to: number, type = INT64): ModelSpec => ({
+      nodes: [{ op: 'Cast', inputs: ['x'], outputs: ['y'], attrs: { to } }],
+      inputs: [{ name: 'x', type, dims: [3] }],
+      outputs: [{ name: 'y', dims: [] }],
+    });
+    for (const to of [1, 11, 7]) expect((await run(spec(to), [Float32Array.of(-3, 0, 7)])).outs[0]).toEqual(Float32Array.of(-3, 0, 7));
+    expect(() => importOnnx(encodeModel(spec(7, 1)))).toThrow(/casting them to INT64 is not supported \(it would round\)/);
+    expect(() => importOnnx(encodeModel(spec(10, 1)))).toThrow(/casting them to FLOAT16 is not supported/);
+  });
 });
 
 describe('several outputs, and outputs known at import', () => {

@@ -52,6 +52,8 @@ export class ImportContext {
   readonly taken = new Set<string>();
   /** Every value some node reads, plus the graph outputs: outputs not in here may be ignored. */
   readonly consumed = new Set<string>();
+  /** Integer and boolean graph inputs computed at run time (as exact float values). */
+  readonly integerInputs = new Set<string>();
   /** Graph inputs computed at run time that may instead become value inputs (see `NeedsValues`). */
   readonly valueCandidates = new Set<string>();
   /** Values whose node could not be converted: nodes reading them are skipped, not reported again. */

@@ -282,6 +282,7 @@ function importProto(proto: ModelProto, options: LoadOnnxOptions, label: string)
     ctx.taken.add(vi.name);
     const small = dims.length <= 1 && sizeOf(dims) <= MAX_FLOAT_VALUE_INPUT;
     if (small || !isFloatType(vi.elemType)) ctx.valueCandidates.add(vi.name);
+    if (!isFloatType(vi.elemType)) ctx.integerInputs.add(vi.name);
     inputs.push({ name: vi.name, shape: symbol !== null && dims.length > 0 ? [symbol, ...dims.slice(1)] : dims });
     inputShapes.push({ name: vi.name, shape: dims });
     runInputs.push(vi.name);

@@ -152,8 +152,10 @@ export const cast: Converter = (c: NodeContext) => {
   if (!v) c.fail('input is missing');
   const to = c.int('to', 0);
   if (v.kind === 'dyn') {
-    // Computed values are float32, which DOUBLE holds exactly: an alias. Narrower types would round.
-    if (to !== DataType.FLOAT && to !== DataType.DOUBLE) c.fail(`computed values are float32; casting them to ${dataTypeName(to)} is not supported (it would round)`);
+    // Computed values are float32, which DOUBLE holds exactly: an alias. Narrower types would
+    // round; an integer input's values (exact floats) are already INT32 or INT64 values.
+    const wideInt = (to === DataType.INT64 || to === DataType.INT32) && c.ctx.integerInputs.has(v.ref);
+    if (to !== DataType.FLOAT && to !== DataType.DOUBLE && !wideInt) c.fail(`computed values are float32; casting them to ${dataTypeName(to)} is not supported (it would round)`);
     return c.out(0, v);
   }
   const t = v.tensor;
