@@ -3,7 +3,8 @@
 // - `pool2d`: max or average pooling. One invocation computes one output value by looping
 //   over its window (clipped to the real input: padded cells never win a max and, without
 //   COUNT_PAD, are not counted); one workgroup computes WG consecutive outputs of the
-//   (N, C, Ho, Wo) output. Bandwidth-bound, so no tiling.
+//   (N, C, Ho, Wo) output. Bandwidth-bound, so no tiling. A dilated window (dh or dw > 1)
+//   steps over cells and tests each against the input's bounds.
 // - `subsample`: LeNet-5's trainable subsampling, y = activate(coeff[c] · Σ window + bias[c]),
 //   windows without padding. Same mapping as `pool2d`. Needs the activation prelude.
 // - `adaptive_avg_pool`: PyTorch's AdaptiveAvgPool2d to a fixed Ho×Wo. One invocation computes
@@ -17,8 +18,8 @@
 // 1-D problems may be folded into y when they exceed maxComputeWorkgroupsPerDimension: the
 // linear workgroup id is wid.x + wid.y * nwg.x. Requires the index and pooling window preludes.
 //
-// Every pooling window covers at least one real input cell (inferPool2d limits padding to half
-// the window), so a max starts from the window's first real cell and needs no -inf constant,
+// Every pooling window covers at least one real input cell (inferPool2d keeps padding smaller
+// than the window), so a max starts from the window's first real cell and needs no -inf constant,
 // and the avg divisor is never 0.
 
 // Invocations per workgroup (a power of two for `global_pool`). POOL_MAX and COUNT_PAD: the
@@ -43,6 +44,10 @@ fn pool2d(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   let i = linear_invocation_id(gid, nwg);
   if (i >= params.count) { return; }
   let p = plane_pos(i, params.ho, params.wo);
+  if (params.dh != 1u || params.dw != 1u) {
+    y[i] = dilated_window(p);
+    return;
+  }
   let r = window_span(p.y, params.sh, params.pad_top, params.kh, params.h);
   let c = window_span(p.x, params.sw, params.pad_left, params.kw, params.w);
   // The window clipped to the real input.
@@ -66,6 +71,39 @@ fn pool2d(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     }
     y[i] = sum / avg_divisor(r, c);
   }
+}
+
+// pool2d of a dilated window: cell (ky, kx) is input row oy·sh − pad_top + ky·dh, column likewise.
+// inferPool2d refuses windows with no real cell, so `found` is always set.
+fn dilated_window(p: PlanePos) -> f32 {
+  let hs = i32(p.y * params.sh) - i32(params.pad_top);
+  let ws = i32(p.x * params.sw) - i32(params.pad_left);
+  let base = p.plane * params.h * params.w;
+  var best = 0.0;
+  var found = false;
+  var sum = 0.0;
+  var real = 0u;
+  var rows_padded = 0u;
+  var cols_padded = 0u;
+  for (var ky = 0u; ky < params.kh; ky++) {
+    let iy = hs + i32(ky * params.dh);
+    if (iy < i32(params.h + params.pad_bottom)) { rows_padded++; }
+    if (iy < 0 || iy >= i32(params.h)) { continue; }
+    for (var kx = 0u; kx < params.kw; kx++) {
+      let ix = ws + i32(kx * params.dw);
+      if (ix < 0 || ix >= i32(params.w)) { continue; }
+      let v = x[base + u32(iy) * params.w + u32(ix)];
+      best = select(max(best, v), v, !found);
+      found = true;
+      sum += v;
+      real++;
+    }
+  }
+  for (var kx = 0u; kx < params.kw; kx++) {
+    if (ws + i32(kx * params.dw) < i32(params.w + params.pad_right)) { cols_padded++; }
+  }
+  if (POOL_MAX == 1u) { return best; }
+  return sum / f32(select(real, rows_padded * cols_padded, COUNT_PAD == 1u));
 }
 
 @compute @workgroup_size(WG)

@@ -37,6 +37,10 @@ const POOL_CASES: [number[], Omit<Pool2dParams, 'type'>][] = [
   [[2, 6, 15, 15], { kernelSize: 3, stride: 2, padding: 1, ceilMode: true }],
   [[1, 5, 9, 10], { kernelSize: [3, 2], stride: [1, 2], padding: [1, 1], ceilMode: true }],
   [[3, 6, 5, 5], { kernelSize: 2, stride: 3, padding: 'valid' }],
+  [[1, 3, 6, 7], { kernelSize: 3, stride: 1, padding: 2 }], // padding up to kernel - 1 (ONNX): corner windows hold one real cell
+  [[2, 2, 5, 6], { kernelSize: [3, 4], stride: [2, 3], padding: [2, 3, 1, 2], ceilMode: true }],
+  [[1, 3, 8, 9], { kernelSize: 2, stride: 1, dilation: 2 }], // dilated windows (ONNX's MaxPool dilations)
+  [[2, 2, 9, 7], { kernelSize: [3, 2], stride: [2, 1], dilation: [2, 3], padding: [1, 1, 2, 1], ceilMode: true }],
 ];
 
 const reachesPadding = (p: Omit<Pool2dParams, 'type'>) =>
@@ -215,9 +219,11 @@ describe('pooling bad input', () => {
     await expectBoth(gpu, (b) => b.pool2d(x4(b), { type: 'avg', kernelSize: 2, stride: [1, -1] }), InvalidArgumentError, 'pool2d: stride must be positive integers, got [1,-1]');
     await expectBoth(gpu, (b) => b.pool2d(x4(b), { type: 'max', kernelSize: 5 }), ShapeError,
       'pool2d: window 5 is larger than the padded input 4 (input [1,3,4,4], kernel [5,5], stride [5,5], padding [0,0,0,0])');
-    await expectBoth(gpu, (b) => b.pool2d(x4(b), { type: 'max', kernelSize: 3, padding: 2 }), InvalidArgumentError,
-      'pool2d: pad should be at most half of effective kernel size, got padding [2,2,2,2] for kernel [3,3] (input [1,3,4,4])');
+    await expectBoth(gpu, (b) => b.pool2d(x4(b), { type: 'max', kernelSize: 3, padding: 3 }), InvalidArgumentError,
+      'pool2d: padding must be smaller than the kernel, got padding [3,3,3,3] for kernel [3,3] (input [1,3,4,4])');
     await expectBoth(gpu, (b) => b.pool2d(x4(b), { type: 'min' as 'max', kernelSize: 2 }), InvalidArgumentError, `pool2d: type must be 'max' or 'avg', got "min"`);
+    await expectBoth(gpu, (b) => b.pool2d(x4(b), { type: 'max', kernelSize: 2, dilation: 5, padding: 1 }), ShapeError,
+      'pool2d: with dilation [5,5] the window at row 0 covers only padding (input [1,3,4,4], kernel [2,2], padding [1,1,1,1])');
     await expectBoth(gpu, (b) => b.globalPool(x3(b), 'avg'), ShapeError, 'globalPool: input must have rank 4, got [3,4,4]');
     await expectBoth(gpu, (b) => b.subsample(x4(b), c4(b), c3(b), { name: 's2' }), ShapeError,
       "subsample 's2': coeff must have shape [3] (one value per input channel), got [4] (input [1,3,4,4])");

@@ -71,6 +71,8 @@ const POOL_GRAD_CASES: [number[], Pool2dParams][] = [
   [[1, 2, 6, 6], { type: 'avg', kernelSize: 3, stride: 2, padding: 1, ceilMode: true }],
   [[1, 3, 5, 8], { type: 'max', kernelSize: [2, 3], stride: [1, 2], padding: [1, 1] }],
   [[2, 2, 7, 6], { type: 'avg', kernelSize: 2, stride: 3 }], // gaps: cells in no window
+  [[1, 2, 5, 5], { type: 'max', kernelSize: 3, stride: 1, padding: 2 }], // padding up to kernel - 1 (ONNX)
+  [[1, 2, 5, 6], { type: 'avg', kernelSize: 3, stride: 2, padding: [2, 1, 2, 2], countIncludePad: true }],
 ];
 
 const POOL_GPU_CASES: [number[], Pool2dParams][] = [
@@ -87,10 +89,21 @@ const POOL_GPU_CASES: [number[], Pool2dParams][] = [
   [[1, 6, 9, 9], { type: 'avg', kernelSize: 3, stride: 1, padding: 'same' }],
   [[1, 3, 11, 10], { type: 'max', kernelSize: 5, stride: 3, padding: 2 }],
   [[3, 6, 5, 5], { type: 'max', kernelSize: 2, stride: 3 }], // gaps: cells in no window get 0
+  [[2, 3, 6, 7], { type: 'avg', kernelSize: 3, stride: 1, padding: 2 }], // padding up to kernel - 1 (ONNX)
+  [[1, 4, 7, 6], { type: 'max', kernelSize: [3, 4], stride: [2, 3], padding: [2, 3, 1, 2], ceilMode: true }],
 ];
 
 describe('pool2dBackward', () => {
   const rng = new Rng(101);
+  gpuIt('pool2dBackward refuses dilation (dilated pooling runs at inference only), on both backends', async (gpu) => {
+    for (const b of [cpu, gpu]) {
+      const x = b.zeros([1, 1, 5, 5]);
+      const dy = b.zeros([1, 1, 3, 3]);
+      expect(() => b.pool2dBackward(x, dy, { type: 'max', kernelSize: 2, stride: 1, dilation: 2 })).toThrow('pool2dBackward: dilation [2,2] is not supported (dilated pooling runs at inference only)');
+      x.dispose();
+      dy.dispose();
+    }
+  });
   for (const [shape, params] of POOL_GRAD_CASES) {
     it(`pool2dBackward gradient check ${JSON.stringify(shape)} ${JSON.stringify(params)}`, () => {
       const x = params.type === 'max' ? distinct(rng, size(shape)) : rng.uniform(size(shape), -2, 2);

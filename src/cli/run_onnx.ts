@@ -4,8 +4,9 @@
  * float32; DIR defaults to the current directory). Prints a line per output and the time, or
  * with --json one line `{"outputs":[{"name","shape","file"}],"backend","ms"}`, where `ms` is the
  * time of the forward pass (plan creation and pipeline compilation included).
- * float32 (or float64) inputs are computed inputs; int64/int32 inputs are constants given at
- * load time (shape inputs of Reshape and the like).
+ * float32 (or float64) inputs are computed inputs, except those that set shapes or bounds
+ * (value inputs: the model is imported for their values); int64/int32 inputs are constants
+ * given at load time (shape inputs of Reshape and the like).
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -117,6 +118,7 @@ export async function runModel(modelArg: string, flags: RunFlags): Promise<strin
     let model: Model;
     let outputNames: readonly string[];
     let order: readonly string[];
+    const valueInputs = new Set<string>();
     if (isZoo) {
       model = createModel(modelArg as ZooName, { backend, inputSize: flags.inputSize });
       if (weights) model.loadWeights(weights, { label: flags.weights });
@@ -129,7 +131,15 @@ export async function runModel(modelArg: string, flags: RunFlags): Promise<strin
         if (isFloat(a)) inputShapes[name] = [...a.shape];
         else constants[name] = { dims: a.shape, data: a.data as BigInt64Array | Int32Array };
       }
-      const onnx = await loadOnnx(bytes!, { backend, label: modelArg, constants, inputShapes });
+      let onnx = await loadOnnx(bytes!, { backend, label: modelArg, constants, inputShapes });
+      // Float inputs that set shapes or bounds (value inputs): the model imported for their values.
+      while (onnx.onnx.valueInputs.length > 0) {
+        const names = onnx.onnx.valueInputs;
+        const absent = names.filter((n) => !inputs.has(n));
+        if (absent.length > 0) throw new UsageError(`run: the model needs --input ${absent.map((n) => `${n}=FILE.npy`).join(' --input ')} (its inputs: ${onnx.onnx.runInputs.join(', ')})`);
+        names.forEach((n) => valueInputs.add(n));
+        onnx = onnx.specialise(Object.fromEntries(names.map((n) => [n, { dims: inputs.get(n)!.shape, data: asFloat32(inputs.get(n)!) }])));
+      }
       model = onnx;
       outputNames = onnx.onnx.outputs;
       order = onnx.onnx.inputs.map((i) => i.name);

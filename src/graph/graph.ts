@@ -127,7 +127,6 @@ export interface GraphInfo {
 /** Validates names and references and returns the nodes in topological order. */
 export function checkGraph(graph: Graph): GraphNode[] {
   const where = `graph '${graph.name}'`;
-  if (graph.inputs.length === 0) throw new InvalidArgumentError(where, 'has no inputs');
   if (graph.outputs.length === 0) throw new InvalidArgumentError(where, 'has no outputs');
   const names = new Set<string>();
   for (const n of [...graph.inputs.map((i) => i.name), ...graph.nodes.map((n) => n.name)]) {

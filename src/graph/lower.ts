@@ -11,6 +11,7 @@ import { type LayerConfig, opOf } from '../ops/registry.js';
 import { isActivation, type Activation } from '../ops/activation.js';
 import type { PadLayer } from '../ops/pad.js';
 import type { Padding2d } from '../ops/params.js';
+import { paramInputsOf } from '../ops/op.js';
 
 /** A node of the lowered graph; `params` are keys into the weight map. */
 export interface ExecNode {
@@ -96,7 +97,8 @@ export function lowerForInference(
     const sole = producer !== undefined && (consumers.get(producer.name) ?? []).length === 1 && !isOutput.has(producer.name);
     if (fuse && sole && producer) {
       // Batch norm after a convolution without activation: fold into the conv.
-      if (node.layer.type === 'batchNorm' && producer.layer.type === 'conv2d' && !hasActivation(producer.layer) && !producer.layer.connectionTable) {
+      const held = paramInputsOf(node.layer).length === 0 && paramInputsOf(producer.layer).length === 0;
+      if (held && node.layer.type === 'batchNorm' && producer.layer.type === 'conv2d' && !hasActivation(producer.layer) && !producer.layer.connectionTable) {
         const conv = producer.layer;
         const w = derived.get(producer.params[0]) ?? weights.get(producer.params[0])!;
         const cout = conv.filters;

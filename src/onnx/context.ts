@@ -13,7 +13,7 @@ import type { GraphNode } from '../graph/graph.js';
 import { type LayerConfig, layerParams, applyLayer } from '../ops/registry.js';
 import { MetaBackend } from '../backends/meta/backend.js';
 import { WebCnnError } from '../errors.js';
-import type { OnnxAttributes } from '../ops/op.js';
+import { type OnnxAttributes, withParamInputs } from '../ops/op.js';
 import { type Shape, fmtShape, sizeOf } from '../shape.js';
 
 /** A value the graph computes at run time; `shape` includes the batch dimension (as imported). */
@@ -29,6 +29,20 @@ export interface ConstValue {
 }
 export type Value = DynValue | ConstValue;
 
+/**
+ * Thrown by a converter that needs as a constant a value computed from these graph inputs
+ * (integer shapes or axes, a scalar bound): the importer makes them value inputs, whose values
+ * are given when the model runs and select a specialised import, and converts again.
+ */
+export class NeedsValues extends Error {
+  constructor(readonly names: readonly string[]) {
+    super(`needs the values of ${names.join(', ')}`);
+  }
+}
+
+/** Float graph inputs up to this many values may become value inputs (scalars, scales, bounds); integer ones of any size. */
+export const MAX_FLOAT_VALUE_INPUT = 16;
+
 export class ImportContext {
   readonly meta = new MetaBackend();
   readonly values = new Map<string, Value>();
@@ -38,6 +52,27 @@ export class ImportContext {
   readonly taken = new Set<string>();
   /** Every value some node reads, plus the graph outputs: outputs not in here may be ignored. */
   readonly consumed = new Set<string>();
+  /** Integer and boolean graph inputs computed at run time (as exact float values). */
+  readonly integerInputs = new Set<string>();
+  /** Graph inputs computed at run time that may instead become value inputs (see `NeedsValues`). */
+  readonly valueCandidates = new Set<string>();
+  /** Values whose node could not be converted: nodes reading them are skipped, not reported again. */
+  readonly failed = new Set<string>();
+
+  /** The graph inputs among `valueCandidates` that computed value `ref` depends on. */
+  valueSources(ref: string): string[] {
+    const inputsOf = new Map(this.nodes.map((n) => [n.name, n.inputs]));
+    const out: string[] = [];
+    const seen = new Set<string>();
+    const walk = (r: string): void => {
+      if (seen.has(r)) return;
+      seen.add(r);
+      if (this.valueCandidates.has(r)) out.push(r);
+      for (const i of inputsOf.get(r) ?? []) walk(i);
+    };
+    walk(ref);
+    return out;
+  }
 
   constructor(
     readonly label: string,
@@ -51,10 +86,21 @@ export class ImportContext {
   }
 
   /**
-   * Adds a layer reading `inputs` with parameter values `params` (in the layer's parameter
-   * order) and returns its output. `where` names the ONNX node in errors.
+   * Adds a layer reading `inputs` with parameters `params` (in the layer's parameter order)
+   * and returns its output. A parameter is its values, or a value computed by the graph: the
+   * layer then takes it as an input (`LayerBase.paramInputs`). `where` names the ONNX node in errors.
    */
-  emit(preferred: string, layer: LayerConfig, inputs: readonly DynValue[], params: readonly Float32Array[], where: string): DynValue {
+  emit(preferred: string, layer: LayerConfig, inputs: readonly DynValue[], params: readonly (Float32Array | DynValue)[], where: string): DynValue {
+    if (params.some((p) => !(p instanceof Float32Array))) {
+      const names = this.#paramNames(layer, inputs, where);
+      const given = params.flatMap((p, i) => (p instanceof Float32Array ? [] : [{ name: names[i], value: p }]));
+      const held = params.filter((p): p is Float32Array => p instanceof Float32Array);
+      return this.#emitHeld(preferred, withParamInputs(layer, given.map((g) => g.name)), [...inputs, ...given.map((g) => g.value)], held, where);
+    }
+    return this.#emitHeld(preferred, layer, inputs, params as readonly Float32Array[], where);
+  }
+
+  #emitHeld(preferred: string, layer: LayerConfig, inputs: readonly DynValue[], params: readonly Float32Array[], where: string): DynValue {
     const name = this.unique(preferred);
     const shapes = inputs.map((v) => v.shape);
     let out: Shape;
@@ -77,6 +123,16 @@ export class ImportContext {
     this.taken.add(name);
     this.nodes.push({ name, layer, inputs: inputs.map((v) => v.ref) });
     return { kind: 'dyn', ref: name, shape: out };
+  }
+
+  /** The names of a layer's parameters, in order. */
+  #paramNames(layer: LayerConfig, inputs: readonly DynValue[], where: string): string[] {
+    try {
+      return layerParams(layer, 'layer', inputs.map((v) => v.shape)).map((s) => s.name);
+    } catch (e) {
+      if (e instanceof WebCnnError && !(e instanceof OnnxError)) throw new OnnxError(`${where}: ${e.message}`);
+      throw e;
+    }
   }
 }
 
@@ -134,7 +190,11 @@ export class NodeContext implements OnnxAttributes {
   konst(i: number, what = `input ${i}`): ConstTensor {
     const v = this.input(i);
     if (!v) this.fail(`${what} is missing`);
-    if (v.kind !== 'const') this.fail(`${what} ('${this.node.inputs[i]}') must be a constant (an initializer), but it is computed by the graph`);
+    if (v.kind !== 'const') {
+      const sources = this.ctx.valueSources(v.ref);
+      if (sources.length > 0) throw new NeedsValues(sources);
+      this.fail(`${what} ('${this.node.inputs[i]}') must be a constant (an initializer, or computed from constants and value inputs), but it is computed by the graph`);
+    }
     return v.tensor;
   }
 
@@ -208,8 +268,20 @@ export class NodeContext implements OnnxAttributes {
     return suffix ? `${base}/${suffix}` : base;
   }
 
-  /** Emits a layer for this node. */
-  emit(layer: LayerConfig, inputs: readonly DynValue[], params: readonly Float32Array[] = [], suffix?: string): DynValue {
+  /** Input i: a constant, a computed value, or null when absent. */
+  operand(i: number): ConstTensor | DynValue | null {
+    const v = this.input(i);
+    if (!v) return null;
+    return v.kind === 'const' ? v.tensor : v;
+  }
+
+  /** A parameter from input i: its float values when constant, else the computed value (the layer takes it as an input). */
+  paramOf(t: ConstTensor | DynValue): Float32Array | DynValue {
+    return t.kind === 'dyn' ? t : this.floatData(t);
+  }
+
+  /** Emits a layer for this node; a parameter computed by the graph becomes an input of the layer. */
+  emit(layer: LayerConfig, inputs: readonly DynValue[], params: readonly (Float32Array | DynValue)[] = [], suffix?: string): DynValue {
     return this.ctx.emit(this.outName(0, suffix), layer, inputs, params, this.where);
   }
 

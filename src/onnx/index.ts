@@ -9,7 +9,7 @@
  */
 export { OnnxError } from './errors.js';
 export {
-  loadOnnx, importOnnx, inspectOnnx, OnnxModel, MIN_OPSET, MAX_OPSET, type LoadOnnxOptions, type OnnxModelInfo, type OnnxConstant, type OnnxSummary,
+  loadOnnx, importOnnx, inspectOnnx, OnnxModel, MIN_OPSET, MAX_OPSET, type LoadOnnxOptions, type OnnxModelInfo, type OnnxConstant, type OnnxRunInput, type OnnxSummary,
 } from './import.js';
 export { SUPPORTED_OPS } from './ops.js';
 export { decodeTensor } from './proto.js';

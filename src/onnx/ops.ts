@@ -15,7 +15,7 @@ import { pad, resize, upsample } from './convert/spatial.js';
 import { gemm, matmul } from './convert/matmul.js';
 import { activation, batchNorm, binaryNode, clip, gelu, hardSigmoid, leakyRelu, lrn, prelu, selu, softmax, variadic, where, withAlpha } from './convert/elementwise.js';
 import { argReduce, groupNorm, instanceNorm, layerNorm, reduce } from './convert/reduce.js';
-import { cast, concat, constant, constantOfShape, dropout, flatten, passThrough, reshape, shape, squeezeLike, transpose } from './convert/shape.js';
+import { cast, concat, constant, constantOfShape, dropout, flatten, passThrough, range, reshape, shape, size, squeezeLike, transpose } from './convert/shape.js';
 import { expand, gather, gatherElements, slice, split, tile } from './convert/movement.js';
 
 /** The converter of each ONNX op type that has one here. */
@@ -91,6 +91,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   ReduceProd: reduce('prod', 18),
   ReduceSum: reduce('sum', 13),
   ReduceSumSquare: reduce('sumSquare', 18),
+  Range: range,
   Relu: activation('relu'),
   Reshape: reshape,
   Round: activation('round'),
@@ -100,6 +101,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Sigmoid: activation('sigmoid'),
   Sign: activation('sign'),
   Sin: activation('sin'),
+  Size: size,
   Slice: slice,
   Softmax: softmax(),
   Softplus: activation('softplus'),

@@ -215,6 +215,7 @@ export const conv2dOp = defineOp<Conv2dLayer>({
     if (layer.useBias ?? true) out.push(param('bias', [layer.filters], init));
     return out;
   },
+  paramInputs: ['weight', 'bias'],
   forward: (b, { layer, name, inputs: [x], params: [w, bias] }) => b.conv2d(x, w, bias, convParams(layer, name)),
   backward(b, { layer, name, inputs: [x], params: [w, bias], dy, needInput }) {
     const g = b.conv2dBackward(x, w, dy, { ...convParams(layer, name), activation: undefined }, { input: needInput[0], weight: true, bias: bias !== undefined });

@@ -177,6 +177,7 @@ export const denseOp = defineOp<DenseLayer>({
     if (layer.useBias ?? true) out.push(param('bias', [layer.units], init));
     return out;
   },
+  paramInputs: ['weight', 'bias'],
   forward: (b, { layer, inputs: [x], params: [w, bias] }) => b.dense(x, w, bias, layer.activation),
   backward(b, { inputs: [x], params: [w, bias], dy, needInput }) {
     const g = b.denseBackward(x, w, dy, { input: needInput[0], weight: true, bias: bias !== undefined });

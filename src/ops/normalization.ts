@@ -158,6 +158,7 @@ export const batchNormOp = defineOp<BatchNormLayer>({
       param('running_var', [c], { kind: 'constant', value: 1 }, false, true),
     ];
   },
+  paramInputs: ['weight', 'bias', 'running_mean', 'running_var'],
   forward: (b, { layer, name, inputs: [x], params: [gamma, beta, mean, variance] }) =>
     b.batchNorm(x, { gamma, beta, mean, variance, epsilon: layer.epsilon, activation: layer.activation, name }),
   train(b, { layer, name, inputs: [x], params: [gamma, beta, runningMean, runningVar] }) {

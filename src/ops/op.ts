@@ -40,6 +40,22 @@ export interface ParamSpec {
 /** A layer's configuration: plain, serialisable data whose `type` names its op. */
 export interface LayerBase {
   readonly type: string;
+  /**
+   * Parameters this layer takes as inputs computed by the graph instead of holding them as
+   * weights (ONNX files may give a convolution's weights as a graph input), by name, in the
+   * order they follow the op's own inputs. Each must be one of the op's `paramInputs`.
+   */
+  readonly paramInputs?: readonly string[];
+}
+
+/** The parameters a layer takes as inputs (`LayerBase.paramInputs`), or none. */
+export function paramInputsOf(layer: LayerBase): readonly string[] {
+  return layer.paramInputs ?? [];
+}
+
+/** The layer taking these parameters as inputs (after its own inputs, in this order). */
+export function withParamInputs<L extends LayerBase>(layer: L, names: readonly string[]): L {
+  return { ...layer, paramInputs: [...names] };
 }
 
 /** One application of an op: its layer, its node's name, its inputs and its parameters (in `params` order). */
@@ -107,6 +123,11 @@ export interface OpDef<L extends LayerBase> {
   train?(b: TrainingBackend, a: TrainArgs<L>): TrainResult;
   /** The gradient. Without one, the op runs at inference only and `fit` says so before any work. */
   backward?(b: TrainingBackend, g: GradArgs<L>): Grads;
+  /**
+   * Parameters that a layer may take as inputs instead (`LayerBase.paramInputs`): those its
+   * forward reads only as tensors, never pre-transformed at load. Default: none.
+   */
+  readonly paramInputs?: readonly string[];
   /** Multiply-adds ×2 (or comparisons and adds for the cheap ops) of one application. */
   flops(layer: L, inputs: readonly Shape[], output: Shape, params: readonly ParamSpec[]): number;
   /**

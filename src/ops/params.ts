@@ -58,6 +58,8 @@ export interface Pool2dParams {
   ceilMode?: boolean;
   /** avg only: divide by the full window including padding (default false, PyTorch's default is true). */
   countIncludePad?: boolean;
+  /** Spacing of the window's cells (default 1), as ONNX's MaxPool dilations. Inference only: pool2dBackward refuses it. */
+  dilation?: number | readonly [number, number];
   name?: string;
 }
 

@@ -35,6 +35,8 @@ export interface WindowGeometry {
 export interface Pool2dConfig extends WindowGeometry {
   type: 'max' | 'avg';
   countIncludePad: boolean;
+  /** Spacing of the window's cells: window (oy, ox) reads rows oy·sh − top + ky·dh, columns likewise. */
+  dilation: [number, number];
 }
 
 export interface AdaptivePoolConfig {
@@ -80,21 +82,23 @@ function geometry(
   pads: Pads,
   ceilMode: boolean,
   layer?: string,
+  dilation: [number, number] = [1, 1],
 ): WindowGeometry {
   const [n, c, h, w] = x;
-  const describe = () => `input ${fmtShape(x)}, kernel ${fmtShape(kernel)}, stride ${fmtShape(stride)}, padding ${fmtPads(pads)}`;
-  const ho = windowOutputSize(op, h, kernel[0], stride[0], 1, pads.top, pads.bottom, ceilMode, describe, layer);
-  const wo = windowOutputSize(op, w, kernel[1], stride[1], 1, pads.left, pads.right, ceilMode, describe, layer);
+  const describe = () => `input ${fmtShape(x)}, kernel ${fmtShape(kernel)}, stride ${fmtShape(stride)}, padding ${fmtPads(pads)}${dilation[0] * dilation[1] > 1 ? `, dilation ${fmtShape(dilation)}` : ''}`;
+  const ho = windowOutputSize(op, h, kernel[0], stride[0], dilation[0], pads.top, pads.bottom, ceilMode, describe, layer);
+  const wo = windowOutputSize(op, w, kernel[1], stride[1], dilation[1], pads.left, pads.right, ceilMode, describe, layer);
   return { n, c, h, w, ho, wo, kernel, stride, pads, outShape: [n, c, ho, wo] };
 }
 
 /**
  * Normalizes pool2d parameters and infers the output shape.
  *
- * Padding is limited to half the window (floor(k / 2) per side), as PyTorch does. Together
- * with PyTorch's ceil-mode rule (the last window starts inside the input or the top/left
- * padding) this guarantees that every window covers at least one real input cell, so a max
- * is always a real value and the count of real cells (the avg divisor) is never 0.
+ * Padding must be smaller than the window per side (ONNX's rule; PyTorch allows half of it).
+ * Together with PyTorch's ceil-mode rule (the last window starts inside the input or the
+ * top/left padding) this guarantees that every window covers at least one real input cell:
+ * it starts before the input's end and ends after its start. So a max is always a real value
+ * and the count of real cells (the avg divisor) is never 0.
  */
 export function inferPool2d(x: Shape, params: Pool2dParams): Pool2dConfig {
   const op = 'pool2d';
@@ -105,18 +109,34 @@ export function inferPool2d(x: Shape, params: Pool2dParams): Pool2dConfig {
   }
   const kernel = positivePair(op, 'kernelSize', params.kernelSize, 0, layer);
   const stride: [number, number] = params.stride === undefined ? [kernel[0], kernel[1]] : positivePair(op, 'stride', params.stride, 1, layer);
-  const pads = resolvePadding(op, params.padding, [x[2], x[3]], kernel, stride, [1, 1], layer);
-  const maxH = Math.floor(kernel[0] / 2);
-  const maxW = Math.floor(kernel[1] / 2);
-  if (pads.top > maxH || pads.bottom > maxH || pads.left > maxW || pads.right > maxW) {
+  const dilation = positivePair(op, 'dilation', params.dilation, 1, layer);
+  const pads = resolvePadding(op, params.padding, [x[2], x[3]], kernel, stride, dilation, layer);
+  if (pads.top >= kernel[0] || pads.bottom >= kernel[0] || pads.left >= kernel[1] || pads.right >= kernel[1]) {
     throw new InvalidArgumentError(
       op,
-      `pad should be at most half of effective kernel size, got padding ${fmtPads(pads)} for kernel ${fmtShape(kernel)} (input ${fmtShape(x)})`,
+      `padding must be smaller than the kernel, got padding ${fmtPads(pads)} for kernel ${fmtShape(kernel)} (input ${fmtShape(x)})`,
       layer,
     );
   }
-  const g = geometry(op, x, kernel, stride, pads, params.ceilMode ?? false, layer);
-  return { ...g, type: params.type, countIncludePad: params.countIncludePad ?? false };
+  const g = geometry(op, x, kernel, stride, pads, params.ceilMode ?? false, layer, dilation);
+  // A dilated window may step over every real cell: refused, so every window still has one.
+  const coversInput = (outs: number, s: number, before: number, k: number, d: number, size: number) => {
+    for (let o = 0; o < outs; o++) {
+      const start = o * s - before;
+      let hit = false;
+      for (let j = 0; j < k && !hit; j++) hit = start + j * d >= 0 && start + j * d < size;
+      if (!hit) return o;
+    }
+    return -1;
+  };
+  if (dilation[0] > 1 || dilation[1] > 1) {
+    const oy = coversInput(g.ho, stride[0], pads.top, kernel[0], dilation[0], g.h);
+    const ox = coversInput(g.wo, stride[1], pads.left, kernel[1], dilation[1], g.w);
+    if (oy >= 0 || ox >= 0) {
+      throw new ShapeError(op, `with dilation ${fmtShape(dilation)} the window at ${oy >= 0 ? `row ${oy}` : `column ${ox}`} covers only padding (input ${fmtShape(x)}, kernel ${fmtShape(kernel)}, padding ${fmtPads(pads)})`, layer);
+    }
+  }
+  return { ...g, type: params.type, countIncludePad: params.countIncludePad ?? false, dilation };
 }
 
 /** Global pooling: (N, C, H, W) → (N, C, 1, 1). The plane must not be empty. */
@@ -218,10 +238,12 @@ export interface Pool2dLayer {
   padding?: Padding2d;
   ceilMode?: boolean;
   countIncludePad?: boolean;
+  /** Spacing of the window's cells (default 1); inference only. */
+  dilation?: number | readonly [number, number];
 }
 
 function poolParams(layer: Pool2dLayer, name: string): Pool2dParams {
-  return { type: layer.pool, kernelSize: layer.kernelSize, stride: layer.stride, padding: layer.padding, ceilMode: layer.ceilMode, countIncludePad: layer.countIncludePad, name };
+  return { type: layer.pool, kernelSize: layer.kernelSize, stride: layer.stride, padding: layer.padding, ceilMode: layer.ceilMode, countIncludePad: layer.countIncludePad, dilation: layer.dilation, name };
 }
 
 export const pool2dOp = defineOp<Pool2dLayer>({

@@ -2,7 +2,7 @@
  * Shape checks of the pooling family's backward, shared by the CPU reference and the WebGPU
  * kernels: the forward's own inference (./pool.ts) plus "dy has the forward output's shape".
  */
-import { ShapeError } from '../errors.js';
+import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { type Shape, fmtShape, shapesEqual } from '../shape.js';
 import {
   type Pool2dParams,
@@ -31,6 +31,7 @@ function checkDy(op: string, x: Shape, dy: Shape, out: Shape, layer?: string): v
 
 export function inferPool2dBackward(x: Shape, dy: Shape, params: Pool2dParams): Pool2dConfig {
   const g = inferPool2d(x, params);
+  if (g.dilation[0] !== 1 || g.dilation[1] !== 1) throw new InvalidArgumentError('pool2dBackward', `dilation ${fmtShape(g.dilation)} is not supported (dilated pooling runs at inference only)`, params.name);
   checkDy('pool2dBackward', x, dy, g.outShape, params.name);
   return g;
 }

@@ -8,7 +8,8 @@ import type { Backend } from '../backends/backend.js';
 import type { Tensor } from '../tensor.js';
 import type { Shape } from '../shape.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
-import type { OpDef, ParamSpec } from './op.js';
+import { type LayerBase, type OpDef, type ParamSpec, paramInputsOf } from './op.js';
+import { fmtShape } from '../shape.js';
 import { activationOp, type ActivationLayer } from './activation.js';
 import { conv2dOp, type Conv2dLayer } from './conv2d.js';
 import { conv2dTransposeOp, type Conv2dTransposeLayer } from './conv_transpose.js';
@@ -30,9 +31,12 @@ import {
 } from './norm.js';
 import { sliceOp, tileOp, expandOp, type SliceLayer, type TileLayer, type ExpandLayer } from './strided_view.js';
 import { gatherOp, gatherElementsOp, type GatherLayer, type GatherElementsLayer } from './gather.js';
+import { constantOp, type ConstantLayer } from './constant.js';
 
-/** Every layer's configuration. */
-export type LayerConfig =
+/** Every layer's configuration, with the parameters it takes as inputs (`LayerBase.paramInputs`). */
+export type LayerConfig = LayerConfigs & Pick<LayerBase, 'paramInputs'>;
+
+type LayerConfigs =
   | Conv2dLayer
   | Conv2dTransposeLayer
   | Pool2dLayer
@@ -71,7 +75,8 @@ export type LayerConfig =
   | TileLayer
   | ExpandLayer
   | GatherLayer
-  | GatherElementsLayer;
+  | GatherElementsLayer
+  | ConstantLayer;
 
 export type LayerType = LayerConfig['type'];
 
@@ -117,6 +122,7 @@ const OPS: Registry = {
   expand: expandOp,
   gather: gatherOp,
   gatherElements: gatherElementsOp,
+  constant: constantOp,
 };
 
 /** The names of every layer type. */
@@ -143,21 +149,55 @@ function checkArity(def: OpDef<LayerConfig>, name: string, count: number): void 
   throw new ShapeError(def.type, `takes ${want}, got ${count}`, name);
 }
 
-/** Shapes and initialisation of a layer's parameters, given its input shapes. */
-export function layerParams(layer: LayerConfig, name: string, inputs: readonly Shape[]): ParamSpec[] {
-  const def = opOf(layer, name);
-  checkArity(def, name, inputs.length);
-  return def.params?.(layer, inputs, name) ?? [];
+/**
+ * A layer's inputs split into the op's own and the parameters it takes as inputs
+ * (`LayerBase.paramInputs`), every parameter spec, and the specs the layer holds as weights.
+ */
+function splitParams(def: OpDef<LayerConfig>, layer: LayerConfig, name: string, inputs: readonly Shape[]): { own: number; specs: ParamSpec[]; held: ParamSpec[] } {
+  const given = paramInputsOf(layer);
+  const own = inputs.length - given.length;
+  checkArity(def, name, own);
+  const specs = def.params?.(layer, inputs.slice(0, own), name) ?? [];
+  if (given.length === 0) return { own, specs, held: specs };
+  given.forEach((p, i) => {
+    const spec = specs.find((s) => s.name === p);
+    if (!def.paramInputs?.includes(p) || !spec || given.indexOf(p) !== i) {
+      throw new InvalidArgumentError(def.type, `parameter '${p}' cannot be given as an input (it may: ${def.paramInputs?.filter((q) => specs.some((s) => s.name === q)).join(', ') || 'none'})`, name);
+    }
+    const got = inputs[own + i];
+    if (got.length !== spec.shape.length || got.some((d, k) => d !== spec.shape[k])) {
+      throw new ShapeError(def.type, `parameter '${p}' given as input ${own + i} has shape ${fmtShape(got)}, expected ${fmtShape(spec.shape)}`, name);
+    }
+  });
+  return { own, specs, held: specs.filter((s) => !given.includes(s.name)) };
 }
 
-/** Applies a layer with a backend's primitives: inputs in order, parameters in `layerParams` order. */
+/** Shapes and initialisation of the parameters a layer holds (not those it takes as inputs), given its input shapes. */
+export function layerParams(layer: LayerConfig, name: string, inputs: readonly Shape[]): ParamSpec[] {
+  return splitParams(opOf(layer, name), layer, name, inputs).held;
+}
+
+/**
+ * Applies a layer with a backend's primitives: inputs in order (parameters it takes as inputs
+ * last), the parameters it holds in `layerParams` order.
+ */
 export function applyLayer(b: Backend, layer: LayerConfig, name: string, inputs: readonly Tensor[], params: readonly Tensor[]): Tensor {
   const def = opOf(layer, name);
-  checkArity(def, name, inputs.length);
-  return def.forward(b, { layer, name, inputs, params });
+  const given = paramInputsOf(layer);
+  if (given.length === 0) {
+    checkArity(def, name, inputs.length);
+    return def.forward(b, { layer, name, inputs, params });
+  }
+  const { own, specs } = splitParams(def, layer, name, inputs.map((t) => t.shape));
+  let held = 0;
+  const all = specs.map((s) => (given.includes(s.name) ? inputs[own + given.indexOf(s.name)] : params[held++]));
+  return def.forward(b, { layer, name, inputs: inputs.slice(0, own), params: all });
 }
 
-/** FLOPs of one application. */
+/** FLOPs of one application (`params`: the ones the layer holds). */
 export function layerFlops(layer: LayerConfig, inputs: readonly Shape[], output: Shape, params: readonly ParamSpec[]): number {
-  return opOf(layer).flops(layer, inputs, output, params);
+  const def = opOf(layer);
+  if (paramInputsOf(layer).length === 0) return def.flops(layer, inputs, output, params);
+  const { own, specs } = splitParams(def, layer, '', inputs);
+  return def.flops(layer, inputs.slice(0, own), output, specs);
 }

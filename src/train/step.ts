@@ -13,7 +13,7 @@ import { fmtShape } from '../shape.js';
 import type { TrainingBackend } from '../backends/training.js';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import type { Graph, GraphNode, NodeInfo } from '../graph/graph.js';
-import type { OpDef } from '../ops/op.js';
+import { type OpDef, paramInputsOf } from '../ops/op.js';
 import { type LayerConfig, opOf } from '../ops/registry.js';
 import { type Activation, activationGradFrom, isActivation, normalizeActivation } from '../ops/activation.js';
 import type { OptimizerConfig } from './optimizers.js';
@@ -71,6 +71,9 @@ export function trainStep(
   for (const node of order) {
     const def = opOf(node.layer, node.name);
     const isTrailingSoftmax = loss === 'crossEntropy' && node.layer.type === 'softmax' && node.name === graph.outputs[0];
+    if (paramInputsOf(node.layer).length > 0) {
+      throw new InvalidArgumentError('fit', `layer '${node.name}' (${node.layer.type}) takes its parameters ${paramInputsOf(node.layer).join(', ')} as inputs; only layers that hold their parameters train`);
+    }
     if (!def.backward && !isTrailingSoftmax) {
       throw new InvalidArgumentError('fit', `layer '${node.name}' (${node.layer.type}) has no gradient yet; it runs at inference only`);
     }

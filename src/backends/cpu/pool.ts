@@ -17,7 +17,7 @@ import {
 
 export function pool2dCpu(x: HostTensor, params: Pool2dParams): HostTensor {
   const g = inferPool2d(x.shape, params);
-  const { h, w, ho, wo, kernel: [kh, kw], stride: [sh, sw], pads } = g;
+  const { h, w, ho, wo, kernel: [kh, kw], stride: [sh, sw], dilation: [dh, dw], pads } = g;
   const out = new Float32Array(g.n * g.c * ho * wo); // (N, C, Ho, Wo)
   let o = 0;
   for (let plane = 0; plane < g.n * g.c; plane++) {
@@ -30,9 +30,11 @@ export function pool2dCpu(x: HostTensor, params: Pool2dParams): HostTensor {
         let best = -Infinity;
         let sum = 0;
         let real = 0;
-        for (let iy = hs; iy < hs + kh; iy++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = hs + ky * dh;
           if (iy < 0 || iy >= h) continue;
-          for (let ix = ws; ix < ws + kw; ix++) {
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ws + kx * dw;
             if (ix < 0 || ix >= w) continue;
             const v = x.data[base + iy * w + ix];
             if (v > best || Number.isNaN(v)) best = v;
@@ -43,10 +45,12 @@ export function pool2dCpu(x: HostTensor, params: Pool2dParams): HostTensor {
         if (g.type === 'max') {
           out[o++] = best;
         } else {
-          // PyTorch: with countIncludePad the divisor is the window clipped to the padded
+          // PyTorch: with countIncludePad the divisor is the window's cells inside the padded
           // input (cells past the bottom/right padding, reachable in ceil mode, do not count).
-          const hPadded = Math.min(hs + kh, h + pads.bottom) - hs;
-          const wPadded = Math.min(ws + kw, w + pads.right) - ws;
+          let hPadded = 0;
+          let wPadded = 0;
+          for (let ky = 0; ky < kh; ky++) if (hs + ky * dh < h + pads.bottom) hPadded++;
+          for (let kx = 0; kx < kw; kx++) if (ws + kx * dw < w + pads.right) wPadded++;
           out[o++] = sum / (g.countIncludePad ? hPadded * wPadded : real);
         }
       }

@@ -3,13 +3,16 @@
  * value, and the reshape that keeps a symbolic batch.
  */
 import type { NodeContext, DynValue, Value } from '../context.js';
-import { checkDims } from '../tensor.js';
+import { type ConstTensor, checkDims } from '../tensor.js';
 import { fmtShape, sizeOf } from '../../shape.js';
 
 /** Converts one ONNX node: reads its inputs and attributes, sets its outputs. */
 export type Converter = (c: NodeContext) => void;
 
 export const dyn = (v: Value | null): v is DynValue => v !== null && v.kind === 'dyn';
+
+/** The whole shape of a constant or computed operand. */
+export const dimsOf = (v: ConstTensor | DynValue): readonly number[] => (v.kind === 'dyn' ? v.shape : v.dims);
 
 /**
  * Reshapes a computed value to `shape` (its whole shape at import). A leading size equal to the

@@ -1,11 +1,11 @@
 /**
- * Converters of the windowed ops on (N, C, H, W) inputs: Conv, ConvTranspose (also 1-D, as 2-D
- * with a height of 1), MaxPool / AveragePool and the global pools.
+ * Converters of the windowed ops on (N, C, H, W) inputs, and (N, C, L) ones run as (N, C, 1, L)
+ * between reshapes: Conv, ConvTranspose, MaxPool / AveragePool and the global pools.
  */
 import type { NodeContext, DynValue } from '../context.js';
 import type { LayerConfig } from '../../ops/registry.js';
 import { fmtShape } from '../../shape.js';
-import { type Converter, reshapeTo } from './common.js';
+import { type Converter, dimsOf, reshapeTo } from './common.js';
 
 /** Explicit [top, left, bottom, right] pads from ONNX's pads / auto_pad. */
 function windowPads(c: NodeContext, x: DynValue, kernel: [number, number], stride: [number, number], dilation: [number, number]): [number, number, number, number] {
@@ -22,41 +22,58 @@ function windowPads(c: NodeContext, x: DynValue, kernel: [number, number], strid
     return [before(th), before(tw), th - before(th), tw - before(tw)];
   }
   if (auto !== 'NOTSET') c.fail(`auto_pad '${auto}' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID`);
-  const pads = c.ints('pads', [0, 0, 0, 0])!;
-  if (pads.length !== 4 || pads.some((p) => p < 0)) c.fail(`pads must be 4 non-negative integers for 2-D windows, got ${JSON.stringify(pads)}`);
-  return [pads[0], pads[1], pads[2], pads[3]];
+  const oneD = c.rank(0) === 3;
+  const pads = c.ints('pads', oneD ? [0, 0] : [0, 0, 0, 0])!;
+  const n = oneD ? 2 : 4;
+  if (pads.length !== n || pads.some((p) => p < 0)) c.fail(`pads must be ${n} non-negative integers for ${oneD ? 1 : 2}-D windows, got ${JSON.stringify(pads)}`);
+  return oneD ? [0, pads[0], 0, pads[1]] : [pads[0], pads[1], pads[2], pads[3]];
 }
 
+/** A per-axis window attribute as (H, W); a 1-D window (on an (N, C, L) input, run as (N, C, 1, L)) is (1, L). */
 function pair(c: NodeContext, name: string, dflt: number | null): [number, number] {
-  const v = c.ints(name, dflt === null ? null : [dflt, dflt]);
+  const oneD = c.rank(0) === 3;
+  const v = c.ints(name, dflt === null ? null : oneD ? [dflt] : [dflt, dflt]);
   if (!v) c.fail(`attribute ${name} is required`);
-  if (v.length !== 2 || v.some((d) => d < 1)) c.fail(`${name} must be 2 positive integers (2-D only), got ${JSON.stringify(v)}`);
-  return [v[0], v[1]];
+  const n = oneD ? 1 : 2;
+  if (v.length !== n || v.some((d) => d < 1)) c.fail(`${name} must be ${n} positive integer${n > 1 ? 's' : ''} for ${n}-D windows, got ${JSON.stringify(v)}`);
+  return oneD ? [1, v[0]] : [v[0], v[1]];
 }
 
 function rank4(c: NodeContext, x: DynValue): void {
   if (x.shape.length !== 4) c.fail(`only 2-D (N, C, H, W) inputs are supported, got ${fmtShape(x.shape)}`);
 }
 
+/** Conv over 2-D windows, and over 1-D ones as (N, C, 1, L) with (Cout, C/group, 1, k) weights, between reshapes. */
 export const conv: Converter = (c: NodeContext) => {
-  const x = c.dyn(0, 'X');
-  rank4(c, x);
-  const w = c.konst(1, 'weights W');
-  if (w.dims.length !== 4) c.fail(`weights W must be (Cout, C/group, kH, kW), got ${fmtShape(w.dims)}`);
-  const b = c.optConst(2, 'bias B');
+  const input = c.dyn(0, 'X');
+  const oneD = input.shape.length === 3;
+  if (input.shape.length !== 3 && input.shape.length !== 4) c.fail(`only 1-D and 2-D convolution ((N, C, L) and (N, C, H, W) inputs) is supported, got ${fmtShape(input.shape)}`);
+  const x = oneD ? reshapeTo(c, input, [input.shape[0], input.shape[1], 1, input.shape[2]], 'as2d') : input;
+  // Weights and bias are parameters when constant, inputs of the layer when computed.
+  const given = c.operand(1);
+  if (!given) c.fail('weights W are missing');
+  const gDims = dimsOf(given);
+  if (gDims.length !== (oneD ? 3 : 4)) c.fail(`weights W must be (Cout, C/group, ${oneD ? 'k' : 'kH, kW'}), got ${fmtShape(gDims)}`);
+  const as4d = oneD ? [gDims[0], gDims[1], 1, gDims[2]] : [...gDims];
+  const w = !oneD ? given : given.kind === 'dyn' ? reshapeTo(c, given, as4d, 'weight2d') : { ...given, dims: as4d };
+  const wDims = dimsOf(w);
+  const b = c.operand(2);
   const group = c.int('group', 1);
-  if (group < 1 || x.shape[1] % group !== 0 || w.dims[1] * group !== x.shape[1]) {
-    c.fail(`input has ${x.shape[1]} channels, weights ${fmtShape(w.dims)} with group ${group} expect ${w.dims[1] * group}`);
+  if (group < 1 || x.shape[1] % group !== 0 || wDims[1] * group !== x.shape[1]) {
+    c.fail(`input has ${x.shape[1]} channels, weights ${fmtShape(wDims)} with group ${group} expect ${wDims[1] * group}`);
   }
-  const kernel: [number, number] = [w.dims[2], w.dims[3]];
+  const kernel: [number, number] = [wDims[2], wDims[3]];
   const ks = c.ints('kernel_shape', null);
-  if (ks && (ks.length !== 2 || ks[0] !== kernel[0] || ks[1] !== kernel[1])) c.fail(`kernel_shape ${JSON.stringify(ks)} disagrees with weights ${fmtShape(w.dims)}`);
+  const ks2 = ks && oneD && ks.length === 1 ? [1, ks[0]] : ks;
+  if (ks2 && (ks2.length !== 2 || ks2[0] !== kernel[0] || ks2[1] !== kernel[1])) c.fail(`kernel_shape ${JSON.stringify(ks)} disagrees with weights ${fmtShape(gDims)}`);
   const stride = pair(c, 'strides', 1);
   const dilation = pair(c, 'dilations', 1);
   const padding = windowPads(c, x, kernel, stride, dilation);
-  if (b && b.data.length !== w.dims[0]) c.fail(`bias has shape ${fmtShape(b.dims)}, expected [${w.dims[0]}]`);
-  const layer: LayerConfig = { type: 'conv2d', filters: w.dims[0], kernelSize: kernel, stride, padding, dilation, groups: group, useBias: b !== null };
-  c.out(0, c.emit(layer, [x], b ? [c.floatData(w), c.floatData(b)] : [c.floatData(w)]));
+  const biasOk = !b || (b.kind === 'dyn' ? b.shape.length === 1 && b.shape[0] === wDims[0] : b.data.length === wDims[0]);
+  if (!biasOk) c.fail(`bias has shape ${fmtShape(dimsOf(b!))}, expected [${wDims[0]}]`);
+  const layer: LayerConfig = { type: 'conv2d', filters: wDims[0], kernelSize: kernel, stride, padding, dilation, groups: group, useBias: b !== null };
+  const y = c.emit(layer, [x], b ? [c.paramOf(w), c.paramOf(b)] : [c.paramOf(w)], oneD ? 'conv' : undefined);
+  c.out(0, oneD ? reshapeTo(c, y, [y.shape[0], y.shape[1], y.shape[3]]) : y);
 };
 
 /**
@@ -130,14 +147,16 @@ export const convTranspose: Converter = (c: NodeContext) => {
   c.out(0, sp === 1 ? reshapeTo(c, y, [y.shape[0], filters, y.shape[3]]) : y);
 };
 
+/** MaxPool / AveragePool over 2-D windows, and over 1-D ones as (N, C, 1, L). */
 export function pool(kind: 'max' | 'avg'): Converter {
   return (c: NodeContext) => {
-    const x = c.dyn(0, 'X');
-    rank4(c, x);
+    const input = c.dyn(0, 'X');
+    const oneD = input.shape.length === 3;
+    if (input.shape.length !== 3 && input.shape.length !== 4) c.fail(`only 1-D and 2-D pooling ((N, C, L) and (N, C, H, W) inputs) is supported, got ${fmtShape(input.shape)}`);
+    const x = oneD ? reshapeTo(c, input, [input.shape[0], input.shape[1], 1, input.shape[2]], 'as2d') : input;
     const kernel = pair(c, 'kernel_shape', null);
     const stride = pair(c, 'strides', 1);
     const dilation = pair(c, 'dilations', 1);
-    if (dilation[0] !== 1 || dilation[1] !== 1) c.fail(`pooling with dilations ${JSON.stringify(dilation)} is not supported`);
     const padding = windowPads(c, x, kernel, stride, dilation);
     const ceilMode = c.int('ceil_mode', 0) !== 0;
     if (kind === 'max') {
@@ -146,9 +165,11 @@ export function pool(kind: 'max' | 'avg'): Converter {
     }
     const layer: LayerConfig = {
       type: 'pool2d', pool: kind, kernelSize: kernel, stride, padding, ceilMode,
+      ...(dilation[0] !== 1 || dilation[1] !== 1 ? { dilation } : {}),
       ...(kind === 'avg' ? { countIncludePad: c.int('count_include_pad', 0) !== 0 } : {}),
     };
-    c.out(0, c.emit(layer, [x]));
+    const y = c.emit(layer, [x], [], oneD ? 'pool' : undefined);
+    c.out(0, oneD ? reshapeTo(c, y, [y.shape[0], y.shape[1], y.shape[3]]) : y);
   };
 }
 

@@ -206,6 +206,6 @@ export const batchNorm: Converter = (c: NodeContext) => {
   const x = c.dyn(0, 'X');
   if (c.opset >= 14 && c.int('training_mode', 0) !== 0) c.fail('training_mode = 1 is not supported (inference only)');
   c.unusedOutputsFrom(1, 'training statistics');
-  const params = ['scale', 'B', 'mean', 'var'].map((what, i) => c.floatData(c.konst(i + 1, what)));
-  c.out(0, c.emit({ type: 'batchNorm', epsilon: c.float('epsilon', 1e-5) }, [x], params));
+  const params = ['scale', 'B', 'mean', 'var'].map((what, i) => c.operand(i + 1) ?? c.fail(`input ${what} is missing`));
+  c.out(0, c.emit({ type: 'batchNorm', epsilon: c.float('epsilon', 1e-5) }, [x], params.map((p) => c.paramOf(p))));
 };

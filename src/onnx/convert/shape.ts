@@ -95,13 +95,25 @@ export const passThrough: Converter = (c: NodeContext) => {
   c.out(0, v);
 };
 
+/**
+ * Dropout at inference is the identity, and so is training mode with ratio 0; its mask output
+ * is then all ones (true), a constant of the input's shape.
+ */
 export const dropout: Converter = (c: NodeContext) => {
-  c.unusedOutputsFrom(1, 'mask');
   if (c.opset >= 12) {
     const training = c.optConst(2, 'training_mode');
-    if (training && training.data[0] !== 0) c.fail('training_mode = true is not supported (inference only)');
+    if (training && scalarOf(training, `${c.where}: training_mode`) !== 0) {
+      const ratio = c.optConst(1, 'ratio');
+      const r = ratio ? scalarOf(ratio, `${c.where}: ratio`) : 0.5;
+      if (r !== 0) c.fail(`training_mode = true with ratio ${r} is not supported (inference only; ratio 0 is the identity)`);
+    }
   }
   passThrough(c);
+  const x = c.input(0)!;
+  if (c.node.outputs[1] && c.ctx.consumed.has(c.node.outputs[1])) {
+    const dims = x.kind === 'dyn' ? x.shape : x.tensor.dims;
+    c.out(1, { kind: 'const', tensor: makeConst(dims, 'int', new Array<number>(sizeOf(dims)).fill(1), c.where) });
+  }
 };
 
 export const constant: Converter = (c: NodeContext) => {
@@ -134,7 +146,10 @@ export const cast: Converter = (c: NodeContext) => {
   if (!v) c.fail('input is missing');
   const to = c.int('to', 0);
   if (v.kind === 'dyn') {
-    if (to !== DataType.FLOAT) c.fail(`computed values are float32; casting them to ${dataTypeName(to)} is not supported`);
+    // Computed values are float32, which DOUBLE holds exactly: an alias. Narrower types would
+    // round; an integer input's values (exact floats) are already INT32 or INT64 values.
+    const wideInt = (to === DataType.INT64 || to === DataType.INT32) && c.ctx.integerInputs.has(v.ref);
+    if (to !== DataType.FLOAT && to !== DataType.DOUBLE && !wideInt) c.fail(`computed values are float32; casting them to ${dataTypeName(to)} is not supported (it would round)`);
     return c.out(0, v);
   }
   const t = v.tensor;
@@ -159,4 +174,23 @@ export const transpose: Converter = (c: NodeContext) => {
   if (!v) c.fail('input is missing');
   if (v.kind === 'dyn') c.fail('transposing computed values is not supported (only constants are folded)');
   c.out(0, { kind: 'const', tensor: foldTranspose(v.tensor, c.ints('perm', null), c.where) });
+};
+
+/** Size: the element count of its input, known at import. */
+export const size: Converter = (c: NodeContext) => {
+  const v = c.input(0);
+  if (!v) c.fail('input is missing');
+  c.out(0, { kind: 'const', tensor: makeConst([], 'int', [sizeOf(v.kind === 'dyn' ? v.shape : v.tensor.dims)], c.where) });
+};
+
+/** Range of constant start, limit and delta (scalars), folded: max(ceil((limit - start) / delta), 0) values. */
+export const range: Converter = (c: NodeContext) => {
+  const [start, limit, delta] = ['start', 'limit', 'delta'].map((what, i) => c.konst(i, what));
+  const [s, l, d] = [start, limit, delta].map((t, i) => scalarOf(t, `${c.where}: ${['start', 'limit', 'delta'][i]}`));
+  if (d === 0) c.fail('delta cannot be 0');
+  const n = Math.max(Math.ceil((l - s) / d), 0);
+  if (!(n <= MAX_FOLDED_ELEMENTS)) c.fail(`a range of ${n} values is larger than the ${MAX_FOLDED_ELEMENTS}-element limit`);
+  const kind = start.kind === 'float' || limit.kind === 'float' || delta.kind === 'float' ? 'float' : 'int';
+  const step = kind === 'float' ? Math.fround(d) : d;
+  c.out(0, { kind: 'const', tensor: makeConst([n], kind, Array.from({ length: n }, (_, i) => s + i * step), c.where) });
 };

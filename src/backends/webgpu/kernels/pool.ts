@@ -35,6 +35,8 @@ export const POOL_PARAMS = uniformStruct('PoolParams', {
   pad_top: 'u32', pad_left: 'u32', pad_bottom: 'u32', pad_right: 'u32',
   // N, for subsample_backward_params.
   batch: 'u32',
+  // The spacing of a pool2d window's cells (1: contiguous).
+  dh: 'u32', dw: 'u32',
 });
 
 /** The pooling window prelude of pool.wgsl and pool_backward.wgsl: POOL_MAX, COUNT_PAD, `window_span`, `avg_divisor`. */
@@ -52,6 +54,7 @@ export interface PoolUniforms {
   stride?: readonly [number, number];
   pads?: { top: number; left: number; bottom: number; right: number };
   batch?: number;
+  dilation?: readonly [number, number];
 }
 
 function poolUniforms(u: PoolUniforms): ArrayBuffer {
@@ -64,6 +67,7 @@ function poolUniforms(u: PoolUniforms): ArrayBuffer {
     h: u.h, w: u.w, ho: u.ho ?? 0, wo: u.wo ?? 0, kh, kw, sh, sw,
     pad_top: p.top, pad_left: p.left, pad_bottom: p.bottom, pad_right: p.right,
     batch: u.batch ?? 0,
+    dh: u.dilation?.[0] ?? 1, dw: u.dilation?.[1] ?? 1,
   });
 }
 
@@ -128,7 +132,7 @@ export function pool2dGpu(be: KernelContext, x: GpuTensor, params: Pool2dParams)
   const g = inferPool2d(x.shape, params);
   const out = be.empty(g.outShape, 'pool2d');
   if (out.size === 0) return out;
-  const call = { kernel: POOL2D, op: 'pool2d', name: params.name, overrides: maxOrAvg(g), uniforms: windowUniforms(g, out.size) };
+  const call = { kernel: POOL2D, op: 'pool2d', name: params.name, overrides: maxOrAvg(g), uniforms: { ...windowUniforms(g, out.size), dilation: g.dilation } };
   be.run(poolCall(call, be.limits.maxComputeWorkgroupsPerDimension), [x, out]);
   return out;
 }
