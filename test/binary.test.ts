@@ -303,6 +303,12 @@ describe('a PyTorch export of the elementwise ops', () => {
       try {
         const types = new Set(model.graph.nodes.map((n) => n.layer.type));
         for (const t of ['binary', 'where', 'prelu', 'softmax', 'activation']) expect(types, `has a ${t} layer`).toContain(t);
+        // PyTorch's GELU (Div, Erf, Add, Mul, Mul) and SiLU (Sigmoid, Mul) exports are each one activation.
+        const acts = model.graph.nodes.flatMap((n) => (n.layer.type === 'activation' ? [JSON.stringify(n.layer.activation)] : []));
+        expect(acts).toContain('"gelu"');
+        expect(acts).toContain('"silu"');
+        expect(acts.filter((a) => a === '"erf"'), "only the net's own torch.erf: none left of the GELU pattern").toHaveLength(1);
+        expect(acts.filter((a) => a === '"sigmoid"'), 'the sigmoids that are not part of a SiLU').toHaveLength(2);
         expect(model.outputShapes(x.shape[0])[0]).toEqual(y.shape);
         expectClose(await model.predict(x.data), y.data, { atol: 1e-4, rtol: 1e-3 }, `elementwise (${kind})`, y.shape);
       } finally {

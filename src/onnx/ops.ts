@@ -13,7 +13,7 @@ import type { Converter } from './convert/common.js';
 import { conv, convTranspose, globalPool, pool } from './convert/conv_pool.js';
 import { pad, resize, upsample } from './convert/spatial.js';
 import { gemm, matmul } from './convert/matmul.js';
-import { activation, batchNorm, binaryNode, clip, gelu, hardSigmoid, leakyRelu, lrn, prelu, selu, softmax, variadic, where, withAlpha } from './convert/elementwise.js';
+import { activation, batchNorm, binaryNode, clip, gelu, hardSigmoid, leakyRelu, lrn, prelu, selu, softmax, swish, variadic, where, withAlpha } from './convert/elementwise.js';
 import { argReduce, groupNorm, instanceNorm, layerNorm, reduce } from './convert/reduce.js';
 import { cast, concat, constant, constantOfShape, dropout, flatten, passThrough, range, reshape, shape, size, squeezeLike, transpose } from './convert/shape.js';
 import { expand, gather, gatherElements, slice, split, tile } from './convert/movement.js';
@@ -111,6 +111,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Squeeze: squeezeLike(false),
   Sub: binaryNode('sub'),
   Sum: variadic('add'),
+  Swish: swish,
   Tanh: activation('tanh'),
   ThresholdedRelu: withAlpha('thresholdedRelu'),
   Tile: tile,

@@ -19,6 +19,13 @@
  *
  * becomes GroupNormalization(x, weight, bias; num_groups = G, epsilon = ε), with the per-channel
  * scale and bias of that shape (src/onnx/convert/reduce.ts takes them).
+ *
+ * GELU (PyTorch's export of nn.GELU / F.gelu below opset 20):
+ *
+ *   d = Div(x, √2);  e = Erf(d);  a = Add(e, 1);  m = Mul(x, a);  y = Mul(m, 0.5)
+ *
+ * becomes Gelu(x), and SiLU (nn.SiLU, F.silu, EfficientNet's swish): y = Mul(x, Sigmoid(x))
+ * becomes Swish(x) (alpha 1). Each is then one activation, which fuses into the conv before it.
  */
 import type { AttributeProto, NodeProto, TensorProto } from './proto.js';
 import { tensorFromProto } from './tensor.js';
@@ -30,7 +37,7 @@ function attribute(name: string, value: { i?: number; f?: number }): AttributePr
   return { name, type: value.f !== undefined ? 1 : 2, f: value.f ?? 0, i: value.i ?? 0, s: new Uint8Array(), t: null, floats: [], ints: [], strings: [] };
 }
 
-/** Rewrites the decomposed layer and group norms of `nodes` (see the module comment); other nodes are kept in order. */
+/** Rewrites the decomposed layer and group norms, GELUs and SiLUs of `nodes` (see the module comment); other nodes are kept in order. */
 export function fuseDecomposedNorms(nodes: readonly NodeProto[], initializers: readonly TensorProto[], graphOutputs: readonly string[], label: string): NodeProto[] {
   const producer = new Map<string, NodeProto>();
   const readers = new Map<string, NodeProto[]>();
@@ -152,6 +159,34 @@ export function fuseDecomposedNorms(nodes: readonly NodeProto[], initializers: r
       attributes: [attribute('axis', { i: -axes.length }), attribute('epsilon', { f: epsilon })],
     });
   }
+  /** Whether `name` is a constant scalar within float32 rounding of `v`. */
+  const near = (name: string, v: number): boolean => {
+    const c = scalar(name);
+    return c !== null && Math.abs(c - v) <= 1e-6 * Math.abs(v);
+  };
+
+  for (const erf of nodes) {
+    if (erf.opType !== 'Erf' || erf.domain !== '') continue;
+    const div = producer.get(erf.inputs[0]);
+    if (!div || div.opType !== 'Div' || div.domain !== '' || !near(div.inputs[1] ?? '', Math.SQRT2) || soleReader(div.outputs[0], 'Erf') !== erf) continue;
+    const x = div.inputs[0];
+    const add = soleReader(erf.outputs[0], 'Add');
+    if (!add || !near(other(add, erf.outputs[0]) ?? '', 1)) continue;
+    const mulX = soleReader(add.outputs[0], 'Mul');
+    if (!mulX || other(mulX, add.outputs[0]) !== x) continue;
+    const half = soleReader(mulX.outputs[0], 'Mul');
+    if (!half || !near(other(half, mulX.outputs[0]) ?? '', 0.5)) continue;
+    replace([div, erf, add, mulX, half], { name: `${half.outputs[0]} (GELU pattern)`, opType: 'Gelu', domain: '', inputs: [x], outputs: [half.outputs[0]], attributes: [] });
+  }
+
+  for (const sigmoid of nodes) {
+    if (sigmoid.opType !== 'Sigmoid' || sigmoid.domain !== '') continue;
+    const x = sigmoid.inputs[0];
+    const mul = soleReader(sigmoid.outputs[0], 'Mul');
+    if (!mul || other(mul, sigmoid.outputs[0]) !== x) continue;
+    replace([sigmoid, mul], { name: `${mul.outputs[0]} (SiLU pattern)`, opType: 'Swish', domain: '', inputs: [x], outputs: [mul.outputs[0]], attributes: [] });
+  }
+
   if (replaced.size === 0) return [...nodes];
   return nodes.flatMap((n) => {
     const r = replaced.get(n);

@@ -46,6 +46,13 @@ export const gelu: Converter = (c: NodeContext) => {
   activation(approximate === 'tanh' ? 'geluTanh' : 'gelu')(c);
 };
 
+/** Swish(x) = x·sigmoid(αx) (ONNX opset 24; also what the SiLU pattern of src/onnx/patterns.ts becomes): α = 1 is SiLU. */
+export const swish: Converter = (c: NodeContext) => {
+  const alpha = c.float('alpha', 1);
+  if (alpha !== 1) c.fail(`alpha ${alpha} is not supported (only 1: SiLU)`);
+  activation('silu')(c);
+};
+
 /** Integer division and modulo of folded constants (shape arithmetic): C's truncation, Python's sign for Mod with fmod = 0. */
 function intFold(op: BinaryLayerOp, fmod: boolean): ((x: number, y: number) => number) | undefined {
   if (op === 'div') return (x, y) => Math.trunc(x / y);
