@@ -444,6 +444,6 @@ describe('conv2d bad input', () => {
   });
 
   it('rejects an unknown fused activation', async () => {
-    await expectBothThrow({ x: [1, 3, 8, 8], w: [4, 3, 3, 3] }, { activation: 'gelu' as Activation }, InvalidArgumentError, 'unknown activation "gelu"');
+    await expectBothThrow({ x: [1, 3, 8, 8], w: [4, 3, 3, 3] }, { activation: 'swoosh' as Activation }, InvalidArgumentError, 'unknown activation "swoosh"');
   });
 });
