@@ -360,7 +360,7 @@ describe('bad input (checked before any GPU work)', () => {
   });
 
   it('matmul: unknown activation and non-boolean transpose', async () => {
-    await expectBothRefuse((b, t) => b.matmul(t([2, 3]), t([3, 2]), { activation: 'gelu' as Activation }), InvalidArgumentError, /matmul: unknown activation "gelu"/);
+    await expectBothRefuse((b, t) => b.matmul(t([2, 3]), t([3, 2]), { activation: 'swoosh' as Activation }), InvalidArgumentError, /matmul: unknown activation "swoosh"/);
     await expectBothRefuse(
       (b, t) => b.matmul(t([2, 3]), t([3, 2]), { transposeA: 1 as unknown as boolean }),
       InvalidArgumentError,
