@@ -46,11 +46,9 @@ export const gelu: Converter = (c: NodeContext) => {
   activation(approximate === 'tanh' ? 'geluTanh' : 'gelu')(c);
 };
 
-/** Integer division and modulo of folded constants (shape arithmetic): C's truncation, Python's sign for Mod with fmod = 0. */
-function intFold(op: BinaryLayerOp, fmod: boolean): ((x: number, y: number) => number) | undefined {
-  if (op === 'div') return (x, y) => Math.trunc(x / y);
-  if (op === 'mod' && !fmod) return (x, y) => x - y * Math.floor(x / y);
-  return undefined;
+/** Integer division of folded constants (shape arithmetic): C's truncation. (Mod with fmod = 0 is floorMod, exact in float64.) */
+function intFold(op: BinaryLayerOp): ((x: number, y: number) => number) | undefined {
+  return op === 'div' ? (x, y) => Math.trunc(x / y) : undefined;
 }
 
 /** Scalar constant operands of Max/Min become a fused clip. */
@@ -67,9 +65,9 @@ function clipOf(op: BinaryLayerOp, t: ConstTensor, x: DynValue): Activation | nu
  * add/sub/mul/div a binaryConst (x − c as x + (−c), x / c as x · (1/c)), a scalar bound of
  * max/min a clip, and anything else a binary layer (its constant as a parameter on its side).
  */
-function combine(c: NodeContext, op: BinaryLayerOp, a: Value, b: Value, suffix?: string, fmod = true): Value {
+function combine(c: NodeContext, op: BinaryLayerOp, a: Value, b: Value, suffix?: string): Value {
   if (a.kind === 'const' && b.kind === 'const') {
-    const ints = a.tensor.kind === 'int' && b.tensor.kind === 'int' ? intFold(op, fmod) : undefined;
+    const ints = a.tensor.kind === 'int' && b.tensor.kind === 'int' ? intFold(op) : undefined;
     return { kind: 'const', tensor: foldBinary(a.tensor, b.tensor, ints ?? BINARY_OPS[op].cpu, c.where) };
   }
   const checkBatch = (y: DynValue, x: DynValue, t: ConstTensor): DynValue => {
@@ -106,10 +104,12 @@ export function binaryNode(op: BinaryLayerOp): Converter {
     let fmod = true;
     if (op === 'mod') {
       fmod = c.int('fmod', 0) === 1;
-      const float = (v: Value) => (v.kind === 'dyn' ? true : v.tensor.kind === 'float');
+      // Integer graph inputs run as exact floats; anything else computed is float data.
+      const float = (v: Value) => (v.kind === 'dyn' ? !c.ctx.integerInputs.has(v.ref) : v.tensor.kind === 'float');
       if (!fmod && (float(a) || float(b))) c.fail('fmod = 0 on floats is not supported (ONNX requires fmod = 1 for floating-point Mod)');
     }
-    c.out(0, combine(c, op, a, b, undefined, fmod));
+    // fmod = 0 on integers: the result has the divisor's sign (Python's %).
+    c.out(0, combine(c, op === 'mod' && !fmod ? 'floorMod' : op, a, b));
   };
 }
 
