@@ -46,10 +46,6 @@ export const gelu: Converter = (c: NodeContext) => {
   activation(approximate === 'tanh' ? 'geluTanh' : 'gelu')(c);
 };
 
-/** Integer division of folded constants (shape arithmetic): C's truncation. (Mod with fmod = 0 is floorMod, exact in float64.) */
-function intFold(op: BinaryLayerOp): ((x: number, y: number) => number) | undefined {
-  return op === 'div' ? (x, y) => Math.trunc(x / y) : undefined;
-}
 
 /** Scalar constant operands of Max/Min become a fused clip. */
 function clipOf(op: BinaryLayerOp, t: ConstTensor, x: DynValue): Activation | null {
@@ -67,8 +63,7 @@ function clipOf(op: BinaryLayerOp, t: ConstTensor, x: DynValue): Activation | nu
  */
 function combine(c: NodeContext, op: BinaryLayerOp, a: Value, b: Value, suffix?: string): Value {
   if (a.kind === 'const' && b.kind === 'const') {
-    const ints = a.tensor.kind === 'int' && b.tensor.kind === 'int' ? intFold(op) : undefined;
-    return { kind: 'const', tensor: foldBinary(a.tensor, b.tensor, ints ?? BINARY_OPS[op].cpu, c.where) };
+    return { kind: 'const', tensor: foldBinary(a.tensor, b.tensor, BINARY_OPS[op].cpu, c.where) };
   }
   const checkBatch = (y: DynValue, x: DynValue, t: ConstTensor): DynValue => {
     if (y.shape.length !== x.shape.length || y.shape[0] !== x.shape[0]) {
@@ -101,15 +96,17 @@ export function binaryNode(op: BinaryLayerOp): Converter {
     const a = c.input(0);
     const b = c.input(1);
     if (!a || !b) c.fail('needs two inputs');
+    // Integer graph inputs run as exact floats; anything else computed is float data.
+    const float = (v: Value) => (v.kind === 'dyn' ? !c.ctx.integerInputs.has(v.ref) : v.tensor.kind === 'float');
+    const integers = !float(a) && !float(b);
     let fmod = true;
     if (op === 'mod') {
       fmod = c.int('fmod', 0) === 1;
-      // Integer graph inputs run as exact floats; anything else computed is float data.
-      const float = (v: Value) => (v.kind === 'dyn' ? !c.ctx.integerInputs.has(v.ref) : v.tensor.kind === 'float');
-      if (!fmod && (float(a) || float(b))) c.fail('fmod = 0 on floats is not supported (ONNX requires fmod = 1 for floating-point Mod)');
+      if (!fmod && !integers) c.fail('fmod = 0 on floats is not supported (ONNX requires fmod = 1 for floating-point Mod)');
     }
-    // fmod = 0 on integers: the result has the divisor's sign (Python's %).
-    c.out(0, combine(c, op === 'mod' && !fmod ? 'floorMod' : op, a, b));
+    // On integers, Div truncates, and Mod with fmod = 0 has the divisor's sign (Python's %).
+    const as = op === 'mod' && !fmod ? 'floorMod' : op === 'div' && integers ? 'truncDiv' : op;
+    c.out(0, combine(c, as, a, b));
   };
 }
 
