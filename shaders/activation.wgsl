@@ -52,6 +52,11 @@ fn div_ieee(a: f32, b: f32) -> f32 {
 }
 /** C's fmod: a − b·trunc(a/b), the sign of a; a mod 0 is NaN. */
 fn fmod_ieee(a: f32, b: f32) -> f32 { return select(a - b * trunc(a / b), f32_nan(), b == 0.0); }
+/** Python's a % b (ONNX Mod with fmod = 0): fmod, plus b when it is non-zero and its sign differs from b's. */
+fn floor_mod(a: f32, b: f32) -> f32 {
+  let r = fmod_ieee(a, b);
+  return select(r, r + b, r != 0.0 && (r < 0.0) != (b < 0.0));
+}
 /**
  * C's pow. WGSL's pow is undefined for a negative base (SwiftShader gives |a|^b): here a
  * negative base with an integer exponent is |a|^b, negated for odd b, and NaN otherwise; 0 to

@@ -51,8 +51,10 @@ fn combine(op: u32, a: f32, b: f32) -> f32 {
   }
 }
 
-// What each element contributes to the fold (`shift` is logSumExp's max).
-fn lift(v: f32, shift: f32) -> f32 {
+// What each element contributes to the fold (`shift` is logSumExp's max). `raw` folds the
+// elements themselves: logSumExp's max pass, which must not see exp(v − shift).
+fn lift(v: f32, shift: f32, raw: bool) -> f32 {
+  if (raw) { return v; }
   switch KIND {
     case 5u: { return abs(v); }
     case 6u, 7u: { return v * v; }
@@ -62,9 +64,9 @@ fn lift(v: f32, shift: f32) -> f32 {
 }
 
 // Folds this invocation's elements of the output at `base`, then the workgroup's partials; every invocation gets the result.
-fn fold(op: u32, base: u32, t: u32, shift: f32) -> f32 {
+fn fold(op: u32, base: u32, t: u32, shift: f32, raw: bool) -> f32 {
   var acc = identity(op);
-  for (var r = t; r < params.count; r += WG) { acc = combine(op, acc, lift(x[base + offset_of(r)], shift)); }
+  for (var r = t; r < params.count; r += WG) { acc = combine(op, acc, lift(x[base + offset_of(r)], shift, raw)); }
   red[t] = acc;
   workgroupBarrier();
   for (var s = WG / 2u; s > 0u; s >>= 1u) {
@@ -85,15 +87,16 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let t = lid.x;
   var result: f32;
   switch KIND {
-    case 2u: { result = fold(MAX, base, t, 0.0); }
-    case 3u: { result = fold(MIN, base, t, 0.0); }
-    case 4u: { result = fold(MUL, base, t, 0.0); }
+    case 2u: { result = fold(MAX, base, t, 0.0, true); }
+    case 3u: { result = fold(MIN, base, t, 0.0, true); }
+    case 4u: { result = fold(MUL, base, t, 0.0, true); }
     case 9u: {
-      let m = fold(MAX, base, t, 0.0);
-      result = m + log(fold(ADD, base, t, m));
+      // Stable: max + log Σ exp(v − max), the max taken over the elements themselves.
+      let m = fold(MAX, base, t, 0.0, true);
+      result = m + log(fold(ADD, base, t, m, false));
     }
     default: {
-      let s = fold(ADD, base, t, 0.0);
+      let s = fold(ADD, base, t, 0.0, false);
       switch KIND {
         case 1u: { result = s / f32(params.count); }
         case 6u: { result = sqrt(s); }

@@ -37,7 +37,7 @@ function operands(rng: Rng, op: BinaryOpName, na: number, nb: number): [Float32A
     case 'equal': case 'less': case 'lessOrEqual': case 'greater': case 'greaterOrEqual':
     case 'and': case 'or': case 'xor': case 'maxMask':
       return [ints(na), ints(nb)];
-    case 'div': case 'mod':
+    case 'div': case 'mod': case 'floorMod': case 'truncDiv':
       return [rng.uniform(na, -5, 5), awayFromZero(nb)];
     case 'pow': case 'powBaseGrad':
       return [rng.uniform(na, 0.1, 3), rng.uniform(nb, -3, 3)];
@@ -101,9 +101,11 @@ describe('binary ops: IEEE results on the GPU, bit for bit', () => {
     ['pow', -8, 1 / 3, NaN], ['pow', -2, 3, -8], ['pow', -2, 2, 4], ['pow', -2, -1, -0.5], ['pow', 0, -1, inf], ['pow', 0, -2.5, inf],
     ['pow', 0, 0, 1], ['pow', NaN, 0, 1], ['pow', 2, 0.5, Math.SQRT2], ['pow', 3, 2, 9], ['pow', 2, 10, 1024], ['pow', 10, 39, inf], ['pow', -3, 3, -27],
     ['mod', 5, 0, NaN], ['mod', -5, 3, -2], ['mod', 5, -3, 2], ['mod', 5.5, 2, 1.5],
+    ['floorMod', 5, 0, NaN], ['floorMod', -5, 3, 1], ['floorMod', 5, -3, -1], ['floorMod', -5, -3, -2], ['floorMod', 6, -3, 0], ['floorMod', 7, 3, 1], ['floorMod', -4, 7, 3],
+    ['truncDiv', 7, 2, 3], ['truncDiv', -7, 2, -3], ['truncDiv', 7, -2, -3], ['truncDiv', 6, 3, 2], ['truncDiv', 16777215, 3, 5592405], ['truncDiv', 1, 0, inf],
     ['max', -0.5, 2, 2], ['min', -0.5, 2, -0.5], ['equal', 2, 2, 1], ['less', 1, 2, 1], ['xor', 3, 0, 1], ['and', 3, -1, 1], ['or', 0, 0, 0],
   ];
-  gpuIt('div by ±0, 0/0, pow of negative bases and at 0, fmod by 0 and of mixed signs', async (gpu) => {
+  gpuIt('div by ±0, 0/0, pow of negative bases and at 0, fmod and floorMod by 0 and of mixed signs, truncDiv', async (gpu) => {
     for (const [op, a, b, want] of CASES) {
       const x = gpu.tensor([a], [1]);
       const y = gpu.tensor([b], [1]);

@@ -62,6 +62,35 @@ describe('operands given as graph inputs', () => {
     expect(model.onnx.valueInputs).toEqual([]);
   });
 
+  gpuIt('ConvTranspose (2-D and 1-D) and LayerNormalization with weights, scale and bias as inputs equal them as initializers, on the GPU as on the CPU', async (gpu) => {
+    // [op, attrs, x dims, operand dims, layer type]
+    const cases: [string, ModelSpec['nodes'][number]['attrs'], number[], number[][], string][] = [
+      ['ConvTranspose', { strides: [2, 1], pads: [1, 0, 0, 1] }, [2, 3, 4, 5], [[3, 2, 3, 2], [2]], 'conv2dTranspose'],
+      ['ConvTranspose', { strides: [2], output_padding: [1] }, [2, 3, 5], [[3, 4, 3], [4]], 'conv2dTranspose'],
+      ['LayerNormalization', { axis: 1 }, [2, 3, 4], [[3, 4], [3, 4]], 'layerNorm'],
+      ['LayerNormalization', { axis: -2 }, [2, 3, 4], [[1, 4], [4]], 'layerNorm'], // broadcast to (3, 4)
+    ];
+    let seed = 20;
+    for (const [op, attrs, xDims, dims, type] of cases) {
+      const values = [xDims, ...dims].map((d) => randomArray(d.reduce((a, b) => a * b, 1), seed++));
+      const spec = (asInputs: boolean): ModelSpec => ({
+        nodes: [{ op, inputs: ['x', 'W', 'B'], outputs: ['y'], attrs }],
+        inputs: [{ name: 'x', dims: xDims }, ...(asInputs ? dims.map((d, i) => ({ name: ['W', 'B'][i], dims: d })) : [])],
+        outputs: [{ name: 'y', dims: [] }],
+        initializers: asInputs ? [] : dims.map((d, i) => ({ name: ['W', 'B'][i], dims: d, values: [...values[i + 1]] })),
+      });
+      const ref = await run(spec(false), [values[0]]);
+      for (const backend of [new CpuBackend(), gpu] as Backend[]) {
+        const got = await run(spec(true), values, backend);
+        expect(got.model.graph.nodes.find((n) => n.layer.type === type)!.layer, `${op} ${JSON.stringify(attrs)}`).toMatchObject({ paramInputs: ['weight', 'bias'] });
+        expect(got.model.parameterShapes().size).toBe(0);
+        expectClose(got.outs[0], ref.outs[0], TOL, `${op} ${JSON.stringify(attrs)} on ${backend.name}`);
+        got.model.dispose();
+      }
+      ref.model.dispose();
+    }
+  });
+
   it('Gemm with A transposed, B and C computed, alpha and beta', async () => {
     const a = seq(3 * 2); // A is (K=3, M=2), transposed
     const bT = seq(4 * 3, 0.2, 0.1); // B given as (N=4, K=3), transB
@@ -126,6 +155,30 @@ describe('value inputs specialise the import', () => {
     expect(model.specialise({ shape: { dims: [2], data: Float64Array.of(4, -1) } })).toBe(a);
     expect(model.specialise({ shape: { dims: [2], data: Int32Array.of(0, 12) } }).outputShapes()).toEqual([[2, 12]]);
     model.dispose();
+  });
+
+  it('an empty int64 axes input is a value input: ReduceSum over every axis, or nothing with noop_with_empty_axes; empty float data is refused', async () => {
+    const x = seq(6);
+    for (const noop of [0, 1]) {
+      const spec: ModelSpec = {
+        nodes: [{ op: 'ReduceSum', inputs: ['x', 'axes'], outputs: ['y'], attrs: { keepdims: 1, noop_with_empty_axes: noop } }],
+        inputs: [{ name: 'x', dims: [2, 3] }, { name: 'axes', type: INT64, dims: [0] }],
+        outputs: [{ name: 'y', dims: [] }],
+      };
+      const model = importOnnx(encodeModel(spec), { backend: new CpuBackend() });
+      expect(model.onnx.valueInputs).toEqual(['axes']);
+      const [y] = await model.predictAll([x, new BigInt64Array(0)]);
+      expectClose(y, noop ? x : [x.reduce((a, b) => a + b, 0)], TOL, `noop_with_empty_axes ${noop}`);
+      model.dispose();
+    }
+    const empty: ModelSpec = {
+      nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
+      inputs: [{ name: 'x', dims: [3, 2] }],
+      outputs: [{ name: 'y', dims: [] }],
+    };
+    expect(() => importOnnx(encodeModel(empty), { label: 'empty.onnx', inputShapes: { x: [3, 0] } })).toThrow("empty.onnx: graph input 'x' has shape [3,0] with no elements");
+    const emptyInts: ModelSpec = { ...empty, nodes: [{ op: 'Cast', inputs: ['x'], outputs: ['y'], attrs: { to: 1 } }], inputs: [{ name: 'x', type: INT64, dims: [3, 2] }] };
+    expect(() => importOnnx(encodeModel(emptyInts), { label: 'empty.onnx', inputShapes: { x: [3, 0] } })).toThrow(/graph input 'x' has shape \[3,0\] with no elements, and is not a value/);
   });
 
   it('Clip bounds given as scalar inputs, and Unsqueeze axes', async () => {
@@ -301,12 +354,12 @@ describe('opsets and errors', () => {
   it('one OnnxError names every unsupported op, attribute and shape case, with its node, before any GPU work', () => {
     const spec: ModelSpec = {
       nodes: [
-        { op: 'Einsum', inputs: ['x'], outputs: ['e'], name: 'einsum1', attrs: { equation: 'ij->ji' } },
+        { op: 'Einsum', inputs: ['x'], outputs: ['e'], name: 'einsum1', attrs: { equation: 'nchw->nchw' } },
         { op: 'Relu', inputs: ['e'], outputs: ['r'], name: 'after_einsum' }, // reads a failed value: not reported again
         { op: 'MaxPool', inputs: ['x'], outputs: ['p'], name: 'autopad', attrs: { kernel_shape: [2, 2], auto_pad: 'SAME_SIDEWAYS' } },
         { op: 'AveragePool', inputs: ['v'], outputs: ['q'], name: 'pool3d', attrs: { kernel_shape: [2, 2, 2] } },
         { op: 'FusedConv', domain: 'com.microsoft', inputs: ['x'], outputs: ['f'], name: 'custom' },
-        { op: 'Pad', inputs: ['x', 'pads'], outputs: ['z'], name: 'bogus', attrs: { mode: 'bogus' } },
+        { op: 'Pad', inputs: ['x', 'pads'], outputs: ['z'], name: 'mirror', attrs: { mode: 'mirror' } },
       ],
       inputs: [{ name: 'x', dims: [1, 2, 4, 4] }, { name: 'v', dims: [1, 1, 4, 4, 4] }],
       outputs: ['r', 'p', 'q', 'f', 'z'].map((name) => ({ name, dims: [] })),
@@ -325,7 +378,7 @@ describe('opsets and errors', () => {
     expect(msg).toContain("node 'autopad' (MaxPool, opset 13): auto_pad 'SAME_SIDEWAYS' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID");
     expect(msg).toContain("node 'pool3d' (AveragePool, opset 13): only 1-D and 2-D pooling");
     expect(msg).toContain("node 'custom' (FusedConv, opset 13): unsupported op 'FusedConv' of domain 'com.microsoft'");
-    expect(msg).toContain("node 'bogus' (Pad, opset 13): mode 'bogus'");
+    expect(msg).toContain("node 'mirror' (Pad, opset 13): mode 'mirror' is not one of");
     expect(msg).not.toContain('after_einsum');
     expect(msg).toMatch(/\nsupported ops: .*Conv/);
   });

@@ -87,7 +87,7 @@ export const layers = {
   concat: (c: Without<ConcatLayer, 'type'> = {}): ConcatLayer => ({ type: 'concat', ...c }),
   /** Elementwise product of two inputs (NumPy broadcasting). */
   mul: (): MulLayer => ({ type: 'mul' }),
-  /** a ∘ b of two inputs with NumPy broadcasting: 'sub', 'div', 'pow', 'max', 'min', 'mod', comparisons ('less', …) and logic ('and', …) giving 0/1. */
+  /** a ∘ b of two inputs with NumPy broadcasting: 'sub', 'div', 'pow', 'max', 'min', 'mod' (C's fmod), 'floorMod' (Python's %), comparisons ('less', …) and logic ('and', …) giving 0/1. */
   binary: (op: BinaryLayerOp): BinaryLayer => ({ type: 'binary', op }),
   /** cond ? a : b of three inputs (cond non-zero is true), NumPy broadcasting. */
   where: (): WhereLayer => ({ type: 'where' }),

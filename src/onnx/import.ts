@@ -260,6 +260,8 @@ function importProto(proto: ModelProto, options: LoadOnnxOptions, label: string)
   const inputs: GraphInput[] = [];
   const inputShapes: { name: string; shape: Shape }[] = [];
   const runInputs: string[] = [];
+  /** Empty integer graph inputs: each must be a value input (the import needs its values), never computed data. */
+  const emptyInputs = new Map<string, string>();
   for (const vi of g.inputs) {
     if (!vi.name) throw new OnnxError(`${label}: a graph input has no name`);
     if (ctx.values.has(vi.name)) continue; // an initializer listed as input (older exporters)
@@ -287,7 +289,11 @@ function importProto(proto: ModelProto, options: LoadOnnxOptions, label: string)
       });
     }
     checkDims(dims, where);
-    if (dims.some((d) => d === 0)) throw new OnnxError(`${where} has shape ${fmtShape(dims)} with no elements`);
+    // An empty integer input (no axes, no pads) is a legitimate value input; empty data is not.
+    if (dims.some((d) => d === 0)) {
+      if (isFloatType(vi.elemType)) throw new OnnxError(`${where} has shape ${fmtShape(dims)} with no elements`);
+      emptyInputs.set(vi.name, `${where} has shape ${fmtShape(dims)} with no elements, and is not a value the import can specialise on (axes, pads, a shape)`);
+    }
     if (ctx.taken.has(vi.name)) throw new OnnxError(`${where} is listed twice`);
     ctx.values.set(vi.name, { kind: 'dyn', ref: vi.name, shape: dims });
     ctx.taken.add(vi.name);
@@ -378,6 +384,7 @@ function importProto(proto: ModelProto, options: LoadOnnxOptions, label: string)
     }
   }
 
+  for (const [name, why] of emptyInputs) if (!needs.has(name)) problems.push(why);
   if (problems.length === 1 && !unsupported) throw new OnnxError(problems[0]);
   if (problems.length > 0) {
     const strip = (m: string) => (m.startsWith(`${label}: `) ? m.slice(label.length + 2) : m);

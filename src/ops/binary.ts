@@ -1,5 +1,5 @@
 /**
- * Broadcasting elementwise ops of two computed values (sub, div, pow, min, max, mod, the
+ * Broadcasting elementwise ops of two computed values (sub, div, pow, min, max, mod, floorMod, truncDiv, the
  * comparisons and logic producing 0/1) and where(cond, a, b): the primitives `binary` and
  * `where`, and the layers binary, where and prelu.
  *
@@ -57,6 +57,10 @@ export const BINARY_OPS = {
   prelu: { code: 18, wgsl: 'select(b * a, a, a > 0.0)', cpu: (a, b) => (a > 0 ? a : b * a) },
   preluGradX: { code: 19, wgsl: 'select(b, 1.0, a > 0.0)', cpu: (a, b) => (a > 0 ? 1 : b) },
   preluGradSlope: { code: 20, wgsl: 'select(a, 0.0, a > 0.0)', cpu: (a) => (a > 0 ? 0 : a) },
+  // Integer-style modulo (ONNX Mod with fmod = 0, Python's %): the sign of b (fmod plus b when their signs differ); x mod 0 is NaN.
+  floorMod: { code: 21, wgsl: 'floor_mod(a, b)', cpu: (a, b) => { const r = a % b; return r !== 0 && r < 0 !== b < 0 ? r + b : r; } },
+  // Integer division (ONNX Div of integers, run as exact floats): C's truncation toward zero; exact below 2^24.
+  truncDiv: { code: 22, wgsl: 'trunc(div_ieee(a, b))', cpu: (a, b) => Math.trunc(a / b) },
 } as const satisfies Record<string, BinaryOpDef>;
 
 export type BinaryOpName = keyof typeof BINARY_OPS;
@@ -138,6 +142,8 @@ function binaryGrads(tb: TrainingBackend, op: BinaryOpName, a: Tensor, b: Tensor
     case 'prelu':
       return [need[0] ? tb.mul(dy, bin('preluGradX', a, b)) : undefined, need[1] ? tb.mul(dy, bin('preluGradSlope', a, b)) : undefined];
     case 'mod':
+    case 'floorMod':
+    case 'truncDiv':
     case 'powBaseGrad':
     case 'maxMask':
     case 'preluGradX':

@@ -250,6 +250,7 @@ export const conv2dTransposeOp = defineOp<Conv2dTransposeLayer>({
     if (layer.useBias ?? true) out.push(param('bias', [layer.filters], init));
     return out;
   },
+  paramInputs: ['weight', 'bias'],
   forward: (b, { layer, name, inputs: [x], params: [w, bias] }) =>
     b.prim(CONV2D_TRANSPOSE, bias ? [x, w, bias] : [x, w], conv2dTransposeAttrs(layer, name)),
   backward(b, { layer, name, inputs: [x], params: [w, bias], dy, needInput }) {

@@ -203,6 +203,7 @@ const normDef = <L extends NormLayer>(type: L['type']) =>
       const shape = paramShape(layer, x, name);
       return [param('weight', shape, { kind: 'constant', value: 1 }), param('bias', shape, { kind: 'constant', value: 0 })];
     },
+    paramInputs: ['weight', 'bias'],
     forward: normForward,
     backward: normBackward,
     flops: (_layer, [x]) => 8 * sizeOf(x),

@@ -89,22 +89,26 @@ export const convTranspose: Converter = (c: NodeContext) => {
   if (rank === 5) c.fail('3-D ConvTranspose (rank-5 input) is not supported; only 1-D and 2-D');
   if (rank !== 3 && rank !== 4) c.fail(`X must be (N, C, L) or (N, C, H, W), got ${fmtShape(x.shape)}`);
   const sp = rank - 2;
-  const w = c.konst(1, 'weights W');
-  if (w.dims.length !== rank) c.fail(`weights W must be (C, M/group, ${sp === 1 ? 'k' : 'kH, kW'}), got ${fmtShape(w.dims)}`);
-  const b = c.optConst(2, 'bias B');
+  // Weights and bias are parameters when constant, inputs of the layer when computed.
+  const w = c.operand(1);
+  if (!w) c.fail('weights W are missing');
+  const wDims = dimsOf(w);
+  if (wDims.length !== rank) c.fail(`weights W must be (C, M/group, ${sp === 1 ? 'k' : 'kH, kW'}), got ${fmtShape(wDims)}`);
+  const b = c.operand(2);
   const group = c.int('group', 1);
   const C = x.shape[1];
-  if (group < 1 || w.dims[0] !== C || C % group !== 0) c.fail(`input has ${C} channels, weights ${fmtShape(w.dims)} with group ${group} expect ${w.dims[0]} (divisible by the group)`);
-  const filters = w.dims[1] * group;
-  if (b && b.data.length !== filters) c.fail(`bias has shape ${fmtShape(b.dims)}, expected [${filters}]`);
-  const kernel = w.dims.slice(2);
+  if (group < 1 || wDims[0] !== C || C % group !== 0) c.fail(`input has ${C} channels, weights ${fmtShape(wDims)} with group ${group} expect ${wDims[0]} (divisible by the group)`);
+  const filters = wDims[1] * group;
+  const bDims = b && dimsOf(b);
+  if (bDims && (bDims.length !== 1 || bDims[0] !== filters)) c.fail(`bias has shape ${fmtShape(bDims)}, expected [${filters}]`);
+  const kernel = wDims.slice(2);
   const list = (name: string, dflt: number, min: number): number[] => {
     const v = c.ints(name, new Array<number>(sp).fill(dflt))!;
     if (v.length !== sp || v.some((d) => !Number.isInteger(d) || d < min)) c.fail(`${name} must be ${sp} integers ≥ ${min}, got ${JSON.stringify(v)}`);
     return v;
   };
   const ks = c.ints('kernel_shape', null);
-  if (ks && (ks.length !== sp || ks.some((k, i) => k !== kernel[i]))) c.fail(`kernel_shape ${JSON.stringify(ks)} disagrees with weights ${fmtShape(w.dims)}`);
+  if (ks && (ks.length !== sp || ks.some((k, i) => k !== kernel[i]))) c.fail(`kernel_shape ${JSON.stringify(ks)} disagrees with weights ${fmtShape(wDims)}`);
   const stride = list('strides', 1, 1);
   const dilation = list('dilations', 1, 1);
   const outputPadding = list('output_padding', 0, 0);
@@ -143,7 +147,9 @@ export const convTranspose: Converter = (c: NodeContext) => {
     padding: [...two(before, 0), ...two(after, 0)], outputPadding: two(extra, 0), useBias: b !== null,
   };
   const x4 = sp === 1 ? reshapeTo(c, x, [x.shape[0], C, 1, x.shape[2]], 'as2d') : x;
-  const y = c.emit(layer, [x4], b ? [c.floatData(w), c.floatData(b)] : [c.floatData(w)], sp === 1 ? 'conv' : undefined);
+  const as4d = sp === 1 ? [wDims[0], wDims[1], 1, wDims[2]] : [...wDims];
+  const w4 = sp === 2 ? w : w.kind === 'dyn' ? reshapeTo(c, w, as4d, 'weight2d') : { ...w, dims: as4d };
+  const y = c.emit(layer, [x4], b ? [c.paramOf(w4), c.paramOf(b)] : [c.paramOf(w4)], sp === 1 ? 'conv' : undefined);
   c.out(0, sp === 1 ? reshapeTo(c, y, [y.shape[0], filters, y.shape[3]]) : y);
 };
 

@@ -53,12 +53,6 @@ export const swish: Converter = (c: NodeContext) => {
   activation('silu')(c);
 };
 
-/** Integer division and modulo of folded constants (shape arithmetic): C's truncation, Python's sign for Mod with fmod = 0. */
-function intFold(op: BinaryLayerOp, fmod: boolean): ((x: number, y: number) => number) | undefined {
-  if (op === 'div') return (x, y) => Math.trunc(x / y);
-  if (op === 'mod' && !fmod) return (x, y) => x - y * Math.floor(x / y);
-  return undefined;
-}
 
 /** Scalar constant operands of Max/Min become a fused clip. */
 function clipOf(op: BinaryLayerOp, t: ConstTensor, x: DynValue): Activation | null {
@@ -74,10 +68,9 @@ function clipOf(op: BinaryLayerOp, t: ConstTensor, x: DynValue): Activation | nu
  * add/sub/mul/div a binaryConst (x − c as x + (−c), x / c as x · (1/c)), a scalar bound of
  * max/min a clip, and anything else a binary layer (its constant as a parameter on its side).
  */
-function combine(c: NodeContext, op: BinaryLayerOp, a: Value, b: Value, suffix?: string, fmod = true): Value {
+function combine(c: NodeContext, op: BinaryLayerOp, a: Value, b: Value, suffix?: string): Value {
   if (a.kind === 'const' && b.kind === 'const') {
-    const ints = a.tensor.kind === 'int' && b.tensor.kind === 'int' ? intFold(op, fmod) : undefined;
-    return { kind: 'const', tensor: foldBinary(a.tensor, b.tensor, ints ?? BINARY_OPS[op].cpu, c.where) };
+    return { kind: 'const', tensor: foldBinary(a.tensor, b.tensor, BINARY_OPS[op].cpu, c.where) };
   }
   const checkBatch = (y: DynValue, x: DynValue, t: ConstTensor): DynValue => {
     if (y.shape.length !== x.shape.length || y.shape[0] !== x.shape[0]) {
@@ -110,13 +103,17 @@ export function binaryNode(op: BinaryLayerOp): Converter {
     const a = c.input(0);
     const b = c.input(1);
     if (!a || !b) c.fail('needs two inputs');
+    // Integer graph inputs run as exact floats; anything else computed is float data.
+    const float = (v: Value) => (v.kind === 'dyn' ? !c.ctx.integerInputs.has(v.ref) : v.tensor.kind === 'float');
+    const integers = !float(a) && !float(b);
     let fmod = true;
     if (op === 'mod') {
       fmod = c.int('fmod', 0) === 1;
-      const float = (v: Value) => (v.kind === 'dyn' ? true : v.tensor.kind === 'float');
-      if (!fmod && (float(a) || float(b))) c.fail('fmod = 0 on floats is not supported (ONNX requires fmod = 1 for floating-point Mod)');
+      if (!fmod && !integers) c.fail('fmod = 0 on floats is not supported (ONNX requires fmod = 1 for floating-point Mod)');
     }
-    c.out(0, combine(c, op, a, b, undefined, fmod));
+    // On integers, Div truncates, and Mod with fmod = 0 has the divisor's sign (Python's %).
+    const as = op === 'mod' && !fmod ? 'floorMod' : op === 'div' && integers ? 'truncDiv' : op;
+    c.out(0, combine(c, as, a, b));
   };
 }
 

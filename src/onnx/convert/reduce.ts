@@ -2,13 +2,14 @@
  * Converters of the reductions (Reduce*, axes as an attribute or, from opset 13 for ReduceSum
  * and 18 for the others, a constant input; keepdims; noop_with_empty_axes), ArgMax / ArgMin
  * (indices as floats), and the normalizations LayerNormalization, InstanceNormalization and
- * GroupNormalization, whose constant scale and bias become the layers' weight and bias.
+ * GroupNormalization, whose scale and bias become the layers' weight and bias (inputs of the
+ * layer when computed by the graph).
  */
-import type { NodeContext } from '../context.js';
+import type { DynValue, NodeContext } from '../context.js';
 import { foldBinary, makeConst, normAxis } from '../fold.js';
 import type { ReduceKind } from '../../ops/reduce.js';
 import { fmtShape, sizeOf } from '../../shape.js';
-import type { Converter } from './common.js';
+import { type Converter, reshapeTo } from './common.js';
 
 /** Kinds whose reduction over no axis is the identity. */
 const IDENTITY_OVER_NOTHING: readonly ReduceKind[] = ['sum', 'mean', 'max', 'min', 'prod'];
@@ -42,10 +43,21 @@ export function argReduce(op: 'max' | 'min'): Converter {
 }
 
 /**
- * A constant scale or bias broadcast to `shape` (ONNX lets LayerNormalization's be any shape
- * that broadcasts to the normalized one), or `fill` everywhere when the input is absent.
+ * A scale or bias broadcast to `shape` (ONNX lets LayerNormalization's be any shape that
+ * broadcasts to the normalized one), or `fill` everywhere when the input is absent. A constant
+ * one becomes the layer's parameter; a computed one an input of the layer, reshaped or
+ * expanded to `shape`.
  */
-function paramOf(c: NodeContext, i: number, what: string, shape: readonly number[], fill: number): Float32Array {
+function paramOf(c: NodeContext, i: number, what: string, shape: readonly number[], fill: number): Float32Array | DynValue {
+  const given = c.operand(i);
+  if (given?.kind === 'dyn') {
+    const d = given.shape;
+    if (d.length > shape.length) c.fail(`${what} ${fmtShape(d)} has more axes than the normalized shape ${fmtShape(shape)}`);
+    const lead = shape.length - d.length;
+    if (d.some((n, k) => n !== 1 && n !== shape[lead + k])) c.fail(`${what} ${fmtShape(d)} does not broadcast to the normalized shape ${fmtShape(shape)}`);
+    if (sizeOf(d) === sizeOf(shape)) return reshapeTo(c, given, shape, what);
+    return c.emit({ type: 'expand', shape: [...shape] }, [reshapeTo(c, given, [...new Array<number>(lead).fill(1), ...d], what)], [], what);
+  }
   const t = c.optConst(i, what);
   const full = makeConst(shape, 'float', new Float32Array(sizeOf(shape)).fill(fill), c.where);
   if (!t) return c.floatData(full);
@@ -87,7 +99,18 @@ export const groupNorm: Converter = (c: NodeContext) => {
   const groups = c.int('num_groups', 0);
   const channels = x.shape[1];
   if (!(groups >= 1 && channels % groups === 0)) c.fail(`num_groups ${groups} must divide the ${channels} channels`);
-  const perChannel = (i: number, what: string, fill: number): Float32Array => {
+  const perChannel = (i: number, what: string, fill: number): Float32Array | DynValue => {
+    const given = c.operand(i);
+    if (given?.kind === 'dyn') {
+      // Computed: an input of the layer, one value per channel (a group's repeated over its channels).
+      const n = sizeOf(given.shape);
+      if (n === channels && given.shape.filter((d) => d !== 1).length <= 1) return reshapeTo(c, given, [channels], what);
+      if (n === groups && given.shape.length === 1) {
+        const each = c.emit({ type: 'expand', shape: [groups, channels / groups] }, [reshapeTo(c, given, [groups, 1], what)], [], what);
+        return reshapeTo(c, each, [channels], what);
+      }
+      c.fail(`${what} ${fmtShape(given.shape)} is neither one value per group (${groups}) nor per channel (${channels})`);
+    }
     const t = c.optConst(i, what);
     if (!t) return new Float32Array(channels).fill(fill);
     const v = c.floatData(t);
