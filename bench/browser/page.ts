@@ -147,7 +147,7 @@ async function runModel(c: ModelCase): Promise<ModelResult[]> {
       ...extra,
     };
     results.push(r);
-    log(`${c.model} b${c.batch} ${engine}: median ${s.median.toFixed(1)} ms, first ${m.first.toFixed(0)} ms, Δwebcnn ${r.maxAbsDiff}, Δtorch ${r.vsTorch}`);
+    log(`${c.model} b${c.batch} ${engine}${r.webcnnFrom ? ` (from the ${r.webcnnFrom === 'zoo' ? 'zoo' : 'ONNX export'})` : ''}: median ${s.median.toFixed(1)} ms, first ${m.first.toFixed(0)} ms, Δwebcnn ${r.maxAbsDiff}, Δtorch ${r.vsTorch}`);
   };
 
   for (const engine of c.engines) {

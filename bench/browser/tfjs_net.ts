@@ -7,7 +7,8 @@
  * to tfjs's layouts (conv HWIO, dense (in, out)), and bias plus ReLU/ReLU6/sigmoid/leaky ReLU
  * through `tf.fused.conv2d` / `tf.fused.matMul`. Training runs the graph as written, with
  * `tf.variable` parameters in PyTorch's layout transposed inside the step so the gradient
- * flows to the same parameters webcnn updates.
+ * flows to the same parameters webcnn updates. The graph is a zoo model's, or the one webcnn
+ * imports from an ONNX file (EfficientNet-B0's); only the layer types those use are mapped.
  *
  * Layout: activations are NHWC; a flatten transposes to NCHW first (PyTorch's feature order,
  * which the dense weights expect), skipped when the spatial size is 1×1.
@@ -200,7 +201,7 @@ function runNode(n: ExecLike, ins: tf.Tensor[], p: Params, prepared: boolean): t
       return tf.concat(ins, x.rank === 4 ? NHWC_AXIS[axis] : axis);
     }
     default:
-      throw new Error(`tfjs_net: layer '${n.name}' of type ${L.type} is not mapped (the zoo's models do not use it)`);
+      throw new Error(`tfjs_net: layer '${n.name}' of type ${L.type} is not mapped (the benchmarked models do not use it)`);
   }
 }
 
