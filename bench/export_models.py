@@ -8,7 +8,8 @@
   <cache>/<key>.json              what was written: shapes, parameter count, versions
 
 <key> is "<model>-<size>" plus "-h<width>" for AlexNet/VGG's reduced classifier. Nothing is
-downloaded: torchvision builds every architecture with random (seeded) weights. Batch-norm
+downloaded: torchvision builds every architecture with random (seeded) weights; the U-Net is
+scripts/zoo_reference.py's module (width 16, depth 4, 2 classes: webcnn's zoo defaults). Batch-norm
 statistics and affine parameters are randomised too, so that folding them is actually tested.
 
   /usr/bin/python3 bench/export_models.py --cache bench/.cache --spec resnet18:64:1 lenet5:32:1,64
@@ -26,6 +27,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
+
+# The U-Net that webcnn's zoo `unet` equals (its PyTorch module lives with the zoo's tests).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scripts'))
+from zoo_reference import UNet  # noqa: E402
 
 SCALED_TANH_A = 1.7159
 SCALED_TANH_S = 2.0 / 3.0
@@ -197,8 +202,10 @@ def build(name, hidden):
         return m, 3
     if name == 'googlenet':
         return tv.googlenet(aux_logits=False, init_weights=True), 3
-    if name in ('resnet18', 'resnet50'):
+    if name in ('resnet18', 'resnet50', 'mobilenet_v3_large', 'efficientnet_b0'):
         return getattr(tv, name)(), 3
+    if name == 'unet':
+        return UNet(), 3
     raise SystemExit(f'export_models: unknown model {name!r}')
 
 

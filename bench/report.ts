@@ -44,6 +44,8 @@ export interface ModelResult {
   vsTorch?: number;
   profile?: LayerTime[];
   profileSource?: string;
+  /** webcnn only: the model came from the zoo (safetensors loaded by name) or from the ONNX export (`loadOnnx`). */
+  webcnnFrom?: 'zoo' | 'onnx';
   error?: string;
 }
 
@@ -191,6 +193,10 @@ function markdownTables(r: BenchReport): string {
     lines.push('', '| kernel | shape | engine | ms | GFLOP/s |', '|---|---|---|---:|---:|');
     for (const k of r.kernels) lines.push(`| ${k.kernel} | ${k.shape} | ${k.engine} | ${ms(k.medianMs)} | ${k.gflops.toFixed(2)} |`);
   }
+  const fromOnnx = rows(r.results).filter((row) => row.byEngine.get('webcnn')?.webcnnFrom === 'onnx').map((row) => `${row.model} batch ${row.batch}`);
+  if (fromOnnx.length > 0) {
+    lines.push('', `webcnn ran ${fromOnnx.join(', ')} from the ONNX export through \`loadOnnx\` (no zoo model; tfjs runs the graph it imports); every other model from its zoo, with the exported weights loaded by name.`);
+  }
   const failures = [...r.results, ...r.training].filter((x) => x.error);
   if (failures.length > 0) {
     lines.push('', 'Failures:');
@@ -212,7 +218,7 @@ export function hotSpots(results: readonly ModelResult[], top = 3): { model: str
 /** The parts of latest-details.json that the results section of docs/benchmarks.md shows. */
 export interface BenchDetails {
   minutes?: number;
-  vsTorch?: readonly { model: string; batch: number; engine: Engine; maxAbsDiff: number | null }[];
+  vsTorch?: readonly { model: string; batch: number; engine: Engine; maxAbsDiff: number | null; webcnnFrom?: 'zoo' | 'onnx' }[];
   hotSpots?: readonly { model: string; batch: number; totalMs: number; layers: readonly LayerTime[] }[];
 }
 
@@ -225,10 +231,11 @@ export const DOCS_RESULTS_END = '<!-- bench:results:end -->';
  * tables of latest.md, the chart, a summary of the ratios, and webcnn's slowest layers.
  */
 export function benchmarkResultsSection(r: BenchReport, details: BenchDetails = {}): string {
-  const torch = new Map((details.vsTorch ?? []).filter((v) => v.engine === 'webcnn').map((v) => [`${v.model} ${v.batch}`, v.maxAbsDiff]));
+  const torch = new Map((details.vsTorch ?? []).filter((v) => v.engine === 'webcnn').map((v) => [`${v.model} ${v.batch}`, v]));
   const results = r.results.map((x) => {
     const d = x.engine === 'webcnn' ? torch.get(`${x.model} ${x.batch}`) : undefined;
-    return d === undefined || d === null ? x : { ...x, vsTorch: d };
+    if (d === undefined) return x;
+    return { ...x, ...(d.maxAbsDiff === null ? {} : { vsTorch: d.maxAbsDiff }), ...(d.webcnnFrom ? { webcnnFrom: d.webcnnFrom } : {}) };
   });
   const host = r.adapter.host as { cpus?: number; cpuModel?: string; loadAverageAtStart?: number[]; loadAverageAtEnd?: number[]; note?: string } | undefined;
   const browser = /(?:Headless)?Chrome\/(\d+)/.exec(String(r.adapter.userAgent ?? ''))?.[1];

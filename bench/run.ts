@@ -50,6 +50,11 @@ const SUITE: Suite[] = [
   { model: 'googlenet', size: 64, fullSize: 224, channels: 3, batches: [1] },
   { model: 'resnet18', size: 64, fullSize: 224, channels: 3, batches: [1] },
   { model: 'resnet50', size: 64, fullSize: 224, channels: 3, batches: [1] },
+  { model: 'mobilenet_v3_large', size: 64, fullSize: 224, channels: 3, batches: [1] },
+  // Not in the zoo: webcnn runs its ONNX export (bench/browser/page.ts).
+  { model: 'efficientnet_b0', size: 64, fullSize: 224, channels: 3, batches: [1] },
+  // webcnn's zoo defaults (width 16, depth 4, 2 classes); sizes divisible by 2^4.
+  { model: 'unet', size: 64, fullSize: 256, channels: 3, batches: [1] },
 ];
 
 const KERNELS: KernelCase = {
@@ -248,7 +253,7 @@ async function main(): Promise<void> {
       writeFileSync(`${outDir}/latest-details.json`, `${JSON.stringify({
         date: report.date, minutes, complete: done, args, cases, trainingCases, kernelCases: args.kernels ? KERNELS : null,
         exported: [...new Set(cases.map((c) => c.key))].map((k) => JSON.parse(readFileSync(`${cache}/${k}.json`, 'utf8')) as unknown),
-        vsTorch: results.map((r) => ({ model: r.model, batch: r.batch, engine: r.engine, maxAbsDiff: r.vsTorch ?? null, error: r.error ?? null })),
+        vsTorch: results.map((r) => ({ model: r.model, batch: r.batch, engine: r.engine, maxAbsDiff: r.vsTorch ?? null, error: r.error ?? null, ...(r.webcnnFrom ? { webcnnFrom: r.webcnnFrom } : {}) })),
         hotSpots: hotSpots(results),
         training,
         profiles: results.filter((r) => r.profile).map((r) => ({ model: r.model, batch: r.batch, source: r.profileSource, layers: r.profile })),

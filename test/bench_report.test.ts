@@ -115,6 +115,26 @@ describe('bench report', () => {
     expect(md.endsWith('\n')).toBe(true);
   });
 
+  it('says which models webcnn ran from their ONNX export, in latest.md and, from the details, in the docs section', () => {
+    const effnet = (engine: Engine, ms: number, extra: Partial<ModelResult> = {}) => ({ ...result(engine, ms, extra), model: 'efficientnet_b0' });
+    const note = 'webcnn ran efficientnet_b0 batch 1 from the ONNX export through `loadOnnx`';
+    const withSource = report([result('webcnn', 300, { webcnnFrom: 'zoo' }), effnet('webcnn', 200, { webcnnFrom: 'onnx' }), effnet('ort-webgpu', 500)]);
+    expect(toMarkdown(withSource)).toContain(note);
+    expect(toMarkdown(report([result('webcnn', 300, { webcnnFrom: 'zoo' })]))).not.toContain('ONNX export');
+    // latest.json keeps only the issue's fields; the source comes back from latest-details.json.
+    const fromJson = JSON.parse(toJson(withSource)) as BenchReport;
+    expect(benchmarkResultsSection(fromJson)).not.toContain(note);
+    const md = benchmarkResultsSection(fromJson, {
+      vsTorch: [
+        { model: 'resnet18', batch: 1, engine: 'webcnn', maxAbsDiff: null, webcnnFrom: 'zoo' },
+        { model: 'efficientnet_b0', batch: 1, engine: 'webcnn', maxAbsDiff: 2e-7, webcnnFrom: 'onnx' },
+      ],
+    });
+    expect(md).toContain(note);
+    expect(md.split('\n').find((l) => l.startsWith('| efficientnet_b0'))?.endsWith('| 2.0e-7 |')).toBe(true);
+    expect(md.split('\n').find((l) => l.startsWith('| resnet18'))?.endsWith('| — |')).toBe(true);
+  });
+
   it('replaces only the text between the results markers, and needs both', () => {
     const doc = `# B\n\n${DOCS_RESULTS_START}\nold\n${DOCS_RESULTS_END}\n\nafter\n`;
     const out = replaceBenchmarkResults(doc, 'new\n');

@@ -13,7 +13,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 // tfjs-core registers no gradients by itself (the tfjs umbrella package does this import).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { WebGpuBackend, createModel, type Model, type ZooName, type Tensor } from 'webcnn';
+import { WebGpuBackend, createModel, ZOO_NAMES, type Model, type ZooName, type Tensor } from 'webcnn';
+import { loadOnnx } from 'webcnn/onnx';
 import { fit } from 'webcnn/train';
 // onnxruntime-web's WebGPU build: the WebGPU and WASM providers; its .wasm is served from node_modules.
 import * as ort from 'onnxruntime-web/webgpu';
@@ -110,6 +111,20 @@ function zooModel(c: { model: string; size: number; classifierHidden?: number },
 
 const cacheUrl = (file: string) => `/bench/.cache/${file}`;
 
+/**
+ * How webcnn runs a model: from the zoo with the safetensors weights loaded by name, or, for a
+ * model the zoo lacks (EfficientNet-B0), from the ONNX export through `loadOnnx`.
+ */
+const webcnnSource = (model: string): 'zoo' | 'onnx' => ((ZOO_NAMES as readonly string[]).includes(model) ? 'zoo' : 'onnx');
+
+/** webcnn's model for a case, on `backend`, with the exported weights. */
+async function webcnnModel(c: ModelCase, backend: WebGpuBackend, weights: Uint8Array, onnx: Uint8Array): Promise<Model> {
+  if (webcnnSource(c.model) === 'onnx') return loadOnnx(onnx, { backend, label: `${c.key}-b${c.batch}.onnx` });
+  const model = zooModel(c, backend);
+  model.loadWeights(weights, { label: `${c.key}.safetensors` });
+  return model;
+}
+
 async function runModel(c: ModelCase): Promise<ModelResult[]> {
   const stem = `${c.key}-b${c.batch}`;
   const [weights, input, reference, onnx] = await Promise.all([
@@ -132,7 +147,7 @@ async function runModel(c: ModelCase): Promise<ModelResult[]> {
       ...extra,
     };
     results.push(r);
-    log(`${c.model} b${c.batch} ${engine}: median ${s.median.toFixed(1)} ms, first ${m.first.toFixed(0)} ms, Δwebcnn ${r.maxAbsDiff}, Δtorch ${r.vsTorch}`);
+    log(`${c.model} b${c.batch} ${engine}${r.webcnnFrom ? ` (from the ${r.webcnnFrom === 'zoo' ? 'zoo' : 'ONNX export'})` : ''}: median ${s.median.toFixed(1)} ms, first ${m.first.toFixed(0)} ms, Δwebcnn ${r.maxAbsDiff}, Δtorch ${r.vsTorch}`);
   };
 
   for (const engine of c.engines) {
@@ -142,15 +157,14 @@ async function runModel(c: ModelCase): Promise<ModelResult[]> {
         let model: Model | undefined;
         const m = await measure(
           async () => {
-            model = zooModel(c, be);
-            model.loadWeights(weights, { label: `${c.key}.safetensors` });
+            model = await webcnnModel(c, be, weights, onnx);
           },
           () => model!.predict(input, c.batch),
           c.warmup, c.runs,
         );
         const prof = await model!.profile(input, c.batch);
         const profile: LayerTime[] = [...prof.layers].map((l) => ({ name: l.name, ms: l.ms, dispatches: l.dispatches }));
-        record(engine, m, { profile, profileSource: prof.source });
+        record(engine, m, { profile, profileSource: prof.source, webcnnFrom: webcnnSource(c.model) });
         model!.dispose();
       } else if (engine === 'tfjs-webgpu') {
         await tfjs();
@@ -159,9 +173,13 @@ async function runModel(c: ModelCase): Promise<ModelResult[]> {
         let net: TfjsInference | undefined;
         const m = await measure(
           async () => {
-            const graphModel = zooModel(c, await webcnn());
-            const file = readSafetensors(weights);
-            net = new TfjsInference(graphModel.graph, new Map([...file.tensors].map(([k, t]) => [k, t.data])));
+            // The graph webcnn runs (the zoo's, or the one imported from the ONNX export, whose
+            // weights are the export's), written with tfjs ops.
+            const be = await webcnn();
+            const zoo = webcnnSource(c.model) === 'zoo';
+            const graphModel = zoo ? zooModel(c, be) : await loadOnnx(onnx, { backend: be, label: `${c.key}-b${c.batch}.onnx` });
+            const values = zoo ? new Map([...readSafetensors(weights).tensors].map(([k, t]) => [k, t.data])) : graphModel.getWeights();
+            net = new TfjsInference(graphModel.graph, values);
             graphModel.dispose();
           },
           () => net!.run(nhwc, nhwcShape),

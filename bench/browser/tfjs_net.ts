@@ -7,7 +7,8 @@
  * to tfjs's layouts (conv HWIO, dense (in, out)), and bias plus ReLU/ReLU6/sigmoid/leaky ReLU
  * through `tf.fused.conv2d` / `tf.fused.matMul`. Training runs the graph as written, with
  * `tf.variable` parameters in PyTorch's layout transposed inside the step so the gradient
- * flows to the same parameters webcnn updates.
+ * flows to the same parameters webcnn updates. The graph is a zoo model's, or the one webcnn
+ * imports from an ONNX file (EfficientNet-B0's); only the layer types those use are mapped.
  *
  * Layout: activations are NHWC; a flatten transposes to NCHW first (PyTorch's feature order,
  * which the dense weights expect), skipped when the spatial size is 1×1.
@@ -40,7 +41,11 @@ function activate(x: tf.Tensor, act: Activation | undefined): tf.Tensor {
     case 'sigmoid': return tf.sigmoid(x);
     case 'tanh': return tf.tanh(x);
     case 'scaledTanh': return tf.mul(tf.tanh(tf.mul(x, 2 / 3)), 1.7159);
+    // PyTorch's Hardswish and Hardsigmoid (MobileNetV3): x · clamp(x/6 + ½, 0, 1), clamp(αx + β, 0, 1).
+    case 'hardSwish': return tf.mul(x, tf.clipByValue(tf.add(tf.mul(x, 1 / 6), 0.5), 0, 1));
+    case 'hardSigmoid': return tf.clipByValue(tf.add(tf.mul(x, 1 / 6), 0.5), 0, 1);
   }
+  if (typeof act === 'object' && act.type === 'hardSigmoid') return tf.clipByValue(tf.add(tf.mul(x, act.alpha ?? 1 / 6), act.beta ?? 0.5), 0, 1);
   throw new Error(`tfjs_net: activation ${JSON.stringify(act)} is not mapped`);
 }
 
@@ -95,6 +100,20 @@ function runNode(n: ExecLike, ins: tf.Tensor[], p: Params, prepared: boolean): t
         bias, activation: fused, leakyreluAlpha: alpha,
       });
       return activate(y, after);
+    }
+    case 'conv2dTranspose': {
+      // U-Net's 2×2 up-convolutions: unpadded, no output padding, ungrouped.
+      const [nb, h, w] = x.shape as [number, number, number, number];
+      const [kh, kw] = pair(L.kernelSize, 1);
+      const [sh, sw] = pair(L.strides, 1);
+      const plain = (L.padding === undefined || L.padding === 0 || L.padding === 'valid') && pair(L.outputPadding, 0).every((v) => v === 0)
+        && pair(L.dilation, 1).every((v) => v === 1) && (L.groups ?? 1) === 1;
+      if (!plain) throw new Error(`tfjs_net: conv2dTranspose '${n.name}': padding, output padding, dilation or groups are not mapped`);
+      // PyTorch's (C, Cout, kH, kW) → tfjs's (kH, kW, Cout, C).
+      const filter = prepared ? p(n.params[0]) : tf.transpose(p(n.params[0]), [2, 3, 1, 0]);
+      let y: tf.Tensor = tf.conv2dTranspose(x as tf.Tensor4D, filter as tf.Tensor4D, [nb, (h - 1) * sh + kh, (w - 1) * sw + kw, L.filters], [sh, sw], 'valid');
+      if (L.useBias !== false) y = tf.add(y, p(n.params[1]));
+      return activate(y, L.activation);
     }
     case 'pool2d': {
       const [, h, w] = x.shape as [number, number, number, number];
@@ -174,12 +193,15 @@ function runNode(n: ExecLike, ins: tf.Tensor[], p: Params, prepared: boolean): t
       return tf.softmax(x);
     case 'add':
       return activate(ins.length === 2 ? tf.add(ins[0], ins[1]) : tf.addN(ins), L.activation);
+    case 'mul':
+      // Squeeze-and-excitation's (N, 1, 1, C) scale broadcasts over H×W in NHWC as in NCHW.
+      return tf.mul(ins[0], ins[1]);
     case 'concat': {
       const axis = L.axis ?? 1;
       return tf.concat(ins, x.rank === 4 ? NHWC_AXIS[axis] : axis);
     }
     default:
-      throw new Error(`tfjs_net: layer '${n.name}' of type ${L.type} is not mapped (the zoo's models do not use it)`);
+      throw new Error(`tfjs_net: layer '${n.name}' of type ${L.type} is not mapped (the benchmarked models do not use it)`);
   }
 }
 
@@ -233,6 +255,10 @@ export class TfjsInference {
           const prepared = dw ? tf.transpose(tf.reshape(t, [L.filters, kh, kw, 1]), [1, 2, 0, 3]) : hwio(t, L, c, kh, kw);
           t.dispose();
           t = prepared;
+        } else if (L.type === 'conv2dTranspose' && i === 0) {
+          const tt = tf.transpose(t, [2, 3, 1, 0]);
+          t.dispose();
+          t = tt;
         } else if (L.type === 'dense' && i === 0) {
           const tt = tf.transpose(t);
           t.dispose();
