@@ -53,7 +53,8 @@ export type { Executable, ExecutableMemory, CompileOptions } from './backends/ba
 export { Model, type ModelOptions, type FunctionalModelSpec } from './graph/model.js';
 export { Sequential, type SequentialOptions } from './graph/sequential.js';
 export { SymbolicTensor, input, apply } from './graph/functional.js';
-export type { PredictOptions, Feed, OutputTensor } from './graph/model.js';
+export type { PredictOptions, Feed, OutputTensor, WarmupOptions, LoadProgress, ProgressCallback } from './graph/model.js';
+export type { LoadProgressOptions } from './graph/options.js';
 export { createEngine, Engine, classify, readWeights, type EngineOptions, type LoadOptions, type WeightsSource, type Classification, type OnnxSource, type OnnxLoadOptions } from './engine/engine.js';
 export { DataLoadError } from './data/mnist.js';
 export {

@@ -21,6 +21,8 @@ import { ImportContext, NodeContext } from './context.js';
 import { CONVERTERS, REGISTRY_ONNX, SUPPORTED_OPS } from './ops.js';
 import { fuseDecomposedNorms } from './patterns.js';
 import { Model, type ModelOptions } from '../graph/model.js';
+import type { LoadProgressOptions } from '../graph/options.js';
+import { ProgressReporter, finishLoad } from '../graph/progress.js';
 import type { Graph, GraphInput } from '../graph/graph.js';
 import { WebCnnError } from '../errors.js';
 import type { OpDef } from '../ops/op.js';
@@ -37,7 +39,7 @@ export interface OnnxConstant {
   readonly data: Float32Array | Float64Array | Int32Array | BigInt64Array;
 }
 
-export interface LoadOnnxOptions extends ModelOptions {
+export interface LoadOnnxOptions extends ModelOptions, LoadProgressOptions {
   /** Name of the file in error messages (default: the URL, or 'model.onnx'). */
   label?: string;
   /** Graph inputs whose values are known at load time: they become constants (int64 shape inputs, weights passed as inputs). */
@@ -135,8 +137,18 @@ function topoSort(nodes: readonly NodeProto[], known: ReadonlySet<string>, label
   return order;
 }
 
-/** Converts the bytes of an `.onnx` file into a model. Throws OnnxError for anything it cannot use. */
+/**
+ * Converts the bytes of an `.onnx` file into a model. Throws OnnxError for anything it cannot
+ * use. Synchronous: `onProgress` gets the 'import' phase only (nodes converted of the nodes
+ * to convert), and `warmup` is refused; `loadOnnx` does both.
+ */
 export function importOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): OnnxModel {
+  if (options.warmup !== undefined && options.warmup !== false) throw new OnnxError(`${options.label ?? 'model.onnx'}: importOnnx is synchronous and cannot warm up; use loadOnnx (or engine.load) with warmup, or call model.warmup()`);
+  return convertOnnx(bytes, options, new ProgressReporter(options.onProgress));
+}
+
+function convertOnnx(bytes: Uint8Array, loadOptions: LoadOnnxOptions, progress: ProgressReporter): OnnxModel {
+  const { onProgress: _onProgress, warmup: _warmup, ...options } = loadOptions;
   const label = options.label ?? 'model.onnx';
   const proto = decodeModel(bytes, label);
   const opset = proto.opsets.get('');
@@ -197,7 +209,8 @@ export function importOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): On
   for (const o of g.outputs) ctx.consumed.add(o.name);
 
   const order = topoSort(nodes, new Set(ctx.values.keys()), label);
-  for (const node of order) {
+  progress.report('import', 0, order.length);
+  for (const [k, node] of order.entries()) {
     const c: NodeContext = new NodeContext(ctx, node);
     const computed = node.inputs.every((i) => !i || ctx.values.get(i)?.kind === 'dyn');
     const def = node.domain === '' ? REGISTRY_ONNX.get(node.opType) : undefined;
@@ -217,6 +230,7 @@ export function importOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): On
     for (const o of node.outputs) {
       if (o && !ctx.values.has(o) && ctx.consumed.has(o)) c.fail(`output '${o}' is used but the importer does not compute it`);
     }
+    progress.report('import', k + 1, order.length);
   }
 
   const outputs: string[] = [];
@@ -257,18 +271,25 @@ export function importOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): On
  * OnnxError for a file it cannot use.
  */
 export async function loadOnnx(source: Uint8Array | ArrayBuffer | string | URL, options: LoadOnnxOptions = {}): Promise<OnnxModel> {
-  if (source instanceof Uint8Array) return importOnnx(source, options);
-  if (source instanceof ArrayBuffer) return importOnnx(new Uint8Array(source), options);
+  return ProgressReporter.around('loadOnnx', options.onProgress, async (progress) => {
+    const bytes = await onnxBytes(source, options.label);
+    const label = options.label ?? (source instanceof Uint8Array || source instanceof ArrayBuffer ? undefined : String(source));
+    return finishLoad(convertOnnx(bytes, { ...options, label }, progress), options.warmup, progress);
+  });
+}
+
+async function onnxBytes(source: Uint8Array | ArrayBuffer | string | URL, label: string | undefined): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
   const url = String(source);
-  const label = options.label ?? url;
   let res: Response;
   try {
     res = await fetch(url);
   } catch (e) {
-    throw new OnnxError(`${label}: could not fetch (${(e as Error).message})`);
+    throw new OnnxError(`${label ?? url}: could not fetch (${(e as Error).message})`);
   }
-  if (!res.ok) throw new OnnxError(`${label}: fetch failed with HTTP ${res.status} ${res.statusText}`);
-  return importOnnx(new Uint8Array(await res.arrayBuffer()), { ...options, label });
+  if (!res.ok) throw new OnnxError(`${label ?? url}: fetch failed with HTTP ${res.status} ${res.statusText}`);
+  return new Uint8Array(await res.arrayBuffer());
 }
 
 /** What an `.onnx` file holds, without converting it: opset, producer, graph inputs and outputs, and the op types its nodes use. */

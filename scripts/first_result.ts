@@ -1,0 +1,46 @@
+/**
+ * Time to first result: for each model, a fresh WebGPU engine, the zoo model at a small
+ * input, and the wall-clock time of its first `predict` (plan recording, pipeline compilation,
+ * weight upload and one run), of its second, and how many distinct pipelines it compiled.
+ *
+ *   npx vite-node scripts/first_result.ts             # lenet5, resnet18 @64, mobilenet_v2 @64
+ *   npx vite-node scripts/first_result.ts --warmup    # warmup() first, then the first predict
+ *   npx vite-node scripts/first_result.ts lenet5      # one model
+ */
+import { createEngine, type WebGpuBackend, type ZooName } from '../src/index.js';
+
+const CASES: { model: ZooName; size?: number; channels: number }[] = [
+  { model: 'lenet5', channels: 1 },
+  { model: 'resnet18', size: 64, channels: 3 },
+  { model: 'mobilenet_v2', size: 64, channels: 3 },
+];
+
+const args = process.argv.slice(2);
+const warm = args.includes('--warmup');
+const only = args.filter((a) => !a.startsWith('--'));
+
+for (const c of CASES.filter((c) => only.length === 0 || only.includes(c.model))) {
+  const engine = await createEngine({ backend: 'webgpu' });
+  const gpu = engine.backend as WebGpuBackend;
+  const model = await engine.load(c.model, c.size ? { inputSize: c.size, numClasses: 10 } : {});
+  const size = c.size ?? 32;
+  const x = new Float32Array(c.channels * size * size).map((_, i) => Math.sin(i));
+  const t0 = performance.now();
+  let warmMs = 0;
+  if (warm) {
+    await model.warmup();
+    warmMs = performance.now() - t0;
+  }
+  await model.predict(x);
+  const first = performance.now() - t0;
+  const t1 = performance.now();
+  await model.predict(x);
+  const second = performance.now() - t1;
+  const stats = gpu.pipelines.stats;
+  console.log(
+    `${c.model.padEnd(13)} ${String(size).padStart(3)}px  first result ${first.toFixed(0).padStart(6)} ms` +
+      (warm ? ` (warmup ${warmMs.toFixed(0)} ms)` : '') +
+      `  second ${second.toFixed(0).padStart(5)} ms  pipelines ${stats.pipelines}  modules ${stats.modules}`,
+  );
+  engine.dispose();
+}
