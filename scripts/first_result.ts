@@ -5,6 +5,7 @@
  *
  *   npx vite-node scripts/first_result.ts             # lenet5, resnet18 @64, mobilenet_v2 @64
  *   npx vite-node scripts/first_result.ts --warmup    # warmup() first, then the first predict
+ *   npx vite-node scripts/first_result.ts --async     # compile with createComputePipelineAsync, all at once
  *   npx vite-node scripts/first_result.ts lenet5      # one model
  */
 import { createEngine, type WebGpuBackend, type ZooName } from '../src/index.js';
@@ -17,10 +18,11 @@ const CASES: { model: ZooName; size?: number; channels: number }[] = [
 
 const args = process.argv.slice(2);
 const warm = args.includes('--warmup');
+const compilePipelines = args.includes('--async') ? 'async' : args.includes('--sync') ? 'sync' : undefined;
 const only = args.filter((a) => !a.startsWith('--'));
 
 for (const c of CASES.filter((c) => only.length === 0 || only.includes(c.model))) {
-  const engine = await createEngine({ backend: 'webgpu' });
+  const engine = await createEngine({ backend: 'webgpu', debug: { compilePipelines } });
   const gpu = engine.backend as WebGpuBackend;
   const model = await engine.load(c.model, c.size ? { inputSize: c.size, numClasses: 10 } : {});
   const size = c.size ?? 32;
@@ -28,7 +30,7 @@ for (const c of CASES.filter((c) => only.length === 0 || only.includes(c.model))
   const t0 = performance.now();
   let warmMs = 0;
   if (warm) {
-    await model.warmup();
+    await model.warmup({ batch: 1 });
     warmMs = performance.now() - t0;
   }
   await model.predict(x);
