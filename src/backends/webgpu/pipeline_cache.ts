@@ -151,6 +151,8 @@ export class PipelineCache {
       for (const c of missing.values()) {
         this.get(c.kernel, c.overrides);
         step();
+        // Let timers and I/O run between compilations (each can take a second on SwiftShader).
+        if (done < total) await new Promise((resolve) => setTimeout(resolve, 0));
       }
     }
     return calls.map((c) => this.get(c.kernel, c.overrides));
