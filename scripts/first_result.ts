@@ -7,8 +7,11 @@
  *   npx vite-node scripts/first_result.ts --warmup    # warmup() first, then the first predict
  *   npx vite-node scripts/first_result.ts --async     # compile with createComputePipelineAsync, all at once
  *   npx vite-node scripts/first_result.ts lenet5      # one model
+ *   npx vite-node scripts/first_result.ts --browser   # in headless Chromium (Debian's), sync then async
  */
+import { fileURLToPath } from 'node:url';
 import { createEngine, type WebGpuBackend, type ZooName } from '../src/index.js';
+import type { FirstResult } from './first_result_page.js';
 
 const CASES: { model: ZooName; size?: number; channels: number }[] = [
   { model: 'lenet5', channels: 1 },
@@ -21,7 +24,40 @@ const warm = args.includes('--warmup');
 const compilePipelines = args.includes('--async') ? 'async' : args.includes('--sync') ? 'sync' : undefined;
 const only = args.filter((a) => !a.startsWith('--'));
 
-for (const c of CASES.filter((c) => only.length === 0 || only.includes(c.model))) {
+const cases = CASES.filter((c) => only.length === 0 || only.includes(c.model));
+if (args.includes('--browser')) {
+  const { createServer } = await import('vite');
+  const { chromium } = await import('playwright-core');
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const port = 5291;
+  const server = await createServer({ root, configFile: `${root}vite.config.ts`, logLevel: 'warn', server: { port, strictPort: true, hmr: false } });
+  await server.listen();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://localhost:${port}/scripts/first_result.html`);
+    await page.waitForFunction(() => document.getElementById('log')?.textContent === 'ready', undefined, { timeout: 120_000 });
+    for (const c of cases) {
+      for (const mode of ['sync', 'async'] as const) {
+        const r = await page.evaluate(
+          ([m, size, ch, compile]) => (window as unknown as { firstResult: (...a: unknown[]) => Promise<FirstResult> }).firstResult(m, size, ch, compile),
+          [c.model, c.size ?? 32, c.channels, mode] as const,
+        );
+        console.log(`chromium ${mode.padEnd(5)} ${c.model.padEnd(13)} ${String(c.size ?? 32).padStart(3)}px  first result ${r.firstMs.toFixed(0).padStart(6)} ms  second ${r.secondMs.toFixed(0).padStart(5)} ms  pipelines ${r.pipelines}`);
+      }
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  process.exit(0);
+}
+
+for (const c of cases) {
   const engine = await createEngine({ backend: 'webgpu', debug: { compilePipelines } });
   const gpu = engine.backend as WebGpuBackend;
   const model = await engine.load(c.model, c.size ? { inputSize: c.size, numClasses: 10 } : {});
