@@ -5,9 +5,9 @@
 // callback that throws rejects the call with its own error.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { createEngine, createModel, CpuBackend, InvalidArgumentError, type LoadProgress, type WebGpuBackend } from 'webcnn';
+import { createEngine, createModel, CpuBackend, WebGpuBackend, InvalidArgumentError, type LoadProgress } from 'webcnn';
 import { loadOnnx } from 'webcnn/onnx';
-import { gpuIt } from './helpers/gpu.js';
+import { gpuIt, inErrorScopes } from './helpers/gpu.js';
 import { expectClose } from './helpers/compare.js';
 
 const PHASES: readonly LoadProgress['phase'][] = ['import', 'weights', 'compile', 'ready'];
@@ -97,6 +97,37 @@ describe('model.warmup', () => {
     // Thrown in the last phase too.
     await expect(model.warmup({ onProgress: (p) => { if (p.phase === 'ready') throw boom; } })).rejects.toBe(boom);
     model.dispose();
+  }, 120_000);
+
+  it('with asynchronous compilation (the browsers\' default): the same sequence, and nothing after a throw', async () => {
+    const gpu = await WebGpuBackend.create({ debug: { compilePipelines: 'async' } });
+    try {
+      await inErrorScopes(gpu, async () => {
+        const model = createModel('lenet5', { backend: gpu, seed: 5 });
+        const events: LoadProgress[] = [];
+        await model.warmup({ onProgress: (p) => events.push(p) });
+        expectWellFormed(events, ['weights', 'compile', 'ready']);
+        expect(compiled(events)).toBe(gpu.pipelines.stats.misses);
+        const misses = gpu.pipelines.stats.misses;
+        await model.predict(sample(32));
+        expect(gpu.pipelines.stats.misses).toBe(misses);
+
+        model.dispose();
+
+        // Another model needs other pipelines; the callback throws at the first, the others finish later.
+        const other = createModel('lenet', { backend: gpu, seed: 5 });
+        const boom = new Error('stop');
+        let calls = 0;
+        await expect(other.warmup({ onProgress: (p) => { calls++; if (p.phase === 'compile' && p.done === 1) throw boom; } })).rejects.toBe(boom);
+        const seen = calls;
+        await gpu.sync();
+        await new Promise((r) => setTimeout(r, 200));
+        expect(calls).toBe(seen);
+        other.dispose();
+      });
+    } finally {
+      gpu.dispose();
+    }
   }, 120_000);
 
   it('refuses a callback that is not a function and sizes that are not sizes', async () => {
