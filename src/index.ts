@@ -19,7 +19,7 @@ export { GpuTensor } from './backends/webgpu/gpu_tensor.js';
 export { ExecutionPlan, type PlanOptions, type PlanMemoryReport, type PlanProfile, type DispatchTiming } from './backends/webgpu/plan.js';
 export { planMemory, lifetimesOverlap, type Lifetime, type MemoryPlan } from './backends/memory_plan.js';
 export { type KernelSpec, type KernelCall, type BindingKind, pipelineKey, packUniforms } from './backends/webgpu/program.js';
-export { PipelineCache, type PipelineCacheStats } from './backends/webgpu/pipeline_cache.js';
+export { PipelineCache, type PipelineCacheStats, type PipelineCompilation } from './backends/webgpu/pipeline_cache.js';
 export { createBackend, type CreateBackendOptions, type BackendChoice } from './backends/create.js';
 export { acquireDevice, liveDeviceCount, type GpuContext, type DeviceOptions, type AdapterSummary, type LimitName, OPTIONAL_FEATURES } from './device/device.js';
 export { type Activation, type ActivationName, type ActivationDef, type ActivationArg, ACTIVATIONS, exampleActivations, SCALED_TANH_A, SCALED_TANH_S } from './ops/activation.js';
@@ -53,7 +53,8 @@ export type { Executable, ExecutableMemory, CompileOptions } from './backends/ba
 export { Model, type ModelOptions, type FunctionalModelSpec } from './graph/model.js';
 export { Sequential, type SequentialOptions } from './graph/sequential.js';
 export { SymbolicTensor, input, apply } from './graph/functional.js';
-export type { PredictOptions, Feed, OutputTensor } from './graph/model.js';
+export type { PredictOptions, Feed, OutputTensor, WarmupOptions, LoadProgress, ProgressCallback } from './graph/model.js';
+export type { LoadProgressOptions } from './graph/options.js';
 export { createEngine, Engine, classify, readWeights, type EngineOptions, type LoadOptions, type WeightsSource, type Classification, type OnnxSource, type OnnxLoadOptions } from './engine/engine.js';
 export { DataLoadError } from './data/mnist.js';
 export {

@@ -59,6 +59,11 @@ export interface CompileOptions {
   label?: string;
   /** Share memory between tensors whose lifetimes do not overlap (default true). Off is a debug switch. */
   reuseMemory?: boolean;
+  /**
+   * Called as GPU pipelines are compiled: `done` of `total`, the distinct pipelines this
+   * computation needs that were not compiled yet (first with 0; 0 of 0 when none are needed).
+   */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface Backend {

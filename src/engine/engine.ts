@@ -22,6 +22,8 @@ import { Model } from '../graph/model.js';
 import { createModel, ZOO_NAMES, type ZooName, type ZooOptions } from '../models/index.js';
 import type { OnnxModel, LoadOnnxOptions } from '../onnx/import.js';
 import type { ImageInputOptions, ModelInput } from './input.js';
+import type { LoadProgressOptions } from '../graph/options.js';
+import { ProgressReporter, finishLoad } from '../graph/progress.js';
 
 /** Safetensors weights: the bytes, or where to get them (a URL to fetch; in Node also a file path). */
 export type WeightsSource = Uint8Array | ArrayBuffer | URL | string;
@@ -35,8 +37,8 @@ export type OnnxLoadOptions = Omit<LoadOnnxOptions, 'backend'>;
 /** Options of `createEngine()`: which backend, and the WebGPU device options. */
 export type EngineOptions = CreateBackendOptions;
 
-/** Options of `engine.load()`: the zoo options, plus the weights to load. */
-export interface LoadOptions extends Omit<ZooOptions, 'backend'> {
+/** Options of `engine.load()`: the zoo options, plus the weights to load, progress and warm-up. */
+export interface LoadOptions extends Omit<ZooOptions, 'backend'>, LoadProgressOptions {
   /** Trained weights (safetensors). Without them the model has seeded random weights. */
   weights?: WeightsSource;
   /** Load a weights file that lacks some parameters (default: every parameter is required). */
@@ -119,7 +121,8 @@ export class Engine {
    *   or in Node a path or `file:` URL; with `loadOnnx`'s options (`inputShapes`, `constants`,
    *   `batch`, `label`). The importer loads on first use.
    * - a `Model` built elsewhere (`Sequential`, the functional API): adopted, as `adopt()`.
-   * Anything else is an InvalidArgumentError saying what `load` takes.
+   * Anything else is an InvalidArgumentError saying what `load` takes. With `warmup` the model
+   * is compiled before `load` resolves (`model.warmup`), and `onProgress` follows the phases.
    */
   async load(name: ZooName, options?: LoadOptions): Promise<Model>;
   async load(source: OnnxSource, options?: OnnxLoadOptions): Promise<OnnxModel>;
@@ -136,25 +139,34 @@ export class Engine {
     }
     const label = (options as OnnxLoadOptions).label ?? (isLocation ? String(source) : typeof File !== 'undefined' && source instanceof File ? source.name : 'model.onnx');
     const bytes = await readBytes(source as WeightsSource | Blob, 'ONNX model', 'load');
-    const { importOnnx } = await import('../onnx/import.js');
+    const { loadOnnx } = await import('../onnx/import.js');
     this.#assertLive('load');
-    const model = await importOnnx(bytes, { ...(options as OnnxLoadOptions), label, backend: this.backend });
+    // loadOnnx warms up (when asked) after this engine has taken the model, so dispose() frees it mid-way.
+    const { warmup, onProgress, ...onnx } = options as OnnxLoadOptions;
+    return ProgressReporter.around('load', onProgress, async (progress) => {
+      const model = this.#own(await loadOnnx(bytes, { ...onnx, label, backend: this.backend, onProgress: (p) => p.phase === 'ready' || progress.report(p.phase, p.done, p.total) }));
+      return finishLoad(model, warmup, progress);
+    });
+  }
+
+  async #loadZoo(name: ZooName, options: LoadOptions): Promise<Model> {
+    const { weights, strictWeights, warmup, onProgress, ...zoo } = options;
+    return ProgressReporter.around('load', onProgress, async (progress) => {
+      const model = createModel(name, { ...zoo, backend: this.backend });
+      if (weights !== undefined) {
+        const bytes = await readWeights(weights);
+        model.loadWeights(bytes, { strict: strictWeights ?? true, label: typeof weights === 'string' || weights instanceof URL ? String(weights) : `${name} weights` });
+      }
+      return finishLoad(this.#own(model), warmup, progress);
+    });
+  }
+
+  /** Adds a model this engine loaded to the ones it disposes (or disposes it, if the engine went first). */
+  #own<M extends Model>(model: M): M {
     if (this.#disposed) {
       model.dispose();
       this.#assertLive('load');
     }
-    this.#models.add(model);
-    return model;
-  }
-
-  async #loadZoo(name: ZooName, options: LoadOptions): Promise<Model> {
-    const { weights, strictWeights, ...zoo } = options;
-    const model = createModel(name, { ...zoo, backend: this.backend });
-    if (weights !== undefined) {
-      const bytes = await readWeights(weights);
-      model.loadWeights(bytes, { strict: strictWeights ?? true, label: typeof weights === 'string' || weights instanceof URL ? String(weights) : `${name} weights` });
-    }
-    this.#assertLive('load');
     this.#models.add(model);
     return model;
   }

@@ -33,9 +33,10 @@ import { writeSafetensors } from '../io/safetensors.js';
 import { initialWeights, checkWeights, weightsFromSafetensors } from './weights.js';
 import type { Dataset, FitOptions, History, EvalResult } from '../train/fit.js';
 import { toModelInput, type ModelInput } from '../engine/input.js';
-import type { ModelOptions, PredictOptions, FunctionalModelSpec } from './options.js';
+import type { ModelOptions, PredictOptions, FunctionalModelSpec, WarmupOptions } from './options.js';
+import { ProgressReporter } from './progress.js';
 
-export type { ModelOptions, PredictOptions, FunctionalModelSpec } from './options.js';
+export type { ModelOptions, PredictOptions, FunctionalModelSpec, WarmupOptions, LoadProgress, ProgressCallback } from './options.js';
 
 /** One input of `Model.run`: values with their whole shape, or values alone (sizes solved from the length). */
 export type Feed = Float32Array | { readonly data: Float32Array; readonly shape: readonly number[] };
@@ -279,10 +280,18 @@ export class Model {
     release?.();
   }
 
-  #deviceState(backend: Backend): Resident {
-    if (this.#device?.isCurrent(backend)) return this.#device;
+  /** The model's weights on `backend`, uploaded if they are not (reported as the 'weights' phase). */
+  #deviceState(backend: Backend, progress?: ProgressReporter): Resident {
+    if (this.#device?.isCurrent(backend)) {
+      progress?.report('weights', this.#device.weights.size, this.#device.weights.size);
+      return this.#device;
+    }
     this.#releaseDevice();
-    this.#device = new Resident(backend, this.#lowering(), this.#ensureWeights(), this.parameterShapes());
+    const lowered = this.#lowering();
+    const count = Resident.uploads(lowered);
+    progress?.report('weights', 0, count);
+    this.#device = new Resident(backend, lowered, this.#ensureWeights(), this.parameterShapes());
+    progress?.report('weights', count, count);
     return this.#device;
   }
 
@@ -472,8 +481,8 @@ export class Model {
    * Refuses sizes (inputs, every layer's output, parameters) the backend cannot hold, naming
    * the layer, before weights are uploaded or anything is compiled.
    */
-  #checkLimits(backend: Backend, bindings: Bindings): void {
-    const refuse = (what: string, shape: Shape) => backend.checkFits(`predict: model '${this.name}' ${what}`, shape);
+  #checkLimits(backend: Backend, bindings: Bindings, op = 'predict'): void {
+    const refuse = (what: string, shape: Shape) => backend.checkFits(`${op}: model '${this.name}' ${what}`, shape);
     const info = this.info(bindings);
     this.#graph.inputs.forEach((gi, i) => refuse(`input '${gi.name}'`, info.inputShapes[i]));
     for (const node of info.nodes) {
@@ -487,16 +496,60 @@ export class Model {
    * cached (on WebGPU, its execution plan).
    */
   async plan(dims: number | Bindings = 1): Promise<Executable> {
+    return this.#plan(dims);
+  }
+
+  async #plan(dims: number | Bindings, progress?: ProgressReporter): Promise<Executable> {
     this.#assertLive('plan');
     const backend = await this.backend();
     // After a device loss: a new device, then (below) the weights again from the CPU copy and new plans.
     await backend.prepare();
     this.#assertLive('plan');
-    const state = this.#deviceState(backend);
+    const state = this.#deviceState(backend, progress);
     const info = this.info(dims);
     const key = bindingsKey(info.bindings);
     const label = `${this.name} (${typeof dims === 'number' ? `batch ${dims}` : key})`;
-    return state.executable(key, () => backend.compile(info.inputShapes, (ins) => this.forward(backend, ins), { label, reuseMemory: this.#options.reuseMemory }));
+    let compiled = false;
+    const made = await state.executable(key, () => {
+      compiled = true;
+      return backend.compile(info.inputShapes, (ins) => this.forward(backend, ins), { label, reuseMemory: this.#options.reuseMemory, onProgress: progress?.compile });
+    });
+    // Compiled before (or by a call still in flight when this one began): nothing left to compile.
+    if (!compiled) progress?.report('compile', 0, 0);
+    return made;
+  }
+
+  /**
+   * Gets the model ready to run at a batch size (default 1) or named sizes, without running it:
+   * uploads the weights and compiles the plan and every GPU pipeline it needs, so the first
+   * `predict`/`run` at those sizes does no compilation. Resolves when ready; `onProgress`
+   * reports the phases ('weights', 'compile' with pipelines done of total, then 'ready'). On
+   * SwiftShader compiling is most of the time to a first result (seconds for ResNet-18); on the
+   * CPU backend there is nothing to compile and it resolves at once.
+   */
+  async warmup(options: number | WarmupOptions = {}): Promise<void> {
+    this.#assertLive('warmup');
+    const opts: WarmupOptions = typeof options === 'number' ? { batch: options } : (options ?? {});
+    if (typeof opts !== 'object') throw new InvalidArgumentError('warmup', `options must be a batch size or { batch, dims, onProgress }, got ${describeValue(options)}`, this.name);
+    const issuedOn = this.#issuedOn();
+    await ProgressReporter.around('warmup', opts.onProgress, async (progress) => {
+      const lead: Record<string, number> = {};
+      for (const i of this.#graph.inputs) if (typeof i.shape[0] === 'string') lead[i.shape[0]] = opts.batch ?? 1;
+      const bindings = this.bind({ ...lead, ...opts.dims });
+      this.info(bindings); // shape errors before any GPU work
+      const backend = await this.backend();
+      const where = `warmup: model '${this.name}'`;
+      backend.checkEpoch(issuedOn, where);
+      this.#checkLimits(backend, bindings, 'warmup');
+      try {
+        await this.#plan(bindings, progress);
+      } catch (e) {
+        if (e === progress.thrown) throw e;
+        backend.checkEpoch(issuedOn, where);
+        throw e instanceof WebCnnError ? e : await backend.explainFailure('warmup', e);
+      }
+      progress.report('ready', 1, 1);
+    });
   }
 
   /**

@@ -17,6 +17,11 @@ export class Resident {
   /** Executables already made, so `dispose()` can free them at once (pending ones are freed when made). */
   readonly #ready = new Set<Executable>();
 
+  /** How many parameter tensors the constructor uploads for `lowered`. */
+  static uploads(lowered: Lowered): number {
+    return new Set(lowered.nodes.flatMap((n) => n.params)).size;
+  }
+
   /** Uploads the parameters the lowered graph reads: folded ones from the lowering, the rest from `weights`. */
   constructor(
     readonly backend: Backend,

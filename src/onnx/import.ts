@@ -27,6 +27,8 @@ import { ImportContext, MAX_FLOAT_VALUE_INPUT, NeedsValues, NodeContext } from '
 import { CONVERTERS, REGISTRY_ONNX, SUPPORTED_OPS } from './ops.js';
 import { fuseDecomposedNorms } from './patterns.js';
 import { Model, type ModelOptions } from '../graph/model.js';
+import type { LoadProgressOptions } from '../graph/options.js';
+import { ProgressReporter, finishLoad } from '../graph/progress.js';
 import type { Bindings, Graph, GraphInfo, GraphInput } from '../graph/graph.js';
 import { ShapeError, WebCnnError } from '../errors.js';
 import type { OpDef } from '../ops/op.js';
@@ -46,7 +48,7 @@ export interface OnnxConstant {
 /** What `OnnxModel.predictAll` takes per graph input: float32 values, or the integers of a value input. */
 export type OnnxRunInput = Float32Array | Int32Array | BigInt64Array;
 
-export interface LoadOnnxOptions extends ModelOptions {
+export interface LoadOnnxOptions extends ModelOptions, LoadProgressOptions {
   /** Name of the file in error messages (default: the URL, or 'model.onnx'). */
   label?: string;
   /** Graph inputs whose values are known at load time: they become constants (int64 shape inputs, weights passed as inputs). */
@@ -239,13 +241,23 @@ const RUN_TYPES = new Set<number>([
   DataType.UINT64, DataType.UINT32, DataType.UINT16, DataType.UINT8, DataType.BOOL,
 ]);
 
-/** Converts the bytes of an `.onnx` file into a model. Throws OnnxError for anything it cannot use, naming every unsupported node at once. */
+/**
+ * Converts the bytes of an `.onnx` file into a model. Throws OnnxError for anything it cannot
+ * use, naming every unsupported node at once. Synchronous: `onProgress` gets the 'import' phase
+ * only (nodes converted of the nodes to convert), and `warmup` is refused; `loadOnnx` does both.
+ */
 export function importOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): OnnxModel {
-  const label = options.label ?? 'model.onnx';
-  return importProto(decodeModel(bytes, label), options, label);
+  if (options.warmup !== undefined && options.warmup !== false) throw new OnnxError(`${options.label ?? 'model.onnx'}: importOnnx is synchronous and cannot warm up; use loadOnnx (or engine.load) with warmup, or call model.warmup()`);
+  return convertOnnx(bytes, options, new ProgressReporter(options.onProgress));
 }
 
-function importProto(proto: ModelProto, options: LoadOnnxOptions, label: string): OnnxModel {
+function convertOnnx(bytes: Uint8Array, loadOptions: LoadOnnxOptions, progress: ProgressReporter): OnnxModel {
+  const { onProgress: _onProgress, warmup: _warmup, ...options } = loadOptions;
+  const label = options.label ?? 'model.onnx';
+  return importProto(decodeModel(bytes, label), options, label, progress);
+}
+
+function importProto(proto: ModelProto, options: LoadOnnxOptions, label: string, progress = new ProgressReporter(undefined)): OnnxModel {
   const opset = proto.opsets.get('');
   if (opset === undefined) throw new OnnxError(`${label}: the model imports no opset of the default ONNX domain`);
   if (!(opset >= MIN_OPSET && opset <= MAX_OPSET)) throw new OnnxError(`${label}: opset ${opset} is not supported (supported: ${MIN_OPSET}–${MAX_OPSET})`);
@@ -317,7 +329,8 @@ function importProto(proto: ModelProto, options: LoadOnnxOptions, label: string)
   const problems: string[] = [];
   const needs = new Set<string>();
   let unsupported = false;
-  for (const node of order) {
+  progress.report('import', 0, order.length);
+  for (const [k, node] of order.entries()) {
     const c: NodeContext = new NodeContext(ctx, node);
     const fail = (msg: string | null): void => {
       if (msg !== null) problems.push(msg);
@@ -351,6 +364,7 @@ function importProto(proto: ModelProto, options: LoadOnnxOptions, label: string)
       else if (e instanceof WebCnnError) fail(`${c.where}: ${e.message}`);
       else throw e;
     }
+    progress.report('import', k + 1, order.length);
   }
 
   const outputs: string[] = [];
@@ -448,18 +462,25 @@ function checkLegacyAttributes(c: NodeContext): void {
  * OnnxError for a file it cannot use.
  */
 export async function loadOnnx(source: Uint8Array | ArrayBuffer | string | URL, options: LoadOnnxOptions = {}): Promise<OnnxModel> {
-  if (source instanceof Uint8Array) return importOnnx(source, options);
-  if (source instanceof ArrayBuffer) return importOnnx(new Uint8Array(source), options);
+  return ProgressReporter.around('loadOnnx', options.onProgress, async (progress) => {
+    const bytes = await onnxBytes(source, options.label);
+    const label = options.label ?? (source instanceof Uint8Array || source instanceof ArrayBuffer ? undefined : String(source));
+    return finishLoad(convertOnnx(bytes, { ...options, label }, progress), options.warmup, progress);
+  });
+}
+
+async function onnxBytes(source: Uint8Array | ArrayBuffer | string | URL, label: string | undefined): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
   const url = String(source);
-  const label = options.label ?? url;
   let res: Response;
   try {
     res = await fetch(url);
   } catch (e) {
-    throw new OnnxError(`${label}: could not fetch (${(e as Error).message})`);
+    throw new OnnxError(`${label ?? url}: could not fetch (${(e as Error).message})`);
   }
-  if (!res.ok) throw new OnnxError(`${label}: fetch failed with HTTP ${res.status} ${res.statusText}`);
-  return importOnnx(new Uint8Array(await res.arrayBuffer()), { ...options, label });
+  if (!res.ok) throw new OnnxError(`${label ?? url}: fetch failed with HTTP ${res.status} ${res.statusText}`);
+  return new Uint8Array(await res.arrayBuffer());
 }
 
 /** What an `.onnx` file holds, without converting it: opset, producer, graph inputs and outputs, and the op types its nodes use. */

@@ -99,6 +99,7 @@ export class CpuBackend implements Backend, TrainingBackend {
 
   async compile(inputShapes: readonly Shape[], build: (inputs: Tensor[]) => readonly Tensor[], options: CompileOptions = {}): Promise<Executable> {
     if (this.#disposed) throw new DisposedError(`compile: the CPU backend was disposed`);
+    options.onProgress?.(0, 0); // nothing to compile: the ops run eagerly
     return new CpuExecutable(this, options.label ?? 'cpu executable', inputShapes, build);
   }
 

@@ -10,6 +10,7 @@ import type { Tensor } from '../../tensor.js';
 import type { GpuContext } from '../../device/device.js';
 import type { KernelCall } from './program.js';
 import type { GpuTensor } from './gpu_tensor.js';
+import type { PipelineCompilation } from './pipeline_cache.js';
 
 /** Debug switches a user can reach. */
 export interface WebGpuDebugOptions {
@@ -17,6 +18,11 @@ export interface WebGpuDebugOptions {
   dumpWgsl?: (key: string, code: string) => void;
   /** Use the simplest kernel of each family (e.g. direct conv instead of implicit GEMM). */
   forceNaive?: boolean;
+  /**
+   * How plans compile the pipelines they lack: 'sync' (one after another; the default in Node)
+   * or 'async' (`createComputePipelineAsync`, all at once; the default in browsers).
+   */
+  compilePipelines?: PipelineCompilation;
 }
 
 export interface KernelContext {

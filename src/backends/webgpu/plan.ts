@@ -4,8 +4,8 @@
  *
  * At plan time: the ops run in recording mode (their dispatches are captured, their outputs
  * are virtual), the memory planner gives every virtual tensor a buffer (tensors whose
- * lifetimes do not overlap share one), pipelines are compiled with
- * `createComputePipelineAsync` in parallel, and bind groups and one packed uniform buffer are
+ * lifetimes do not overlap share one), the pipelines it lacks are compiled (each distinct one
+ * once; `PipelineCache.compileAll`), and bind groups and one packed uniform buffer are
  * made. At run time: inputs are written, the buffers of `zeros()` tensors are cleared, one pass
  * replays the dispatches, outputs are copied to persistent staging buffers, and everything
  * goes in one submit.
@@ -31,6 +31,8 @@ export interface PlanOptions {
   /** Share buffers between tensors whose lifetimes do not overlap (default true). Off is a debug switch. */
   reuseMemory?: boolean;
   label?: string;
+  /** Pipelines compiled so far, of the distinct ones the plan needs that were not compiled yet. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** What a plan allocates (the `Executable` memory report). */
@@ -120,7 +122,7 @@ export class ExecutionPlan {
     // Every buffer the plan will own, destroyed if making the plan fails part-way.
     const owned = [...recording.owned];
     try {
-      return await ExecutionPlan.#finish(be, label, result.inputs, result.outputs, recording, owned, options.reuseMemory ?? true);
+      return await ExecutionPlan.#finish(be, label, result.inputs, result.outputs, recording, owned, options);
     } catch (e) {
       for (const b of owned) b.destroy();
       throw e;
@@ -134,8 +136,9 @@ export class ExecutionPlan {
     outputs: GpuTensor[],
     recording: Recording,
     owned: GPUBuffer[],
-    reuse: boolean,
+    options: PlanOptions,
   ): Promise<ExecutionPlan> {
+    const reuse = options.reuseMemory ?? true;
     const device = be.device;
     const inputStorages = new Set(inputs.map((t) => t.storage));
 
@@ -196,8 +199,8 @@ export class ExecutionPlan {
       owned.push(uniformBuffer);
     }
 
-    // Pipelines compiled in parallel, ahead of the first run.
-    const pipelines = await Promise.all(recording.dispatches.map((d) => be.pipelines.getAsync(d.call.kernel, d.call.overrides)));
+    // Pipelines compiled ahead of the first run, each distinct one once (see PipelineCache.compileAll).
+    const pipelines = await be.pipelines.compileAll(recording.dispatches.map((d) => d.call), options.onProgress);
     const steps: Step[] = recording.dispatches.map((d, i) => {
       const uniform = uniformBuffer && d.call.uniforms ? { buffer: uniformBuffer, offset: offsets[i], size: d.call.uniforms.byteLength } : null;
       const buffers = d.bindings.map(resolve);

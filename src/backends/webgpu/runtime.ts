@@ -58,7 +58,7 @@ export class WebGpuRuntime {
   }
 
   #forDevice(device: GPUDevice): PerDevice {
-    const pipelines = new PipelineCache(device);
+    const pipelines = new PipelineCache(device, this.debug.compilePipelines);
     if (this.debug.dumpWgsl) pipelines.onCreate = this.debug.dumpWgsl;
     return { pipelines, eager: new EagerSink(device, pipelines, this.allocator, () => this.#submits++) };
   }
