@@ -44,6 +44,8 @@ function activate(x: tf.Tensor, act: Activation | undefined): tf.Tensor {
     // PyTorch's Hardswish and Hardsigmoid (MobileNetV3): x · clamp(x/6 + ½, 0, 1), clamp(αx + β, 0, 1).
     case 'hardSwish': return tf.mul(x, tf.clipByValue(tf.add(tf.mul(x, 1 / 6), 0.5), 0, 1));
     case 'hardSigmoid': return tf.clipByValue(tf.add(tf.mul(x, 1 / 6), 0.5), 0, 1);
+    // SiLU (EfficientNet's swish), which webcnn's importer fuses from Sigmoid·x: tfjs's own composition.
+    case 'silu': return tf.mul(x, tf.sigmoid(x));
   }
   if (typeof act === 'object' && act.type === 'hardSigmoid') return tf.clipByValue(tf.add(tf.mul(x, act.alpha ?? 1 / 6), act.beta ?? 0.5), 0, 1);
   throw new Error(`tfjs_net: activation ${JSON.stringify(act)} is not mapped`);
