@@ -9,27 +9,16 @@
 import { it, expect } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OnnxError, SUPPORTED_OPS, decodeTensor, importOnnx, inspectOnnx, tensorFromProto, type ConstTensor } from 'webcnn/onnx';
+import { OnnxError, SUPPORTED_OPS, importOnnx, inspectOnnx } from 'webcnn/onnx';
 import { WebCnnError } from 'webcnn';
 import { counts, getGpu, inErrorScopes } from './helpers/gpu.js';
 import { closeReport } from './helpers/compare.js';
+import { NODE_TESTS, pbFiles, readTensor } from './helpers/onnx_node.js';
 
-const NODE_TESTS = '/usr/share/libonnx-testdata/data/node';
 const PASS_LIST = new URL('./fixtures/onnx/conformance_pass.txt', import.meta.url);
 // ONNX's backend test runner defaults: rtol 1e-3, atol 1e-7; a little more atol for float32 GPU sums.
 const TOL = { atol: 1e-5, rtol: 1e-3 };
 
-function pbFiles(dir: string, kind: 'input' | 'output'): string[] {
-  return readdirSync(dir)
-    .filter((f) => new RegExp(`^${kind}_\\d+\\.pb$`).test(f))
-    .sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]))
-    .map((f) => join(dir, f));
-}
-
-const readTensor = (path: string): { name: string; t: ConstTensor } => {
-  const proto = decodeTensor(new Uint8Array(readFileSync(path)), path);
-  return { name: proto.name, t: tensorFromProto(proto, path) };
-};
 
 interface Outcome {
   name: string;

@@ -18,14 +18,16 @@ export function nodeTests(prefixes: readonly string[]): string[] {
   return readdirSync(NODE_TESTS).filter((n) => prefixes.some((p) => n === `test_${p}` || n.startsWith(`test_${p}_`))).sort();
 }
 
-function pbFiles(dir: string, kind: 'input' | 'output'): string[] {
+/** A test data set's `input_N.pb` or `output_N.pb` files, in N's order. */
+export function pbFiles(dir: string, kind: 'input' | 'output'): string[] {
   return readdirSync(dir)
     .filter((f) => new RegExp(`^${kind}_\\d+\\.pb$`).test(f))
     .sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]))
     .map((f) => join(dir, f));
 }
 
-const readTensor = (path: string): { name: string; t: ConstTensor } => {
+/** One `.pb` tensor file: its name and values. */
+export const readTensor = (path: string): { name: string; t: ConstTensor } => {
   const proto = decodeTensor(new Uint8Array(readFileSync(path)), path);
   return { name: proto.name, t: tensorFromProto(proto, path) };
 };
