@@ -4,8 +4,8 @@
 // the CPU reference; every output must equal PyTorch's within 1e-3 of the output's scale
 // (max |PyTorch output|). Families that need ops webcnn lacks are `it.fails`, each with the op
 // that stops it: such a test fails the suite as soon as the family runs, so the list stays true.
-// Without PyTorch (Debian's python3-torch) the file is skipped with a message, except in CI
-// (CI=true), where scripts/setup.mjs installs it and its absence is a failure.
+// Without PyTorch (Debian's python3-torch, which scripts/setup.mjs installs) the file fails,
+// saying so; it never skips.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
