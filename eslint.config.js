@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'test-results/**', 'playwright-report/**', 'bench/results/**', 'bench/.cache/**', 'docs/api/**', 'test/package/app/**', '.dist-staging-*/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'test-results/**', 'playwright-report/**', 'bench/results/**', 'bench/.cache/**', 'docs/api/**', 'test/package/app/**', '.dist-staging-*/**', 'wasm/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -129,6 +129,7 @@ function install(out) {
 
 rmSync(staging, { recursive: true, force: true });
 const node = process.execPath;
+run(node, [join(root, 'scripts/build-wasm.mjs')]);
 run(node, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '-c', 'vite.lib.config.ts']);
 run(node, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(staging, 'types')]);
 versionedTypes(staging);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // One-time set-up behind `npm start` and `npm test` (their pre-scripts), so that a fresh clone
 // needs nothing else:
-//  1. npm dependencies, when node_modules is missing or older than package-lock.json;
+//  1. npm dependencies, when node_modules is missing or older than package-lock.json, then the
+//     wasm backend's kernels (scripts/build-wasm.mjs, AssemblyScript from npm), when stale;
 //  2. for tests on Linux: Debian's `chromium` (headless browser tests, and SwiftShader, the
 //     Vulkan driver on the CPU that gives a WebGPU adapter without a GPU) and `libvulkan1`
 //     (the Vulkan loader Dawn needs), ONNX's operator tests, and PyTorch (`python3-torch`,
@@ -77,6 +78,12 @@ function systemPackages(packages) {
   run(`apt-get install -y -qq --no-install-recommends ${missing.join(' ')}`, { env });
 }
 
+/** The WebAssembly kernels of the wasm backend (AssemblyScript, an npm dependency): built when missing or stale. */
+function wasmKernels() {
+  run(`"${process.execPath}" scripts/build-wasm.mjs`);
+}
+
 npmDependencies();
+wasmKernels();
 if (purpose === 'test') systemPackages(DEBIAN_PACKAGES);
 if (purpose === 'bench') systemPackages(BENCH_PACKAGES);

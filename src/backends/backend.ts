@@ -8,7 +8,7 @@ import type { Shape } from '../shape.js';
 import type { Activation, Conv2dParams, Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams, MatmulParams, BatchNormParams } from '../ops/params.js';
 import type { Primitive } from '../ops/primitive.js';
 
-export type BackendName = 'webgpu' | 'cpu' | 'meta';
+export type BackendName = 'webgpu' | 'wasm' | 'cpu' | 'meta';
 
 /** Memory of a compiled computation: what it allocates, what one buffer per tensor would, and the count of buffers. */
 export interface ExecutableMemory {

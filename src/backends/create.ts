@@ -1,22 +1,33 @@
-/** Picking a backend: WebGPU when an adapter exists, else the CPU reference, with the reason. */
+/**
+ * Picking a backend: WebGPU on a hardware adapter, else the wasm CPU engine, with the reason.
+ * A software adapter (SwiftShader, WARP, lavapipe) counts as no GPU unless WebGPU is asked for
+ * by name: the wasm backend is faster on the same CPU. The reference backend (the test oracle)
+ * runs only when asked for, or when the wasm kernels cannot be loaded.
+ */
 import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/backend.js';
 import { WebGpuBackend, type WebGpuBackendOptions } from './webgpu/backend.js';
 import { InvalidArgumentError, WebCnnError } from '../errors.js';
 
 export interface CreateBackendOptions extends WebGpuBackendOptions {
-  /** 'auto' (default) tries WebGPU and falls back to the CPU; 'webgpu' throws if unavailable. */
-  backend?: 'auto' | 'webgpu' | 'cpu';
+  /**
+   * 'auto' (default): WebGPU on a hardware adapter, else 'wasm'. 'webgpu' throws if there is no
+   * adapter (a software one is used); 'wasm' is the CPU engine (WebAssembly SIMD, threads);
+   * 'reference' (also 'cpu') the plain-loop oracle the tests check every kernel against.
+   */
+  backend?: BackendChoiceName;
+  /** Threads for the wasm backend (default: the machine's cores, at most 4; 1 without cross-origin isolation). */
+  threads?: number;
 }
 
 export interface BackendChoice {
   backend: Backend;
-  /** Why the CPU backend was chosen, when it was. */
+  /** Why a CPU backend was chosen, when 'auto' chose one. */
   fallbackReason?: string;
 }
 
 /** The backends one can ask for by name. */
-export const BACKEND_CHOICES = ['auto', 'webgpu', 'cpu'] as const;
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'wasm', 'reference', 'cpu'] as const;
 export type BackendChoiceName = (typeof BACKEND_CHOICES)[number];
 
 /** `value` as a backend name, or an InvalidArgumentError naming the option and the allowed values. */
@@ -26,15 +37,38 @@ export function checkBackendName(value: unknown, where: string): BackendChoiceNa
   throw new InvalidArgumentError(where, `backend must be one of ${BACKEND_CHOICES.map((b) => `'${b}'`).join(', ')}${where === 'createEngine' ? '' : ' or a Backend'}, got ${typeof value === 'string' ? `'${value}'` : typeof value}`);
 }
 
+async function createWasm(threads: number | undefined): Promise<Backend> {
+  const { WasmBackend } = await import('./wasm/backend.js');
+  return WasmBackend.create({ threads });
+}
+
+/** The wasm backend, or the reference one when its kernels cannot be loaded, saying why 'auto' picked it. */
+async function cpuFallback(why: string, threads: number | undefined): Promise<BackendChoice> {
+  try {
+    return { backend: await createWasm(threads), fallbackReason: why };
+  } catch (e) {
+    if (!(e instanceof WebCnnError)) throw e;
+    return { backend: new CpuBackend(), fallbackReason: `${why}; ${e.message}, so the reference backend runs` };
+  }
+}
+
 export async function createBackend(options: CreateBackendOptions = {}): Promise<BackendChoice> {
   const want = checkBackendName(options.backend, 'createBackend');
-  if (want === 'cpu') return { backend: new CpuBackend() };
+  const { backend: _name, threads, ...gpuOptions } = options;
+  if (want === 'cpu' || want === 'reference') return { backend: new CpuBackend() };
+  if (want === 'wasm') return { backend: await createWasm(threads) };
+  let gpu: WebGpuBackend;
   try {
-    return { backend: await WebGpuBackend.create(options) };
+    gpu = await WebGpuBackend.create(gpuOptions);
   } catch (e) {
     if (want === 'webgpu' || !(e instanceof WebCnnError)) throw e;
-    return { backend: new CpuBackend(), fallbackReason: e.message };
+    return cpuFallback(e.message, threads);
   }
+  const info = gpu.ctx.info;
+  if (want === 'webgpu' || !info.isSoftware) return { backend: gpu };
+  const what = info.description || info.architecture || info.vendor || 'a software rasterizer';
+  gpu.dispose();
+  return cpuFallback(`the only WebGPU adapter is a software one (${what}), slower than the wasm backend on the same CPU; ask for backend 'webgpu' to use it anyway`, threads);
 }
 
 /**
@@ -42,17 +76,19 @@ export async function createBackend(options: CreateBackendOptions = {}): Promise
  * one backend shared by all of them, made when the first needs it and disposed, device and all,
  * when the last of them is disposed. So no way of loading a model can leave a device behind.
  */
-let shared: { choice: Promise<BackendChoice>; users: number } | null = null;
+const sharedByName = new Map<BackendChoiceName, { choice: Promise<BackendChoice>; users: number }>();
 
-/** Takes a share of the default backend ('auto': WebGPU, else the CPU); `release` gives it back. */
-export async function acquireSharedBackend(): Promise<{ backend: Backend; fallbackReason?: string; release: () => void }> {
-  const entry = (shared ??= { choice: createBackend(), users: 0 });
-  entry.users++;
+/** Takes a share of the default backend of `name` ('auto': WebGPU, else wasm); `release` gives it back. */
+export async function acquireSharedBackend(name: BackendChoiceName = 'auto'): Promise<{ backend: Backend; fallbackReason?: string; release: () => void }> {
+  let entry = sharedByName.get(name);
+  if (!entry) sharedByName.set(name, (entry = { choice: createBackend({ backend: name }), users: 0 }));
+  const mine = entry;
+  mine.users++;
   let choice: BackendChoice;
   try {
-    choice = await entry.choice;
+    choice = await mine.choice;
   } catch (e) {
-    if (shared === entry) shared = null;
+    if (sharedByName.get(name) === mine) sharedByName.delete(name);
     throw e;
   }
   let released = false;
@@ -62,8 +98,8 @@ export async function acquireSharedBackend(): Promise<{ backend: Backend; fallba
     release: () => {
       if (released) return;
       released = true;
-      if (--entry.users > 0) return;
-      if (shared === entry) shared = null;
+      if (--mine.users > 0) return;
+      if (sharedByName.get(name) === mine) sharedByName.delete(name);
       choice.backend.dispose();
     },
   };

@@ -18,7 +18,7 @@ import type { Backend, Executable, PlanProfile } from '../backends/backend.js';
 import type { Tensor } from '../tensor.js';
 import { type Shape, fmtShape } from '../shape.js';
 import { DisposedError, WebCnnError, InvalidArgumentError, ShapeError, WebGpuUnavailableError } from '../errors.js';
-import { acquireSharedBackend, checkBackendName } from '../backends/create.js';
+import { acquireSharedBackend, checkBackendName, type BackendChoiceName } from '../backends/create.js';
 import { CpuBackend } from '../backends/cpu/backend.js';
 import {
   type Graph, type GraphNode, type GraphInfo, type Bindings, checkGraph, inferGraph, formatSummary, resolveBindings, bindShape,
@@ -61,6 +61,8 @@ export class Model {
   #releaseShared: (() => void) | null = null;
   /** Asked for 'webgpu' by name: the default backend must be WebGPU. */
   readonly #needsWebGpu: boolean = false;
+  /** The shared backend to take on first use when none was given. */
+  readonly #sharedName: BackendChoiceName = 'auto';
   readonly #options: ModelOptions;
   #disposed = false;
 
@@ -77,13 +79,14 @@ export class Model {
     const b = this.#options.backend;
     if (typeof b === 'object' && b !== null) {
       if (typeof (b as Partial<Backend>).compile !== 'function' || typeof (b as Partial<Backend>).tensor !== 'function') {
-        throw new InvalidArgumentError('Model', "backend must be one of 'auto', 'webgpu', 'cpu' or a Backend (an engine's engine.backend), got an object that is not a Backend", this.#graph.name);
+        throw new InvalidArgumentError('Model', "backend must be one of 'auto', 'webgpu', 'wasm', 'reference' or a Backend (an engine's engine.backend), got an object that is not a Backend", this.#graph.name);
       }
       this.#backend = b as Backend;
     } else {
       const name = checkBackendName(b, 'Model');
-      this.#backend = name === 'cpu' ? new CpuBackend() : null;
+      this.#backend = name === 'cpu' || name === 'reference' ? new CpuBackend() : null;
       this.#needsWebGpu = name === 'webgpu';
+      this.#sharedName = name;
     }
   }
 
@@ -250,7 +253,7 @@ export class Model {
    */
   async backend(): Promise<Backend> {
     if (this.#backend) return this.#backend;
-    const share = await acquireSharedBackend();
+    const share = await acquireSharedBackend(this.#sharedName);
     if (this.#disposed || this.#backend) {
       share.release();
       this.#assertLive('backend');

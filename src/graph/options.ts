@@ -1,5 +1,6 @@
 /** The options a `Model` is made with, and those of `predict()`. */
 import type { Backend } from '../backends/backend.js';
+import type { BackendChoiceName } from '../backends/create.js';
 import type { ImageInputOptions } from '../engine/input.js';
 import type { Bindings } from './graph.js';
 import type { SymbolicTensor } from './functional.js';
@@ -11,7 +12,7 @@ export interface ModelOptions {
    * 'auto' (default: the shared default backend, WebGPU else the CPU, made on first use and
    * disposed with the last model that uses it).
    */
-  backend?: Backend | 'auto' | 'webgpu' | 'cpu';
+  backend?: Backend | BackendChoiceName;
   /** Seed of the random initial weights (default 0). */
   seed?: number;
   /** Debug switch: no layer fusion at inference. */

@@ -39,26 +39,50 @@ import { matmulCpu, denseCpu, rbfCpu, softmaxCpu } from './matmul.js';
 import { batchNormCpu, batchNormTrainCpu, batchNormBackwardCpu } from './batchnorm.js';
 import { concatCpu, sumToCpu, sliceCpu, accumulateCpu } from './tensor_ops.js';
 
+/** A live tensor of a host-memory backend: a tensor whose values can be read and written in place. */
+export type OwnedHostTensor = Tensor & HostTensor;
+
 export class CpuBackend implements Backend, TrainingBackend {
-  readonly name = 'cpu' as const;
+  readonly name: 'cpu' | 'wasm' = 'cpu';
   #disposed = false;
 
+  /** Whether `t` is one of this backend's tensors (a subclass with its own tensor type says so). */
+  protected owns(t: Tensor): t is OwnedHostTensor {
+    return t instanceof CpuTensor && t.backend === this;
+  }
+
   /** Checks that `t` is a live tensor of this backend and returns it typed. */
-  own(t: Tensor, op: string, what = 'input'): CpuTensor {
-    if (this.#disposed) throw new DisposedError(`${op}: the CPU backend was disposed`);
-    if (!(t instanceof CpuTensor) || t.backend !== this) {
+  own(t: Tensor, op: string, what = 'input'): OwnedHostTensor {
+    if (this.#disposed) throw new DisposedError(`${op}: the ${this.name} backend was disposed`);
+    if (!this.owns(t)) {
       throw new BackendMismatchError(`${op}: ${what} ${String(t)} belongs to another backend; move it with tensor(await t.read(), t.shape)`);
     }
     t.assertLive(op);
     return t;
   }
 
-  #wrap(h: HostTensor): CpuTensor {
+  /** Counts a new tensor of `bytes` while `counting`. */
+  protected noteAlloc(bytes: number): void {
     if (this.#counts) {
-      this.#counts.bytes += h.data.byteLength;
+      this.#counts.bytes += bytes;
       this.#counts.tensors++;
     }
+  }
+
+  /** A tensor of this backend holding a kernel's result. */
+  protected wrap(h: HostTensor): Tensor {
+    this.noteAlloc(h.data.byteLength);
     return new CpuTensor(this, h.data, h.shape);
+  }
+
+  /** A tensor of this backend sharing `t`'s values under another shape (reshape, flatten, inference dropout). */
+  protected view(t: OwnedHostTensor, shape: Shape): Tensor {
+    return new CpuTensor(this, t.data, shape);
+  }
+
+  /** Whether the backend was disposed. */
+  protected get disposed(): boolean {
+    return this.#disposed;
   }
 
   /** While set (`counting`): bytes and tensors the ops allocate. */
@@ -98,7 +122,7 @@ export class CpuBackend implements Backend, TrainingBackend {
   }
 
   async compile(inputShapes: readonly Shape[], build: (inputs: Tensor[]) => readonly Tensor[], options: CompileOptions = {}): Promise<Executable> {
-    if (this.#disposed) throw new DisposedError(`compile: the CPU backend was disposed`);
+    if (this.#disposed) throw new DisposedError(`compile: the ${this.name} backend was disposed`);
     options.onProgress?.(0, 0); // nothing to compile: the ops run eagerly
     return new CpuExecutable(this, options.label ?? 'cpu executable', inputShapes, build);
   }
@@ -113,7 +137,7 @@ export class CpuBackend implements Backend, TrainingBackend {
     return error;
   }
 
-  tensor(data: Float32Array | readonly number[], shape: Shape): CpuTensor {
+  tensor(data: Float32Array | readonly number[], shape: Shape): Tensor {
     assertValidShape('tensor', 'data', shape);
     if (data.length !== sizeOf(shape)) {
       throw new ShapeError('tensor', `data has ${data.length} values but shape ${fmtShape(shape)} needs ${sizeOf(shape)}`);
@@ -121,7 +145,7 @@ export class CpuBackend implements Backend, TrainingBackend {
     return new CpuTensor(this, Float32Array.from(data), shape);
   }
 
-  zeros(shape: Shape): CpuTensor {
+  zeros(shape: Shape): Tensor {
     assertValidShape('zeros', 'shape', shape);
     return new CpuTensor(this, new Float32Array(sizeOf(shape)), shape);
   }
@@ -143,48 +167,48 @@ export class CpuBackend implements Backend, TrainingBackend {
   }
 
   conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, params: Conv2dParams = {}): Tensor {
-    return this.#wrap(conv2dCpu(this.own(x, 'conv2d'), this.own(w, 'conv2d', 'weights'), bias && this.own(bias, 'conv2d', 'bias'), params));
+    return this.wrap(conv2dCpu(this.own(x, 'conv2d'), this.own(w, 'conv2d', 'weights'), bias && this.own(bias, 'conv2d', 'bias'), params));
   }
   pool2d(x: Tensor, params: Pool2dParams): Tensor {
-    return this.#wrap(pool2dCpu(this.own(x, 'pool2d'), params));
+    return this.wrap(pool2dCpu(this.own(x, 'pool2d'), params));
   }
   globalPool(x: Tensor, type: 'max' | 'avg'): Tensor {
-    return this.#wrap(globalPoolCpu(this.own(x, 'globalPool'), type));
+    return this.wrap(globalPoolCpu(this.own(x, 'globalPool'), type));
   }
   adaptiveAvgPool(x: Tensor, params: AdaptivePoolParams): Tensor {
-    return this.#wrap(adaptiveAvgPoolCpu(this.own(x, 'adaptiveAvgPool'), params));
+    return this.wrap(adaptiveAvgPoolCpu(this.own(x, 'adaptiveAvgPool'), params));
   }
   subsample(x: Tensor, coeff: Tensor, bias: Tensor, params: SubsampleParams = {}): Tensor {
-    return this.#wrap(subsampleCpu(this.own(x, 'subsample'), this.own(coeff, 'subsample', 'coeff'), this.own(bias, 'subsample', 'bias'), params));
+    return this.wrap(subsampleCpu(this.own(x, 'subsample'), this.own(coeff, 'subsample', 'coeff'), this.own(bias, 'subsample', 'bias'), params));
   }
   lrn(x: Tensor, params: LrnParams = {}): Tensor {
-    return this.#wrap(lrnCpu(this.own(x, 'lrn'), params));
+    return this.wrap(lrnCpu(this.own(x, 'lrn'), params));
   }
   matmul(a: Tensor, b: Tensor, params: MatmulParams = {}): Tensor {
     const { bias, ...rest } = params;
-    return this.#wrap(matmulCpu(this.own(a, 'matmul', 'a'), this.own(b, 'matmul', 'b'), bias && this.own(bias, 'matmul', 'bias'), rest));
+    return this.wrap(matmulCpu(this.own(a, 'matmul', 'a'), this.own(b, 'matmul', 'b'), bias && this.own(bias, 'matmul', 'bias'), rest));
   }
   dense(x: Tensor, w: Tensor, bias: Tensor | undefined, activation?: Activation): Tensor {
-    return this.#wrap(denseCpu(this.own(x, 'dense'), this.own(w, 'dense', 'weights'), bias && this.own(bias, 'dense', 'bias'), activation));
+    return this.wrap(denseCpu(this.own(x, 'dense'), this.own(w, 'dense', 'weights'), bias && this.own(bias, 'dense', 'bias'), activation));
   }
   rbf(x: Tensor, centers: Tensor): Tensor {
-    return this.#wrap(rbfCpu(this.own(x, 'rbf'), this.own(centers, 'rbf', 'centers')));
+    return this.wrap(rbfCpu(this.own(x, 'rbf'), this.own(centers, 'rbf', 'centers')));
   }
   softmax(x: Tensor, axis = -1): Tensor {
-    return this.#wrap(softmaxCpu(this.own(x, 'softmax'), axis));
+    return this.wrap(softmaxCpu(this.own(x, 'softmax'), axis));
   }
   activation(x: Tensor, act: Activation): Tensor {
-    return this.#wrap(activationCpu(this.own(x, 'activation'), act));
+    return this.wrap(activationCpu(this.own(x, 'activation'), act));
   }
   add(a: Tensor, b: Tensor): Tensor {
-    return this.#wrap(binaryCpu('add', this.own(a, 'add', 'a'), this.own(b, 'add', 'b')));
+    return this.wrap(binaryCpu('add', this.own(a, 'add', 'a'), this.own(b, 'add', 'b')));
   }
   mul(a: Tensor, b: Tensor): Tensor {
-    return this.#wrap(binaryCpu('mul', this.own(a, 'mul', 'a'), this.own(b, 'mul', 'b')));
+    return this.wrap(binaryCpu('mul', this.own(a, 'mul', 'a'), this.own(b, 'mul', 'b')));
   }
   batchNorm(x: Tensor, params: BatchNormParams): Tensor {
     const own = (t: Tensor, what: string) => this.own(t, 'batchNorm', what);
-    return this.#wrap(
+    return this.wrap(
       batchNormCpu(own(x, 'input'), {
         ...params,
         gamma: own(params.gamma, 'gamma'),
@@ -195,37 +219,37 @@ export class CpuBackend implements Backend, TrainingBackend {
     );
   }
   concat(xs: readonly Tensor[], axis = 1): Tensor {
-    return this.#wrap(concatCpu(xs.map((t, i) => this.own(t, 'concat', `input ${i}`)), axis));
+    return this.wrap(concatCpu(xs.map((t, i) => this.own(t, 'concat', `input ${i}`)), axis));
   }
   reshape(x: Tensor, shape: Shape): Tensor {
     const c = this.own(x, 'reshape');
-    return new CpuTensor(this, c.data, reshapeShape(c.shape, shape));
+    return this.view(c, reshapeShape(c.shape, shape));
   }
   flatten(x: Tensor, axis = 1): Tensor {
     const c = this.own(x, 'flatten');
-    return new CpuTensor(this, c.data, flattenShape(c.shape, axis));
+    return this.view(c, flattenShape(c.shape, axis));
   }
   dropout(x: Tensor, rate: number): Tensor {
     const c = this.own(x, 'dropout');
     checkDropoutRate(rate);
-    return new CpuTensor(this, c.data, c.shape);
+    return this.view(c, c.shape);
   }  prim<A>(p: Primitive<A>, inputs: readonly Tensor[], attrs: A): Tensor {
     const hosts = inputs.map((t, i) => this.own(t, p.name, `input ${i}`));
     const outShape = p.infer(hosts.map((h) => h.shape), attrs);
     const kernel = CPU_KERNELS.get(p.name);
     if (!kernel) throw new WebCnnError(`${p.name}: the CPU backend has no kernel for this primitive`);
-    return this.#wrap(kernel(hosts, attrs as never, outShape));
+    return this.wrap(kernel(hosts, attrs as never, outShape));
   }
 
 
   // ---------------------------------------------------------------------------------------
   // Training (see ../training.ts)
 
-  #w(h: HostTensor | undefined): CpuTensor | undefined {
-    return h ? this.#wrap(h) : undefined;
+  #w(h: HostTensor | undefined): Tensor | undefined {
+    return h ? this.wrap(h) : undefined;
   }
   activationBackward(y: Tensor, dy: Tensor, act: Activation): Tensor {
-    return this.#wrap(activationBackwardCpu(this.own(y, 'activationBackward', 'y'), this.own(dy, 'activationBackward', 'dy'), act));
+    return this.wrap(activationBackwardCpu(this.own(y, 'activationBackward', 'y'), this.own(dy, 'activationBackward', 'dy'), act));
   }
   conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, params: Conv2dParams = {}, want: GradRequest = {}): Conv2dGrads {
     const g = conv2dBackwardCpu(this.own(x, 'conv2dBackward'), this.own(w, 'conv2dBackward', 'weights'), this.own(dy, 'conv2dBackward', 'dy'), params, want);
@@ -237,26 +261,26 @@ export class CpuBackend implements Backend, TrainingBackend {
   }
   rbfBackward(x: Tensor, centers: Tensor, dy: Tensor): { dx: Tensor; dcenters: Tensor } {
     const g = rbfBackwardCpu(this.own(x, 'rbfBackward'), this.own(centers, 'rbfBackward', 'centers'), this.own(dy, 'rbfBackward', 'dy'));
-    return { dx: this.#wrap(g.dx), dcenters: this.#wrap(g.dcenters) };
+    return { dx: this.wrap(g.dx), dcenters: this.wrap(g.dcenters) };
   }
   pool2dBackward(x: Tensor, dy: Tensor, params: Pool2dParams): Tensor {
-    return this.#wrap(pool2dBackwardCpu(this.own(x, 'pool2dBackward'), this.own(dy, 'pool2dBackward', 'dy'), params));
+    return this.wrap(pool2dBackwardCpu(this.own(x, 'pool2dBackward'), this.own(dy, 'pool2dBackward', 'dy'), params));
   }
   globalPoolBackward(x: Tensor, dy: Tensor, type: 'max' | 'avg'): Tensor {
-    return this.#wrap(globalPoolBackwardCpu(this.own(x, 'globalPoolBackward'), this.own(dy, 'globalPoolBackward', 'dy'), type));
+    return this.wrap(globalPoolBackwardCpu(this.own(x, 'globalPoolBackward'), this.own(dy, 'globalPoolBackward', 'dy'), type));
   }
   adaptiveAvgPoolBackward(x: Tensor, dy: Tensor, params: AdaptivePoolParams): Tensor {
-    return this.#wrap(adaptiveAvgPoolBackwardCpu(this.own(x, 'adaptiveAvgPoolBackward'), this.own(dy, 'adaptiveAvgPoolBackward', 'dy'), params));
+    return this.wrap(adaptiveAvgPoolBackwardCpu(this.own(x, 'adaptiveAvgPoolBackward'), this.own(dy, 'adaptiveAvgPoolBackward', 'dy'), params));
   }
   subsampleBackward(x: Tensor, coeff: Tensor, dy: Tensor, params: SubsampleParams = {}): SubsampleGrads {
     const g = subsampleBackwardCpu(this.own(x, 'subsampleBackward'), this.own(coeff, 'subsampleBackward', 'coeff'), this.own(dy, 'subsampleBackward', 'dy'), params);
-    return { dx: this.#wrap(g.dx), dcoeff: this.#wrap(g.dcoeff), dbias: this.#wrap(g.dbias) };
+    return { dx: this.wrap(g.dx), dcoeff: this.wrap(g.dcoeff), dbias: this.wrap(g.dbias) };
   }
   lrnBackward(x: Tensor, dy: Tensor, params: LrnParams = {}): Tensor {
-    return this.#wrap(lrnBackwardCpu(this.own(x, 'lrnBackward'), this.own(dy, 'lrnBackward', 'dy'), params));
+    return this.wrap(lrnBackwardCpu(this.own(x, 'lrnBackward'), this.own(dy, 'lrnBackward', 'dy'), params));
   }
   #loss(r: { loss: HostTensor; grad: HostTensor }): LossResult {
-    return { loss: this.#wrap(r.loss), grad: this.#wrap(r.grad) };
+    return { loss: this.wrap(r.loss), grad: this.wrap(r.grad) };
   }
   softmaxCrossEntropy(logits: Tensor, labels: Tensor): LossResult {
     return this.#loss(softmaxCrossEntropyCpu(this.own(logits, 'softmaxCrossEntropy', 'logits'), this.own(labels, 'softmaxCrossEntropy', 'labels')));
@@ -270,25 +294,25 @@ export class CpuBackend implements Backend, TrainingBackend {
   batchNormTrain(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor, params: BatchNormTrainParams = {}): BatchNormTrainResult {
     const o = (t: Tensor, what: string) => this.own(t, 'batchNormTrain', what);
     const r = batchNormTrainCpu(o(x, 'input'), o(gamma, 'gamma'), o(beta, 'beta'), o(runningMean, 'runningMean'), o(runningVar, 'runningVar'), params);
-    return { y: this.#wrap(r.y), mean: this.#wrap(r.mean), invStd: this.#wrap(r.invStd) };
+    return { y: this.wrap(r.y), mean: this.wrap(r.mean), invStd: this.wrap(r.invStd) };
   }
   batchNormBackward(x: Tensor, dy: Tensor, gamma: Tensor, mean: Tensor, invStd: Tensor): BatchNormGrads {
     const o = (t: Tensor, what: string) => this.own(t, 'batchNormBackward', what);
     const r = batchNormBackwardCpu(o(x, 'input'), o(dy, 'dy'), o(gamma, 'gamma'), o(mean, 'mean'), o(invStd, 'invStd'));
-    return { dx: this.#wrap(r.dx), dgamma: this.#wrap(r.dgamma), dbeta: this.#wrap(r.dbeta) };
+    return { dx: this.wrap(r.dx), dgamma: this.wrap(r.dgamma), dbeta: this.wrap(r.dbeta) };
   }
   dropoutTrain(x: Tensor, rate: number, seed: Tensor): { y: Tensor; mask: Tensor } {
     const r = dropoutTrainCpu(this.own(x, 'dropoutTrain'), rate, this.own(seed, 'dropoutTrain', 'seed'));
-    return { y: this.#wrap(r.y), mask: this.#wrap(r.mask) };
+    return { y: this.wrap(r.y), mask: this.wrap(r.mask) };
   }
   augment(x: Tensor, seed: Tensor, params: AugmentParams = {}): Tensor {
-    return this.#wrap(augmentCpu(this.own(x, 'augment'), this.own(seed, 'augment', 'seed'), params));
+    return this.wrap(augmentCpu(this.own(x, 'augment'), this.own(seed, 'augment', 'seed'), params));
   }
   sumTo(x: Tensor, shape: Shape): Tensor {
-    return this.#wrap(sumToCpu(this.own(x, 'sumTo'), shape));
+    return this.wrap(sumToCpu(this.own(x, 'sumTo'), shape));
   }
   slice(x: Tensor, axis: number, start: number, size: number): Tensor {
-    return this.#wrap(sliceCpu(this.own(x, 'slice'), axis, start, size));
+    return this.wrap(sliceCpu(this.own(x, 'slice'), axis, start, size));
   }
   accumulate(acc: Tensor, x: Tensor): void {
     accumulateCpu(this.own(acc, 'accumulate', 'accumulator'), this.own(x, 'accumulate'));

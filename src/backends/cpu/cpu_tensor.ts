@@ -9,7 +9,7 @@ import type { HostTensor } from './host_tensor.js';
  * since the values are the tensor's own.
  */
 export interface CpuTensorOwner extends TensorOwner {
-  readonly name: 'cpu';
+  readonly name: string;
 }
 
 export class CpuTensor extends Tensor implements HostTensor {

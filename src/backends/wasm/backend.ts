@@ -1,0 +1,157 @@
+/**
+ * The wasm backend: the engine on the CPU at speed. Tensors live in one WebAssembly memory;
+ * the hot ops run as SIMD128 kernels (wasm/*.ts) on one thread or several (Workers on a shared
+ * memory); every other op runs the reference backend's kernel on the same memory, so the
+ * backend has every op the engine has, forward and backward.
+ */
+import { CpuBackend, type OwnedHostTensor } from '../cpu/backend.js';
+import type { HostTensor } from '../cpu/host_tensor.js';
+import { Tensor } from '../../tensor.js';
+import { type Shape, fmtShape, sizeOf, assertValidShape } from '../../shape.js';
+import { InvalidArgumentError, ShapeError } from '../../errors.js';
+import { type Conv2dParams, inferConv2d } from '../../ops/conv2d.js';
+import { inferDense } from '../../ops/matmul.js';
+import type { Activation } from '../../ops/activation.js';
+import { WasmRuntime } from './runtime.js';
+import { WasmTensor } from './wasm_tensor.js';
+import { conv2dWasm } from './kernels/conv2d.js';
+import { denseWasm } from './kernels/dense.js';
+import { fusesActivation } from './kernels/fused.js';
+
+export interface WasmBackendOptions {
+  /**
+   * Threads to compute with (default: the machine's cores, at most 4). More than 1 needs
+   * SharedArrayBuffer: Node, or a cross-origin-isolated page; elsewhere the backend uses 1.
+   */
+  threads?: number;
+}
+
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+/** Whether this environment can share memory with workers. */
+export function canUseThreads(): boolean {
+  if (typeof SharedArrayBuffer !== 'function') return false;
+  return isNode || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+}
+
+async function defaultThreads(): Promise<number> {
+  let cores = 1;
+  if (isNode) {
+    const name = 'node:os';
+    const os = (await import(/* @vite-ignore */ name)) as typeof import('node:os');
+    cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  } else if (typeof navigator !== 'undefined') cores = navigator.hardwareConcurrency || 1;
+  return Math.max(1, Math.min(4, cores));
+}
+
+export class WasmBackend extends CpuBackend {
+  override readonly name = 'wasm' as const;
+  readonly #rt: WasmRuntime;
+  /** Why fewer threads than asked for run, if so. */
+  readonly threadsNote: string | undefined;
+
+  private constructor(rt: WasmRuntime, note: string | undefined) {
+    super();
+    this.#rt = rt;
+    this.threadsNote = note;
+  }
+
+  static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+    const asked = options.threads;
+    if (asked !== undefined && (!Number.isInteger(asked) || asked < 1 || asked > 64)) {
+      throw new InvalidArgumentError('wasm backend', `threads must be an integer from 1 to 64, got ${JSON.stringify(asked)}`);
+    }
+    let threads = asked ?? (await defaultThreads());
+    let note: string | undefined;
+    if (threads > 1 && !canUseThreads()) {
+      note = `one thread: this page is not cross-origin isolated, so it cannot share memory with workers (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)`;
+      threads = 1;
+    }
+    return new WasmBackend(await WasmRuntime.create(threads), note);
+  }
+
+  /** Threads the kernels run on (1: the calling thread only). */
+  get threads(): number {
+    return this.#rt.threads;
+  }
+
+  /** Bytes of WebAssembly memory the backend's allocator has taken (its high-water mark). */
+  get memoryBytes(): number {
+    return this.#rt.arena.reservedBytes;
+  }
+
+  protected override owns(t: Tensor): t is OwnedHostTensor {
+    return t instanceof WasmTensor && t.backend === this;
+  }
+
+  #ownW(t: Tensor, op: string, what = 'input'): WasmTensor {
+    return this.own(t, op, what) as WasmTensor;
+  }
+
+  /** A new tensor of `shape`, contents undefined. */
+  #alloc(shape: Shape, what = 'a tensor'): WasmTensor {
+    const bytes = sizeOf(shape) * 4;
+    this.noteAlloc(bytes);
+    return new WasmTensor(this, this.#rt.arena.alloc(bytes, what), shape);
+  }
+
+  protected override wrap(h: HostTensor): Tensor {
+    if (h instanceof WasmTensor && h.backend === this) return h;
+    const t = this.#alloc(h.shape);
+    t.data.set(h.data);
+    return t;
+  }
+
+  protected override view(t: OwnedHostTensor, shape: Shape): Tensor {
+    return new WasmTensor(this, (t as WasmTensor).block.retain(), shape);
+  }
+
+  override tensor(data: Float32Array | readonly number[], shape: Shape): Tensor {
+    assertValidShape('tensor', 'data', shape);
+    if (data.length !== sizeOf(shape)) {
+      throw new ShapeError('tensor', `data has ${data.length} values but shape ${fmtShape(shape)} needs ${sizeOf(shape)}`);
+    }
+    const t = this.#alloc(shape);
+    t.data.set(data);
+    return t;
+  }
+
+  override zeros(shape: Shape): Tensor {
+    assertValidShape('zeros', 'shape', shape);
+    const t = this.#alloc(shape);
+    t.data.fill(0);
+    return t;
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.#rt.dispose();
+  }
+
+  /** `t` with the activation applied by the reference kernel when the wasm epilogue could not (t is consumed). */
+  #finishActivation(t: WasmTensor, act: Activation | undefined, fused: boolean): Tensor {
+    if (fused || act === undefined) return t;
+    try {
+      return super.activation(t, act);
+    } finally {
+      t.dispose();
+    }
+  }
+
+  override conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, params: Conv2dParams = {}): Tensor {
+    const xt = this.#ownW(x, 'conv2d'), wt = this.#ownW(w, 'conv2d', 'weights'), bt = bias && this.#ownW(bias, 'conv2d', 'bias');
+    const cfg = inferConv2d(xt.shape, wt.shape, bt?.shape, params);
+    if (cfg.table) return super.conv2d(x, w, bias, params);
+    const y = this.#alloc(cfg.outShape);
+    conv2dWasm(this.#rt, xt, wt, bt, cfg, y);
+    return this.#finishActivation(y, params.activation, fusesActivation(cfg.activation));
+  }
+
+  override dense(x: Tensor, w: Tensor, bias: Tensor | undefined, activation?: Activation): Tensor {
+    const xt = this.#ownW(x, 'dense'), wt = this.#ownW(w, 'dense', 'weights'), bt = bias && this.#ownW(bias, 'dense', 'bias');
+    const g = inferDense(xt.shape, wt.shape, bt?.shape, activation);
+    const y = this.#alloc(g.outShape);
+    denseWasm(this.#rt, xt, wt, bt, g, y);
+    return this.#finishActivation(y, activation, fusesActivation(g.act));
+  }
+}

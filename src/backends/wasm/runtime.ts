@@ -1,0 +1,65 @@
+/**
+ * What the wasm kernels run on: the memory and its allocator, the kernel exports, the thread
+ * pool, and the control/argument block through which a call passes its arguments.
+ */
+import { Arena } from './arena.js';
+import { kernelExports, kernelModule, KERNEL_NAMES, type KernelFn, type KernelName } from './module.js';
+import { ThreadPool, CONTROL_WORDS } from './threads.js';
+
+/** Where the control block and the arguments live: inside the first 64 KiB, which the arena never hands out. */
+const CONTROL_PTR = 32768;
+const ARGS_PTR = CONTROL_PTR + CONTROL_WORDS * 4;
+const ARGS_WORDS = 64;
+
+/** One kernel argument: an i32 (sizes, pointers, codes) or an f32 (constants). */
+export type Arg = number | { f32: number };
+
+export class WasmRuntime {
+  readonly #fns: Record<KernelName, KernelFn>;
+  #disposed = false;
+
+  private constructor(
+    readonly arena: Arena,
+    readonly pool: ThreadPool | null,
+    fns: Record<KernelName, KernelFn>,
+  ) {
+    this.#fns = fns;
+  }
+
+  /** Loads the kernels and starts `threads − 1` workers (none for 1). */
+  static async create(threads: number): Promise<WasmRuntime> {
+    const shared = threads > 1;
+    const module = await kernelModule(shared);
+    const arena = new Arena(shared);
+    const instance = await WebAssembly.instantiate(module, { env: { memory: arena.memory } });
+    const pool = shared ? await ThreadPool.create(threads, module, arena.memory, CONTROL_PTR, KERNEL_NAMES) : null;
+    return new WasmRuntime(arena, pool, kernelExports(instance));
+  }
+
+  get threads(): number {
+    return this.pool?.threads ?? 1;
+  }
+
+  /**
+   * Runs kernel `name` with `args` on up to `nt` threads (default: all; a kernel with little work
+   * asks for fewer, since waking a worker costs microseconds).
+   */
+  call(name: KernelName, args: readonly Arg[], nt = this.threads): void {
+    const buf = this.arena.memory.buffer;
+    const i32 = new Int32Array(buf, ARGS_PTR, ARGS_WORDS);
+    const f32 = new Float32Array(buf, ARGS_PTR, ARGS_WORDS);
+    args.forEach((a, i) => {
+      if (typeof a === 'number') i32[i] = a;
+      else f32[i] = a.f32;
+    });
+    const fn = this.#fns[name];
+    if (this.pool) this.pool.run(KERNEL_NAMES.indexOf(name), fn, ARGS_PTR, Math.max(1, Math.min(nt, this.threads)));
+    else fn(ARGS_PTR, 0, 1);
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.pool?.dispose();
+  }
+}
