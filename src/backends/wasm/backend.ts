@@ -17,6 +17,8 @@ import { WasmTensor } from './wasm_tensor.js';
 import { conv2dWasm } from './kernels/conv2d.js';
 import { denseWasm } from './kernels/dense.js';
 import { fusesActivation } from './kernels/fused.js';
+import { WASM_KERNELS } from './kernels.js';
+import type { Primitive } from '../../ops/primitive.js';
 
 export interface WasmBackendOptions {
   /**
@@ -153,5 +155,15 @@ export class WasmBackend extends CpuBackend {
     const y = this.#alloc(g.outShape);
     denseWasm(this.#rt, xt, wt, bt, g, y);
     return this.#finishActivation(y, activation, fusesActivation(g.act));
+  }
+
+  override prim<A>(p: Primitive<A>, inputs: readonly Tensor[], attrs: A): Tensor {
+    const kernel = WASM_KERNELS.get(p.name);
+    if (!kernel) return super.prim(p, inputs, attrs);
+    const ts = inputs.map((t, i) => this.#ownW(t, p.name, `input ${i}`));
+    const out = this.#alloc(p.infer(ts.map((t) => t.shape), attrs));
+    if (kernel(this.#rt, ts, attrs as never, out)) return out;
+    out.dispose();
+    return super.prim(p, inputs, attrs);
   }
 }

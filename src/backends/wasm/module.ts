@@ -5,9 +5,8 @@
  */
 import { WebCnnError } from '../../errors.js';
 
-/** The kernels, in the order the thread pool numbers them (wasm/index.ts exports each). */
-export const KERNEL_NAMES = ['conv2d', 'dense'] as const;
-export type KernelName = (typeof KERNEL_NAMES)[number];
+/** A kernel: an export of wasm/index.ts. */
+export type KernelName = string;
 /** A kernel export: `(args, tid, nt)`. */
 export type KernelFn = (args: number, tid: number, nt: number) => void;
 
@@ -46,13 +45,8 @@ export function kernelModule(threads: boolean): Promise<WebAssembly.Module> {
   return m;
 }
 
-/** The kernel exports of an instance, by name. */
-export function kernelExports(instance: WebAssembly.Instance): Record<KernelName, KernelFn> {
-  const out = {} as Record<KernelName, KernelFn>;
-  for (const name of KERNEL_NAMES) {
-    const f = instance.exports[name];
-    if (typeof f !== 'function') throw new WebCnnError(`wasm backend: the kernel module has no export '${name}'; rebuild it (npm run build:wasm)`);
-    out[name] = f as KernelFn;
-  }
-  return out;
+/** The kernel exports of an instance, by name, in the order the thread pool numbers them. */
+export function kernelExports(instance: WebAssembly.Instance): Map<KernelName, KernelFn> {
+  const names = Object.keys(instance.exports).filter((n) => typeof instance.exports[n] === 'function').sort();
+  return new Map(names.map((n) => [n, instance.exports[n] as KernelFn]));
 }

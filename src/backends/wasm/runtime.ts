@@ -3,7 +3,8 @@
  * pool, and the control/argument block through which a call passes its arguments.
  */
 import { Arena } from './arena.js';
-import { kernelExports, kernelModule, KERNEL_NAMES, type KernelFn, type KernelName } from './module.js';
+import { WebCnnError } from '../../errors.js';
+import { kernelExports, kernelModule, type KernelFn, type KernelName } from './module.js';
 import { ThreadPool, CONTROL_WORDS } from './threads.js';
 
 /** Where the control block and the arguments live: inside the first 64 KiB, which the arena never hands out. */
@@ -15,15 +16,17 @@ const ARGS_WORDS = 64;
 export type Arg = number | { f32: number };
 
 export class WasmRuntime {
-  readonly #fns: Record<KernelName, KernelFn>;
+  readonly #fns: Map<KernelName, KernelFn>;
+  readonly #index: Map<KernelName, number>;
   #disposed = false;
 
   private constructor(
     readonly arena: Arena,
     readonly pool: ThreadPool | null,
-    fns: Record<KernelName, KernelFn>,
+    fns: Map<KernelName, KernelFn>,
   ) {
     this.#fns = fns;
+    this.#index = new Map([...fns.keys()].map((n, i) => [n, i]));
   }
 
   /** Loads the kernels and starts `threads − 1` workers (none for 1). */
@@ -32,8 +35,9 @@ export class WasmRuntime {
     const module = await kernelModule(shared);
     const arena = new Arena(shared);
     const instance = await WebAssembly.instantiate(module, { env: { memory: arena.memory } });
-    const pool = shared ? await ThreadPool.create(threads, module, arena.memory, CONTROL_PTR, KERNEL_NAMES) : null;
-    return new WasmRuntime(arena, pool, kernelExports(instance));
+    const fns = kernelExports(instance);
+    const pool = shared ? await ThreadPool.create(threads, module, arena.memory, CONTROL_PTR, [...fns.keys()]) : null;
+    return new WasmRuntime(arena, pool, fns);
   }
 
   get threads(): number {
@@ -52,8 +56,9 @@ export class WasmRuntime {
       if (typeof a === 'number') i32[i] = a;
       else f32[i] = a.f32;
     });
-    const fn = this.#fns[name];
-    if (this.pool) this.pool.run(KERNEL_NAMES.indexOf(name), fn, ARGS_PTR, Math.max(1, Math.min(nt, this.threads)));
+    const fn = this.#fns.get(name);
+    if (!fn) throw new WebCnnError(`wasm backend: the kernel module has no kernel '${name}'; rebuild it (npm run build:wasm)`);
+    if (this.pool) this.pool.run(this.#index.get(name)!, fn, ARGS_PTR, Math.max(1, Math.min(nt, this.threads)));
     else fn(ARGS_PTR, 0, 1);
   }
 
