@@ -9,7 +9,7 @@ import type { HostTensor } from '../cpu/host_tensor.js';
 import { Tensor } from '../../tensor.js';
 import { type Shape, fmtShape, sizeOf, assertValidShape } from '../../shape.js';
 import { InvalidArgumentError, ShapeError } from '../../errors.js';
-import { type Conv2dParams, inferConv2d } from '../../ops/conv2d.js';
+import { type Conv2dParams, type ConnectionTable, inferConv2d } from '../../ops/conv2d.js';
 import { inferDense } from '../../ops/matmul.js';
 import type { Activation } from '../../ops/activation.js';
 import { WasmRuntime } from './runtime.js';
@@ -143,10 +143,30 @@ export class WasmBackend extends CpuBackend {
   override conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, params: Conv2dParams = {}): Tensor {
     const xt = this.#ownW(x, 'conv2d'), wt = this.#ownW(w, 'conv2d', 'weights'), bt = bias && this.#ownW(bias, 'conv2d', 'bias');
     const cfg = inferConv2d(xt.shape, wt.shape, bt?.shape, params);
-    if (cfg.table) return super.conv2d(x, w, bias, params);
     const y = this.#alloc(cfg.outShape);
-    conv2dWasm(this.#rt, xt, wt, bt, cfg, y);
+    if (cfg.table) {
+      // A connection table is a dense conv whose missing (output, input) kernels are zero.
+      const dense = this.#denseTableWeights(wt, cfg.table, cfg.inChannels, cfg.kernelH * cfg.kernelW);
+      try {
+        conv2dWasm(this.#rt, xt, dense, bt, { ...cfg, table: undefined }, y);
+      } finally {
+        dense.dispose();
+      }
+    } else conv2dWasm(this.#rt, xt, wt, bt, cfg, y);
     return this.#finishActivation(y, params.activation, fusesActivation(cfg.activation));
+  }
+
+  /** Connection-table weights (Σ|table[o]|, kH, kW) spread to dense ones (Cout, C, kH, kW), zero where o does not read c. */
+  #denseTableWeights(w: WasmTensor, table: ConnectionTable, C: number, kk: number): WasmTensor {
+    const Cout = table.offsets.length - 1;
+    const out = this.#alloc([Cout, C, kk]);
+    const d = out.data;
+    const src = w.data;
+    d.fill(0);
+    for (let o = 0; o < Cout; o++) {
+      for (let j = table.offsets[o]; j < table.offsets[o + 1]; j++) d.set(src.subarray(j * kk, (j + 1) * kk), (o * C + table.indices[j]) * kk);
+    }
+    return out;
   }
 
   override dense(x: Tensor, w: Tensor, bias: Tensor | undefined, activation?: Activation): Tensor {
