@@ -99,8 +99,13 @@ export class WasmBackend extends CpuBackend {
 
   protected override wrap(h: HostTensor): Tensor {
     if (h instanceof WasmTensor && h.backend === this) return h;
+    const src = h.data;
+    const memory = this.#rt.arena.memory;
+    const inMemory = src.buffer === memory.buffer;
     const t = this.#alloc(h.shape);
-    t.data.set(h.data);
+    // A result that views this memory (an op that passes its input through) must be viewed
+    // again after the allocation, which may have grown the memory and detached the old view.
+    t.data.set(inMemory ? new Float32Array(memory.buffer, src.byteOffset, src.length) : src);
     return t;
   }
 
