@@ -5,9 +5,29 @@
  * docs/benchmarks.md.
  */
 
-export type Engine = 'webcnn' | 'tfjs-webgpu' | 'ort-webgpu' | 'ort-wasm';
-export const ENGINES: readonly Engine[] = ['webcnn', 'tfjs-webgpu', 'ort-webgpu', 'ort-wasm'];
+/**
+ * Every engine of the bench: webcnn on WebGPU (`webcnn`) and on its WebAssembly backend
+ * (`webcnn-wasm`), and the peers. `tfjs-cpu` (TensorFlow.js's plain-JavaScript CPU backend)
+ * only trains.
+ */
+export type Engine = 'webcnn' | 'tfjs-webgpu' | 'ort-webgpu' | 'webcnn-wasm' | 'ort-wasm' | 'tfjs-wasm' | 'tfjs-cpu';
+/** The WebGPU engines, in the order of the WebGPU table's columns. */
+export const WEBGPU_ENGINES: readonly Engine[] = ['webcnn', 'tfjs-webgpu', 'ort-webgpu'];
+/** The WebAssembly engines, all run on the same thread count, in the order of the CPU table's columns. */
+export const CPU_ENGINES: readonly Engine[] = ['webcnn-wasm', 'ort-wasm', 'tfjs-wasm'];
+/** The engines that run the models, in the order they run (so webcnn's output is there to compare with). */
+export const ENGINES: readonly Engine[] = [...WEBGPU_ENGINES, ...CPU_ENGINES];
+/** The engines that train LeNet-5 and LeNet. */
+export const TRAINING_ENGINES: readonly Engine[] = ['webcnn', 'tfjs-webgpu', 'webcnn-wasm', 'tfjs-cpu'];
+/** The engines of the kernel microbenchmarks (matmul, conv2d). */
+export const KERNEL_ENGINES: readonly Engine[] = ['webcnn', 'tfjs-webgpu', 'webcnn-wasm', 'tfjs-wasm'];
+/** Every engine `--engines` takes. */
+export const ALL_ENGINES: readonly Engine[] = [...ENGINES, 'tfjs-cpu'];
+/** webcnn's own engines: a run needs at least one, and the first that runs is the others' reference output. */
+export const WEBCNN_ENGINES: readonly Engine[] = ['webcnn', 'webcnn-wasm'];
 export const WEBGPU_PEERS: readonly Engine[] = ['tfjs-webgpu', 'ort-webgpu'];
+/** What each webcnn engine's training images/s are divided by. */
+export const TRAINING_PEERS: ReadonlyMap<Engine, Engine> = new Map<Engine, Engine>([['webcnn', 'tfjs-webgpu'], ['webcnn-wasm', 'tfjs-cpu']]);
 
 /** One model at one batch size, as the runner asks the page for it. */
 export interface ModelCase {
@@ -38,13 +58,16 @@ export interface ModelResult {
   minMs: number | null;
   maxMs: number | null;
   firstRunMs: number | null;
-  /** Largest |output − webcnn's output| (0 for webcnn itself; null when webcnn did not run). */
+  /**
+   * Largest |output − webcnn's output|: webcnn on WebGPU's when it ran, else webcnn-wasm's (0 for
+   * that engine itself; null when neither ran).
+   */
   maxAbsDiff: number | null;
   /** Details kept out of latest.json's results: difference from PyTorch, webcnn's per-layer times, failures. */
   vsTorch?: number;
   profile?: LayerTime[];
   profileSource?: string;
-  /** webcnn only: the model came from the zoo (safetensors loaded by name) or from the ONNX export (`loadOnnx`). */
+  /** webcnn engines only: the model came from the zoo (safetensors loaded by name) or from the ONNX export (`loadOnnx`). */
   webcnnFrom?: 'zoo' | 'onnx';
   error?: string;
 }
@@ -74,6 +97,7 @@ export interface TrainingResult {
 export interface KernelCase {
   matmul: readonly number[];
   conv: readonly { x: [number, number, number, number]; w: [number, number, number, number]; stride: number; pad: number }[];
+  engines: readonly Engine[];
   warmup: number;
   runs: number;
 }
@@ -158,6 +182,21 @@ export function ratioToBestPeer(byEngine: ReadonlyMap<Engine, ModelResult>): { r
   return best ? { ratio: own / best.ms, peer: best.peer } : null;
 }
 
+/** webcnn-wasm's median over ort-wasm's, on the same thread count (null when either is missing); the target is ≤ 1. */
+export function ratioToOrtWasm(byEngine: ReadonlyMap<Engine, ModelResult>): number | null {
+  const own = byEngine.get('webcnn-wasm')?.medianMs;
+  const peer = byEngine.get('ort-wasm')?.medianMs;
+  return own === null || own === undefined || peer === null || peer === undefined ? null : own / peer;
+}
+
+/** A webcnn engine's training images/s over its peer's (webcnn ÷ tfjs-webgpu, webcnn-wasm ÷ tfjs-cpu), or null. */
+export function trainingRatio(training: readonly TrainingResult[], t: TrainingResult): { ratio: number; peer: TrainingResult } | null {
+  const peerName = TRAINING_PEERS.get(t.engine);
+  if (peerName === undefined || !t.imagesPerSec) return null;
+  const peer = training.find((x) => x.model === t.model && x.batch === t.batch && x.engine === peerName && x.imagesPerSec);
+  return peer ? { ratio: t.imagesPerSec / peer.imagesPerSec!, peer } : null;
+}
+
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const sci = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v === 0 ? '0' : v.toExponential(1));
 
@@ -166,41 +205,83 @@ const adapterLine = (r: BenchReport) => {
   return `${a.vendor} ${a.architecture}${a.description ? ` (${a.description})` : ''}${a.isSoftware ? ', software' : ''}`;
 };
 
+/**
+ * The CPU engines' thread count, as the runner records it in the adapter report: the count asked
+ * of every engine (`--threads`, else the page's `navigator.hardwareConcurrency`) and the count
+ * each engine reports using (null: not started, or it does not say). Null for runs without it.
+ */
+export function threadsLine(adapter: AdapterReport): string | null {
+  const asked = adapter.cpuThreads;
+  if (typeof asked !== 'number') return null;
+  const used = (adapter.cpuThreadsUsed ?? {}) as Partial<Record<Engine, number | null>>;
+  const each = CPU_ENGINES.map((e) => `${e} ${used[e] ?? '—'}`).join(', ');
+  return `CPU engines: ${asked} thread${asked === 1 ? '' : 's'} asked of each; used: ${each}`;
+}
+
 /** latest.md: the adapter, the notes, then the tables. */
 export function toMarkdown(r: BenchReport, notes: readonly string[] = []): string {
   return [`Adapter: ${adapterLine(r)} · ${r.date}`, ...notes, '', markdownTables(r)].join('\n');
 }
 
-/** The latency, training and kernel tables, and the failures. */
+/** The engines' names in a column heading: "webcnn / tfjs / ort-webgpu". */
+const heading = (engines: readonly Engine[]) => engines.map((e) => (e === 'tfjs-webgpu' ? 'tfjs' : e)).join(' / ');
+
+/** The WebGPU latency table, the CPU (WebAssembly) one, training, kernels, and the failures. */
 function markdownTables(r: BenchReport): string {
-  const lines = [
-    '| model | input | batch | webcnn ms | tfjs-webgpu ms | ort-webgpu ms | ort-wasm ms | webcnn ÷ best WebGPU peer | first run ms (webcnn / tfjs / ort-webgpu / ort-wasm) | max \\|Δ\\| from webcnn (tfjs / ort-webgpu / ort-wasm) | webcnn max \\|Δ\\| from PyTorch |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ];
-  for (const row of rows(r.results)) {
-    const e = (n: Engine) => row.byEngine.get(n);
-    const cell = (n: Engine) => (e(n)?.error ? 'failed' : ms(e(n)?.medianMs));
-    const ratio = ratioToBestPeer(row.byEngine);
+  const lines: string[] = [];
+  const all = rows(r.results);
+  const peers = WEBGPU_ENGINES.filter((e) => e !== 'webcnn');
+  const gpuRows = all.filter((row) => WEBGPU_ENGINES.some((e) => row.byEngine.has(e)));
+  if (gpuRows.length > 0) {
     lines.push(
-      `| ${row.model} | ${row.input} | ${row.batch} | ${ENGINES.map(cell).join(' | ')} | ${ratio ? `${ratio.ratio.toFixed(2)}× (${ratio.peer})` : '—'} | ${ENGINES.map((n) => ms(e(n)?.firstRunMs)).join(' / ')} | ${['tfjs-webgpu', 'ort-webgpu', 'ort-wasm'].map((n) => sci(e(n as Engine)?.maxAbsDiff)).join(' / ')} | ${sci(e('webcnn')?.vsTorch)} |`,
+      `| model | input | batch | ${WEBGPU_ENGINES.map((e) => `${e} ms`).join(' | ')} | webcnn ÷ best WebGPU peer | first run ms (${heading(WEBGPU_ENGINES)}) | max \\|Δ\\| from webcnn (${heading(peers)}) | webcnn max \\|Δ\\| from PyTorch |`,
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     );
+    for (const row of gpuRows) {
+      const e = (n: Engine) => row.byEngine.get(n);
+      const cell = (n: Engine) => (e(n)?.error ? 'failed' : ms(e(n)?.medianMs));
+      const ratio = ratioToBestPeer(row.byEngine);
+      lines.push(
+        `| ${row.model} | ${row.input} | ${row.batch} | ${WEBGPU_ENGINES.map(cell).join(' | ')} | ${ratio ? `${ratio.ratio.toFixed(2)}× (${ratio.peer})` : '—'} | ${WEBGPU_ENGINES.map((n) => ms(e(n)?.firstRunMs)).join(' / ')} | ${peers.map((n) => sci(e(n)?.maxAbsDiff)).join(' / ')} | ${sci(e('webcnn')?.vsTorch)} |`,
+      );
+    }
+  }
+  const cpuRows = all.filter((row) => CPU_ENGINES.some((e) => row.byEngine.has(e)));
+  if (cpuRows.length > 0) {
+    lines.push(
+      ...(lines.length > 0 ? [''] : []),
+      `| model | input | batch | ${CPU_ENGINES.map((e) => `${e} ms`).join(' | ')} | webcnn-wasm ÷ ort-wasm | first run ms (${heading(CPU_ENGINES)}) | max \\|Δ\\| from webcnn (${heading(CPU_ENGINES)}) | webcnn-wasm max \\|Δ\\| from PyTorch |`,
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const row of cpuRows) {
+      const e = (n: Engine) => row.byEngine.get(n);
+      const cell = (n: Engine) => (e(n)?.error ? 'failed' : ms(e(n)?.medianMs));
+      const ratio = ratioToOrtWasm(row.byEngine);
+      lines.push(
+        `| ${row.model} | ${row.input} | ${row.batch} | ${CPU_ENGINES.map(cell).join(' | ')} | ${ratio === null ? '—' : `${ratio.toFixed(2)}×`} | ${CPU_ENGINES.map((n) => ms(e(n)?.firstRunMs)).join(' / ')} | ${CPU_ENGINES.map((n) => sci(e(n)?.maxAbsDiff)).join(' / ')} | ${sci(e('webcnn-wasm')?.vsTorch)} |`,
+      );
+    }
   }
   if (r.training.length > 0) {
-    lines.push('', '| training | batch | engine | images/s |', '|---|---:|---|---:|');
-    for (const t of r.training) lines.push(`| ${t.model} | ${t.batch} | ${t.engine} | ${t.error ? 'failed' : (t.imagesPerSec ?? 0).toFixed(1)} |`);
+    lines.push(...(lines.length > 0 ? [''] : []), '| training | batch | engine | images/s | webcnn ÷ peer |', '|---|---:|---|---:|---:|');
+    for (const t of r.training) {
+      const ratio = trainingRatio(r.training, t);
+      lines.push(`| ${t.model} | ${t.batch} | ${t.engine} | ${t.error ? 'failed' : (t.imagesPerSec ?? 0).toFixed(1)} | ${ratio ? `${ratio.ratio.toFixed(1)}× (${ratio.peer.engine})` : '—'} |`);
+    }
   }
   if (r.kernels.length > 0) {
     lines.push('', '| kernel | shape | engine | ms | GFLOP/s |', '|---|---|---|---:|---:|');
     for (const k of r.kernels) lines.push(`| ${k.kernel} | ${k.shape} | ${k.engine} | ${ms(k.medianMs)} | ${k.gflops.toFixed(2)} |`);
   }
-  const fromOnnx = rows(r.results).filter((row) => row.byEngine.get('webcnn')?.webcnnFrom === 'onnx').map((row) => `${row.model} batch ${row.batch}`);
+  const fromOnnx = rows(r.results).filter((row) => WEBCNN_ENGINES.some((e) => row.byEngine.get(e)?.webcnnFrom === 'onnx')).map((row) => `${row.model} batch ${row.batch}`);
   if (fromOnnx.length > 0) {
     lines.push('', `webcnn ran ${fromOnnx.join(', ')} from the ONNX export through \`loadOnnx\` (no zoo model; tfjs runs the graph it imports); every other model from its zoo, with the exported weights loaded by name.`);
   }
   const failures = [...r.results, ...r.training].filter((x) => x.error);
   if (failures.length > 0) {
     lines.push('', 'Failures:');
-    for (const f of failures) lines.push(`- ${f.model} ${f.engine}: ${f.error}`);
+    // One line per model, engine and message (an engine that cannot start fails every batch alike).
+    for (const line of new Set(failures.map((f) => `- ${f.model} ${f.engine}: ${f.error}`))) lines.push(line);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -231,9 +312,9 @@ export const DOCS_RESULTS_END = '<!-- bench:results:end -->';
  * tables of latest.md, the chart, a summary of the ratios, and webcnn's slowest layers.
  */
 export function benchmarkResultsSection(r: BenchReport, details: BenchDetails = {}): string {
-  const torch = new Map((details.vsTorch ?? []).filter((v) => v.engine === 'webcnn').map((v) => [`${v.model} ${v.batch}`, v]));
+  const torch = new Map((details.vsTorch ?? []).filter((v) => WEBCNN_ENGINES.includes(v.engine)).map((v) => [`${v.engine} ${v.model} ${v.batch}`, v]));
   const results = r.results.map((x) => {
-    const d = x.engine === 'webcnn' ? torch.get(`${x.model} ${x.batch}`) : undefined;
+    const d = torch.get(`${x.engine} ${x.model} ${x.batch}`);
     if (d === undefined) return x;
     return { ...x, ...(d.maxAbsDiff === null ? {} : { vsTorch: d.maxAbsDiff }), ...(d.webcnnFrom ? { webcnnFrom: d.webcnnFrom } : {}) };
   });
@@ -249,6 +330,7 @@ export function benchmarkResultsSection(r: BenchReport, details: BenchDetails = 
     `- Adapter: ${adapterLine(r)}; run finished ${r.date}${r.adapter.complete === false ? ' (incomplete run)' : ''}.`,
     ...(hostParts.length > 0 ? [`- Host: ${hostParts.join('; ')}.`] : []),
     ...(typeof r.adapter.protocol === 'string' ? [`- Protocol: ${r.adapter.protocol}.`] : []),
+    ...(threadsLine(r.adapter) ? [`- ${threadsLine(r.adapter)}.`] : []),
     ...(details.minutes !== undefined ? [`- Whole run: ${details.minutes.toFixed(1)} min.`] : []),
     '',
     markdownTables({ ...r, results }).trimEnd(),
@@ -267,11 +349,23 @@ export function benchmarkResultsSection(r: BenchReport, details: BenchDetails = 
     const hi = ratios[ratios.length - 1];
     summary.push(`- Latency, webcnn ÷ the faster WebGPU peer: ${lo.ratio.ratio.toFixed(2)}× (${label(lo.row)}) to ${hi.ratio.ratio.toFixed(2)}× (${label(hi.row)}).`);
   }
-  for (const t of r.training.filter((x) => x.engine === 'webcnn' && x.imagesPerSec !== null)) {
-    const peer = r.training.find((x) => x.model === t.model && x.batch === t.batch && x.engine === 'tfjs-webgpu' && x.imagesPerSec);
-    if (peer?.imagesPerSec) {
-      summary.push(`- Training ${t.model} at batch ${t.batch}: ${t.imagesPerSec!.toFixed(1)} images/s, ${(t.imagesPerSec! / peer.imagesPerSec).toFixed(1)}× tfjs-webgpu's ${peer.imagesPerSec.toFixed(1)}.`);
-    }
+  const cpuRatios = rows(r.results)
+    .map((row) => ({ row, ratio: ratioToOrtWasm(row.byEngine) }))
+    .filter((x): x is { row: Row; ratio: number } => x.ratio !== null)
+    .sort((a, b) => a.ratio - b.ratio);
+  if (cpuRatios.length > 0) {
+    const lo = cpuRatios[0];
+    const hi = cpuRatios[cpuRatios.length - 1];
+    const met = cpuRatios.filter((x) => x.ratio <= 1).length;
+    summary.push(`- Latency on the CPU, webcnn-wasm ÷ ort-wasm (target ≤ 1.0×): ${lo.ratio.toFixed(2)}× (${label(lo.row)}) to ${hi.ratio.toFixed(2)}× (${label(hi.row)}); at or below 1.0× on ${met} of ${cpuRatios.length}.`);
+  }
+  for (const t of r.training) {
+    const ratio = trainingRatio(r.training, t);
+    if (ratio === null) continue;
+    const peer = `${ratio.ratio.toFixed(1)}× ${ratio.peer.engine}'s ${ratio.peer.imagesPerSec!.toFixed(1)}`;
+    summary.push(t.engine === 'webcnn'
+      ? `- Training ${t.model} at batch ${t.batch}: ${t.imagesPerSec!.toFixed(1)} images/s, ${peer}.`
+      : `- Training ${t.model} at batch ${t.batch} on the CPU: ${t.engine} ${t.imagesPerSec!.toFixed(1)} images/s, ${peer} (target ≥ 2×).`);
   }
   const slower: string[] = [];
   let firstRuns = 0;
@@ -314,14 +408,18 @@ export function benchmarkResultsIn(doc: string): string | null {
   return doc.slice(start + DOCS_RESULTS_START.length + 1, end);
 }
 
-const COLORS: Record<Engine, string> = { webcnn: '#d62728', 'tfjs-webgpu': '#ff7f0e', 'ort-webgpu': '#1f77b4', 'ort-wasm': '#7f7f7f' };
+const COLORS: Record<Engine, string> = {
+  webcnn: '#d62728', 'tfjs-webgpu': '#ff7f0e', 'ort-webgpu': '#1f77b4',
+  'webcnn-wasm': '#ff9896', 'ort-wasm': '#7f7f7f', 'tfjs-wasm': '#ffbb78', 'tfjs-cpu': '#bcbd22',
+};
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** A grouped horizontal bar chart of median latency per model and engine, on a log scale. */
+/** A grouped horizontal bar chart of median latency per model and engine (those of the run), on a log scale. */
 export function toSvg(r: BenchReport): string {
   const data = rows(r.results);
+  const engines = ENGINES.filter((e) => r.results.some((x) => x.engine === e));
   const barH = 9;
-  const groupH = ENGINES.length * barH + 12;
+  const groupH = engines.length * barH + 12;
   const left = 170;
   const width = 760;
   const plotW = width - left - 70;
@@ -336,8 +434,9 @@ export function toSvg(r: BenchReport): string {
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${left}" y="16" font-size="13" font-weight="bold">Median latency (ms, log scale; lower is better): ${esc(`${r.adapter.vendor} ${r.adapter.architecture}`)}, ${esc(r.date.slice(0, 10))}</text>`,
   ];
-  ENGINES.forEach((e, i) => {
-    out.push(`<rect x="${left + i * 130}" y="24" width="10" height="10" fill="${COLORS[e]}"/><text x="${left + i * 130 + 14}" y="33">${e}</text>`);
+  const step = Math.min(130, Math.floor((width - left) / Math.max(1, engines.length)));
+  engines.forEach((e, i) => {
+    out.push(`<rect x="${left + i * step}" y="24" width="10" height="10" fill="${COLORS[e]}"/><text x="${left + i * step + 14}" y="33">${e}</text>`);
   });
   for (let d = lo; d <= hi; d *= 10) {
     out.push(`<line x1="${x(d)}" x2="${x(d)}" y1="${top}" y2="${height - 30}" stroke="#ddd"/><text x="${x(d)}" y="${height - 16}" text-anchor="middle">${d >= 1 ? d : d.toPrecision(1)}</text>`);
@@ -345,7 +444,7 @@ export function toSvg(r: BenchReport): string {
   data.forEach((row, g) => {
     const y0 = top + g * groupH;
     out.push(`<text x="${left - 6}" y="${y0 + groupH / 2}" text-anchor="end">${esc(`${row.model} ${row.input} b${row.batch}`)}</text>`);
-    ENGINES.forEach((e, i) => {
+    engines.forEach((e, i) => {
       const v = row.byEngine.get(e)?.medianMs;
       if (v === null || v === undefined || v <= 0) return;
       const y = y0 + 4 + i * barH;

@@ -1,18 +1,20 @@
 /**
- * `npm run bench`: webcnn against tfjs-webgpu, onnxruntime-web (WebGPU) and onnxruntime-web (WASM)
- * in one headless Chromium page, on the same models with the same weights.
+ * `npm run bench`: webcnn on WebGPU against tfjs-webgpu and onnxruntime-web (WebGPU), and webcnn
+ * on its WebAssembly backend against onnxruntime-web (WASM) and tfjs-wasm on the same thread
+ * count, in one headless Chromium page, on the same models with the same weights.
  *
  *   npm run bench                          # every model at the small inputs below, training, kernels
  *   npm run bench -- --model resnet18      # one model (repeatable); writes bench/results/partial/
  *   npm run bench -- --full                # 224×224 and the 4096-wide classifiers (real GPUs)
  *   npm run bench -- --runs 10 --warmup 2 --no-training --no-kernels
  *   npm run bench -- --model lenet5 --no-models --no-kernels   # LeNet-5 training only
+ *   npm run bench -- --engines webcnn-wasm,ort-wasm,tfjs-wasm,tfjs-cpu --threads 1   # the CPU engines alone, one thread
  *   npx vite-node bench/run.ts --docs      # only rewrite docs/benchmarks.md from bench/results/
  *
  * Steps: PyTorch builds every model with seeded weights and exports ONNX + safetensors + a
  * reference output into bench/.cache/ (bench/export_models.py, once; no network); Vite serves
- * bench/browser/ on localhost (a secure context, cross-origin isolated so ort-wasm can use
- * threads); Debian's Chromium runs the page; the results go to bench/results/latest.{json,md,svg}
+ * bench/browser/ on localhost (a secure context, cross-origin isolated so the WebAssembly engines
+ * can use threads); Debian's Chromium runs the page; the results go to bench/results/latest.{json,md,svg}
  * and latest-details.json (per-layer times, differences from PyTorch, the configuration); a run
  * into bench/results/ also rewrites the results section of docs/benchmarks.md from them.
  */
@@ -24,7 +26,8 @@ import { createServer } from 'vite';
 import { chromium } from 'playwright-core';
 import {
   type BenchReport, type BenchDetails, type Engine, type KernelCase, type ModelCase, type ModelResult, type TrainingCase, type TrainingResult, type KernelResult,
-  ENGINES, hotSpots, ratioToBestPeer, toJson, toMarkdown, toSvg, benchmarkResultsSection, replaceBenchmarkResults,
+  ALL_ENGINES, ENGINES, KERNEL_ENGINES, TRAINING_ENGINES, WEBCNN_ENGINES, hotSpots, ratioToBestPeer, ratioToOrtWasm, threadsLine, toJson, toMarkdown, toSvg,
+  benchmarkResultsSection, replaceBenchmarkResults,
 } from './report.js';
 import type { BenchApi } from './browser/page.js';
 
@@ -57,7 +60,7 @@ const SUITE: Suite[] = [
   { model: 'unet', size: 64, fullSize: 256, channels: 3, batches: [1] },
 ];
 
-const KERNELS: KernelCase = {
+const KERNELS: Omit<KernelCase, 'engines'> = {
   matmul: [128, 256, 512],
   conv: [
     { x: [64, 6, 14, 14], w: [16, 6, 5, 5], stride: 1, pad: 0 },
@@ -79,6 +82,8 @@ interface Args {
   training: boolean;
   kernels: boolean;
   engines: Engine[];
+  /** --threads: the CPU engines' thread count; default the page's navigator.hardwareConcurrency. */
+  threads?: number;
   port: number;
   out?: string;
   /** --docs: only rewrite docs/benchmarks.md from the results already in bench/results/. */
@@ -86,7 +91,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { models: [], inference: true, full: false, runs: 5, warmup: 1, training: true, kernels: true, engines: [...ENGINES], port: 5391, docsOnly: false };
+  const a: Args = { models: [], inference: true, full: false, runs: 5, warmup: 1, training: true, kernels: true, engines: [...ALL_ENGINES], port: 5391, docsOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -108,13 +113,17 @@ function parseArgs(argv: readonly string[]): Args {
       case '--no-models': a.inference = false; break;
       case '--no-kernels': a.kernels = false; break;
       case '--port': a.port = int(); break;
+      case '--threads': a.threads = int(); if (a.threads < 1) fail('--threads needs at least 1'); break;
       case '--out': a.out = value(); break;
       case '--docs': a.docsOnly = true; break;
       case '--engines': {
         const list = value().split(',');
-        const bad = list.filter((e) => !ENGINES.includes(e as Engine));
-        if (bad.length > 0 || !list.includes('webcnn')) fail(`--engines takes a comma list of ${ENGINES.join(', ')} including webcnn`);
-        a.engines = list as Engine[];
+        const bad = list.filter((e) => !ALL_ENGINES.includes(e as Engine));
+        if (bad.length > 0 || !WEBCNN_ENGINES.some((e) => list.includes(e))) {
+          fail(`--engines takes a comma list of ${ALL_ENGINES.join(', ')} including ${WEBCNN_ENGINES.join(' or ')}${bad.length > 0 ? `; unknown: ${bad.join(', ')}` : ''}`);
+        }
+        // In the bench's order, so that webcnn's output is there when the peers are compared with it.
+        a.engines = ALL_ENGINES.filter((e) => list.includes(e));
         break;
       }
       default: fail(`unknown option ${flag}`);
@@ -159,7 +168,7 @@ async function main(): Promise<void> {
     const hidden = s.hidden ? (args.full ? 4096 : s.hidden) : undefined;
     return s.batches.map((batch) => ({
       model: s.model, key: keyOf(s, size, hidden), size, channels: s.channels, batch, classifierHidden: hidden,
-      engines: args.engines, warmup: args.warmup, runs: args.runs,
+      engines: args.engines.filter((e) => ENGINES.includes(e)), warmup: args.warmup, runs: args.runs,
     }));
   });
   const lenet5 = SUITE[0];
@@ -167,7 +176,7 @@ async function main(): Promise<void> {
   const trainingCases: TrainingCase[] = args.training && (!partial || args.models.some((m) => m === 'lenet5' || m === 'lenet'))
     ? [lenet5, lenet].filter((s) => !partial || args.models.includes(s.model)).map((s) => ({
       model: s.model, key: keyOf(s, s.size, undefined), size: s.size, channels: s.channels, batch: 64, steps: 8, lr: 0.01, momentum: 0.9,
-      engines: args.engines.filter((e) => e === 'webcnn' || e === 'tfjs-webgpu'),
+      engines: args.engines.filter((e) => TRAINING_ENGINES.includes(e)),
     }))
     : [];
 
@@ -194,7 +203,12 @@ async function main(): Promise<void> {
       watch: { ignored: ['**/bench/.cache/**', '**/bench/results/**', '**/node_modules/**'] },
     },
     // Pre-bundled up front: a dependency discovered mid-run would make Vite reload the page.
-    optimizeDeps: { include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-webgpu', 'onnxruntime-web/webgpu'] },
+    optimizeDeps: {
+      include: [
+        '@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-webgpu',
+        '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu', 'onnxruntime-web/webgpu',
+      ],
+    },
   });
   await server.listen();
   const browser = await chromium.launch({
@@ -213,8 +227,10 @@ async function main(): Promise<void> {
     const call = <T,>(fn: keyof BenchApi, arg?: unknown): Promise<T> =>
       page.evaluate(([f, a]) => (window.__bench![f as keyof BenchApi] as (x: unknown) => Promise<unknown>)(a), [fn, arg] as const) as Promise<T>;
 
-    const adapter = await call<BenchReport['adapter']>('adapter');
+    const adapter = await call<BenchReport['adapter']>('adapter', { threads: args.threads });
     console.log(`bench: adapter ${JSON.stringify(adapter)}`);
+    console.log(`bench: CPU engines (${args.engines.filter((e) => e.endsWith('-wasm')).join(', ')}) on ${String(adapter.cpuThreads)} thread(s) each${args.threads === undefined ? ' (navigator.hardwareConcurrency; --threads N to choose)' : ' (--threads)'}`);
+    let threadsUsed = await call<Record<string, number | null>>('threadsUsed');
     const results: ModelResult[] = [];
     const training: TrainingResult[] = [];
     let kernels: KernelResult[] = [];
@@ -234,6 +250,7 @@ async function main(): Promise<void> {
             loadAverageAtEnd: loadEnd.map((v) => Number(v.toFixed(2))),
             note: process.env.BENCH_NOTE ?? '',
           },
+          cpuThreadsUsed: threadsUsed,
           inputs: Object.fromEntries(cases.map((c) => [`${c.model} b${c.batch}`, `${c.channels}×${c.size}×${c.size}${c.classifierHidden ? `, classifier ${c.classifierHidden}` : ''}`])),
           protocol: `${args.warmup} warm-up + ${args.runs} timed runs per engine; host Float32Array in → host Float32Array out; firstRunMs = model/session build + first run`,
           complete: done,
@@ -246,6 +263,7 @@ async function main(): Promise<void> {
       const notes = [
         `Host: ${cpus().length} CPU cores (${cpus()[0]?.model ?? '?'}), load average ${loadStart[0].toFixed(1)} at start, ${loadEnd[0].toFixed(1)} at end${process.env.BENCH_NOTE ? `; ${process.env.BENCH_NOTE}` : ''}. ${done ? 'Whole run' : 'Incomplete run, so far'}: ${minutes.toFixed(1)} min.`,
         `Protocol: ${report.adapter.protocol as string}.`,
+        ...(threadsLine(report.adapter) ? [`${threadsLine(report.adapter)}.`] : []),
       ];
       writeFileSync(`${outDir}/latest.json`, toJson(report));
       writeFileSync(`${outDir}/latest.md`, toMarkdown(report, notes));
@@ -263,25 +281,33 @@ async function main(): Promise<void> {
 
     // LeNets first, then their training, then the big models, then the kernels.
     const small = cases.filter((c) => c.model === 'lenet5' || c.model === 'lenet');
+    const kernelEngines = args.engines.filter((e) => KERNEL_ENGINES.includes(e));
     for (const c of small) {
       results.push(...(await call<ModelResult[]>('model', c)));
+      threadsUsed = await call('threadsUsed');
       write(false);
     }
     for (const t of trainingCases) {
       training.push(...(await call<TrainingResult[]>('training', t)));
+      threadsUsed = await call('threadsUsed');
       write(false);
     }
     for (const c of cases.filter((x) => !small.includes(x))) {
       results.push(...(await call<ModelResult[]>('model', c)));
+      threadsUsed = await call('threadsUsed');
       write(false);
     }
-    if (args.kernels) kernels = await call<KernelResult[]>('kernels', KERNELS);
+    if (args.kernels) kernels = await call<KernelResult[]>('kernels', { ...KERNELS, engines: kernelEngines } satisfies KernelCase);
+    threadsUsed = await call('threadsUsed');
     const { report, notes, minutes } = write(true);
     const spots = hotSpots(results);
     console.log(`\n${toMarkdown(report, notes)}`);
     for (const c of cases) {
-      const ratio = ratioToBestPeer(new Map(results.filter((r) => r.model === c.model && r.batch === c.batch).map((r) => [r.engine, r])));
+      const byEngine = new Map(results.filter((r) => r.model === c.model && r.batch === c.batch).map((r) => [r.engine, r]));
+      const ratio = ratioToBestPeer(byEngine);
       if (ratio) console.log(`bench: ${c.model} b${c.batch}: webcnn ${ratio.ratio.toFixed(2)}× ${ratio.peer}`);
+      const cpu = ratioToOrtWasm(byEngine);
+      if (cpu !== null) console.log(`bench: ${c.model} b${c.batch}: webcnn-wasm ${cpu.toFixed(2)}× ort-wasm`);
     }
     for (const s of spots) console.log(`bench: ${s.model} b${s.batch} hot spots: ${s.layers.map((l) => `${l.name} ${l.ms.toFixed(1)} ms`).join(', ')} of ${s.totalMs.toFixed(1)} ms`);
     console.log(`bench: wrote ${outDir}/latest.{json,md,svg} and latest-details.json in ${minutes.toFixed(1)} min`);
