@@ -6,6 +6,7 @@
  *   npm run bench                          # every model at the small inputs below, training, kernels
  *   npm run bench -- --model resnet18      # one model (repeatable); writes bench/results/partial/
  *   npm run bench -- --full                # 224×224 and the 4096-wide classifiers (real GPUs)
+ *   npm run bench -- --gpu                 # the hardware adapter; refuses a software one; bench/results/<adapter>/
  *   npm run bench -- --runs 10 --warmup 2 --no-training --no-kernels
  *   npm run bench -- --model lenet5 --no-models --no-kernels   # LeNet-5 training only
  *   npm run bench -- --engines webcnn-wasm,ort-wasm,tfjs-wasm,tfjs-cpu --threads 1   # the CPU engines alone, one thread
@@ -30,6 +31,7 @@ import {
   benchmarkResultsSection, replaceBenchmarkResults,
 } from './report.js';
 import type { BenchApi } from './browser/page.js';
+import { GPU_CHROMIUM_ARGS, adapterSlug, nodeAdapter, refuseSoftware } from './gpu.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cache = `${root}bench/.cache`;
@@ -88,10 +90,12 @@ interface Args {
   out?: string;
   /** --docs: only rewrite docs/benchmarks.md from the results already in bench/results/. */
   docsOnly: boolean;
+  /** --gpu: the hardware adapter (bench/gpu.ts); results in bench/results/<adapter>/. */
+  gpu: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { models: [], inference: true, full: false, runs: 5, warmup: 1, training: true, kernels: true, engines: [...ALL_ENGINES], port: 5391, docsOnly: false };
+  const a: Args = { models: [], inference: true, full: false, runs: 5, warmup: 1, training: true, kernels: true, engines: [...ALL_ENGINES], port: 5391, docsOnly: false, gpu: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -116,6 +120,7 @@ function parseArgs(argv: readonly string[]): Args {
       case '--threads': a.threads = int(); if (a.threads < 1) fail('--threads needs at least 1'); break;
       case '--out': a.out = value(); break;
       case '--docs': a.docsOnly = true; break;
+      case '--gpu': a.gpu = true; break;
       case '--engines': {
         const list = value().split(',');
         const bad = list.filter((e) => !ALL_ENGINES.includes(e as Engine));
@@ -162,7 +167,13 @@ async function main(): Promise<void> {
   }
   const suite = SUITE.filter((s) => args.models.length === 0 || args.models.includes(s.model));
   const partial = args.models.length > 0;
-  const outDir = args.out ?? `${root}bench/results${partial ? '/partial' : ''}`;
+  let outDir = args.out ?? `${root}bench/results${partial ? '/partial' : ''}`;
+  if (args.gpu) {
+    const node = await nodeAdapter();
+    console.log(`bench: --gpu: Node's adapter (Dawn) ${JSON.stringify(node)}`);
+    const refused = 'error' in node ? `--gpu: Node has no WebGPU adapter (${node.error})` : refuseSoftware(node, 'Node (Dawn)');
+    if (refused) fail(refused);
+  }
   const cases: ModelCase[] = suite.filter(() => args.inference).flatMap((s) => {
     const size = args.full ? s.fullSize : s.size;
     const hidden = s.hidden ? (args.full ? 4096 : s.hidden) : undefined;
@@ -214,7 +225,7 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: ['--no-sandbox', ...(args.gpu ? GPU_CHROMIUM_ARGS : ['--enable-unsafe-webgpu', '--enable-features=Vulkan']), '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   const loadStart = loadavg();
   const t0 = performance.now();
@@ -229,6 +240,12 @@ async function main(): Promise<void> {
 
     const adapter = await call<BenchReport['adapter']>('adapter', { threads: args.threads });
     console.log(`bench: adapter ${JSON.stringify(adapter)}`);
+    if (args.gpu) {
+      const refused = refuseSoftware(adapter, 'Chromium');
+      if (refused) fail(refused);
+      if (!args.out) outDir = `${root}bench/results/${adapterSlug(adapter)}${partial ? '/partial' : ''}`;
+      console.log(`bench: --gpu: results go to ${outDir}`);
+    }
     console.log(`bench: CPU engines (${args.engines.filter((e) => e.endsWith('-wasm')).join(', ')}) on ${String(adapter.cpuThreads)} thread(s) each${args.threads === undefined ? ' (navigator.hardwareConcurrency; --threads N to choose)' : ' (--threads)'}`);
     let threadsUsed = await call<Record<string, number | null>>('threadsUsed');
     const results: ModelResult[] = [];
