@@ -17,7 +17,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths, setThreadsCount, getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 // tfjs-core registers no gradients by itself (the tfjs umbrella package does this import).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { WebGpuBackend, CpuBackend, createEngine, createModel, ZOO_NAMES, type Backend, type Engine as WebcnnEngine, type EngineOptions, type Model, type ZooName, type Tensor } from 'webcnn';
+import { WebGpuBackend, CpuBackend, createEngine, createModel, ZOO_NAMES, type Backend, type Engine as WebcnnEngine, type Model, type ZooName, type Tensor } from 'webcnn';
 import { loadOnnx } from 'webcnn/onnx';
 import { fit } from 'webcnn/train';
 // onnxruntime-web's WebGPU build: the WebGPU and WASM providers; its .wasm is served from node_modules.
@@ -106,8 +106,7 @@ let cpuThreads = 1;
  */
 let wasmEngine: Promise<WebcnnEngine> | undefined;
 async function webcnnWasm(): Promise<Backend> {
-  // EngineOptions gains `backend: 'wasm'` and `threads` with the wasm backend (issue 17).
-  wasmEngine ??= createEngine({ backend: 'wasm', threads: cpuThreads } as unknown as EngineOptions);
+  wasmEngine ??= createEngine({ backend: 'wasm', threads: cpuThreads });
   return (await wasmEngine).backend;
 }
 
