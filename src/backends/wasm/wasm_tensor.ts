@@ -26,13 +26,22 @@ export class WasmTensor extends Tensor implements HostTensor {
     return this.#block;
   }
 
-  /** A view of the values (a fresh one each time: the memory may have grown since the last). */
+  #view: Float32Array | null = null;
+
+  /**
+   * A view of the values. Kept between calls (the reference kernels index it element by
+   * element); made again when a growing memory detached it (an ordinary memory's old buffer
+   * becomes empty; a shared memory's stays valid).
+   */
   get data(): Float32Array {
     this.assertLive('data');
-    return this.#block.f32(this.size);
+    const v = this.#view;
+    if (v !== null && v.length === this.size) return v;
+    return (this.#view = this.#block.f32(this.size));
   }
 
   protected release(): void {
+    this.#view = null;
     this.#block.release();
   }
 }
