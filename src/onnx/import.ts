@@ -307,7 +307,9 @@ function importProto(proto: ModelProto, options: LoadOnnxOptions, label: string,
       emptyInputs.set(vi.name, `${where} has shape ${fmtShape(dims)} with no elements, and is not a value the import can specialise on (axes, pads, a shape)`);
     }
     if (ctx.taken.has(vi.name)) throw new OnnxError(`${where} is listed twice`);
-    ctx.values.set(vi.name, { kind: 'dyn', ref: vi.name, shape: dims });
+    // The probe size of a symbolic dimension differs from its import size and from 1 (see DynValue.probe).
+    const probe = symbol !== null && dims.length > 0 ? [2 * dims[0] + 1, ...dims.slice(1)] : dims;
+    ctx.values.set(vi.name, { kind: 'dyn', ref: vi.name, shape: dims, probe });
     ctx.taken.add(vi.name);
     const small = dims.length <= 1 && sizeOf(dims) <= MAX_FLOAT_VALUE_INPUT;
     if (small || !isFloatType(vi.elemType)) ctx.valueCandidates.add(vi.name);
