@@ -169,17 +169,19 @@ export function pool(kind: 'max' | 'avg'): Converter {
     const dilation = pair(c, 'dilations', 1);
     const padding = windowPads(c, x, kernel, stride, dilation);
     const ceilMode = c.int('ceil_mode', 0) !== 0;
-    if (kind === 'max') {
-      c.unusedOutputsFrom(1, 'indices');
-      if (c.int('storage_order', 0) !== 0 && c.node.outputs.length > 1) c.fail('storage_order 1 is not supported');
-    }
-    const layer: LayerConfig = {
-      type: 'pool2d', pool: kind, kernelSize: kernel, stride, padding, ceilMode,
-      ...(dilation[0] !== 1 || dilation[1] !== 1 ? { dilation } : {}),
-      ...(kind === 'avg' ? { countIncludePad: c.int('count_include_pad', 0) !== 0 } : {}),
-    };
+    const window = { kernelSize: kernel, stride, padding, ceilMode, ...(dilation[0] !== 1 || dilation[1] !== 1 ? { dilation } : {}) };
+    const layer: LayerConfig = { type: 'pool2d', pool: kind, ...window, ...(kind === 'avg' ? { countIncludePad: c.int('count_include_pad', 0) !== 0 } : {}) };
     const y = c.emit(layer, [x], [], oneD ? 'pool' : undefined);
     c.out(0, oneD ? reshapeTo(c, y, as1d) : y);
+    // MaxPool's Indices, computed only when something reads them: flat indices into the
+    // input, the same for its 1-D form viewed as (N, C, 1, L).
+    const indices = kind === 'max' ? c.node.outputs[1] : undefined;
+    if (indices && c.ctx.consumed.has(indices)) {
+      const order = c.int('storage_order', 0);
+      if (order !== 0 && order !== 1) c.fail(`storage_order ${order} is not 0 or 1`);
+      const at = c.ctx.emit(oneD ? `${indices}/pool` : indices, { type: 'maxPoolIndices', ...window, ...(order === 1 ? { columnMajor: true } : {}) }, [x], [], c.where);
+      c.out(1, oneD ? reshapeTo(c, at, as1d, 'indices') : at);
+    }
   };
 }
 
