@@ -454,6 +454,30 @@ describe('opsets and errors', () => {
     expect(msg).toMatch(/\nsupported ops: .*Conv/);
   });
 
+  it('training-mode BatchNormalization and Dropout are refused at import, naming the node and the attribute', async () => {
+    const bn: ModelSpec = {
+      opset: 15,
+      nodes: [{ op: 'BatchNormalization', inputs: ['x', 's', 'b', 'm', 'v'], outputs: ['y'], name: 'bn', attrs: { training_mode: 1 } }],
+      inputs: [{ name: 'x', dims: [2, 3, 4, 4] }],
+      outputs: [{ name: 'y', dims: [] }],
+      initializers: ['s', 'b', 'm', 'v'].map((name) => ({ name, dims: [3], values: [1, 1, 1] })),
+    };
+    expect(() => importOnnx(encodeModel(bn), { label: 'bn.onnx' })).toThrow(OnnxError);
+    expect(() => importOnnx(encodeModel(bn), { label: 'bn.onnx' })).toThrow("bn.onnx: node 'bn' (BatchNormalization, opset 15): training_mode = 1 is not supported (inference only)");
+    const dropout = (ratio: number): ModelSpec => ({
+      nodes: [{ op: 'Dropout', inputs: ['x', 'ratio', 'training'], outputs: ['y'], name: 'drop' }],
+      inputs: [{ name: 'x', dims: [2, 3] }],
+      outputs: [{ name: 'y', dims: [] }],
+      initializers: [{ name: 'ratio', dims: [], values: [ratio] }, { name: 'training', dims: [], type: BOOL, values: [1] }],
+    });
+    expect(() => importOnnx(encodeModel(dropout(0.5)), { label: 'drop.onnx' })).toThrow(OnnxError);
+    expect(() => importOnnx(encodeModel(dropout(0.5)), { label: 'drop.onnx' })).toThrow("drop.onnx: node 'drop' (Dropout, opset 13): training_mode = true with ratio 0.5 is not supported");
+    // Ratio 0 keeps every value: the identity, in training mode too.
+    const same = importOnnx(encodeModel(dropout(0)), { backend: new CpuBackend() });
+    expect(await same.predictAll([seq(6)])).toEqual([seq(6)]);
+    same.dispose();
+  });
+
   it('one problem keeps its one-line message', () => {
     const spec: ModelSpec = {
       nodes: [{ op: 'MaxPool', inputs: ['x'], outputs: ['p'], name: 'dilated', attrs: { kernel_shape: [2, 2], dilations: [3, 3], pads: [1, 1, 1, 1] } }],
