@@ -65,5 +65,5 @@ export type {
   TrainingBackend, GradRequest, Conv2dGrads, DenseGrads, SubsampleGrads, LossResult, BatchNormTrainParams, BatchNormTrainResult,
   BatchNormGrads, SgdParams, AdamParams,
 } from './backends/training.js';
-export { readSafetensors, writeSafetensors, SafetensorsError, MAX_HEADER_BYTES, type NamedTensor, type SafetensorsFile } from './io/safetensors.js';
+export { readSafetensors, writeSafetensors, SafetensorsError, MAX_HEADER_BYTES, type NamedTensor, type StoredTensor, type SafetensorsDtype, type SafetensorsFile } from './io/safetensors.js';
 export { readNpy, writeNpy, NpyError, type NpyArray, type NpyDtype } from './io/npy.js';

@@ -294,6 +294,77 @@ describe('pooling as ONNX allows it', () => {
   });
 });
 
+describe('symbolic dimensions through reshapes', () => {
+  // Each graph reads x with a symbolic leading dimension N (imported at size 1); it must equal
+  // the same graph with N fixed, run at N = 3. ReduceSum and Softmax after the reshape make
+  // the result depend on where N went, not only the output's shape.
+  type Case = [string, number[], ModelSpec['nodes'], number?];
+  const cases: Case[] = [
+    ['Unsqueeze axes [0], then a sum over N', [3], [
+      { op: 'Unsqueeze', inputs: ['x', 'ax0'], outputs: ['u'] },
+      { op: 'ReduceSum', inputs: ['u', 'ax1'], outputs: ['y'], attrs: { keepdims: 1 } },
+    ]],
+    ['Unsqueeze axes [0, 2], then a softmax over N', [3], [
+      { op: 'Unsqueeze', inputs: ['x', 'ax02'], outputs: ['u'] },
+      { op: 'Softmax', inputs: ['u'], outputs: ['y'], attrs: { axis: 1 } },
+    ]],
+    ['Unsqueeze axes [-1] and Squeeze axes [0] of a transposed value', [2, 3], [
+      { op: 'Transpose', inputs: ['x'], outputs: ['t'], attrs: { perm: [1, 0, 2] } },
+      { op: 'Unsqueeze', inputs: ['t', 'axm1'], outputs: ['u'] },
+      { op: 'Unsqueeze', inputs: ['u', 'ax0'], outputs: ['v'] },
+      { op: 'Squeeze', inputs: ['v', 'ax0'], outputs: ['w'] },
+      { op: 'Softmax', inputs: ['w'], outputs: ['y'], attrs: { axis: 1 } },
+    ]],
+    ['Squeeze without axes keeps N, Flatten axis 2 of N in the middle', [1, 2, 3], [
+      { op: 'Squeeze', inputs: ['x'], outputs: ['s'] },
+      { op: 'Transpose', inputs: ['s'], outputs: ['t'], attrs: { perm: [1, 0, 2] } },
+      { op: 'Flatten', inputs: ['t'], outputs: ['f'], attrs: { axis: 2 } },
+      { op: 'Softmax', inputs: ['f'], outputs: ['y'], attrs: { axis: 0 } },
+    ]],
+    ['Flatten axis 0 and Reshape [-1] take N into the rest', [2, 3], [
+      { op: 'Flatten', inputs: ['x'], outputs: ['f'], attrs: { axis: 0 } },
+      { op: 'Reshape', inputs: ['f', 'minus1'], outputs: ['r'] },
+      { op: 'Softmax', inputs: ['r'], outputs: ['y'], attrs: { axis: 0 } },
+    ]],
+    ['Reshape [1, -1] reads the leading 1 as x.size(0), as exporters write it', [2, 3], [
+      { op: 'Reshape', inputs: ['x', 'oneMinus1'], outputs: ['r'] },
+      { op: 'Softmax', inputs: ['r'], outputs: ['y'], attrs: { axis: 0 } },
+    ]],
+    ['Softmax before opset 13 on rows, and 1-D max pooling', [2, 5], [
+      { op: 'Softmax', inputs: ['x'], outputs: ['s'], attrs: { axis: 1 } },
+      { op: 'MaxPool', inputs: ['s'], outputs: ['y'], attrs: { kernel_shape: [2] } },
+    ], 11],
+  ];
+  const ints = (name: string, values: number[]) => ({ name, dims: [values.length], type: INT64, values });
+  // With N fixed, the exporter's [x.size(0), -1] is [N, -1].
+  const spec = (rest: number[], nodes: ModelSpec['nodes'], lead: number | string, opset = 13): ModelSpec => ({
+    opset,
+    nodes: typeof lead === 'number' ? nodes.map((n) => ({ ...n, inputs: n.inputs.map((i) => (i === 'oneMinus1' ? 'nMinus1' : i)) })) : nodes,
+    inputs: [{ name: 'x', dims: [lead, ...rest] }],
+    outputs: [{ name: 'y', dims: [] }],
+    initializers: [
+      ints('ax0', [0]), ints('ax1', [1]), ints('ax02', [0, 2]), ints('axm1', [-1]), ints('minus1', [-1]), ints('oneMinus1', [1, -1]),
+      ints('nMinus1', [typeof lead === 'number' ? lead : 1, -1]),
+    ],
+  });
+
+  gpuIt('Unsqueeze, Squeeze, Flatten and Reshape keep N where it goes, on the CPU and the GPU', async (gpu) => {
+    const N = 3;
+    for (const [what, rest, nodes, opset] of cases) {
+      const x = randomArray(N * rest.reduce((a, b) => a * b, 1), 40);
+      const fixed = importOnnx(encodeModel(spec(rest, nodes, N, opset)), { backend: new CpuBackend() });
+      const want = (await fixed.predictAll([x]))[0];
+      for (const backend of [new CpuBackend(), gpu] as Backend[]) {
+        const model = importOnnx(encodeModel(spec(rest, nodes, 'N', opset)), { backend, label: what });
+        expect(model.outputShapes(N), what).toEqual(fixed.outputShapes());
+        expectClose((await model.predictAll([x], N))[0], want, TOL);
+        model.dispose();
+      }
+      fixed.dispose();
+    }
+  });
+});
+
 describe('1-D convolution as 2-D', () => {
   it('Conv on (N, C, L) with pads, strides and dilations, weights constant or given as an input', async () => {
     const [N, C, L, Co, K] = [2, 2, 9, 3, 3];
@@ -381,6 +452,30 @@ describe('opsets and errors', () => {
     expect(msg).toContain("node 'mirror' (Pad, opset 13): mode 'mirror' is not one of");
     expect(msg).not.toContain('after_einsum');
     expect(msg).toMatch(/\nsupported ops: .*Conv/);
+  });
+
+  it('training-mode BatchNormalization and Dropout are refused at import, naming the node and the attribute', async () => {
+    const bn: ModelSpec = {
+      opset: 15,
+      nodes: [{ op: 'BatchNormalization', inputs: ['x', 's', 'b', 'm', 'v'], outputs: ['y'], name: 'bn', attrs: { training_mode: 1 } }],
+      inputs: [{ name: 'x', dims: [2, 3, 4, 4] }],
+      outputs: [{ name: 'y', dims: [] }],
+      initializers: ['s', 'b', 'm', 'v'].map((name) => ({ name, dims: [3], values: [1, 1, 1] })),
+    };
+    expect(() => importOnnx(encodeModel(bn), { label: 'bn.onnx' })).toThrow(OnnxError);
+    expect(() => importOnnx(encodeModel(bn), { label: 'bn.onnx' })).toThrow("bn.onnx: node 'bn' (BatchNormalization, opset 15): training_mode = 1 is not supported (inference only)");
+    const dropout = (ratio: number): ModelSpec => ({
+      nodes: [{ op: 'Dropout', inputs: ['x', 'ratio', 'training'], outputs: ['y'], name: 'drop' }],
+      inputs: [{ name: 'x', dims: [2, 3] }],
+      outputs: [{ name: 'y', dims: [] }],
+      initializers: [{ name: 'ratio', dims: [], values: [ratio] }, { name: 'training', dims: [], type: BOOL, values: [1] }],
+    });
+    expect(() => importOnnx(encodeModel(dropout(0.5)), { label: 'drop.onnx' })).toThrow(OnnxError);
+    expect(() => importOnnx(encodeModel(dropout(0.5)), { label: 'drop.onnx' })).toThrow("drop.onnx: node 'drop' (Dropout, opset 13): training_mode = true with ratio 0.5 is not supported");
+    // Ratio 0 keeps every value: the identity, in training mode too.
+    const same = importOnnx(encodeModel(dropout(0)), { backend: new CpuBackend() });
+    expect(await same.predictAll([seq(6)])).toEqual([seq(6)]);
+    same.dispose();
   });
 
   it('one problem keeps its one-line message', () => {

@@ -5,7 +5,8 @@
  * one package is an unmaintained 0.0.1), so this is ours: small, and strict about every size
  * before it allocates anything, because files come from users.
  *
- * Reads F32, F16, BF16 and F64 (converted to Float32Array); writes F32.
+ * Reads F32, F16, BF16 and F64, and the integer and boolean dtypes PyTorch saves (a batch
+ * norm's int64 step counter), all converted to Float32Array (integers exact up to 2^24); writes F32.
  */
 import { WebCnnError } from '../errors.js';
 import { halfToFloat } from '../util/numeric.js';
@@ -18,15 +19,49 @@ export interface NamedTensor {
   readonly data: Float32Array;
 }
 
+/** The element types a file may hold. */
+export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
+
+/** A tensor as read: its values as float32, and the element type the file stores. */
+export interface StoredTensor extends NamedTensor {
+  readonly dtype: SafetensorsDtype;
+}
+
 export interface SafetensorsFile {
-  readonly tensors: Map<string, NamedTensor>;
+  readonly tensors: Map<string, StoredTensor>;
   readonly metadata: Record<string, string>;
 }
 
 /** The header may not exceed this (the reference implementation's limit). */
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
-const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
+const DTYPE_BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1 };
+
+export const isFloatDtype = (d: SafetensorsDtype): boolean => d === 'F32' || d === 'F16' || d === 'BF16' || d === 'F64';
+
+/** Reads element i of a tensor of `dtype` starting at byte `base` (little-endian) as a number. */
+function readElement(view: DataView, dtype: SafetensorsDtype, base: number, i: number): number {
+  switch (dtype) {
+    case 'F32': return view.getFloat32(base + 4 * i, true);
+    case 'F64': return view.getFloat64(base + 8 * i, true);
+    case 'F16': return halfToFloat(view.getUint16(base + 2 * i, true));
+    case 'BF16': return bfloatToFloat(view.getUint16(base + 2 * i, true));
+    case 'I64': return Number(view.getBigInt64(base + 8 * i, true));
+    case 'U64': return Number(view.getBigUint64(base + 8 * i, true));
+    case 'I32': return view.getInt32(base + 4 * i, true);
+    case 'U32': return view.getUint32(base + 4 * i, true);
+    case 'I16': return view.getInt16(base + 2 * i, true);
+    case 'U16': return view.getUint16(base + 2 * i, true);
+    case 'I8': return view.getInt8(base + i);
+    case 'U8': case 'BOOL': return view.getUint8(base + i);
+  }
+}
+
+const bfloatBits = new DataView(new ArrayBuffer(4));
+function bfloatToFloat(bits: number): number {
+  bfloatBits.setUint32(0, bits << 16, true);
+  return bfloatBits.getFloat32(0, true);
+}
 
 
 /**
@@ -54,7 +89,7 @@ export function readSafetensors(bytes: Uint8Array, label = 'safetensors file'): 
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header must be a JSON object');
   const dataStart = 8 + headerLen;
   const dataLen = bytes.length - dataStart;
-  const entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[] = [];
+  const entries: { name: string; dtype: SafetensorsDtype; shape: number[]; begin: number; end: number }[] = [];
   let metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
@@ -67,7 +102,7 @@ export function readSafetensors(bytes: Uint8Array, label = 'safetensors file'): 
     const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof v !== 'object' || v === null) fail(`tensor '${name}' must be an object`);
     const { dtype, shape, data_offsets: offsets } = v;
-    if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) {
+    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) {
       fail(`tensor '${name}' has dtype ${JSON.stringify(dtype)}; supported: ${Object.keys(DTYPE_BYTES).join(', ')}`);
     }
     if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0) || shape.length > 8) {
@@ -80,10 +115,11 @@ export function readSafetensors(bytes: Uint8Array, label = 'safetensors file'): 
     if (end > dataLen) fail(`tensor '${name}' ends at byte ${end} of the data, which has only ${dataLen} bytes (truncated?)`);
     // Size check in floating point first: an absurd shape must not overflow into a match.
     const count = (shape as number[]).reduce((p, d) => p * d, 1);
-    if (count * DTYPE_BYTES[dtype as string] !== end - begin) {
-      fail(`tensor '${name}' of shape [${(shape as number[]).join(',')}] ${dtype} needs ${count * DTYPE_BYTES[dtype as string]} bytes, its range has ${end - begin}`);
+    const bytesEach = DTYPE_BYTES[dtype as SafetensorsDtype];
+    if (count * bytesEach !== end - begin) {
+      fail(`tensor '${name}' of shape [${(shape as number[]).join(',')}] ${dtype} needs ${count * bytesEach} bytes, its range has ${end - begin}`);
     }
-    entries.push({ name, dtype: dtype as string, shape: shape as number[], begin, end });
+    entries.push({ name, dtype: dtype as SafetensorsDtype, shape: shape as number[], begin, end });
   }
   // The ranges must tile the data exactly (what the reference implementation enforces).
   const sorted = [...entries].sort((a, b) => a.begin - b.begin);
@@ -94,25 +130,13 @@ export function readSafetensors(bytes: Uint8Array, label = 'safetensors file'): 
   }
   if (at !== dataLen) fail(`${dataLen - at} bytes after the last tensor are not described by the header`);
 
-  const tensors = new Map<string, NamedTensor>();
+  const tensors = new Map<string, StoredTensor>();
   for (const e of entries) {
     const n = (e.end - e.begin) / DTYPE_BYTES[e.dtype];
     const out = new Float32Array(n);
     const base = dataStart + e.begin;
-    if (e.dtype === 'F32') {
-      for (let i = 0; i < n; i++) out[i] = view.getFloat32(base + 4 * i, true);
-    } else if (e.dtype === 'F64') {
-      for (let i = 0; i < n; i++) out[i] = view.getFloat64(base + 8 * i, true);
-    } else if (e.dtype === 'F16') {
-      for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(base + 2 * i, true));
-    } else {
-      const tmp = new DataView(new ArrayBuffer(4));
-      for (let i = 0; i < n; i++) {
-        tmp.setUint32(0, view.getUint16(base + 2 * i, true) << 16, true);
-        out[i] = tmp.getFloat32(0, true);
-      }
-    }
-    tensors.set(e.name, { shape: e.shape, data: out });
+    for (let i = 0; i < n; i++) out[i] = readElement(view, e.dtype, base, i);
+    tensors.set(e.name, { shape: e.shape, data: out, dtype: e.dtype });
   }
   return { tensors, metadata };
 }

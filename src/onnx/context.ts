@@ -14,7 +14,7 @@ import { type LayerConfig, layerParams, applyLayer } from '../ops/registry.js';
 import { MetaBackend } from '../backends/meta/backend.js';
 import { WebCnnError } from '../errors.js';
 import { type OnnxAttributes, withParamInputs } from '../ops/op.js';
-import { type Shape, fmtShape, sizeOf } from '../shape.js';
+import { type Shape, fmtShape, shapesEqual, sizeOf } from '../shape.js';
 
 /** A value the graph computes at run time; `shape` includes the batch dimension (as imported). */
 export interface DynValue {
@@ -22,6 +22,12 @@ export interface DynValue {
   /** Name of the webcnn graph input or node that holds it. */
   readonly ref: string;
   readonly shape: Shape;
+  /**
+   * Its shape when every symbolic dimension of the graph inputs takes the probe size instead of
+   * its size at import: the axes where it differs from `shape` depend on a symbolic dimension
+   * (a reshape keeps them symbolic). Absent when that is unknown (a layer refused the probe sizes).
+   */
+  readonly probe?: Shape;
 }
 export interface ConstValue {
   readonly kind: 'const';
@@ -122,7 +128,24 @@ export class ImportContext {
     }
     this.taken.add(name);
     this.nodes.push({ name, layer, inputs: inputs.map((v) => v.ref) });
-    return { kind: 'dyn', ref: name, shape: out };
+    return { kind: 'dyn', ref: name, shape: out, probe: this.#probe(layer, name, inputs, out) };
+  }
+
+  /** The layer's output shape at the probe sizes (see `DynValue.probe`): inferred again when an input's differs. */
+  #probe(layer: LayerConfig, name: string, inputs: readonly DynValue[], out: Shape): Shape | undefined {
+    if (inputs.some((v) => v.probe === undefined)) return undefined;
+    if (inputs.every((v) => shapesEqual(v.probe!, v.shape))) return out;
+    const shapes = inputs.map((v) => v.probe!);
+    try {
+      const atImport = layerParams(layer, name, inputs.map((v) => v.shape));
+      const specs = layerParams(layer, name, shapes);
+      // Parameters sized by a symbolic dimension: the layer cannot take other sizes of it.
+      if (specs.some((s, i) => !shapesEqual(s.shape, atImport[i].shape))) return undefined;
+      return applyLayer(this.meta, layer, name, shapes.map((s) => this.meta.placeholder(s)), specs.map((s) => this.meta.placeholder(s.shape))).shape;
+    } catch (e) {
+      if (e instanceof WebCnnError) return undefined;
+      throw e;
+    }
   }
 
   /** The names of a layer's parameters, in order. */

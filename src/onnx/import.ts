@@ -29,7 +29,7 @@ import { fuseDecomposedNorms } from './patterns.js';
 import { Model, type ModelOptions } from '../graph/model.js';
 import type { LoadProgressOptions } from '../graph/options.js';
 import { ProgressReporter, finishLoad } from '../graph/progress.js';
-import type { Bindings, Graph, GraphInfo, GraphInput } from '../graph/graph.js';
+import type { Bindings, Graph, GraphInfo, GraphInput, GraphNode } from '../graph/graph.js';
 import { ShapeError, WebCnnError } from '../errors.js';
 import type { OpDef } from '../ops/op.js';
 import type { LayerConfig } from '../ops/registry.js';
@@ -307,7 +307,9 @@ function importProto(proto: ModelProto, options: LoadOnnxOptions, label: string,
       emptyInputs.set(vi.name, `${where} has shape ${fmtShape(dims)} with no elements, and is not a value the import can specialise on (axes, pads, a shape)`);
     }
     if (ctx.taken.has(vi.name)) throw new OnnxError(`${where} is listed twice`);
-    ctx.values.set(vi.name, { kind: 'dyn', ref: vi.name, shape: dims });
+    // The probe size of a symbolic dimension differs from its import size and from 1 (see DynValue.probe).
+    const probe = symbol !== null && dims.length > 0 ? [2 * dims[0] + 1, ...dims.slice(1)] : dims;
+    ctx.values.set(vi.name, { kind: 'dyn', ref: vi.name, shape: dims, probe });
     ctx.taken.add(vi.name);
     const small = dims.length <= 1 && sizeOf(dims) <= MAX_FLOAT_VALUE_INPUT;
     if (small || !isFloatType(vi.elemType)) ctx.valueCandidates.add(vi.name);
@@ -430,15 +432,33 @@ function importProto(proto: ModelProto, options: LoadOnnxOptions, label: string,
     return model;
   }
 
-  const graph: Graph = { name: g.name || 'onnx', inputs, nodes: ctx.nodes, outputs };
-  const model = new OnnxModel(graph, options, info(ctx.nodes.length, []));
+  // Layers no output depends on (a transpose folded into the matmul that read it) are dropped.
+  const live = liveNodes(ctx.nodes, outputs);
+  const graph: Graph = { name: g.name || 'onnx', inputs, nodes: live, outputs };
+  const model = new OnnxModel(graph, options, info(live.length, []));
+  const names = new Set(live.map((n) => n.name));
   try {
-    model.setWeights(ctx.weights);
+    model.setWeights(new Map([...ctx.weights].filter(([k]) => names.has(k.slice(0, k.lastIndexOf('.'))))));
   } catch (e) {
     if (e instanceof WebCnnError && !(e instanceof OnnxError)) throw new OnnxError(`${label}: ${e.message}`);
     throw e;
   }
   return model;
+}
+
+/** The nodes the outputs depend on, in order. */
+function liveNodes(nodes: readonly GraphNode[], outputs: readonly string[]): GraphNode[] {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const live = new Set<string>();
+  const stack = [...outputs];
+  while (stack.length > 0) {
+    const name = stack.pop()!;
+    const n = byName.get(name);
+    if (!n || live.has(name)) continue;
+    live.add(name);
+    stack.push(...n.inputs);
+  }
+  return nodes.filter((n) => live.has(n.name));
 }
 
 /**

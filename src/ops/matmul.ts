@@ -250,6 +250,7 @@ export function planMatmul(a: Shape, b: Shape, layer?: string): MatmulPlan {
 /**
  * An operand as the backend's matmul takes it: (rows, cols) when it has no batch to speak of
  * (the kernel broadcasts it), else (count, rows, cols), broadcast first where its batch is.
+ * `matrix` is its shape as stored (rows and cols swapped for a transposed operand).
  */
 function asBatched(bk: Backend, x: Tensor, matrix: readonly number[], plan: MatmulPlan): Tensor {
   const m = matrix.slice(-2);
@@ -262,31 +263,55 @@ function asBatched(bk: Backend, x: Tensor, matrix: readonly number[], plan: Matm
   return bk.reshape(whole, [plan.count, ...m]);
 }
 
-/** a · b with NumPy's matmul semantics (any ranks ≥ 1, broadcast batch dimensions). */
-export function matmulNumpy(bk: Backend, a: Tensor, b: Tensor, name?: string): Tensor {
-  const plan = planMatmul(a.shape, b.shape, name);
-  const y = bk.matmul(asBatched(bk, a, plan.a, plan), asBatched(bk, b, plan.b, plan), { name });
-  return bk.reshape(y, plan.outShape);
+/** Which operands of a product are read with their last two axes swapped (a rank-1 operand has none to swap). */
+export interface MatmulTranspose {
+  readonly a?: boolean;
+  readonly b?: boolean;
 }
 
-/** The gradients of matmulNumpy: dA = dY·Bᵀ, dB = Aᵀ·dY, summed over the dimensions each operand was broadcast along. */
-export function matmulNumpyBackward(bk: TrainingBackend, a: Tensor, b: Tensor, dy: Tensor, want: readonly [boolean, boolean], name?: string): [Tensor | undefined, Tensor | undefined] {
-  const plan = planMatmul(a.shape, b.shape, name);
+/** A shape with its last two axes swapped when `t` (and it has two). */
+const swapLast = (s: Shape, t: boolean | undefined): number[] => (t && s.length >= 2 ? [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]] : [...s]);
+
+/** The plan of a product of operands stored as `a` and `b`, read transposed as `t` says, and their matrices as stored. */
+function planStored(a: Shape, b: Shape, t: MatmulTranspose, name?: string): { plan: MatmulPlan; a: number[]; b: number[]; ta: boolean; tb: boolean } {
+  const ta = (t.a ?? false) && a.length >= 2;
+  const tb = (t.b ?? false) && b.length >= 2;
+  const plan = planMatmul(swapLast(a, ta), swapLast(b, tb), name);
+  return { plan, a: swapLast(plan.a, ta), b: swapLast(plan.b, tb), ta, tb };
+}
+
+/** a · b with NumPy's matmul semantics (any ranks ≥ 1, broadcast batch dimensions); `t` reads an operand with its last two axes swapped, without a copy. */
+export function matmulNumpy(bk: Backend, a: Tensor, b: Tensor, name?: string, t: MatmulTranspose = {}): Tensor {
+  const p = planStored(a.shape, b.shape, t, name);
+  const y = bk.matmul(asBatched(bk, a, p.a, p.plan), asBatched(bk, b, p.b, p.plan), { transposeA: p.ta, transposeB: p.tb, name });
+  return bk.reshape(y, p.plan.outShape);
+}
+
+/**
+ * The gradients of matmulNumpy: with A' and B' the operands as read (transposed or not),
+ * dA' = dY·B'ᵀ and dB' = A'ᵀ·dY, transposed back for a transposed operand, summed over the
+ * dimensions each operand was broadcast along.
+ */
+export function matmulNumpyBackward(
+  bk: TrainingBackend, a: Tensor, b: Tensor, dy: Tensor, want: readonly [boolean, boolean], name?: string, t: MatmulTranspose = {},
+): [Tensor | undefined, Tensor | undefined] {
+  const { plan, a: aStored, b: bStored, ta, tb } = planStored(a.shape, b.shape, t, name);
   const M = plan.a[plan.a.length - 2];
   const N = plan.b[plan.b.length - 1];
   const batched = plan.count > 1 || plan.batch.length > 0;
   const g = bk.reshape(dy, batched ? [plan.count, M, N] : [M, N]);
-  const a3 = asBatched(bk, a, plan.a, plan);
-  const b3 = asBatched(bk, b, plan.b, plan);
+  const a3 = asBatched(bk, a, aStored, plan);
+  const b3 = asBatched(bk, b, bStored, plan);
   /** A full-batch gradient (count, r, c) summed down to the operand's own shape. */
   const down = (full: Tensor, matrix: readonly number[], shape: Shape): Tensor => {
     const m = matrix.slice(-2);
     const whole = bk.reshape(full, [...plan.batch, ...m]);
     return bk.reshape(reduceTo(bk, whole, matrix), shape);
   };
-  const da = want[0] ? down(bk.matmul(g, b3, { transposeB: true, name }), plan.a, a.shape) : undefined;
-  const db = want[1] ? down(bk.matmul(a3, g, { transposeA: true, name }), plan.b, b.shape) : undefined;
-  return [da, db];
+  // dA' = dY·B'ᵀ; a transposed A takes its transpose, B'·dYᵀ. Likewise dB' = A'ᵀ·dY, or dYᵀ·A'.
+  const dA = () => (ta ? bk.matmul(b3, g, { transposeA: tb, transposeB: true, name }) : bk.matmul(g, b3, { transposeB: !tb, name }));
+  const dB = () => (tb ? bk.matmul(g, a3, { transposeA: true, transposeB: ta, name }) : bk.matmul(a3, g, { transposeA: !ta, name }));
+  return [want[0] ? down(dA(), aStored, a.shape) : undefined, want[1] ? down(dB(), bStored, b.shape) : undefined];
 }
 
 /**
@@ -299,7 +324,12 @@ export interface MatmulLayer {
   type: 'matmul';
   weightShape?: readonly number[];
   weightFirst?: boolean;
+  /** Read the product's first (A) or second (B) operand with its last two axes swapped, without a copy (ONNX Gemm's transA/transB, a Transpose folded into a MatMul). */
+  transposeA?: boolean;
+  transposeB?: boolean;
 }
+
+const transposeOf = (layer: MatmulLayer): MatmulTranspose => ({ a: layer.transposeA ?? false, b: layer.transposeB ?? false });
 
 /** The two operands of an application, in product order. */
 function operands(layer: MatmulLayer, inputs: readonly Tensor[], params: readonly Tensor[]): [Tensor, Tensor] {
@@ -315,22 +345,26 @@ export const matmulOp = defineOp<MatmulLayer>({
     const want = w ? 1 : 2;
     if (inputs.length !== want) throw new ShapeError('matmul', `takes ${want} input${want === 1 ? '' : 's'}${w ? ' with weightShape' : ' without weightShape'}, got ${inputs.length}`, name);
     if (!w) return [];
-    const fanIn = layer.weightFirst || w.length === 1 ? w[w.length - 1] : w[w.length - 2];
+    // The weight as the product reads it: K is its last axis as the first operand, else its second-to-last.
+    const read = swapLast(w, layer.weightFirst ? layer.transposeA : layer.transposeB);
+    const fanIn = layer.weightFirst || read.length === 1 ? read[read.length - 1] : read[read.length - 2];
     return [param('weight', [...w], fanInInit('pytorch', fanIn))];
   },
   forward(b, { layer, name, inputs, params }) {
     const [x, y] = operands(layer, inputs, params);
-    return matmulNumpy(b, x, y, name);
+    return matmulNumpy(b, x, y, name, transposeOf(layer));
   },
   backward(b, { layer, name, inputs, params, dy, needInput }) {
     const [x, y] = operands(layer, inputs, params);
-    if (!layer.weightShape) return { inputs: matmulNumpyBackward(b, x, y, dy, [needInput[0], needInput[1]], name) };
-    const [dx, dw] = layer.weightFirst ? matmulNumpyBackward(b, x, y, dy, [true, needInput[0]], name).reverse() : matmulNumpyBackward(b, x, y, dy, [needInput[0], true], name);
+    const t = transposeOf(layer);
+    if (!layer.weightShape) return { inputs: matmulNumpyBackward(b, x, y, dy, [needInput[0], needInput[1]], name, t) };
+    const [dx, dw] = layer.weightFirst ? matmulNumpyBackward(b, x, y, dy, [true, needInput[0]], name, t).reverse() : matmulNumpyBackward(b, x, y, dy, [needInput[0], true], name, t);
     return { inputs: [dx], params: [dw] };
   },
   flops(layer, inputs, output, params) {
     const a = layer.weightFirst && params[0] ? params[0].shape : inputs[0];
-    return 2 * sizeOf(output) * a[a.length - 1];
+    const read = swapLast(a, layer.transposeA);
+    return 2 * sizeOf(output) * read[read.length - 1];
   },
 });
 

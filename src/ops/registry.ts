@@ -21,6 +21,7 @@ import {
   type AddLayer, type MulLayer, type BinaryConstLayer, type ReshapeLayer, type FlattenLayer, type DropoutLayer,
 } from './elementwise.js';
 import { transposeOp, type TransposeLayer } from './transpose.js';
+import { maxPoolIndicesOp, type MaxPoolIndicesLayer } from './max_pool_indices.js';
 import { binaryOp, whereOp, preluOp, type BinaryLayer, type WhereLayer, type PreluLayer } from './binary.js';
 import { resizeOp, type ResizeLayer } from './resize.js';
 import { padOp, type PadLayer } from './pad.js';
@@ -40,6 +41,7 @@ type LayerConfigs =
   | Conv2dLayer
   | Conv2dTransposeLayer
   | Pool2dLayer
+  | MaxPoolIndicesLayer
   | GlobalPoolLayer
   | AdaptiveAvgPoolLayer
   | SubsampleLayer
@@ -86,6 +88,7 @@ const OPS: Registry = {
   conv2d: conv2dOp,
   conv2dTranspose: conv2dTransposeOp,
   pool2d: pool2dOp,
+  maxPoolIndices: maxPoolIndicesOp,
   globalPool: globalPoolOp,
   adaptiveAvgPool: adaptiveAvgPoolOp,
   subsample: subsampleOp,

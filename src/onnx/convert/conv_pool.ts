@@ -4,7 +4,7 @@
  */
 import type { NodeContext, DynValue } from '../context.js';
 import type { LayerConfig } from '../../ops/registry.js';
-import { fmtShape } from '../../shape.js';
+import { type Shape, fmtShape } from '../../shape.js';
 import { type Converter, dimsOf, reshapeTo } from './common.js';
 
 /** Explicit [top, left, bottom, right] pads from ONNX's pads / auto_pad. */
@@ -39,6 +39,10 @@ function pair(c: NodeContext, name: string, dflt: number | null): [number, numbe
   return oneD ? [1, v[0]] : [v[0], v[1]];
 }
 
+/** 1-D windows as 2-D ones of height 1: (N, C, L) → (N, C, 1, L), and back. */
+const as2d = (s: Shape): number[] => [s[0], s[1], 1, s[2]];
+const as1d = (s: Shape): number[] => [s[0], s[1], s[3]];
+
 function rank4(c: NodeContext, x: DynValue): void {
   if (x.shape.length !== 4) c.fail(`only 2-D (N, C, H, W) inputs are supported, got ${fmtShape(x.shape)}`);
 }
@@ -48,7 +52,7 @@ export const conv: Converter = (c: NodeContext) => {
   const input = c.dyn(0, 'X');
   const oneD = input.shape.length === 3;
   if (input.shape.length !== 3 && input.shape.length !== 4) c.fail(`only 1-D and 2-D convolution ((N, C, L) and (N, C, H, W) inputs) is supported, got ${fmtShape(input.shape)}`);
-  const x = oneD ? reshapeTo(c, input, [input.shape[0], input.shape[1], 1, input.shape[2]], 'as2d') : input;
+  const x = oneD ? reshapeTo(c, input, as2d, 'as2d') : input;
   // Weights and bias are parameters when constant, inputs of the layer when computed.
   const given = c.operand(1);
   if (!given) c.fail('weights W are missing');
@@ -73,7 +77,7 @@ export const conv: Converter = (c: NodeContext) => {
   if (!biasOk) c.fail(`bias has shape ${fmtShape(dimsOf(b!))}, expected [${wDims[0]}]`);
   const layer: LayerConfig = { type: 'conv2d', filters: wDims[0], kernelSize: kernel, stride, padding, dilation, groups: group, useBias: b !== null };
   const y = c.emit(layer, [x], b ? [c.paramOf(w), c.paramOf(b)] : [c.paramOf(w)], oneD ? 'conv' : undefined);
-  c.out(0, oneD ? reshapeTo(c, y, [y.shape[0], y.shape[1], y.shape[3]]) : y);
+  c.out(0, oneD ? reshapeTo(c, y, as1d) : y);
 };
 
 /**
@@ -146,11 +150,11 @@ export const convTranspose: Converter = (c: NodeContext) => {
     type: 'conv2dTranspose', filters, kernelSize: [kh, kw], strides: two(stride, 1), dilation: two(dilation, 1), groups: group,
     padding: [...two(before, 0), ...two(after, 0)], outputPadding: two(extra, 0), useBias: b !== null,
   };
-  const x4 = sp === 1 ? reshapeTo(c, x, [x.shape[0], C, 1, x.shape[2]], 'as2d') : x;
+  const x4 = sp === 1 ? reshapeTo(c, x, as2d, 'as2d') : x;
   const as4d = sp === 1 ? [wDims[0], wDims[1], 1, wDims[2]] : [...wDims];
   const w4 = sp === 2 ? w : w.kind === 'dyn' ? reshapeTo(c, w, as4d, 'weight2d') : { ...w, dims: as4d };
   const y = c.emit(layer, [x4], b ? [c.paramOf(w4), c.paramOf(b)] : [c.paramOf(w4)], sp === 1 ? 'conv' : undefined);
-  c.out(0, sp === 1 ? reshapeTo(c, y, [y.shape[0], filters, y.shape[3]]) : y);
+  c.out(0, sp === 1 ? reshapeTo(c, y, as1d) : y);
 };
 
 /** MaxPool / AveragePool over 2-D windows, and over 1-D ones as (N, C, 1, L). */
@@ -159,23 +163,25 @@ export function pool(kind: 'max' | 'avg'): Converter {
     const input = c.dyn(0, 'X');
     const oneD = input.shape.length === 3;
     if (input.shape.length !== 3 && input.shape.length !== 4) c.fail(`only 1-D and 2-D pooling ((N, C, L) and (N, C, H, W) inputs) is supported, got ${fmtShape(input.shape)}`);
-    const x = oneD ? reshapeTo(c, input, [input.shape[0], input.shape[1], 1, input.shape[2]], 'as2d') : input;
+    const x = oneD ? reshapeTo(c, input, as2d, 'as2d') : input;
     const kernel = pair(c, 'kernel_shape', null);
     const stride = pair(c, 'strides', 1);
     const dilation = pair(c, 'dilations', 1);
     const padding = windowPads(c, x, kernel, stride, dilation);
     const ceilMode = c.int('ceil_mode', 0) !== 0;
-    if (kind === 'max') {
-      c.unusedOutputsFrom(1, 'indices');
-      if (c.int('storage_order', 0) !== 0 && c.node.outputs.length > 1) c.fail('storage_order 1 is not supported');
-    }
-    const layer: LayerConfig = {
-      type: 'pool2d', pool: kind, kernelSize: kernel, stride, padding, ceilMode,
-      ...(dilation[0] !== 1 || dilation[1] !== 1 ? { dilation } : {}),
-      ...(kind === 'avg' ? { countIncludePad: c.int('count_include_pad', 0) !== 0 } : {}),
-    };
+    const window = { kernelSize: kernel, stride, padding, ceilMode, ...(dilation[0] !== 1 || dilation[1] !== 1 ? { dilation } : {}) };
+    const layer: LayerConfig = { type: 'pool2d', pool: kind, ...window, ...(kind === 'avg' ? { countIncludePad: c.int('count_include_pad', 0) !== 0 } : {}) };
     const y = c.emit(layer, [x], [], oneD ? 'pool' : undefined);
-    c.out(0, oneD ? reshapeTo(c, y, [y.shape[0], y.shape[1], y.shape[3]]) : y);
+    c.out(0, oneD ? reshapeTo(c, y, as1d) : y);
+    // MaxPool's Indices, computed only when something reads them: flat indices into the
+    // input, the same for its 1-D form viewed as (N, C, 1, L).
+    const indices = kind === 'max' ? c.node.outputs[1] : undefined;
+    if (indices && c.ctx.consumed.has(indices)) {
+      const order = c.int('storage_order', 0);
+      if (order !== 0 && order !== 1) c.fail(`storage_order ${order} is not 0 or 1`);
+      const at = c.ctx.emit(oneD ? `${indices}/pool` : indices, { type: 'maxPoolIndices', ...window, ...(order === 1 ? { columnMajor: true } : {}) }, [x], [], c.where);
+      c.out(1, oneD ? reshapeTo(c, at, as1d, 'indices') : at);
+    }
   };
 }
 

@@ -194,9 +194,9 @@ export const softmax = (log = false): Converter => (c: NodeContext) => {
     return;
   }
   if (axis === 0) c.fail('softmax over every axis including the batch (opset < 13, axis 0) is not supported');
-  const flat = reshapeTo(c, x, [...x.shape.slice(0, axis), sizeOf(x.shape.slice(axis))], 'rows');
+  const flat = reshapeTo(c, x, (s) => [...s.slice(0, axis), sizeOf(s.slice(axis))], 'rows');
   const y = c.emit({ type: 'softmax', axis: -1, ...flag }, [flat], [], 'softmax');
-  c.out(0, reshapeTo(c, y, x.shape));
+  c.out(0, reshapeTo(c, y, x));
 };
 
 export const lrn: Converter = (c: NodeContext) => {

@@ -9,19 +9,45 @@ import { foldTranspose, transpose2d } from '../fold.js';
 import { fmtShape } from '../../shape.js';
 import type { Converter } from './common.js';
 
-/** a · b of two values, at least one computed; `suffix` names the emitted layer. */
-function product(c: NodeContext, a: Value, b: Value, suffix?: string): DynValue {
-  if (a.kind === 'dyn' && b.kind === 'dyn') return c.emit({ type: 'matmul' }, [a, b], [], suffix);
+/** An operand of a product: its value as stored, and whether the product reads it with its last two axes swapped. */
+interface Operand {
+  readonly v: Value;
+  readonly t: boolean;
+}
+
+/**
+ * A computed operand made by a transpose layer that only swaps the last two axes is read from
+ * that layer's input with the matmul's transpose flag instead: no copy. (The transpose layer,
+ * if nothing else reads it, is dropped at the end of the import.)
+ */
+function folded(c: NodeContext, v: Value, t = false): Operand {
+  if (v.kind !== 'dyn' || v.shape.length < 2) return { v, t };
+  const made = c.ctx.nodes.find((n) => n.name === v.ref);
+  if (made?.layer.type !== 'transpose' || made.inputs.length !== 1) return { v, t };
+  const r = v.shape.length;
+  const perm = made.layer.perm ?? Array.from({ length: r }, (_, i) => r - 1 - i);
+  if (!perm.every((a, i) => a === (i < r - 2 ? i : i === r - 2 ? r - 1 : r - 2))) return { v, t };
+  const swap = (s: readonly number[]) => [...s.slice(0, -2), s[r - 1], s[r - 2]];
+  return { v: { kind: 'dyn', ref: made.inputs[0], shape: swap(v.shape), ...(v.probe ? { probe: swap(v.probe) } : {}) }, t: !t };
+}
+
+const flags = (a: Operand, b: Operand) => ({ ...(a.t ? { transposeA: true } : {}), ...(b.t ? { transposeB: true } : {}) });
+
+/** a · b of two values, at least one computed (a constant is never read transposed); `suffix` names the emitted layer. */
+function product(c: NodeContext, ao: Operand, bo: Operand, suffix?: string): DynValue {
+  const { v: a } = ao;
+  const { v: b } = bo;
+  if (a.kind === 'dyn' && b.kind === 'dyn') return c.emit({ type: 'matmul', ...flags(ao, bo) }, [a, b], [], suffix);
   if (a.kind === 'dyn' && b.kind === 'const') {
     const w = b.tensor;
-    if (a.shape.length === 2 && w.dims.length === 2) {
+    if (a.shape.length === 2 && w.dims.length === 2 && !ao.t) {
       const [K, N] = w.dims;
       if (a.shape[1] !== K) c.fail(`A ${fmtShape(a.shape)} and B ${fmtShape(w.dims)} do not multiply`);
       return c.emit({ type: 'dense', units: N, useBias: false }, [a], [transpose2d(w.data, K, N)], suffix);
     }
-    return c.emit({ type: 'matmul', weightShape: w.dims }, [a], [c.floatData(w)], suffix);
+    return c.emit({ type: 'matmul', weightShape: w.dims, ...flags(ao, bo) }, [a], [c.floatData(w)], suffix);
   }
-  if (a.kind === 'const' && b.kind === 'dyn') return c.emit({ type: 'matmul', weightShape: a.tensor.dims, weightFirst: true }, [b], [c.floatData(a.tensor)], suffix);
+  if (a.kind === 'const' && b.kind === 'dyn') return c.emit({ type: 'matmul', weightShape: a.tensor.dims, weightFirst: true, ...flags(ao, bo) }, [b], [c.floatData(a.tensor)], suffix);
   return c.fail('both operands are constants; folding a matrix product is not supported');
 }
 
@@ -29,16 +55,15 @@ export const matmul: Converter = (c: NodeContext) => {
   const a = c.input(0);
   const b = c.input(1);
   if (!a || !b) c.fail('needs inputs A and B');
-  c.out(0, product(c, a, b));
+  c.out(0, product(c, folded(c, a), folded(c, b)));
 };
 
-/** A (M, K) or, with transpose, (K, M): a constant is transposed now, a computed value by a transpose layer. */
-function matrix(c: NodeContext, v: Value, transpose: boolean, what: string): Value {
+/** A (M, K) or, with transpose, (K, M): a constant is transposed now, a computed value read transposed by the product. */
+function matrix(c: NodeContext, v: Value, transpose: boolean, what: string): Operand {
   const dims = v.kind === 'dyn' ? v.shape : v.tensor.dims;
   if (dims.length !== 2) c.fail(`${what} must be a matrix, got ${fmtShape(dims)}`);
-  if (!transpose) return v;
-  if (v.kind === 'const') return { kind: 'const', tensor: foldTranspose(v.tensor, [1, 0], c.where) };
-  return c.emit({ type: 'transpose', perm: [1, 0] }, [v], [], `trans${what}`);
+  if (v.kind === 'dyn') return folded(c, v, transpose);
+  return { v: transpose ? { kind: 'const', tensor: foldTranspose(v.tensor, [1, 0], c.where) } : v, t: false };
 }
 
 /** Gemm: alpha·A'·B' + beta·C with A' = transA ? Aᵀ : A (likewise B'), C broadcast to (M, N). */
@@ -48,9 +73,10 @@ export const gemm: Converter = (c: NodeContext) => {
   if (!a0 || !b0) c.fail('needs inputs A and B');
   const alpha = c.float('alpha', 1);
   const beta = c.float('beta', 1);
-  const a = matrix(c, a0, c.int('transA', 0) !== 0, 'A');
+  const ao = matrix(c, a0, c.int('transA', 0) !== 0, 'A');
+  const a = ao.v;
   const C = c.input(2);
-  if (a.kind === 'dyn' && b0.kind === 'const') {
+  if (a.kind === 'dyn' && !ao.t && b0.kind === 'const') {
     // The common case, a fully connected layer: alpha folds into the weights, a row C into the bias.
     const bT = b0.tensor;
     if (bT.dims.length !== 2) c.fail(`B must be a matrix, got ${fmtShape(bT.dims)}`);
@@ -67,8 +93,8 @@ export const gemm: Converter = (c: NodeContext) => {
     const y = c.emit({ type: 'dense', units: N, useBias: false }, [a], [weight], C ? 'gemm' : undefined);
     return c.out(0, C ? addC(c, y, C, beta) : y);
   }
-  const b = matrix(c, b0, c.int('transB', 0) !== 0, 'B');
-  let y = product(c, a, b, alpha !== 1 || C ? 'gemm' : undefined);
+  const bo = matrix(c, b0, c.int('transB', 0) !== 0, 'B');
+  let y = product(c, ao, bo, alpha !== 1 || C ? 'gemm' : undefined);
   if (alpha !== 1) y = c.emit({ type: 'binaryConst', op: 'mul', shape: [1] }, [y], [Float32Array.of(alpha)], C ? 'alpha' : undefined);
   c.out(0, C ? addC(c, y, C, beta) : y);
 };

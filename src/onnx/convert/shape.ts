@@ -10,7 +10,7 @@ import type { ConstTensor } from '../tensor.js';
 import { DataType } from '../proto.js';
 import { checkDims, dataTypeName, isFloatType } from '../tensor.js';
 import { MAX_FOLDED_ELEMENTS, foldConcat, foldTranspose, intList, makeConst, normAxis, scalarOf, withDims } from '../fold.js';
-import { fmtShape, sizeOf } from '../../shape.js';
+import { type Shape, fmtShape, sizeOf } from '../../shape.js';
 import { type Converter, dyn, reshapeTo } from './common.js';
 
 export const concat: Converter = (c: NodeContext) => {
@@ -40,10 +40,10 @@ export const flatten: Converter = (c: NodeContext) => {
   let axis = c.int('axis', 1);
   if (axis < 0) axis += r;
   if (axis < 0 || axis > r) c.fail(`axis ${c.int('axis', 1)} is out of range for rank ${r}`);
-  const out = [sizeOf(shape.slice(0, axis)), sizeOf(shape.slice(axis))];
-  if (v.kind === 'const') c.out(0, { kind: 'const', tensor: withDims(v.tensor, out, c.where) });
+  const to = (s: Shape) => [sizeOf(s.slice(0, axis)), sizeOf(s.slice(axis))];
+  if (v.kind === 'const') c.out(0, { kind: 'const', tensor: withDims(v.tensor, to(shape), c.where) });
   else if (axis === 1) c.out(0, c.emit({ type: 'flatten' }, [v]));
-  else c.out(0, reshapeTo(c, v, out));
+  else c.out(0, reshapeTo(c, v, to));
 };
 
 export const reshape: Converter = (c: NodeContext) => {
@@ -60,8 +60,20 @@ export const reshape: Converter = (c: NodeContext) => {
   const resolved = dims.map((d) => (d === -1 ? (known === 0 ? 0 : total / known) : d));
   if (!resolved.every(Number.isInteger) || sizeOf(resolved) !== total) c.fail(`cannot reshape ${fmtShape(from)} (${total} values) to ${JSON.stringify(target)}`);
   if (v.kind === 'const') c.out(0, { kind: 'const', tensor: withDims(v.tensor, resolved, c.where) });
-  else c.out(0, reshapeTo(c, v, resolved));
+  else {
+    // Exporters write `x.size(0)` as a constant folded at import: a literal equal to a symbolic
+    // size at the same axis is read as that size, as 0 is (see DynValue.probe).
+    const copies = target.map((d, i) => (d === 0 && !allowZero) || (v.probe !== undefined && v.probe[i] !== from[i] && d === from[i]));
+    c.out(0, reshapeTo(c, v, (s) => resolveReshape(s, target, copies)));
+  }
 };
+
+/** A Reshape's `target` for an input of shape `s`: the axes marked in `copies` take the input's size, one -1 the rest. */
+function resolveReshape(s: Shape, target: readonly number[], copies: readonly boolean[]): number[] {
+  const dims = target.map((d, i) => (copies[i] ? s[i] : d));
+  const known = dims.reduce((p, d) => (d === -1 ? p : p * d), 1);
+  return dims.map((d) => (d === -1 ? (known === 0 ? 0 : sizeOf(s) / known) : d));
+}
 
 /** Squeeze / Unsqueeze: only the dimensions change. */
 export function squeezeLike(unsqueeze: boolean): Converter {
@@ -70,22 +82,25 @@ export function squeezeLike(unsqueeze: boolean): Converter {
     if (!v) c.fail('input is missing');
     const from = v.kind === 'dyn' ? v.shape : v.tensor.dims;
     const axes = c.intsFromInputOrAttr(1, 'axes', 13);
-    let dims: number[];
+    let to: (s: Shape) => number[];
     if (unsqueeze) {
       if (!axes) c.fail('axes are required');
       const r = from.length + axes.length;
       const set = new Set(axes.map((a) => normAxis(a, r, c.where)));
       if (set.size !== axes.length) c.fail(`axes ${JSON.stringify(axes)} repeat an axis`);
-      dims = [];
-      let k = 0;
-      for (let i = 0; i < r; i++) dims.push(set.has(i) ? 1 : from[k++]);
+      to = (s) => {
+        let k = 0;
+        return Array.from({ length: r }, (_, i) => (set.has(i) ? 1 : s[k++]));
+      };
     } else {
-      const set = new Set((axes ?? from.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0)).map((a) => normAxis(a, from.length, c.where)));
+      // Without axes, every axis of size 1, except those of a symbolic size (1 only at import).
+      const probe = v.kind === 'dyn' ? v.probe : undefined;
+      const set = new Set((axes ?? from.map((d, i) => (d === 1 && (!probe || probe[i] === 1) ? i : -1)).filter((i) => i >= 0)).map((a) => normAxis(a, from.length, c.where)));
       for (const a of set) if (from[a] !== 1) c.fail(`cannot squeeze axis ${a} of ${fmtShape(from)}: it is not 1`);
-      dims = from.filter((_, i) => !set.has(i));
+      to = (s) => s.filter((_, i) => !set.has(i));
     }
-    if (v.kind === 'const') c.out(0, { kind: 'const', tensor: withDims(v.tensor, dims, c.where) });
-    else c.out(0, reshapeTo(c, v, dims));
+    if (v.kind === 'const') c.out(0, { kind: 'const', tensor: withDims(v.tensor, to(from), c.where) });
+    else c.out(0, reshapeTo(c, v, to));
   };
 }
 
