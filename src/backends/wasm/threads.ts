@@ -131,7 +131,13 @@ export class ThreadPool {
     Atomics.store(c, PENDING, nt - 1);
     Atomics.add(c, GEN, 1);
     Atomics.notify(c, GEN);
-    fn(args, 0, nt);
+    try {
+      fn(args, 0, nt);
+    } catch (e) {
+      // The workers may still be running this call: the control block can no longer be trusted.
+      this.#broken = `a kernel failed (${e instanceof Error ? e.message : String(e)}); the backend is unusable`;
+      throw e;
+    }
     let spins = 0;
     let since = 0;
     while (Atomics.load(c, PENDING) !== 0) {
