@@ -498,7 +498,7 @@ describe('conv2dBackward dx paths GPU vs CPU', () => {
   }
 
   gpuIt('conv2dBackward dx col rejects a connection table before GPU work', async (gpu) => {
-    const t = [gpu.zeros([1, 3, 6, 6]), gpu.zeros([3, 3, 3]), gpu.zeros([1, 2, 4, 4])];
+    const t = [gpu.zeroed([1, 3, 6, 6]), gpu.zeroed([3, 3, 3]), gpu.zeroed([1, 2, 4, 4])];
     const before = gpu.memoryInfo().buffers;
     const call = () => conv2dBackwardGpu(gpu, t[0], t[1], t[2], { connectionTable: [[0, 2], [1]] }, {}, { dxKind: 'col' });
     expect(call).toThrow(RangeError);
@@ -508,9 +508,9 @@ describe('conv2dBackward dx paths GPU vs CPU', () => {
   });
 
   gpuIt('conv2dBackward dx forward rejects a shape it does not fit (stride 2) before GPU work', async (gpu) => {
-    const x = gpu.zeros([1, 2, 7, 7]);
-    const w = gpu.zeros([3, 2, 3, 3]);
-    const dy = gpu.zeros([1, 3, 3, 3]);
+    const x = gpu.zeroed([1, 2, 7, 7]);
+    const w = gpu.zeroed([3, 2, 3, 3]);
+    const dy = gpu.zeroed([1, 3, 3, 3]);
     const before = gpu.memoryInfo().buffers;
     expect(() => conv2dBackwardGpu(gpu, x, w, dy, { stride: 2 }, {}, { dxKind: 'forward' })).toThrow(RangeError);
     expect(gpu.memoryInfo().buffers).toBe(before);
