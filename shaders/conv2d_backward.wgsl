@@ -79,8 +79,11 @@
 //   dw_dense is bound at binding 1 (`x`'s slot). 1-D over dw, WG per workgroup, folded into y
 //   when large.
 //
-// `db` — one workgroup computes db[o] = Σ_{n, oy, ox} dy[n, o, oy, ox]: a strided sum per
-// invocation, then the same tree reduction.
+// `db` — one workgroup computes, for output channel o and chunk j of the N·Ho·Wo positions
+// (workgroup id j·Cout + o), Σ dy[n, o, oy, ox] over the chunk: a strided sum per invocation,
+// which steps (image, pixel) by (⌊WG / (Ho·Wo)⌋, WG mod Ho·Wo) rather than dividing per value,
+// then the same tree reduction, stored at out[j·Cout + o]. With one chunk that is db itself;
+// with several (few long channels, selectReductionSplit) `dw_sum` then adds the chunks.
 //
 // Epilogue of `dx` and `col2im` (conv2dTranspose's forward, which is this dx): with HAS_BIAS = 1
 // each dx[n, c, iy, ix] adds bias[c], and ACT applies an activation (activate(), the activation
@@ -484,12 +487,26 @@ fn table_compact(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
 
 @compute @workgroup_size(WG)
 fn db(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let o = linear_workgroup_id(wid, nwg);
-  if (o >= p.total) { return; }
+  let id = linear_workgroup_id(wid, nwg);
+  if (id >= p.total) { return; }
+  let j = id / p.cout;
+  let o = id - j * p.cout;
   let hw_o = p.ho * p.wo;
+  let q_end = min(p.q, (j + 1u) * p.chunk);
+  let step_img = WG / hw_o;
+  let step_pix = WG - step_img * hw_o;
+  var q = j * p.chunk + li;
+  var img = q / hw_o;
+  var pix = q - img * hw_o;
   var s = 0.0;
-  for (var q = li; q < p.q; q += WG) {
-    s += dy[((q / hw_o) * p.cout + o) * hw_o + q % hw_o];
+  for (; q < q_end; q += WG) {
+    s += dy[(img * p.cout + o) * hw_o + pix];
+    img += step_img;
+    pix += step_pix;
+    if (pix >= hw_o) {
+      pix -= hw_o;
+      img += 1u;
+    }
   }
-  reduce_store(li, s, o);
+  reduce_store(li, s, id);
 }
