@@ -193,10 +193,10 @@ const GPU_CASES: Case[] = [
   { n: 2, c: 5, h: 8, w: 7, cout: 10, k: 3, padding: 1, groups: 5 },
   { n: 1, c: 3, h: 13, w: 11, cout: 6, k: 3, dilation: 2, padding: [2, 2, 1, 0], groups: 3 },
   { n: 1, c: 1, h: 12, w: 12, cout: 6, k: 5 }, // C = 1 (LeNet C1 geometry)
-  // Few long channels: db in chunks then their sum (N·Ho·Wo = 4551 and 6370, 7×7 planes
+  // Few long channels: db in chunks then their sum (N·Ho·Wo = 16,875 and 16,660, 7×7 planes
   // narrower than a workgroup's stride).
-  { n: 3, c: 2, h: 41, w: 37, cout: 3, k: 3, padding: 1 },
-  { n: 130, c: 2, h: 7, w: 7, cout: 2, k: 3, padding: 1 },
+  { n: 3, c: 2, h: 75, w: 75, cout: 3, k: 3, padding: 1 },
+  { n: 340, c: 2, h: 7, w: 7, cout: 2, k: 3, padding: 1 },
 ];
 
 describe('conv2dBackward GPU vs CPU', () => {

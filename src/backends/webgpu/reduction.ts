@@ -16,7 +16,12 @@ export interface ReductionSplit {
   readonly chunk: number;
 }
 
-export const REDUCTION_SPLIT = { targetWorkgroups: 256, minChunk: 2048 } as const;
+/**
+ * On SwiftShader (bench/conv2d-backward.ts) a second dispatch and its scratch cost more than a
+ * one-pass reduction saves below a few thousand values per channel (LeNet C3's bias gradient,
+ * 6,400 per channel: 13 ms in one pass, 60 ms in two with 2,048-value parts), hence 8,192.
+ */
+export const REDUCTION_SPLIT = { targetWorkgroups: 256, minChunk: 8192 } as const;
 
 export function selectReductionSplit(channels: number, length: number, tuning: { targetWorkgroups: number; minChunk: number } = REDUCTION_SPLIT): ReductionSplit {
   const wanted = Math.max(1, Math.ceil(tuning.targetWorkgroups / Math.max(1, channels)));
