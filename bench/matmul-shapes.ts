@@ -74,9 +74,9 @@ async function main(): Promise<void> {
   const tiledOnly: MatmulTables = { tiled: MATMUL_TUNING, gemv: noGemv };
   const shipped: MatmulTables = { tiled: MATMUL_TUNING, gemv: MATMUL_GEMV_TUNING };
   for (const s of shapes) {
-    const x = be.tensor(random(s.M * s.K), [s.M, s.K]);
-    const w = be.tensor(random(s.K * s.N), s.dense ? [s.N, s.K] : [s.K, s.N]);
-    const b = be.tensor(random(s.N), [s.N]);
+    const x = be.upload(random(s.M * s.K), [s.M, s.K]);
+    const w = be.upload(random(s.K * s.N), s.dense ? [s.N, s.K] : [s.K, s.N]);
+    const b = be.upload(random(s.N), [s.N]);
     await be.sync();
     const [before] = await time(be, s, x, w, b, tiledOnly, created);
     const [after, pipelines] = await time(be, s, x, w, b, shipped, created);

@@ -54,9 +54,13 @@
 // positions at a time, staging dY (TM × TP) and X (TP × TK) in workgroup memory as vec4
 // columns; invocation (tx, ty) accumulates the 4×4 block of channels 4·ty .. 4·ty+3 ×
 // columns 4·tx .. 4·tx+3 in four vec4 registers (two vec4 reads, four vec4 FMAs per
-// position). Invocation (tx, ty) stages its own 4 channel rows of dY (positions tx, tx + WG_X,
-// ...) and its own 4 columns of X (positions ty, ty + WG_Y, ...; the columns' (ci, ky, kx)
-// decoded once). The linear workgroup id (wid.x + wid.y · nwg.x, folded into y when large) is
+// position). Staging keeps consecutive invocations (tx fastest) on consecutive positions, so
+// each load instruction reads consecutive addresses: invocation (tx, ty) stages its own 4
+// channel rows of dY at positions tx, tx + WG_X, ...; for X the workgroup's linear invocation
+// index li walks (position, group of 4 columns) pairs position-fastest, the columns' (ci, ky,
+// kx) decoded once per workgroup into `col_info`. Both tiles are padded by one vec4 per
+// position row (DY_STRIDE = WG_Y + 1, X_STRIDE = WG_X + 1), so the stores of consecutive
+// positions do not fall in the same memory bank. The linear workgroup id (wid.x + wid.y · nwg.x, folded into y when large) is
 // tile + tiles · s. The block is written to out[s·dw_size + (g·mg + m)·kg + k]: straight into
 // dw when splits = 1, otherwise into a (splits, Cout, kg) scratch tensor.
 //
@@ -75,8 +79,11 @@
 //   dw_dense is bound at binding 1 (`x`'s slot). 1-D over dw, WG per workgroup, folded into y
 //   when large.
 //
-// `db` — one workgroup computes db[o] = Σ_{n, oy, ox} dy[n, o, oy, ox]: a strided sum per
-// invocation, then the same tree reduction.
+// `db` — one workgroup computes, for output channel o and chunk j of the N·Ho·Wo positions
+// (workgroup id j·Cout + o), Σ dy[n, o, oy, ox] over the chunk: a strided sum per invocation,
+// which steps (image, pixel) by (⌊WG / (Ho·Wo)⌋, WG mod Ho·Wo) rather than dividing per value,
+// then the same tree reduction, stored at out[j·Cout + o]. With one chunk that is db itself;
+// with several (few long channels, selectReductionSplit) `dw_sum` then adds the chunks.
 //
 // Epilogue of `dx` and `col2im` (conv2dTranspose's forward, which is this dx): with HAS_BIAS = 1
 // each dx[n, c, iy, ix] adds bias[c], and ACT applies an activation (activate(), the activation
@@ -97,9 +104,13 @@ override HAS_BIAS: u32 = 0u;
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 16u;
 override TP: u32 = 16u;
-// Tiles in workgroup memory, in vec4 columns: TM / 4 = WG_Y and TK / 4 = WG_X per position.
-override DY_TILE4: u32 = TP * WG_Y;
-override X_TILE4: u32 = TP * WG_X;
+// Tiles in workgroup memory, in vec4 columns: TM / 4 = WG_Y and TK / 4 = WG_X per position,
+// each position's row padded by one vec4 against bank conflicts.
+override DY_STRIDE: u32 = WG_Y + 1u;
+override X_STRIDE: u32 = WG_X + 1u;
+override DY_TILE4: u32 = TP * DY_STRIDE;
+override X_TILE4: u32 = TP * X_STRIDE;
+override TK: u32 = 4u * WG_X;
 
 // Uniforms: Conv2dBackwardParams, generated from CONV2D_BACKWARD_PARAMS in
 // src/backends/webgpu/kernels/conv2d_backward.ts (the forward's geometry, with mg, kg and q the
@@ -112,10 +123,13 @@ override X_TILE4: u32 = TP * WG_X;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;  // dx, wf, dcol, dw (or its partials) or db
 
 var<workgroup> partial: array<f32, WG>;
-// dy_tile[pp · WG_Y + r] holds channels 4r .. 4r+3 at position pp of the slice.
+// dy_tile[pp · DY_STRIDE + r] holds channels 4r .. 4r+3 at position pp of the slice.
 var<workgroup> dy_tile: array<vec4<f32>, DY_TILE4>;
-// x_tile[pp · WG_X + c] holds im2col columns 4c .. 4c+3 at position pp of the slice.
+// x_tile[pp · X_STRIDE + c] holds im2col columns 4c .. 4c+3 at position pp of the slice.
 var<workgroup> x_tile: array<vec4<f32>, X_TILE4>;
+// col_info[c] for the tile's im2col column c: (offset of its input channel's plane within an
+// image, or -1 past the last column; its window's row and column offsets).
+var<workgroup> col_info: array<vec3<i32>, TK>;
 
 // No landing tap: larger than any kernel size, so the tap loops do not run.
 const NO_TAP: u32 = 0xffffffffu;
@@ -300,10 +314,13 @@ fn dy_at(m: u32, base: u32) -> f32 {
   return dy[base];
 }
 
-// x[base + iy·W + ix], or 0 when the column is not real (ok false) or (iy, ix) is padding.
-fn x_at(ok: bool, base: u32, iy: i32, ix: i32) -> f32 {
-  if (!ok || iy < 0 || iy >= i32(p.h) || ix < 0 || ix >= i32(p.w)) { return 0.0; }
-  return x[base + u32(iy) * p.w + u32(ix)];
+// The im2col value of column `info` (a col_info entry) at the output position whose window
+// starts at (iy0, ix0) in the image at `base`: 0 past the last column or in the padding.
+fn x_col(info: vec3<i32>, base: u32, iy0: i32, ix0: i32) -> f32 {
+  let iy = iy0 + info.y;
+  let ix = ix0 + info.z;
+  if (info.x < 0 || iy < 0 || iy >= i32(p.h) || ix < 0 || ix >= i32(p.w)) { return 0.0; }
+  return x[base + u32(info.x) + u32(iy) * p.w + u32(ix)];
 }
 
 // Writes channel m of the group (4 columns from k) of chunk s's partial dw, if it exists.
@@ -321,6 +338,7 @@ fn dw_split(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(local_invocation_index) li: u32,
 ) {
   let id = linear_workgroup_id(wid, nwg);
   // Uniform per workgroup, so the barriers below stay in uniform control flow.
@@ -331,19 +349,23 @@ fn dw_split(
   let tx = lid.x;
   let ty = lid.y;
   let m_row = (tile / p.tiles_k) * WG_Y * 4u + ty * 4u;  // this invocation's first channel
-  let k_col = (tile % p.tiles_k) * WG_X * 4u + tx * 4u;  // this invocation's first column
+  let k_tile = (tile % p.tiles_k) * TK;                  // the tile's first column
+  let k_col = k_tile + tx * 4u;                          // this invocation's first column
   let hw = p.h * p.w;
   let hw_o = p.ho * p.wo;
   let khw = p.kh * p.kw;
 
-  // This invocation's 4 im2col columns: whether they exist, their window offsets and the base
-  // of their input channel within an image.
-  let k4 = vec4<u32>(k_col, k_col + 1u, k_col + 2u, k_col + 3u);
-  let k_ok = k4 < vec4<u32>(p.kg);
-  let r = k4 % khw;
-  let off_y = vec4<i32>((r / p.kw) * p.dh) - p.pad_top;
-  let off_x = vec4<i32>((r % p.kw) * p.dw) - p.pad_left;
-  let x_chan = (g * p.cg + k4 / khw) * hw;
+  // The tile's im2col columns, decoded once.
+  for (var c = li; c < TK; c += WG_X * WG_Y) {
+    let k = k_tile + c;
+    var info = vec3<i32>(-1, 0, 0);
+    if (k < p.kg) {
+      let r = k % khw;
+      info = vec3<i32>(i32((g * p.cg + k / khw) * hw), i32((r / p.kw) * p.dh) - p.pad_top, i32((r % p.kw) * p.dw) - p.pad_left);
+    }
+    col_info[c] = info;
+  }
+  workgroupBarrier();
   // This invocation's first dy channel plane within an image.
   let dy_chan = (g * p.mg + m_row) * hw_o;
 
@@ -361,24 +383,32 @@ fn dw_split(
         let base = (q / hw_o) * p.cout * hw_o + dy_chan + q % hw_o;
         v = vec4<f32>(dy_at(m_row, base), dy_at(m_row + 1u, base + hw_o), dy_at(m_row + 2u, base + 2u * hw_o), dy_at(m_row + 3u, base + 3u * hw_o));
       }
-      dy_tile[pp * WG_Y + ty] = v;
+      dy_tile[pp * DY_STRIDE + ty] = v;
     }
-    for (var pp = ty; pp < TP; pp += WG_Y) {
+    // (position pp, columns 4c .. 4c+3) pairs, position fastest.
+    for (var e = li; e < TP * WG_X; e += WG_X * WG_Y) {
+      let pp = e % TP;
+      let c = e / TP;
       let q = q0 + pp;
       var v = vec4<f32>();
       if (q < q_end) {
-        let pix = q % hw_o;
-        let base = (q / hw_o) * p.c * hw + x_chan;
-        let iy = vec4<i32>(i32((pix / p.wo) * p.sh)) + off_y;
-        let ix = vec4<i32>(i32((pix % p.wo) * p.sw)) + off_x;
-        v = vec4<f32>(x_at(k_ok.x, base.x, iy.x, ix.x), x_at(k_ok.y, base.y, iy.y, ix.y), x_at(k_ok.z, base.z, iy.z, ix.z), x_at(k_ok.w, base.w, iy.w, ix.w));
+        let img = q / hw_o;
+        let pix = q - img * hw_o;
+        let oy = pix / p.wo;
+        let base = img * p.c * hw;
+        let iy0 = i32(oy * p.sh);
+        let ix0 = i32((pix - oy * p.wo) * p.sw);
+        v = vec4<f32>(
+          x_col(col_info[4u * c], base, iy0, ix0), x_col(col_info[4u * c + 1u], base, iy0, ix0),
+          x_col(col_info[4u * c + 2u], base, iy0, ix0), x_col(col_info[4u * c + 3u], base, iy0, ix0),
+        );
       }
-      x_tile[pp * WG_X + tx] = v;
+      x_tile[pp * X_STRIDE + c] = v;
     }
     workgroupBarrier();
     for (var pp = 0u; pp < TP; pp++) {
-      let a = dy_tile[pp * WG_Y + ty];
-      let b = x_tile[pp * WG_X + tx];
+      let a = dy_tile[pp * DY_STRIDE + ty];
+      let b = x_tile[pp * X_STRIDE + tx];
       acc0 = fma(vec4<f32>(a.x), b, acc0);
       acc1 = fma(vec4<f32>(a.y), b, acc1);
       acc2 = fma(vec4<f32>(a.z), b, acc2);
@@ -457,12 +487,26 @@ fn table_compact(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
 
 @compute @workgroup_size(WG)
 fn db(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let o = linear_workgroup_id(wid, nwg);
-  if (o >= p.total) { return; }
+  let id = linear_workgroup_id(wid, nwg);
+  if (id >= p.total) { return; }
+  let j = id / p.cout;
+  let o = id - j * p.cout;
   let hw_o = p.ho * p.wo;
+  let q_end = min(p.q, (j + 1u) * p.chunk);
+  let step_img = WG / hw_o;
+  let step_pix = WG - step_img * hw_o;
+  var q = j * p.chunk + li;
+  var img = q / hw_o;
+  var pix = q - img * hw_o;
   var s = 0.0;
-  for (var q = li; q < p.q; q += WG) {
-    s += dy[((q / hw_o) * p.cout + o) * hw_o + q % hw_o];
+  for (; q < q_end; q += WG) {
+    s += dy[(img * p.cout + o) * hw_o + pix];
+    img += step_img;
+    pix += step_pix;
+    if (pix >= hw_o) {
+      pix -= hw_o;
+      img += 1u;
+    }
   }
-  reduce_store(li, s, o);
+  reduce_store(li, s, id);
 }

@@ -14,6 +14,9 @@
 // - `global_pool`: one workgroup reduces one (n, c) plane of H·W values. Each invocation folds
 //   a strided slice of the plane, then a shared-memory tree reduction combines the WG partial
 //   results (WG must be a power of two).
+// - `global_pool_thread`: for small planes (EfficientNet's 7×7 with over a thousand channels),
+//   one invocation reduces one plane in order, WG planes to a workgroup: no barriers, and no
+//   workgroup of mostly idle invocations per plane.
 //
 // 1-D problems may be folded into y when they exceed maxComputeWorkgroupsPerDimension: the
 // linear workgroup id is wid.x + wid.y * nwg.x. Requires the index and pooling window preludes.
@@ -174,4 +177,18 @@ fn global_pool(
   if (lid == 0u) {
     y[plane] = select(partial[0] / f32(n), partial[0], POOL_MAX == 1u);
   }
+}
+
+@compute @workgroup_size(WG)
+fn global_pool_thread(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let plane = linear_invocation_id(gid, nwg);
+  if (plane >= params.count) { return; }
+  let n = params.h * params.w;
+  let base = plane * n;
+  var acc = x[base];
+  for (var j = 1u; j < n; j++) {
+    let v = x[base + j];
+    if (POOL_MAX == 1u) { acc = max(acc, v); } else { acc += v; }
+  }
+  y[plane] = select(acc / f32(n), acc, POOL_MAX == 1u);
 }

@@ -14,8 +14,8 @@ type Shape4 = [number, number, number, number];
 const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 
 async function runGpu(gpu: WebGpuBackend, x: Float32Array, shape: Shape4, seed: number, params: AugmentParams): Promise<Float32Array> {
-  const xt = gpu.tensor(x, shape);
-  const st = gpu.tensor([seed], [1]);
+  const xt = gpu.upload(x, shape);
+  const st = gpu.upload([seed], [1]);
   const out = augmentGpu(gpu, xt, st, params);
   try {
     expect(out.shape).toEqual(shape);

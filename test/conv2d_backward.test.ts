@@ -193,6 +193,10 @@ const GPU_CASES: Case[] = [
   { n: 2, c: 5, h: 8, w: 7, cout: 10, k: 3, padding: 1, groups: 5 },
   { n: 1, c: 3, h: 13, w: 11, cout: 6, k: 3, dilation: 2, padding: [2, 2, 1, 0], groups: 3 },
   { n: 1, c: 1, h: 12, w: 12, cout: 6, k: 5 }, // C = 1 (LeNet C1 geometry)
+  // Few long channels: db in chunks then their sum (N·Ho·Wo = 16,875 and 16,660, 7×7 planes
+  // narrower than a workgroup's stride).
+  { n: 3, c: 2, h: 75, w: 75, cout: 3, k: 3, padding: 1 },
+  { n: 340, c: 2, h: 7, w: 7, cout: 2, k: 3, padding: 1 },
 ];
 
 describe('conv2dBackward GPU vs CPU', () => {
@@ -498,7 +502,7 @@ describe('conv2dBackward dx paths GPU vs CPU', () => {
   }
 
   gpuIt('conv2dBackward dx col rejects a connection table before GPU work', async (gpu) => {
-    const t = [gpu.zeros([1, 3, 6, 6]), gpu.zeros([3, 3, 3]), gpu.zeros([1, 2, 4, 4])];
+    const t = [gpu.zeroed([1, 3, 6, 6]), gpu.zeroed([3, 3, 3]), gpu.zeroed([1, 2, 4, 4])];
     const before = gpu.memoryInfo().buffers;
     const call = () => conv2dBackwardGpu(gpu, t[0], t[1], t[2], { connectionTable: [[0, 2], [1]] }, {}, { dxKind: 'col' });
     expect(call).toThrow(RangeError);
@@ -508,9 +512,9 @@ describe('conv2dBackward dx paths GPU vs CPU', () => {
   });
 
   gpuIt('conv2dBackward dx forward rejects a shape it does not fit (stride 2) before GPU work', async (gpu) => {
-    const x = gpu.zeros([1, 2, 7, 7]);
-    const w = gpu.zeros([3, 2, 3, 3]);
-    const dy = gpu.zeros([1, 3, 3, 3]);
+    const x = gpu.zeroed([1, 2, 7, 7]);
+    const w = gpu.zeroed([3, 2, 3, 3]);
+    const dy = gpu.zeroed([1, 3, 3, 3]);
     const before = gpu.memoryInfo().buffers;
     expect(() => conv2dBackwardGpu(gpu, x, w, dy, { stride: 2 }, {}, { dxKind: 'forward' })).toThrow(RangeError);
     expect(gpu.memoryInfo().buffers).toBe(before);

@@ -1,9 +1,10 @@
 // GPU vs CPU reference: activations (every kind, fused-prelude semantics) and broadcasting
 // add/mul (residual adds, bias-shaped operands, scalars), plus the shape ops that make no copy.
 import { describe, it, expect } from 'vitest';
-import { ShapeError, InvalidArgumentError, type Activation } from 'webcnn';
+import { ShapeError, InvalidArgumentError, Model, input, apply, layers, CpuBackend, type Activation, type ExecutionPlan } from 'webcnn';
 import { gpuIt, compareWithCpu, cpu } from './helpers/gpu.js';
 import { Rng } from './helpers/random.js';
+import { closeReport } from './helpers/compare.js';
 
 const ACTIVATIONS: Activation[] = [
   'none', 'relu', 'relu6', 'sigmoid', 'tanh', 'scaledTanh',
@@ -58,6 +59,25 @@ describe('add / mul with broadcasting', () => {
         await compareWithCpu(gpu, (b, t) => b[op](t(bv, sb), t(a, sa)), TOL, 'swapped');
       });
     }
+  }
+
+  // A residual add and its activation: the last add's kernel applies it, one dispatch per add.
+  for (const [inputs, act] of [[2, 'relu'], [3, { type: 'leakyRelu', alpha: 0.1 }], [2, 'none']] as const) {
+    gpuIt(`the add layer of ${inputs} inputs with activation ${JSON.stringify(act)}: ${inputs - 1} dispatch(es), equal to the CPU`, async (gpu) => {
+      const make = (backend: typeof gpu | CpuBackend) => {
+        const xs = Array.from({ length: inputs }, (_, i) => input([3, 5, 7], `x${i}`));
+        const y = apply(layers.add({ activation: act as Activation }), xs, 'res');
+        return new Model({ inputs: xs, outputs: y, name: 'residual', backend });
+      };
+      const data = Array.from({ length: inputs }, () => rng.uniform(2 * 3 * 5 * 7));
+      const onGpu = make(gpu);
+      const plan = (await onGpu.plan(2)) as ExecutionPlan;
+      expect(plan.dispatchCount).toBe(inputs - 1);
+      const got = await onGpu.predictAll(data, 2);
+      const ref = await make(new CpuBackend()).predictAll(data, 2);
+      expect(closeReport(got[0], ref[0], TOL)).toBeNull();
+      onGpu.dispose();
+    });
   }
 
   it('names both shapes when they do not broadcast', () => {

@@ -2,8 +2,8 @@
 // count_include_pad), global pooling (workgroup tree reduction) and LeNet-5's subsampling, plus
 // hand-computed PyTorch values and bad-input errors thrown before any GPU work.
 import { describe, it, expect } from 'vitest';
-import { ShapeError, InvalidArgumentError, type Activation, type Backend, type Pool2dParams, type WebGpuBackend } from 'webcnn';
-import { gpuIt, compareWithCpu, cpu } from './helpers/gpu.js';
+import { ShapeError, InvalidArgumentError, WebGpuBackend, type Activation, type Backend, type Pool2dParams } from 'webcnn';
+import { gpuIt, compareWithCpu, cpu, inErrorScopes } from './helpers/gpu.js';
 import { expectClose } from './helpers/compare.js';
 import { Rng } from './helpers/random.js';
 
@@ -118,7 +118,8 @@ describe('pool2d', () => {
 describe('globalPool', () => {
   const rng = new Rng(21);
   for (const type of ['max', 'avg'] as const) {
-    for (const shape of [[1, 3, 1, 1], [1, 5, 7, 7], [1, 6, 13, 11], [1, 3, 56, 56], [2, 7, 9, 5], [2, 3, 17, 19]]) {
+    // Planes up to 8×8 take one invocation each (EfficientNet's 7×7 with many channels), larger ones a workgroup.
+    for (const shape of [[1, 3, 1, 1], [1, 5, 7, 7], [1, 6, 13, 11], [1, 3, 56, 56], [2, 7, 9, 5], [2, 3, 17, 19], [3, 301, 7, 7], [2, 5, 8, 8], [2, 5, 5, 13]]) {
       gpuIt(`globalPool ${type} ${JSON.stringify(shape)}`, async (gpu) => {
         const x = rng.uniform(size(shape), -2, 2);
         const { shape: outShape } = await compareWithCpu(gpu, (b, t) => b.globalPool(t(x, shape), type), type === 'max' ? MAX_TOL : REDUCE_TOL);
@@ -127,7 +128,25 @@ describe('globalPool', () => {
     }
   }
 
-  gpuIt('globalPool folds more than 65535 planes into y', async (gpu) => {
+  it('globalPool folds its grid into y past maxComputeWorkgroupsPerDimension (lowered to 8), by plane and by invocation', async () => {
+    const be = await WebGpuBackend.create({ limitOverrides: { maxComputeWorkgroupsPerDimension: 8 } });
+    try {
+      const rng = new Rng(23);
+      // 2,100 planes of 7×7: 9 workgroups of 256 invocations; 20 planes of 9×9: 20 workgroups.
+      for (const shape of [[3, 700, 7, 7], [4, 5, 9, 9]]) {
+        const x = rng.uniform(size(shape), -2, 2);
+        for (const type of ['max', 'avg'] as const) {
+          const ref = await cpu.globalPool(cpu.tensor(x, shape), type).read();
+          const got = await inErrorScopes(be, () => be.globalPool(be.tensor(x, shape), type).read());
+          expectClose(got, ref, type === 'max' ? MAX_TOL : REDUCE_TOL, `${type} ${JSON.stringify(shape)}`);
+        }
+      }
+    } finally {
+      be.dispose();
+    }
+  });
+
+  gpuIt('globalPool over more than 65535 planes', async (gpu) => {
     const shape = [1, 70001, 1, 2];
     const x = new Rng(22).uniform(size(shape), -2, 2);
     await compareWithCpu(gpu, (b, t) => b.globalPool(t(x, shape), 'max'), MAX_TOL);

@@ -100,6 +100,11 @@ describe('batchNormTrain', () => {
     // Values far from 0 relative to their spread: the one-pass E[x²] − μ² would lose the variance.
     { shape: [2, 3, 33, 33], offset: 50 },
     { shape: [1, 260, 2, 2], momentum: 0 },
+    // Few long channels: two-stage reductions (parts per channel, then a combine), with 7×7 and
+    // 1-value planes (an invocation's step wraps across images) and a far offset.
+    { shape: [340, 2, 7, 7], act: 'relu' },
+    { shape: [16500, 3] },
+    { shape: [3, 2, 75, 75], offset: 50 },
   ];
   for (const c of CASES) {
     const C = c.shape[1];
@@ -196,7 +201,8 @@ describe('batchNormBackward', () => {
     dgamma: { atol: 1e-4, rtol: 1e-4 },
     dbeta: { atol: 1e-4, rtol: 1e-4 },
   };
-  for (const shape of [[4, 3], [16, 1], [2, 3, 9], [2, 5, 3, 3], [3, 7, 5, 5], [2, 3, 33, 33], [1, 260, 2, 2]]) {
+  // The last three reduce in two stages (few long channels).
+  for (const shape of [[4, 3], [16, 1], [2, 3, 9], [2, 5, 3, 3], [3, 7, 5, 5], [2, 3, 33, 33], [1, 260, 2, 2], [340, 2, 7, 7], [16500, 3], [3, 2, 75, 75]]) {
     const C = shape[1];
     const x = rng.uniform(numel(shape), -2, 2);
     const dy = rng.uniform(numel(shape));

@@ -55,7 +55,7 @@ describe('dispatch sinks and the bind-group builder', () => {
   });
 
   gpuIt('a call with too few buffers or no uniforms is refused eagerly and in a plan, and frees what it made', async (gpu) => {
-    const x = gpu.tensor([1, 2, 3, 4], [4]);
+    const x = gpu.upload([1, 2, 3, 4], [4]);
     const before = gpu.memoryInfo();
     const submits = gpu.submitCount;
     expect(() => gpu.run(scaleCall(4, 2), [x])).toThrow('test_scale: 1 buffers given, 2 bindings');

@@ -147,8 +147,12 @@ export interface Backend {
   compile(inputShapes: readonly Shape[], build: (inputs: Tensor[]) => readonly Tensor[], options?: CompileOptions): Promise<Executable>;
   /** Attributes the work `fn` issues to `label` (a layer's name) in profiles. */
   scope<T>(label: string, fn: () => T): T;
-  /** Refuses, before any work, a tensor of `shape` this backend cannot hold, naming `what` (LimitExceededError). */
-  checkFits(what: string, shape: Shape): void;
+  /**
+   * Refuses, before any work, a tensor of `shape` this backend cannot hold, naming `what`
+   * (LimitExceededError). A `parameter` is said to be one; a `splittable` one (its layer can
+   * take it in blocks of rows) fits when its blocks do.
+   */
+  checkFits(what: string, shape: Shape, kind?: { parameter?: boolean; splittable?: boolean }): void;
 
   // ---- Resources and their lifetime ------------------------------------------------------------
   /**

@@ -35,6 +35,7 @@ import type { Dataset, FitOptions, History, EvalResult } from '../train/fit.js';
 import { toModelInput, type ModelInput } from '../engine/input.js';
 import type { ModelOptions, PredictOptions, FunctionalModelSpec, WarmupOptions } from './options.js';
 import { ProgressReporter } from './progress.js';
+import { opOf } from '../ops/registry.js';
 
 export type { ModelOptions, PredictOptions, FunctionalModelSpec, WarmupOptions, LoadProgress, ProgressCallback } from './options.js';
 
@@ -485,11 +486,16 @@ export class Model {
    * the layer, before weights are uploaded or anything is compiled.
    */
   #checkLimits(backend: Backend, bindings: Bindings, op = 'predict'): void {
-    const refuse = (what: string, shape: Shape) => backend.checkFits(`${op}: model '${this.name}' ${what}`, shape);
+    const refuse = (what: string, shape: Shape, kind?: { parameter: boolean; splittable: boolean }) => backend.checkFits(`${op}: model '${this.name}' ${what}`, shape, kind);
     const info = this.info(bindings);
+    const layers = new Map(this.#graph.nodes.map((n) => [n.name, n.layer]));
     this.#graph.inputs.forEach((gi, i) => refuse(`input '${gi.name}'`, info.inputShapes[i]));
     for (const node of info.nodes) {
-      for (const p of node.params) refuse(`layer '${node.name}' (${node.type}) parameter '${p.name}'`, p.shape);
+      const layer = layers.get(node.name)!;
+      const splits = opOf(layer, node.name).splitsParams?.(layer) ?? [];
+      for (const p of node.params) {
+        refuse(`layer '${node.name}' (${node.type}) parameter '${p.name}'`, p.shape, { parameter: true, splittable: splits.includes(p.name) });
+      }
       refuse(`layer '${node.name}' (${node.type}) output`, node.outputShape);
     }
   }

@@ -227,4 +227,6 @@ export const conv2dOp = defineOp<Conv2dLayer>({
     return 2 * sizeOf(output) * perOutput;
   },
   fusesActivation: true,
+  // By output channels, when each output channel reads all input channels.
+  splitsParams: (layer) => ((layer.groups ?? 1) === 1 && !layer.connectionTable ? ['weight'] : []),
 });

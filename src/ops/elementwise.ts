@@ -5,6 +5,7 @@
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { type Activation, isActivation } from './activation.js';
 import { defineOp, param, reduceTo } from './op.js';
+import { binary } from './binary.js';
 import { type Shape, fmtShape, sizeOf, broadcastShapes, normalizeAxis } from '../shape.js';
 
 export type BinaryOp = 'add' | 'mul';
@@ -64,17 +65,17 @@ export interface AddLayer {
 export const addOp = defineOp<AddLayer>({
   type: 'add',
   inputs: [2, Infinity],
+  // The activation is applied by the last add's kernel at its store: a residual add and its
+  // ReLU are one dispatch.
   forward(b, { layer, inputs }) {
-    let acc = b.add(inputs[0], inputs[1]);
-    for (let i = 2; i < inputs.length; i++) {
-      const next = b.add(acc, inputs[i]);
-      acc.dispose();
+    const last = inputs.length - 1;
+    let acc = inputs[0];
+    for (let i = 1; i <= last; i++) {
+      const next = i === last && isActivation(layer.activation) ? binary(b, 'add', acc, inputs[i], layer.activation) : b.add(acc, inputs[i]);
+      if (i > 1) acc.dispose();
       acc = next;
     }
-    if (!isActivation(layer.activation)) return acc;
-    const y = b.activation(acc, layer.activation);
-    acc.dispose();
-    return y;
+    return acc;
   },
   backward: (b, { inputs, dy, needInput }) => ({ inputs: inputs.map((x, i) => (needInput[i] ? reduceTo(b, dy, x.shape) : undefined)) }),
   flops: (_layer, inputs, output) => sizeOf(output) * (inputs.length - 1),

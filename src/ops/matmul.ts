@@ -185,6 +185,8 @@ export const denseOp = defineOp<DenseLayer>({
   },
   flops: (_layer, [x], output) => 2 * sizeOf(output) * x[1],
   fusesActivation: true,
+  // By output units: each block of rows gives a block of output columns.
+  splitsParams: () => ['weight'],
 });
 
 /** LeNet-5's output: squared Euclidean distance of each row to each class's centre. */

@@ -135,6 +135,11 @@ export interface OpDef<L extends LayerBase> {
    * into it, and the trainer differentiates the activation first.
    */
   readonly fusesActivation?: boolean;
+  /**
+   * Parameters its forward and backward can take held in blocks of rows along axis 0 (the
+   * WebGPU backend splits a parameter larger than one storage binding so). Default: none.
+   */
+  splitsParams?(layer: L): readonly string[];
   /** At inference it is the identity (dropout): lowering reads its input instead. */
   readonly identityAtInference?: boolean;
   /**

@@ -6,6 +6,7 @@
 import { type Shape, fmtShape, sizeOf } from '../../shape.js';
 import { LimitExceededError } from '../../errors.js';
 import { GpuStorage } from './gpu_tensor.js';
+import { rowBlocks } from './split_tensor.js';
 import type { DeviceSession } from './device_session.js';
 
 /** Buffer bytes for `bytes` of data: rounded up to 16 so vec4 loads at the tail stay in bounds. */
@@ -43,13 +44,22 @@ export class Allocator {
     }
   }
 
-  /** The same check before any work, for a tensor a caller means to make: `what` names it (a model's layer output, say). */
-  checkFits(what: string, shape: Shape): void {
+  /**
+   * The same check before any work, for a tensor a caller means to make: `what` names it (a
+   * model's layer output, say). A parameter its layer can take in blocks of rows fits when one
+   * row does (split_tensor.ts); other parameters are said to be parameters, which no smaller
+   * batch or input would shrink.
+   */
+  checkFits(what: string, shape: Shape, kind: { parameter?: boolean; splittable?: boolean } = {}): void {
     const bytes = sizeOf(shape) * 4;
     const max = this.maxTensorBytes;
-    if (bytes > max) {
-      throw new LimitExceededError(`${what} ${fmtShape(shape)} needs ${bytes} bytes, more than this device's maxStorageBufferBindingSize (${max} bytes); use a smaller batch or input`);
-    }
+    if (bytes <= max || (kind.splittable && rowBlocks(shape, max))) return;
+    const over = `${what} ${fmtShape(shape)} needs ${bytes} bytes, more than this device's maxStorageBufferBindingSize (${max} bytes)`;
+    if (!kind.parameter) throw new LimitExceededError(`${over}; use a smaller batch or input`);
+    const why = kind.splittable
+      ? `even one of its rows (${sizeOf(shape.slice(1)) * 4} bytes) is over the limit, so it cannot be split across bindings`
+      : 'this layer cannot take a parameter split across bindings (dense, and conv2d without groups, can)';
+    throw new LimitExceededError(`${over}; it is a parameter: ${why}. It runs only on a device with a larger limit`);
   }
 
   /** A new tensor storage on the current device, zero-filled by WebGPU, counted until released. */

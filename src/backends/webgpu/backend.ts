@@ -22,6 +22,8 @@ import { type Shape, fmtShape, sizeOf, assertValidShape } from '../../shape.js';
 import { BackendMismatchError, DeviceLostError, ShapeError, WebCnnError } from '../../errors.js';
 import { type GpuContext, type DeviceOptions, acquireDevice } from '../../device/device.js';
 import { GpuTensor } from './gpu_tensor.js';
+import { SplitTensor, rowBlocks } from './split_tensor.js';
+import { splitRefused, denseSplit, conv2dSplit, denseBackwardSplit, conv2dBackwardSplit, sgdStepSplit, adamStepSplit } from './split_ops.js';
 import type { KernelContext, WebGpuDebugOptions } from './kernel_context.js';
 import { WebGpuRuntime } from './runtime.js';
 import { ExecutionPlan, type PlanOptions } from './plan.js';
@@ -66,6 +68,7 @@ export class WebGpuBackend extends WebGpuRuntime implements Backend, TrainingBac
 
   /** Checks that `t` is a live tensor of this backend and returns it typed. */
   own(t: Tensor, op: string, what = 'input'): GpuTensor {
+    if (t instanceof SplitTensor && t.backend === this) throw splitRefused(op, what, t, this.allocator.maxTensorBytes);
     if (!(t instanceof GpuTensor) || t.backend !== this) {
       throw new BackendMismatchError(`${op}: ${what} ${String(t)} belongs to another backend; move it with tensor(await t.read(), t.shape)`);
     }
@@ -76,13 +79,33 @@ export class WebGpuBackend extends WebGpuRuntime implements Backend, TrainingBac
     return t;
   }
 
+  /** `own`, but also a parameter held in blocks (split_tensor.ts), for the ops that run block by block. */
+  #ownMaybeSplit(t: Tensor, op: string, what: string): GpuTensor | SplitTensor {
+    if (t instanceof SplitTensor && t.backend === this) {
+      t.assertLive(op);
+      t.parts.forEach((p) => this.own(p, op, what));
+      return t;
+    }
+    return this.own(t, op, what);
+  }
+
   /** A tensor for a kernel to write in full: zero-filled when eager, but in a plan its buffer is shared and holds old values. */
   empty(shape: Shape, op = 'empty'): GpuTensor {
     return this.#make(shape, op, false);
   }
 
-  /** A tensor of zeros, in a plan too (the plan clears its buffer on every run). */
-  zeros(shape: Shape): GpuTensor {
+  /**
+   * A tensor of zeros, in a plan too (the plan clears its buffer on every run). One larger
+   * than a storage binding is held in blocks of rows (split_tensor.ts), like `tensor()`.
+   */
+  zeros(shape: Shape): GpuTensor | SplitTensor {
+    const blocks = rowBlocks(shape, this.allocator.maxTensorBytes);
+    if (!blocks) return this.zeroed(shape);
+    return new SplitTensor(this, blocks.map((rows) => this.zeroed([rows, ...shape.slice(1)])), shape);
+  }
+
+  /** A tensor of zeros that fits one binding, for kernels that accumulate into it. */
+  zeroed(shape: Shape): GpuTensor {
     return this.#make(shape, 'zeros', true);
   }
 
@@ -94,9 +117,36 @@ export class WebGpuBackend extends WebGpuRuntime implements Backend, TrainingBac
     return t;
   }
 
-  tensor(data: Float32Array | readonly number[], shape: Shape): GpuTensor {
+  /** A tensor holding `data`; one larger than a storage binding is held in blocks of rows (split_tensor.ts). */
+  tensor(data: Float32Array | readonly number[], shape: Shape): GpuTensor | SplitTensor {
     this.assertUsable('tensor');
     assertValidShape('tensor', 'data', shape);
+    if (data.length !== sizeOf(shape)) {
+      throw new ShapeError('tensor', `data has ${data.length} values but shape ${fmtShape(shape)} needs ${sizeOf(shape)}`);
+    }
+    const blocks = rowBlocks(shape, this.allocator.maxTensorBytes);
+    if (blocks) {
+      const src = data instanceof Float32Array ? data : Float32Array.from(data);
+      const row = sizeOf(shape.slice(1));
+      const parts: GpuTensor[] = [];
+      let at = 0;
+      try {
+        for (const rows of blocks) {
+          parts.push(this.upload(src.subarray(at * row, (at + rows) * row), [rows, ...shape.slice(1)]));
+          at += rows;
+        }
+      } catch (e) {
+        for (const p of parts) p.dispose();
+        throw e;
+      }
+      return new SplitTensor(this, parts, shape);
+    }
+    return this.upload(data, shape);
+  }
+
+  /** A tensor holding `data` in one buffer that fits one storage binding (refused with `LimitExceededError` if it does not). */
+  upload(data: Float32Array | readonly number[], shape: Shape): GpuTensor {
+    this.assertUsable('tensor');
     if (data.length !== sizeOf(shape)) {
       throw new ShapeError('tensor', `data has ${data.length} values but shape ${fmtShape(shape)} needs ${sizeOf(shape)}`);
     }
@@ -110,6 +160,15 @@ export class WebGpuBackend extends WebGpuRuntime implements Backend, TrainingBac
   }
 
   write(t: Tensor, data: Float32Array): void {
+    if (t instanceof SplitTensor && t.backend === this) {
+      if (data.length !== t.size) throw new ShapeError('write', `${data.length} values for tensor ${fmtShape(t.shape)} of ${t.size}`);
+      let at = 0;
+      for (const p of t.parts) {
+        this.write(p, data.subarray(at, at + p.size));
+        at += p.size;
+      }
+      return;
+    }
     const g = this.own(t, 'write');
     this.assertUsable('write');
     if (data.length !== g.size) throw new ShapeError('write', `${data.length} values for tensor ${fmtShape(g.shape)} of ${g.size}`);
@@ -119,6 +178,16 @@ export class WebGpuBackend extends WebGpuRuntime implements Backend, TrainingBac
   }
 
   async read(t: Tensor): Promise<Float32Array> {
+    if (t instanceof SplitTensor && t.backend === this) {
+      t.assertLive('read');
+      const out = new Float32Array(t.size);
+      let at = 0;
+      for (const p of t.parts) {
+        out.set(await this.read(p), at);
+        at += p.size;
+      }
+      return out;
+    }
     const g = this.own(t, 'read');
     this.assertUsable('read');
     const bytes = g.size * 4;
@@ -161,7 +230,9 @@ export class WebGpuBackend extends WebGpuRuntime implements Backend, TrainingBac
   // Ops
 
   conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, params: Conv2dParams = {}): Tensor {
-    return this.#op(() => conv2dGpu(this, this.own(x, 'conv2d'), this.own(w, 'conv2d', 'weights'), bias && this.own(bias, 'conv2d', 'bias'), params));
+    const ws = this.#ownMaybeSplit(w, 'conv2d', 'weights');
+    const args = [this.own(x, 'conv2d'), bias && this.own(bias, 'conv2d', 'bias'), params] as const;
+    return this.#op(() => (ws instanceof SplitTensor ? conv2dSplit(this, args[0], ws, args[1], params) : conv2dGpu(this, args[0], ws, args[1], params)));
   }
   pool2d(x: Tensor, params: Pool2dParams): Tensor {
     return this.#op(() => pool2dGpu(this, this.own(x, 'pool2d'), params));
@@ -183,7 +254,10 @@ export class WebGpuBackend extends WebGpuRuntime implements Backend, TrainingBac
     return this.#op(() => matmulGpu(this, this.own(a, 'matmul', 'a'), this.own(b, 'matmul', 'b'), bias, params));
   }
   dense(x: Tensor, w: Tensor, bias: Tensor | undefined, activation?: Activation): Tensor {
-    return this.#op(() => denseGpu(this, this.own(x, 'dense'), this.own(w, 'dense', 'weights'), bias && this.own(bias, 'dense', 'bias'), activation));
+    const ws = this.#ownMaybeSplit(w, 'dense', 'weights');
+    const xg = this.own(x, 'dense');
+    const bg = bias && this.own(bias, 'dense', 'bias');
+    return this.#op(() => (ws instanceof SplitTensor ? denseSplit(this, xg, ws, bg, activation) : denseGpu(this, xg, ws, bg, activation)));
   }
   rbf(x: Tensor, centers: Tensor): Tensor {
     return this.#op(() => rbfGpu(this, this.own(x, 'rbf'), this.own(centers, 'rbf', 'centers')));
@@ -239,10 +313,16 @@ export class WebGpuBackend extends WebGpuRuntime implements Backend, TrainingBac
     return this.#op(() => activationBackwardGpu(this, this.own(y, 'activationBackward', 'y'), this.own(dy, 'activationBackward', 'dy'), act));
   }
   conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, params: Conv2dParams = {}, want: GradRequest = {}): Conv2dGrads {
-    return this.#op(() => conv2dBackwardGpu(this, this.own(x, 'conv2dBackward'), this.own(w, 'conv2dBackward', 'weights'), this.own(dy, 'conv2dBackward', 'dy'), params, want));
+    const ws = this.#ownMaybeSplit(w, 'conv2dBackward', 'weights');
+    const xg = this.own(x, 'conv2dBackward');
+    const dyg = this.own(dy, 'conv2dBackward', 'dy');
+    return this.#op(() => (ws instanceof SplitTensor ? conv2dBackwardSplit(this, xg, ws, dyg, params, want) : conv2dBackwardGpu(this, xg, ws, dyg, params, want)));
   }
   denseBackward(x: Tensor, w: Tensor, dy: Tensor, want: GradRequest = {}): DenseGrads {
-    return this.#op(() => denseBackwardGpu(this, this.own(x, 'denseBackward'), this.own(w, 'denseBackward', 'weights'), this.own(dy, 'denseBackward', 'dy'), want));
+    const ws = this.#ownMaybeSplit(w, 'denseBackward', 'weights');
+    const xg = this.own(x, 'denseBackward');
+    const dyg = this.own(dy, 'denseBackward', 'dy');
+    return this.#op(() => (ws instanceof SplitTensor ? denseBackwardSplit(this, xg, ws, dyg, want) : denseBackwardGpu(this, xg, ws, dyg, want)));
   }
   rbfBackward(x: Tensor, centers: Tensor, dy: Tensor): { dx: Tensor; dcenters: Tensor } {
     return this.#op(() => rbfBackwardGpu(this, this.own(x, 'rbfBackward'), this.own(centers, 'rbfBackward', 'centers'), this.own(dy, 'rbfBackward', 'dy')));
@@ -296,10 +376,16 @@ export class WebGpuBackend extends WebGpuRuntime implements Backend, TrainingBac
   }
   sgdStep(param: Tensor, grad: Tensor, velocity: Tensor | undefined, hyper: Tensor, params: SgdParams = {}): void {
     const o = (t: Tensor, what: string) => this.own(t, 'sgdStep', what);
+    const s = (t: Tensor, what: string) => this.#ownMaybeSplit(t, 'sgdStep', what);
+    const p = s(param, 'param');
+    if (p instanceof SplitTensor) return sgdStepSplit(this, p, s(grad, 'grad'), velocity && s(velocity, 'velocity'), o(hyper, 'hyper'), params);
     sgdStepGpu(this, o(param, 'param'), o(grad, 'grad'), velocity && o(velocity, 'velocity'), o(hyper, 'hyper'), params);
   }
   adamStep(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hyper: Tensor, params: AdamParams = {}): void {
     const o = (t: Tensor, what: string) => this.own(t, 'adamStep', what);
+    const s = (t: Tensor, what: string) => this.#ownMaybeSplit(t, 'adamStep', what);
+    const p = s(param, 'param');
+    if (p instanceof SplitTensor) return adamStepSplit(this, p, s(grad, 'grad'), s(m, 'm'), s(v, 'v'), o(hyper, 'hyper'), params);
     adamStepGpu(this, o(param, 'param'), o(grad, 'grad'), o(m, 'm'), o(v, 'v'), o(hyper, 'hyper'), params);
   }
 }

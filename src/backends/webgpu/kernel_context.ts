@@ -34,7 +34,7 @@ export interface KernelContext {
   /** A new output tensor whose contents the kernel must write in full (`op` names it in errors). */
   empty(shape: Shape, op?: string): GpuTensor;
   /** A new tensor that reads as zeros when the kernels run, for kernels that accumulate into it. */
-  zeros(shape: Shape): GpuTensor;
+  zeroed(shape: Shape): GpuTensor;
   /** Issues one dispatch; `buffers` fill the kernel's non-uniform bindings in order. */
   run(call: KernelCall, buffers: readonly (GpuTensor | GPUBuffer)[]): void;
   /** A read-only buffer holding `data` (tables, indices), kept as long as the work that uses it. */

@@ -155,8 +155,8 @@ export class WebGpuRuntime {
   }
 
   /** Refuses, before any work, a tensor of `shape` this device cannot bind, naming `what` (`LimitExceededError`). */
-  checkFits(what: string, shape: Shape): void {
-    this.allocator.checkFits(what, shape);
+  checkFits(what: string, shape: Shape, kind: { parameter?: boolean; splittable?: boolean } = {}): void {
+    this.allocator.checkFits(what, shape, kind);
   }
 
   /** Number of queue submits so far (a planned forward is exactly one). */

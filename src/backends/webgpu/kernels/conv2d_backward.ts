@@ -12,7 +12,7 @@
  * output positions are cut into chunks so that there are enough workgroups (`selectDwSplit`),
  * each workgroup computes a register-blocked tile of dw (`selectDwTile`) for one chunk, and a
  * second pass sums the chunks in order; debug.forceNaive keeps one workgroup per dw element.
- * db: one workgroup per channel.
+ * db: one workgroup per channel, or per chunk of a channel then a sum of the chunks (few long channels).
  *
  * Connection tables: the table's weights are expanded into dense (Cout, C, kH, kW) weights with
  * zeros for the absent pairs (`expandTableWeights`, the forward's `table_expand`), dx and db
@@ -30,6 +30,7 @@ import { type DxColTuning, DW_TUNING, DX_COL_TUNING, tuningFor } from '../tuning
 import {
   type Conv2dDxKind, type DwSplit, REG, selectDwTile, selectDwSplit, dxForwardFits, dxColFits, colGemmGrid, conv2dDxKind, conv2dDwKind, flippedExtent,
 } from './conv2d_backward_paths.js';
+import { selectReductionSplit } from '../reduction.js';
 import { CONV_GEOMETRY, conv2dGpu, convGeometry, denseParams, expandTableWeights } from './conv2d.js';
 import type { Conv2dParams, Conv2dConfig } from '../../../ops/conv2d.js';
 import type { GradRequest } from '../../training.js';
@@ -111,6 +112,8 @@ interface Extra {
   tilesK?: number;
   tiles?: number;
   split?: DwSplit;
+  /** The size of one chunk's partial sums that `dw_sum` adds; default dw's. */
+  dwSize?: number;
   total: number;
 }
 
@@ -121,7 +124,7 @@ function uniforms(cfg: Conv2dConfig, table: TableLayout | undefined, extra: Extr
     ...convGeometry(cfg),
     tbl_out: table?.out ?? 0, tbl_in: table?.in ?? 0, tbl_reader_off: table?.readerOff ?? 0, tbl_readers: table?.readers ?? 0,
     tiles_k: extra.tilesK ?? 0, tiles: extra.tiles ?? 0, chunk: extra.split?.chunk ?? 0, splits: extra.split?.splits ?? 0,
-    dw_size: cfg.outChannels * cfg.inPerGroup * cfg.kernelH * cfg.kernelW,
+    dw_size: extra.dwSize ?? cfg.outChannels * cfg.inPerGroup * cfg.kernelH * cfg.kernelW,
     step_y: sH / gcd(sH, dH), step_x: sW / gcd(sW, dW),
     total: extra.total,
   });
@@ -200,18 +203,7 @@ export function conv2dBackwardGpu(
 
   if (wanted.bias) {
     const db = be.empty([cfg.outChannels], 'conv2dBackward db'); // (Cout)
-    if (db.size > 0) {
-      be.run(
-        {
-          kernel: DB,
-          overrides: { WG },
-          uniforms: uniforms(cfg, packed?.layout, { total: cfg.outChannels }),
-          workgroups: grid1d(cfg.outChannels, maxDim, `${label} db`),
-          label: `${label} db`,
-        },
-        buffers(db),
-      );
-    }
+    if (db.size > 0) dbByChunks(be, cfg, packed?.layout, db, buffers, label);
     grads.db = db;
   }
   return grads;
@@ -419,6 +411,50 @@ function dxByCol(be: KernelContext, cfg: Conv2dConfig, w: GpuTensor, dy: GpuTens
     dcol.dispose();
   }
   return dx;
+}
+
+/**
+ * db: `db` sums each channel's dy over its chunks of the N·Ho·Wo positions (one chunk unless
+ * the channels are few and long: selectReductionSplit), into db itself or into a (chunks,
+ * Cout) scratch that `dw_sum` then adds up in chunk order.
+ */
+function dbByChunks(
+  be: KernelContext, cfg: Conv2dConfig, layout: TableLayout | undefined, db: GpuTensor,
+  buffers: (out: GpuTensor) => (GpuTensor | GPUBuffer)[], label: string,
+): void {
+  const maxDim = be.limits.maxComputeWorkgroupsPerDimension;
+  const cout = cfg.outChannels;
+  const q = cfg.batch * cfg.outH * cfg.outW;
+  const { parts, chunk } = selectReductionSplit(cout, q);
+  const split: DwSplit = { splits: parts, chunk: Math.max(chunk, 1) };
+  const partials = parts > 1 ? be.empty([parts, cout], 'conv2dBackward db partials') : db; // (chunks, Cout)
+  try {
+    be.run(
+      {
+        kernel: DB,
+        overrides: { WG },
+        uniforms: uniforms(cfg, layout, { split, total: cout * parts }),
+        workgroups: grid1d(cout * parts, maxDim, `${label} db`),
+        label: `${label} db`,
+      },
+      buffers(partials),
+    );
+    if (partials !== db) {
+      const [, w, dy, tbl] = buffers(db);
+      be.run(
+        {
+          kernel: DW_SUM,
+          overrides: { WG },
+          uniforms: uniforms(cfg, layout, { split, dwSize: cout, total: cout }),
+          workgroups: grid1d(ceilDiv(cout, WG), maxDim, `${label} db sum`),
+          label: `${label} db sum`,
+        },
+        [partials, w, dy, tbl, db],
+      );
+    }
+  } finally {
+    if (partials !== db) partials.dispose();
+  }
 }
 
 /**

@@ -27,7 +27,7 @@ function run(kernel: KernelSpec, op: string, kc: KernelContext, x: GpuTensor, in
   const count = sizeOf(outShape);
   const workgroups = grid1d(ceilDiv(count, WG), kc.limits.maxComputeWorkgroupsPerDimension, op);
   // Nothing to read (no indices, or an empty axis): the output is empty, or zeros for the gradient.
-  if (sizeOf(x.shape) === 0 || g.count === 0) return kc.zeros(outShape);
+  if (sizeOf(x.shape) === 0 || g.count === 0) return kc.zeroed(outShape);
   const out = kc.empty(outShape, op);
   if (count === 0) return out;
   kc.run(
@@ -61,7 +61,7 @@ function runElements(kernel: KernelSpec, op: string, kc: KernelContext, x: GpuTe
   if (data.length > MAX_RANK) throw new ShapeError(op, `rank ${data.length} is above the supported ${MAX_RANK}`);
   const count = sizeOf(outShape);
   const workgroups = grid1d(ceilDiv(count, WG), kc.limits.maxComputeWorkgroupsPerDimension, op);
-  if (sizeOf(indices.shape) === 0) return kc.zeros(outShape);
+  if (sizeOf(indices.shape) === 0) return kc.zeroed(outShape);
   const out = kc.empty(outShape, op);
   if (count === 0) return out;
   kc.run(

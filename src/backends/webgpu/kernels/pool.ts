@@ -120,6 +120,13 @@ export function windowUniforms(g: WindowGeometry, count: number, batch?: number)
 const POOL_CODE = withActivation(withPreludes(poolWgsl, POOL_PARAMS, POOL_WINDOW_PRELUDE, INDEX_PRELUDE));
 const POOL2D: KernelSpec = { name: 'pool', code: POOL_CODE, entryPoint: 'pool2d', bindings: ['uniform', 'read', 'write'] };
 const GLOBAL_POOL: KernelSpec = { name: 'pool', code: POOL_CODE, entryPoint: 'global_pool', bindings: ['uniform', 'read', 'write'] };
+const GLOBAL_POOL_THREAD: KernelSpec = { name: 'pool', code: POOL_CODE, entryPoint: 'global_pool_thread', bindings: ['uniform', 'read', 'write'] };
+/**
+ * Largest H·W a global pool reduces with one invocation per plane (`global_pool_thread`):
+ * up to 8×8 a plane is a short loop, and a workgroup per plane would leave most of its
+ * invocations idle (7×7 in a 64-wide workgroup) and pay log₂ WG barriers.
+ */
+const GLOBAL_POOL_THREAD_MAX = 64;
 const ADAPTIVE_AVG_POOL: KernelSpec = { name: 'pool', code: POOL_CODE, entryPoint: 'adaptive_avg_pool', bindings: ['uniform', 'read', 'write'] };
 const SUBSAMPLE: KernelSpec = {
   name: 'pool',
@@ -142,7 +149,10 @@ export function globalPoolGpu(be: KernelContext, x: GpuTensor, type: 'max' | 'av
   const out = be.empty(g.outShape, 'globalPool');
   const planes = g.n * g.c;
   if (planes === 0) return out;
-  be.run(poolCall(globalPoolDispatch(GLOBAL_POOL, 'globalPool', type, g), be.limits.maxComputeWorkgroupsPerDimension), [x, out]);
+  const d = globalPoolDispatch(GLOBAL_POOL, 'globalPool', type, g);
+  // A small plane is one invocation's loop; a large one a workgroup's tree reduction.
+  const call = g.plane <= GLOBAL_POOL_THREAD_MAX ? { ...d, kernel: GLOBAL_POOL_THREAD, reduceOver: undefined } : d;
+  be.run(poolCall(call, be.limits.maxComputeWorkgroupsPerDimension), [x, out]);
   return out;
 }
 

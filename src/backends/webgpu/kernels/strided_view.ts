@@ -35,7 +35,7 @@ function run(kernel: KernelSpec, op: string, kc: KernelContext, x: GpuTensor, { 
   const count = sizeOf(outShape);
   const workgroups = grid1d(ceilDiv(count, WG), kc.limits.maxComputeWorkgroupsPerDimension, op);
   // A scatter of nothing is all zeros; a view of nothing is empty.
-  if (sizeOf(x.shape) === 0) return kc.zeros(outShape);
+  if (sizeOf(x.shape) === 0) return kc.zeroed(outShape);
   const out = kc.empty(outShape, op);
   if (count === 0) return out;
   kc.run(
