@@ -5,7 +5,9 @@
 // and replace the ACTIVATION_CASES line below. ACT_A and ACT_B are the parameterised
 // activations' constants (leaky relu's slope, clip's bounds). The helpers before `activate`
 // (IEEE special values, exp/log/sqrt/div/pow/fmod with IEEE's results, erf, sin and cos) serve
-// the table's rows and the binary ops of shaders/elementwise.wgsl.
+// the table's rows and the binary ops of shaders/elementwise.wgsl. Every `activate` arm returns
+// NaN for a NaN input (`keep_nan`, from the IEEE prelude shaders/ieee.wgsl, which precedes this
+// one): max(x, 0) alone may drop it on a GPU.
 
 override ACT: u32 = 0u;
 override ACT_A: f32 = 0.0;
@@ -24,14 +26,7 @@ fn stable_sigmoid(x: f32) -> f32 {
   return e / (1.0 + e);
 }
 
-// IEEE special values. WGSL rejects an infinite or NaN constant expression, so the bits pass
-// through a variable and the value is made at run time.
-fn f32_bits(b: u32) -> f32 {
-  var v = b;
-  return bitcast<f32>(v);
-}
-fn f32_inf() -> f32 { return f32_bits(0x7f800000u); }
-fn f32_nan() -> f32 { return f32_bits(0x7fc00000u); }
+// IEEE special values (f32_bits, f32_inf, f32_nan: the IEEE prelude, shaders/ieee.wgsl).
 /** ±inf with the sign of x (of a zero too): 1/x at x = ±0. */
 fn signed_inf(x: f32) -> f32 { return f32_bits((bitcast<u32>(x) & 0x80000000u) | 0x7f800000u); }
 

@@ -7,10 +7,10 @@
 // computes the elements t, t + WG, t + 2·WG, … of the image (C·H·W of them).
 // With CONTRAST on, the mean is a fixed-order f32 reduction — invocation t sums its elements in
 // order, then a shared-memory tree halves WG partial sums — which the CPU reference
-// (src/backends/cpu/augment.ts) replays operation by operation, so both backends agree bit for bit.
-// (Crop and flip are pure copies and always exact. For the jitters this assumes the compiler
-// does not contract a·b + c into one fma; SwiftShader does not — a driver that does would
-// differ in the last bit of jittered values only.)
+// (src/backends/cpu/augment.ts) replays operation by operation. Crop, flip and the mean hold no
+// product that could be contracted, so they match the reference bit for bit; the jitters'
+// a·b + c may be fused into one fma by a compiler (WGSL allows it; SwiftShader does not), which
+// moves a jittered value by a few ulps — test/augment.test.ts derives the bound.
 // Random draws hash (seed, image, purpose) with u32 arithmetic only: the same bits as
 // `drawU32` in src/ops/augment.ts. The seed is read at run time from a one-element f32 buffer,
 // so a recorded plan changes it by rewriting that buffer. Requires the index prelude.

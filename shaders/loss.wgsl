@@ -14,7 +14,8 @@
 // Labels are not validated here (that would need a readback): a label is rounded and clamped
 // to 0..K−1. The CPU reference rejects bad labels, and the trainer checks them on the host
 // before uploading.
-// Requires the index prelude.
+// A NaN or +Inf logit makes its row's loss and gradient NaN (`max_nan`, `exp_nan`), as on the CPU.
+// Requires the index and IEEE preludes.
 
 override WG: u32 = 64u;
 
@@ -27,15 +28,12 @@ override WG: u32 = 64u;
 
 var<workgroup> red: array<f32, WG>;
 
-// Largest finite f32: the identity of max for finite inputs (WGSL has no infinity literal).
-const F32_MAX: f32 = 0x1.fffffep+127f;
-
 /** Tree reduction of red[0..WG) into red[0], as a max (is_max) or a sum. Call in uniform control flow. */
 fn reduce_workgroup(t: u32, is_max: bool) -> f32 {
   workgroupBarrier();
   for (var s = WG / 2u; s > 0u; s >>= 1u) {
     if (t < s) {
-      if (is_max) { red[t] = max(red[t], red[t + s]); } else { red[t] += red[t + s]; }
+      if (is_max) { red[t] = max_nan(red[t], red[t + s]); } else { red[t] += red[t + s]; }
     }
     workgroupBarrier();
   }
@@ -58,13 +56,13 @@ fn softmax_cross_entropy(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(
   let cols = params.cols;
   let base = row * cols;
 
-  var m = -F32_MAX;
-  for (var j = t; j < cols; j += WG) { m = max(m, pred[base + j]); }
+  var m = -f32_inf();
+  for (var j = t; j < cols; j += WG) { m = max_nan(m, pred[base + j]); }
   red[t] = m;
   let row_max = reduce_workgroup(t, true);
 
   var sum = 0.0;
-  for (var j = t; j < cols; j += WG) { sum += exp(pred[base + j] - row_max); }
+  for (var j = t; j < cols; j += WG) { sum += exp_nan(pred[base + j] - row_max); }
   red[t] = sum;
   let total = reduce_workgroup(t, false);
 
@@ -72,10 +70,10 @@ fn softmax_cross_entropy(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(
   let inv_total = 1.0 / total;
   let inv_n = 1.0 / f32(params.rows);
   for (var j = t; j < cols; j += WG) {
-    let p = exp(pred[base + j] - row_max) * inv_total;
+    let p = exp_nan(pred[base + j] - row_max) * inv_total;
     grad[base + j] = (p - select(0.0, 1.0, j == label)) * inv_n;
   }
-  if (t == 0u) { loss[row] = log(total) - (pred[base + label] - row_max); }
+  if (t == 0u) { loss[row] = log_nan(total) - (pred[base + label] - row_max); }
 }
 
 @compute @workgroup_size(WG)

@@ -23,7 +23,8 @@
 //
 // Every pooling window covers at least one real input cell (inferPool2d keeps padding smaller
 // than the window), so a max starts from the window's first real cell and needs no -inf constant,
-// and the avg divisor is never 0.
+// and the avg divisor is never 0. Max pooling propagates a NaN of its window (`max_nan`, from the
+// IEEE prelude that the activation prelude brings), as the CPU reference does.
 
 // Invocations per workgroup (a power of two for `global_pool`). POOL_MAX and COUNT_PAD: the
 // pooling window prelude (shaders/pool_window.wgsl).
@@ -63,7 +64,7 @@ fn pool2d(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     var best = x[base + h0 * params.w + w0];
     for (var iy = h0; iy < h1; iy++) {
       let row = base + iy * params.w;
-      for (var ix = w0; ix < w1; ix++) { best = max(best, x[row + ix]); }
+      for (var ix = w0; ix < w1; ix++) { best = max_nan(best, x[row + ix]); }
     }
     y[i] = best;
   } else {
@@ -96,7 +97,7 @@ fn dilated_window(p: PlanePos) -> f32 {
       let ix = ws + i32(kx * params.dw);
       if (ix < 0 || ix >= i32(params.w)) { continue; }
       let v = x[base + u32(iy) * params.w + u32(ix)];
-      best = select(max(best, v), v, !found);
+      best = select(max_nan(best, v), v, !found);
       found = true;
       sum += v;
       real++;
@@ -160,14 +161,14 @@ fn global_pool(
   var acc = select(0.0, x[base], POOL_MAX == 1u);
   for (var j = lid; j < n; j += WG) {
     let v = x[base + j];
-    if (POOL_MAX == 1u) { acc = max(acc, v); } else { acc += v; }
+    if (POOL_MAX == 1u) { acc = max_nan(acc, v); } else { acc += v; }
   }
   partial[lid] = acc;
   workgroupBarrier();
   for (var s = WG / 2u; s > 0u; s >>= 1u) {
     if (lid < s) {
       if (POOL_MAX == 1u) {
-        partial[lid] = max(partial[lid], partial[lid + s]);
+        partial[lid] = max_nan(partial[lid], partial[lid + s]);
       } else {
         partial[lid] += partial[lid + s];
       }

@@ -11,8 +11,10 @@
 // `arg_main`: the same layout with one reduced axis; the workgroup reduces (value, index)
 // pairs to the index of the max (ARG_MAX = 1) or min, the first on ties or the last when
 // SELECT_LAST = 1, written as a float.
-// Outputs may be folded into y: the output is wid.x + wid.y · nwg.x. Requires the index prelude
-// and shaders/reduce_index.wgsl (base_of, offset_of).
+// A NaN among the reduced elements is the max and the min (`max_nan`, `min_nan`), and argmax and
+// argmin pick the first NaN (the last with SELECT_LAST), as NumPy and PyTorch do.
+// Outputs may be folded into y: the output is wid.x + wid.y · nwg.x. Requires the index and IEEE
+// preludes and shaders/reduce_index.wgsl (base_of, offset_of).
 
 override WG: u32 = 64u;
 override KIND: u32 = 0u;
@@ -26,7 +28,6 @@ override SELECT_LAST: u32 = 0u;
 var<workgroup> red: array<f32, WG>;
 var<workgroup> red_index: array<u32, WG>;
 
-const F32_MAX: f32 = 0x1.fffffep+127f;
 // How partial results combine: Σ, max, min, Π.
 const ADD: u32 = 0u;
 const MAX: u32 = 1u;
@@ -35,8 +36,8 @@ const MUL: u32 = 3u;
 
 fn identity(op: u32) -> f32 {
   switch op {
-    case MAX: { return -F32_MAX; }
-    case MIN: { return F32_MAX; }
+    case MAX: { return -f32_inf(); }
+    case MIN: { return f32_inf(); }
     case MUL: { return 1.0; }
     default: { return 0.0; }
   }
@@ -44,8 +45,8 @@ fn identity(op: u32) -> f32 {
 
 fn combine(op: u32, a: f32, b: f32) -> f32 {
   switch op {
-    case MAX: { return max(a, b); }
-    case MIN: { return min(a, b); }
+    case MAX: { return max_nan(a, b); }
+    case MIN: { return min_nan(a, b); }
     case MUL: { return a * b; }
     default: { return a + b; }
   }
@@ -58,7 +59,7 @@ fn lift(v: f32, shift: f32, raw: bool) -> f32 {
   switch KIND {
     case 5u: { return abs(v); }
     case 6u, 7u: { return v * v; }
-    case 9u: { return exp(v - shift); }
+    case 9u: { return exp_nan(v - shift); }
     default: { return v; }
   }
 }
@@ -93,7 +94,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     case 9u: {
       // Stable: max + log Σ exp(v − max), the max taken over the elements themselves.
       let m = fold(MAX, base, t, 0.0, true);
-      result = m + log(fold(ADD, base, t, m, false));
+      result = m + log_nan(fold(ADD, base, t, m, false));
     }
     default: {
       let s = fold(ADD, base, t, 0.0, false);
@@ -108,9 +109,12 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   if (t == 0u) { y[o] = result; }
 }
 
-// Whether (v, i) is preferred to (w, j).
+// Whether (v, i) is preferred to (w, j). A NaN beats any number; between two NaNs, as for ties.
 fn better(v: f32, i: u32, w: f32, j: u32) -> bool {
-  if (v != w) { return select((v < w), (v > w), ARG_MAX == 1u); }
+  let v_nan = is_nan_bits(v);
+  let w_nan = is_nan_bits(w);
+  if (v_nan != w_nan) { return v_nan; }
+  if (!v_nan && v != w) { return select((v < w), (v > w), ARG_MAX == 1u); }
   return select((i < j), (i > j), SELECT_LAST == 1u);
 }
 

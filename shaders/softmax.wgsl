@@ -10,15 +10,14 @@ override WG: u32 = 256u;
 override LOG: u32 = 0u;
 
 // Uniforms: SoftmaxParams, generated from SOFTMAX_PARAMS in src/backends/webgpu/kernels/matmul.ts.
-// Requires the index prelude (shaders/index.wgsl).
+// A NaN in a row makes the row max, and so the whole row, NaN (`max_nan`), as on the CPU; so
+// does +Inf (Inf − Inf; `exp_nan` keeps that NaN, which exp alone may not).
+// Requires the index and IEEE preludes (shaders/index.wgsl, shaders/ieee.wgsl).
 @group(0) @binding(0) var<uniform> params: SoftmaxParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
 var<workgroup> red: array<f32, WG>;
-
-// Largest finite f32: the identity of max for finite inputs (WGSL has no infinity literal).
-const F32_MAX: f32 = 0x1.fffffep+127f;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -29,19 +28,19 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let base = (row / inner) * params.axis_len * inner + row % inner;
   let t = lid.x;
 
-  var m = -F32_MAX;
-  for (var j = t; j < params.axis_len; j += WG) { m = max(m, x[base + j * inner]); }
+  var m = -f32_inf();
+  for (var j = t; j < params.axis_len; j += WG) { m = max_nan(m, x[base + j * inner]); }
   red[t] = m;
   workgroupBarrier();
   for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (t < s) { red[t] = max(red[t], red[t + s]); }
+    if (t < s) { red[t] = max_nan(red[t], red[t + s]); }
     workgroupBarrier();
   }
   let row_max = red[0];
   workgroupBarrier();  // everyone has read red[0] before it is reused
 
   var sum = 0.0;
-  for (var j = t; j < params.axis_len; j += WG) { sum += exp(x[base + j * inner] - row_max); }
+  for (var j = t; j < params.axis_len; j += WG) { sum += exp_nan(x[base + j * inner] - row_max); }
   red[t] = sum;
   workgroupBarrier();
   for (var s = WG / 2u; s > 0u; s >>= 1u) {
@@ -49,10 +48,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     workgroupBarrier();
   }
   let inv = 1.0 / red[0];
-  let log_sum = log(red[0]);  // sum >= 1: its largest term is exp(0)
+  let log_sum = log_nan(red[0]);  // sum >= 1: its largest term is exp(0)
 
   for (var j = t; j < params.axis_len; j += WG) {
     let i = base + j * inner;
-    if (LOG == 1u) { y[i] = (x[i] - row_max) - log_sum; } else { y[i] = exp(x[i] - row_max) * inv; }
+    if (LOG == 1u) { y[i] = (x[i] - row_max) - log_sum; } else { y[i] = exp_nan(x[i] - row_max) * inv; }
   }
 }

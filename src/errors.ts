@@ -60,3 +60,20 @@ export class DisposedError extends WebCnnError {}
 
 /** Tensors from two different backends (or devices) were mixed in one op. */
 export class BackendMismatchError extends WebCnnError {}
+
+/**
+ * Training diverged: the mean loss of a batch `fit` read back is NaN or ±Infinity (a learning
+ * rate too high, or NaN/Inf in the data). `fit` stops there; the model keeps the weights of its
+ * last completed epoch. `epoch` and `batch` count from 0, `step` (optimizer steps taken) from 1.
+ */
+export class NonFiniteLossError extends WebCnnError {
+  constructor(
+    message: string,
+    readonly loss: number,
+    readonly epoch: number,
+    readonly batch: number,
+    readonly step: number,
+  ) {
+    super(message);
+  }
+}

@@ -17,7 +17,7 @@ export type { HostTensor } from './backends/cpu/host_tensor.js';
 export { WebGpuBackend, type WebGpuBackendOptions, type WebGpuDebugOptions, type MemoryInfo } from './backends/webgpu/backend.js';
 export { GpuTensor } from './backends/webgpu/gpu_tensor.js';
 export { SplitTensor } from './backends/webgpu/split_tensor.js';
-export { ExecutionPlan, type PlanOptions, type PlanMemoryReport, type PlanProfile, type DispatchTiming } from './backends/webgpu/plan.js';
+export { ExecutionPlan, type PlanOptions, type PlanMemoryReport, type PlanProfile, type DispatchTiming, type ProfileOptions } from './backends/webgpu/plan.js';
 export { planMemory, lifetimesOverlap, type Lifetime, type MemoryPlan } from './backends/memory_plan.js';
 export { type KernelSpec, type KernelCall, type BindingKind, pipelineKey, packUniforms } from './backends/webgpu/program.js';
 export { PipelineCache, type PipelineCacheStats, type PipelineCompilation } from './backends/webgpu/pipeline_cache.js';

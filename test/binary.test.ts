@@ -103,9 +103,10 @@ describe('binary ops: IEEE results on the GPU, bit for bit', () => {
     ['mod', 5, 0, NaN], ['mod', -5, 3, -2], ['mod', 5, -3, 2], ['mod', 5.5, 2, 1.5],
     ['floorMod', 5, 0, NaN], ['floorMod', -5, 3, 1], ['floorMod', 5, -3, -1], ['floorMod', -5, -3, -2], ['floorMod', 6, -3, 0], ['floorMod', 7, 3, 1], ['floorMod', -4, 7, 3],
     ['truncDiv', 7, 2, 3], ['truncDiv', -7, 2, -3], ['truncDiv', 7, -2, -3], ['truncDiv', 6, 3, 2], ['truncDiv', 16777215, 3, 5592405], ['truncDiv', 1, 0, inf],
-    ['max', -0.5, 2, 2], ['min', -0.5, 2, -0.5], ['equal', 2, 2, 1], ['less', 1, 2, 1], ['xor', 3, 0, 1], ['and', 3, -1, 1], ['or', 0, 0, 0],
+    ['max', -0.5, 2, 2], ['min', -0.5, 2, -0.5], ['max', NaN, 2, NaN], ['max', 2, NaN, NaN], ['min', NaN, -inf, NaN], ['min', 2, NaN, NaN],
+    ['max', -inf, 2, 2], ['min', inf, 2, 2], ['equal', 2, 2, 1], ['less', 1, 2, 1], ['xor', 3, 0, 1], ['and', 3, -1, 1], ['or', 0, 0, 0],
   ];
-  gpuIt('div by ±0, 0/0, pow of negative bases and at 0, fmod and floorMod by 0 and of mixed signs, truncDiv', async (gpu) => {
+  gpuIt('div by ±0, 0/0, pow of negative bases and at 0, fmod and floorMod by 0 and of mixed signs, truncDiv, max and min of NaN', async (gpu) => {
     for (const [op, a, b, want] of CASES) {
       const x = gpu.tensor([a], [1]);
       const y = gpu.tensor([b], [1]);

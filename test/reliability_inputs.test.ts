@@ -1,8 +1,8 @@
 // Reliability, bad input: a wrong input shape, batch or type to predict() is a typed error naming
 // the model, the input and the shapes, raised before any GPU work (no buffer, no submit); NaN and
 // ±Inf inputs run without a crash and propagate as IEEE 754 says, the same as on the CPU
-// reference (NaN in → NaN out wherever it flows). Activations here avoid relu and max pooling:
-// WGSL leaves min/max of a NaN to the hardware, so there NaN may become 0 on a GPU.
+// reference (NaN in → NaN out wherever it flows). Relu, max pooling, softmax and the losses with
+// NaN and ±Inf, bit by bit, are in nan_propagation.test.ts.
 import { describe, expect } from 'vitest';
 import { createModel, Sequential, layers, CpuBackend, ShapeError, WebCnnError, type Backend, type Model } from 'webcnn';
 import { gpuIt } from './helpers/gpu.js';

@@ -34,6 +34,22 @@ export interface PlanProfile {
   readonly totalMs: number;
   /** 'timestamp-query': GPU timestamps around each dispatch; 'cpu': the host clock around each unit. */
   readonly source: 'timestamp-query' | 'cpu';
+  /** How many runs the times are the mean of (see `ProfileOptions.runs`). */
+  readonly runs: number;
+  /**
+   * The GPU's timestamps were quantized (Chrome rounds them to 100 µs unless its WebGPU developer
+   * features are on), so the times are means over `runs` runs of quantized readings.
+   */
+  readonly coarseTimer: boolean;
+}
+
+/** What `profile()` takes besides its inputs. */
+export interface ProfileOptions {
+  /**
+   * Runs to time and average (a positive integer). Default: 1, or 20 when the GPU's timestamps
+   * turn out to be quantized (Chrome's 100 µs without developer features; `PlanProfile.coarseTimer`).
+   */
+  readonly runs?: number;
 }
 
 /**
@@ -49,7 +65,7 @@ export interface Executable {
   /** One Float32Array per input; resolves to the outputs' values (none with `read: false`). */
   run(inputs: readonly Float32Array[], options?: { read?: boolean }): Promise<Float32Array[]>;
   /** One run, timed per unit of work and per scope (`Backend.scope`). */
-  profile(inputs: readonly Float32Array[]): Promise<PlanProfile>;
+  profile(inputs: readonly Float32Array[], options?: ProfileOptions): Promise<PlanProfile>;
   /** Frees what it holds. A second call is harmless. */
   dispose(): void;
 }

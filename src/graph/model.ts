@@ -14,7 +14,7 @@
  * new generation (a new device), uploads the weights again from the model's CPU copy and
  * compiles again, then runs as before.
  */
-import type { Backend, Executable, PlanProfile } from '../backends/backend.js';
+import type { Backend, Executable, PlanProfile, ProfileOptions } from '../backends/backend.js';
 import type { Tensor } from '../tensor.js';
 import { type Shape, fmtShape } from '../shape.js';
 import { DisposedError, WebCnnError, InvalidArgumentError, ShapeError, WebGpuUnavailableError } from '../errors.js';
@@ -564,12 +564,14 @@ export class Model {
   /**
    * Runs one forward of `input` and times each layer: on WebGPU each dispatch on the GPU
    * (timestamp queries when the adapter has them), on the CPU each layer on the host clock.
-   * Fused layers are reported under the name of the last layer folded into them.
+   * Fused layers are reported under the name of the last layer folded into them. `options.runs`
+   * averages that many runs; by default one, or 20 when the GPU's timestamps are quantized
+   * (Chrome without its WebGPU developer features: `profile.coarseTimer`; see docs/guide.md).
    */
-  async profile(input: Float32Array, batch?: number): Promise<PlanProfile> {
+  async profile(input: Float32Array, batch?: number, options: ProfileOptions = {}): Promise<PlanProfile> {
     const bindings = this.#bindData([input], batch, undefined);
     await this.predictAll([input], { dims: bindings });
-    return (await this.plan(bindings)).profile([input]);
+    return (await this.plan(bindings)).profile([input], options);
   }
 
   /**

@@ -438,9 +438,13 @@ export function activationGradFrom(act: ActivationConfig): 'x' | 'y' {
   return act.name === 'none' ? 'y' : ACTIVATIONS[act.name].grad.from;
 }
 
-/** The activation applied to one value, in float64: the CPU reference. */
+/**
+ * The activation applied to one value, in float64: the CPU reference. A NaN input gives NaN
+ * for every activation (relu's `x > 0 ? x : 0` alone would give 0), as `keep_nan` makes the WGSL.
+ */
 export function applyActivation(x: number, act: ActivationConfig): number {
-  return act.name === 'none' ? x : ACTIVATIONS[act.name].cpu(x, act.a, act.b);
+  if (act.name === 'none' || Number.isNaN(x)) return x;
+  return ACTIVATIONS[act.name].cpu(x, act.a, act.b);
 }
 
 /** The activation's derivative from `v`, its input or output as `activationGradFrom` says. */
@@ -453,10 +457,13 @@ export function activationOverrides(act: ActivationConfig): Record<string, numbe
   return act.code === 0 ? {} : { ACT: act.code, ACT_A: act.a, ACT_B: act.b };
 }
 
-/** WGSL `case` arms of `activate(x)`, one per table row. */
+/**
+ * WGSL `case` arms of `activate(x)`, one per table row; each returns a NaN input unchanged
+ * (`keep_nan` tests its bits, which WGSL's no-NaN assumption cannot remove).
+ */
 export function activationWgslCases(): string {
   return Object.values(ACTIVATIONS)
-    .map((d: ActivationDef) => `    case ${d.code}u: { return ${d.wgsl}; }`)
+    .map((d: ActivationDef) => `    case ${d.code}u: { return keep_nan(x, ${d.wgsl}); }`)
     .join('\n');
 }
 

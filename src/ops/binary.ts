@@ -36,9 +36,9 @@ export const BINARY_OPS = {
   div: { code: 3, wgsl: 'div_ieee(a, b)', cpu: (a, b) => a / b },
   // C's pow: a negative base needs an integer exponent (else NaN), 0^negative is inf.
   pow: { code: 4, wgsl: 'pow_ieee(a, b)', cpu: (a, b) => a ** b },
-  // A NaN operand of max/min gives what the GPU's max/min give (WGSL leaves it open); the CPU propagates it.
-  max: { code: 5, wgsl: 'max(a, b)', cpu: (a, b) => Math.max(a, b) },
-  min: { code: 6, wgsl: 'min(a, b)', cpu: (a, b) => Math.min(a, b) },
+  // A NaN operand of max/min gives NaN on both backends (WGSL's own max/min may drop it; max_nan tests the bits).
+  max: { code: 5, wgsl: 'max_nan(a, b)', cpu: (a, b) => Math.max(a, b) },
+  min: { code: 6, wgsl: 'min_nan(a, b)', cpu: (a, b) => Math.min(a, b) },
   // C's fmod (ONNX Mod with fmod = 1): the sign of a; x mod 0 is NaN.
   mod: { code: 7, wgsl: 'fmod_ieee(a, b)', cpu: (a, b) => a % b },
   equal: { code: 8, wgsl: 'select(0.0, 1.0, a == b)', cpu: (a, b) => bool(a === b) },

@@ -5,11 +5,12 @@
  * optimizer): a step writes the batch, the learning rate and the seeds, and submits once.
  * Losses are read back only for batches a callback wants (`logEvery`) and the last batch of
  * each epoch; the rest of the time the GPU runs ahead. Parameters live on the GPU during
- * training and are copied back into the model after each epoch.
+ * training and are copied back into the model after each epoch. A loss read back as NaN or
+ * ±Infinity stops training with `NonFiniteLossError` (the model keeps its last epoch's weights).
  */
 import type { Tensor } from '../tensor.js';
 import { type Shape, sizeOf } from '../shape.js';
-import { InvalidArgumentError, ShapeError, WebCnnError } from '../errors.js';
+import { InvalidArgumentError, NonFiniteLossError, ShapeError, WebCnnError } from '../errors.js';
 import { type Graph, type GraphInfo, checkGraph } from '../graph/graph.js';
 import type { TrainingBackend } from '../backends/training.js';
 import type { Backend, Executable } from '../backends/backend.js';
@@ -81,7 +82,11 @@ export interface FitOptions {
   /** Seeds shuffling, dropout masks and augmentation. */
   seed?: number;
   callbacks?: FitCallbacks;
-  /** Read the loss back every this many batches when onBatchEnd is given (default 1). */
+  /**
+   * Read the loss back every this many batches when onBatchEnd is given (default 1). A loss read
+   * back as NaN or ±Infinity stops `fit` with `NonFiniteLossError`; without onBatchEnd the loss
+   * is read (and checked) at the last batch of each epoch.
+   */
   logEvery?: number;
   /** GPU data augmentation applied to every training batch (seeded; AlexNet's recipe: crop + flip + jitter). */
   augment?: AugmentParams;
@@ -102,6 +107,27 @@ export interface EvalResult {
   ms: number;
 }
 
+
+/** The error that stops `fit` when a batch's loss (read back at `step`) is not finite. */
+function nonFiniteLoss(
+  loss: number,
+  epoch: number,
+  batch: number,
+  step: number,
+  lastFiniteStep: number,
+  perSample: Float32Array,
+  sampleIndex: (i: number) => number,
+): NonFiniteLossError {
+  const bad = perSample.findIndex((v) => !Number.isFinite(v));
+  const since =
+    lastFiniteStep === step - 1 ? '' : lastFiniteStep > 0 ? ` (the last loss read back, at step ${lastFiniteStep}, was finite)` : ' (no earlier loss was read back)';
+  return new NonFiniteLossError(
+    `fit: the loss became ${loss} at epoch ${epoch}, batch ${batch} (step ${step})${since}` +
+      `${bad >= 0 ? `, first in the loss of sample ${sampleIndex(bad)} of the data` : ''}: training diverged or the data holds NaN or Infinity. ` +
+      'Lower the learning rate or check the inputs; the model keeps the weights of its last completed epoch.',
+    loss, epoch, batch, step,
+  );
+}
 
 /** Mean loss and accuracy of a batch from per-sample losses and outputs (N, K). */
 function batchMetrics(loss: Float32Array, output: Float32Array, labels: Float32Array, k: number, lossName: LossName): { loss: number; accuracy: number } {
@@ -224,6 +250,7 @@ export async function fit(model: TrainableModel, data: Dataset, options: FitOpti
   const batches = Math.ceil(nTrain / batchSize);
   const history: History = { epochs: [], stopped: false };
   let step = 0;
+  let lastFiniteStep = 0;
   const pullWeights = async () => {
     const host = new Map<string, Float32Array>();
     for (const [k, t] of params) host.set(k, await t.read());
@@ -262,7 +289,11 @@ export async function fit(model: TrainableModel, data: Dataset, options: FitOpti
         let metrics: { loss: number; accuracy: number } | undefined;
         const plan = await planFor(n);
         const out = await plan.run([xb, yb], { read: wantRead });
-        if (wantRead) metrics = batchMetrics(out[0], out[1], yb, classes, lossName);
+        if (wantRead) {
+          metrics = batchMetrics(out[0], out[1], yb, classes, lossName);
+          if (!Number.isFinite(metrics.loss)) throw nonFiniteLoss(metrics.loss, epoch, bi, step, lastFiniteStep, out[0], (i) => idx[from + i]);
+          lastFiniteStep = step;
+        }
         seen += n;
         if (metrics) {
           lossSum += metrics.loss;

@@ -3,9 +3,10 @@
  *
  * Unlike the other CPU twins this one computes in float32, operation by operation (Math.fround),
  * in the kernel's order: augmentation is a data transform whose contract is that both backends
- * produce the same bits for the same seed, so the reference replays the GPU's fixed-order
- * reduction of the image mean instead of a float64 sum. (The tests also check it against a
- * plain float64 formula with a tolerance.)
+ * produce the same values for the same seed (the same bits for crop and flip; the jitters' a·b + c
+ * may be fused into an fma by a GPU compiler, a few ulps), so the reference replays the GPU's
+ * fixed-order reduction of the image mean instead of a float64 sum. (The tests also check it
+ * against a plain float64 formula with a tolerance.)
  */
 import type { HostTensor } from './host_tensor.js';
 import { type AugmentParams, AUGMENT_WG, inferAugment, imageDraws, checkSeed } from '../../ops/augment.js';

@@ -5,8 +5,8 @@
  * shapes and the memory figures are known from the first run on. Profiling times each scope
  * (layer) on the host clock.
  */
-import { profileOf } from '../profile.js';
-import type { Executable, ExecutableMemory, PlanProfile } from '../backend.js';
+import { averageTimings, profileOf, profileRuns } from '../profile.js';
+import type { DispatchTiming, Executable, ExecutableMemory, PlanProfile, ProfileOptions } from '../backend.js';
 import type { Tensor } from '../../tensor.js';
 import { type Shape, fmtShape, sizeOf } from '../../shape.js';
 import { DisposedError, ShapeError } from '../../errors.js';
@@ -72,10 +72,16 @@ export class CpuExecutable implements Executable {
     }
   }
 
-  async profile(inputs: readonly Float32Array[]): Promise<PlanProfile> {
-    const scopes: { scope: string; ms: number }[] = [];
-    await this.backend.timing(scopes, () => this.run(inputs, { read: false }));
-    return profileOf(scopes.map((d) => ({ ...d, kernel: d.scope })), 'cpu');
+  /** Times every layer on the host clock, averaged over `options.runs` runs (default 1). */
+  async profile(inputs: readonly Float32Array[], options: ProfileOptions = {}): Promise<PlanProfile> {
+    const runs = profileRuns(options, false);
+    const all: DispatchTiming[][] = [];
+    while (all.length < runs) {
+      const scopes: { scope: string; ms: number }[] = [];
+      await this.backend.timing(scopes, () => this.run(inputs, { read: false }));
+      all.push(scopes.map((d) => ({ ...d, kernel: d.scope })));
+    }
+    return profileOf(averageTimings(all), 'cpu', runs);
   }
 
   dispose(): void {

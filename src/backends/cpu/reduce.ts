@@ -1,6 +1,7 @@
 /**
  * CPU reference of the reductions: each output folds its reduced elements in float64, in
  * order; the gradient routes dy back to them; argReduce scans for the first (or last) extreme.
+ * A NaN is the max and the min (Math.max, Math.min) and the arg of either.
  */
 import type { Shape } from '../../shape.js';
 import { type ArgReduceAttrs, type ReduceAttrs, offsetsOf, reduceGeometry } from '../../ops/reduce.js';
@@ -96,7 +97,10 @@ export function argReduceCpu([x]: readonly HostTensor[], { kind, axis, selectLas
     let bv = x.data[bases[o]];
     for (let r = 1; r < offsets.length; r++) {
       const v = x.data[bases[o] + offsets[r]];
-      if (kind === 'max' ? v > bv || (selectLast && v === bv) : v < bv || (selectLast && v === bv)) {
+      // A NaN beats any number (NumPy's and PyTorch's rule); between two NaNs, as for ties.
+      const tie = v === bv || (Number.isNaN(v) && Number.isNaN(bv));
+      const beats = Number.isNaN(bv) ? false : Number.isNaN(v) || (kind === 'max' ? v > bv : v < bv);
+      if (beats || (selectLast && tie)) {
         best = r;
         bv = v;
       }

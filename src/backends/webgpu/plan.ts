@@ -10,8 +10,8 @@
  * replays the dispatches, outputs are copied to persistent staging buffers, and everything
  * goes in one submit.
  */
-import type { ExecutableMemory, PlanProfile } from '../backend.js';
-import { profileOf } from '../profile.js';
+import type { DispatchTiming, ExecutableMemory, PlanProfile, ProfileOptions } from '../backend.js';
+import { averageTimings, isCoarseTimer, profileOf, profileRuns } from '../profile.js';
 import type { Shape } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { fmtShape, sizeOf } from '../../shape.js';
@@ -38,7 +38,7 @@ export interface PlanOptions {
 /** What a plan allocates (the `Executable` memory report). */
 export type PlanMemoryReport = ExecutableMemory;
 
-export type { PlanProfile, DispatchTiming } from '../backend.js';
+export type { PlanProfile, DispatchTiming, ProfileOptions } from '../backend.js';
 
 export class ExecutionPlan {
   readonly inputShapes: readonly Shape[];
@@ -290,18 +290,31 @@ export class ExecutionPlan {
   }
 
   /**
-   * Runs once and times every dispatch: with GPU timestamps (one pass per dispatch) when the
-   * device has 'timestamp-query', else by submitting and awaiting each dispatch alone (CPU
-   * clock, includes submit overhead). For finding hot spots, not for latency figures.
+   * Runs and times every dispatch: with GPU timestamps (one pass per dispatch) when the device
+   * has 'timestamp-query', else by submitting and awaiting each dispatch alone (CPU clock,
+   * includes submit overhead). The times are means over `options.runs` runs; by default one,
+   * or COARSE_TIMER_RUNS when the timestamps are quantized (Chrome without developer features).
+   * For finding hot spots, not for latency figures.
    */
-  profile(inputs: readonly Float32Array[]): Promise<PlanProfile> {
+  profile(inputs: readonly Float32Array[], options: ProfileOptions = {}): Promise<PlanProfile> {
+    if (options.runs !== undefined) profileRuns(options, false); // a bad count is refused before any work
     const check = this.run(inputs); // validates inputs and writes them through the same path
-    const result = check.then(() => this.#profile());
+    const result = check.then(() => this.#profile(options));
     this.#queue = result.catch(() => undefined);
     return result;
   }
 
-  async #profile(): Promise<PlanProfile> {
+  async #profile(options: ProfileOptions): Promise<PlanProfile> {
+    const first = await this.#timeOnce();
+    const coarse = first.source === 'timestamp-query' && isCoarseTimer(first.times.map((d) => d.ms));
+    const runs = profileRuns(options, coarse);
+    const all = [first.times];
+    while (all.length < runs) all.push((await this.#timeOnce()).times);
+    return profileOf(averageTimings(all), first.source, runs, coarse);
+  }
+
+  /** Times every dispatch of one run. */
+  async #timeOnce(): Promise<{ times: DispatchTiming[]; source: PlanProfile['source'] }> {
     const be = this.#be;
     const device = be.device;
     const steps = this.#steps;
@@ -340,7 +353,7 @@ export class ExecutionPlan {
         times.push(performance.now() - t0);
       }
     }
-    return profileOf(steps.map((s, i) => ({ scope: s.scope, kernel: s.kernel, ms: times[i] })), source);
+    return { times: steps.map((s, i) => ({ scope: s.scope, kernel: s.kernel, ms: times[i] })), source };
   }
 
   /** Frees the plan's buffers. A second call is harmless. */

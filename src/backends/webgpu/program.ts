@@ -84,6 +84,67 @@ export function checkWorkgroups(call: KernelCall, maxPerDim: number): void {
   }
 }
 
+/** The limits a workgroup's shape must respect. */
+export type WorkgroupLimits = Pick<
+  GPUSupportedLimits,
+  'maxComputeInvocationsPerWorkgroup' | 'maxComputeWorkgroupSizeX' | 'maxComputeWorkgroupSizeY' | 'maxComputeWorkgroupSizeZ'
+>;
+
+/**
+ * Workgroup size of a kernel with one invocation per work item (elementwise, copies, gathers):
+ * 256, or the largest power of two the device allows when that is less (WebGPU's compatibility
+ * mode allows 128). Dispatch counts must be computed from the same value.
+ */
+export function flatWorkgroup(limits: WorkgroupLimits): number {
+  const cap = Math.min(256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
+  let wg = 1;
+  while (wg * 2 <= cap) wg *= 2;
+  return wg;
+}
+
+const WORKGROUP_SIZE = /@workgroup_size\(([^)]*)\)\s*fn\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
+const sizeTerms = new WeakMap<KernelSpec, readonly string[]>();
+
+/** The terms of the entry point's `@workgroup_size(...)`: override names or integer literals. */
+function workgroupSizeTerms(kernel: KernelSpec): readonly string[] {
+  let terms = sizeTerms.get(kernel);
+  if (!terms) {
+    terms = [];
+    for (const m of kernel.code.matchAll(WORKGROUP_SIZE)) {
+      if (m[2] === kernel.entryPoint) terms = m[1].split(',').map((t) => t.trim()).filter((t) => t !== '');
+    }
+    sizeTerms.set(kernel, terms);
+  }
+  return terms;
+}
+
+/** A workgroup size term's value: an integer literal, the call's override, or the override's declared default. */
+function termValue(term: string, kernel: KernelSpec, overrides: Readonly<Record<string, number>>): number {
+  const literal = /^(\d+)[ui]?$/.exec(term);
+  if (literal) return Number(literal[1]);
+  if (Object.hasOwn(overrides, term)) return overrides[term];
+  const declared = new RegExp(`override\\s+${term}\\s*:\\s*u32\\s*=\\s*(\\d+)u?\\s*;`).exec(kernel.code);
+  return declared ? Number(declared[1]) : NaN;
+}
+
+/**
+ * Throws `LimitExceededError` if the call's workgroup (its entry point's `@workgroup_size` with
+ * the call's override constants) exceeds the device's invocation or size limits: a kernel that
+ * does not adapt its workgroup to the limits is named here, before any pipeline is made.
+ */
+export function checkWorkgroupSize(call: KernelCall, limits: WorkgroupLimits): void {
+  const size = workgroupSizeTerms(call.kernel).map((t) => termValue(t, call.kernel, call.overrides));
+  if (size.length === 0 || size.some((v) => !Number.isFinite(v))) return; // not a form this check reads
+  const [x = 1, y = 1, z = 1] = size;
+  const maxes = [limits.maxComputeWorkgroupSizeX, limits.maxComputeWorkgroupSizeY, limits.maxComputeWorkgroupSizeZ];
+  if (x * y * z > limits.maxComputeInvocationsPerWorkgroup || [x, y, z].some((v, i) => v > maxes[i])) {
+    throw new LimitExceededError(
+      `${call.label ?? call.kernel.name}: a ${x}×${y}×${z} workgroup (${call.kernel.name}:${call.kernel.entryPoint}) exceeds this device's limits ` +
+        `(maxComputeInvocationsPerWorkgroup ${limits.maxComputeInvocationsPerWorkgroup}, maxComputeWorkgroupSize ${maxes.join('×')})`,
+    );
+  }
+}
+
 /**
  * Workgroup size of a kernel that reduces one row per workgroup (softmax, the losses): the row
  * length rounded up to a power of two, in [32, 256] and within the device's invocation limit.

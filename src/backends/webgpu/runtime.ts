@@ -10,7 +10,7 @@
 import type { GpuContext, DeviceOptions } from '../../device/device.js';
 import { DeviceLostError } from '../../errors.js';
 import { PipelineCache } from './pipeline_cache.js';
-import { type KernelCall, checkWorkgroups } from './program.js';
+import { type KernelCall, checkWorkgroups, checkWorkgroupSize } from './program.js';
 import type { GpuStorage, GpuTensor } from './gpu_tensor.js';
 import type { WebGpuDebugOptions } from './kernel_context.js';
 import { DeviceSession } from './device_session.js';
@@ -198,6 +198,7 @@ export class WebGpuRuntime {
   run(call: KernelCall, buffers: readonly (GpuTensor | GPUBuffer)[]): void {
     this.#session.assertUsable(call.label ?? call.kernel.name);
     checkWorkgroups(call, this.limits.maxComputeWorkgroupsPerDimension);
+    checkWorkgroupSize(call, this.limits);
     this.sink.dispatch(call, buffers, this.#labels.at(-1));
   }
 

@@ -6,12 +6,16 @@
  * with its `case` arms generated from the activation table (src/ops/activation.ts).
  */
 import activationWgsl from '../../../shaders/activation.wgsl?raw';
+import ieeeWgsl from '../../../shaders/ieee.wgsl?raw';
 import indexWgsl from '../../../shaders/index.wgsl?raw';
 import { activationWgslCases } from '../../ops/activation.js';
 
-const activationPrelude = activationWgsl.replace('//#ACTIVATION_CASES', activationWgslCases());
+const activationPrelude = `${ieeeWgsl}\n${activationWgsl.replace('//#ACTIVATION_CASES', activationWgslCases())}`;
 
-/** Prepends the activation prelude (`activate()`, overrides ACT, ACT_A, ACT_B). */
+/**
+ * Prepends the activation prelude (`activate()`, overrides ACT, ACT_A, ACT_B), which includes
+ * the IEEE prelude: a kernel that uses it must not add `IEEE_PRELUDE` again.
+ */
 export function withActivation(code: string): string {
   return `${activationPrelude}\n${code}`;
 }
@@ -24,6 +28,13 @@ export type Prelude = string | { readonly wgsl: string };
  * 1-D problem folded into y by `grid1d`, `nchw_pos`, `plane_pos`, `dim_at`. Needs `override WG` in the kernel.
  */
 export const INDEX_PRELUDE: Prelude = indexWgsl;
+
+/**
+ * IEEE helpers (shaders/ieee.wgsl): `f32_inf`, `f32_nan`, `is_nan_bits`, and `max_nan`,
+ * `min_nan`, `keep_nan`, which keep a NaN that WGSL's max and min may drop. Already part of
+ * `withActivation`.
+ */
+export const IEEE_PRELUDE: Prelude = ieeeWgsl;
 
 /** The kernel's full WGSL: its preludes in order, then its own code. */
 export function withPreludes(code: string, ...preludes: readonly Prelude[]): string {

@@ -7,12 +7,10 @@ import unaryWgsl from '../../../../shaders/unary.wgsl?raw';
 import activationBackwardWgsl from '../../../../shaders/activation_backward.wgsl?raw';
 import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
-import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
+import { type KernelSpec, grid1d, ceilDiv, flatWorkgroup } from '../program.js';
 import { withActivation, withPreludes } from '../shaders.js';
 import { uniformStruct } from '../uniform_struct.js';
 import { type Activation, activationGradWgslCases, activationOverrides, inferActivationBackward, normalizeActivation } from '../../../ops/activation.js';
-
-const WG = 256;
 
 /** The elementwise activation kernels' uniforms: the number of vec4s to compute. */
 const VEC4_PARAMS = uniformStruct('Vec4Params', { count4: 'u32' });
@@ -26,6 +24,7 @@ const ACTIVATION_BACKWARD: KernelSpec = {
 };
 
 export function activationGpu(be: KernelContext, x: GpuTensor, act: Activation): GpuTensor {
+  const WG = flatWorkgroup(be.limits);
   const cfg = normalizeActivation('activation', act);
   const count4 = ceilDiv(x.size, 4);
   // The grid first: a dispatch over the limit is refused before the output is allocated.
@@ -37,6 +36,7 @@ export function activationGpu(be: KernelContext, x: GpuTensor, act: Activation):
 
 /** dx = dy · f'(v), with `v` the activation's input or output as `activationGradFrom` says. */
 export function activationBackwardGpu(be: KernelContext, v: GpuTensor, dy: GpuTensor, act: Activation): GpuTensor {
+  const WG = flatWorkgroup(be.limits);
   const cfg = inferActivationBackward(v.shape, dy.shape, act);
   const count4 = ceilDiv(v.size, 4);
   const workgroups = grid1d(ceilDiv(count4, WG), be.limits.maxComputeWorkgroupsPerDimension, 'activationBackward');

@@ -10,7 +10,7 @@ import batchNormWgsl from '../../../../shaders/batchnorm.wgsl?raw';
 import batchNormTrainWgsl from '../../../../shaders/batchnorm_train.wgsl?raw';
 import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
-import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
+import { type KernelSpec, grid1d, ceilDiv, flatWorkgroup } from '../program.js';
 import { withActivation, withPreludes, INDEX_PRELUDE } from '../shaders.js';
 import { uniformStruct } from '../uniform_struct.js';
 import { activationOverrides } from '../../../ops/activation.js';
@@ -121,12 +121,13 @@ export function batchNormGpu(be: KernelContext, x: GpuTensor, params: BatchNormP
   const out = be.empty(g.outShape, 'batchNorm');
   if (out.size === 0) return out;
   const count4 = ceilDiv(out.size, 4);
+  const wg = flatWorkgroup(be.limits);
   be.run(
     {
       kernel: BATCH_NORM,
-      overrides: { WG, ALIGNED: g.spatial % 4 === 0 ? 1 : 0, ...activationOverrides(g.act) },
+      overrides: { WG: wg, ALIGNED: g.spatial % 4 === 0 ? 1 : 0, ...activationOverrides(g.act) },
       uniforms: BN_PARAMS.pack({ count4, spatial: g.spatial, channels: g.channels, epsilon: g.epsilon }),
-      workgroups: grid1d(ceilDiv(count4, WG), be.limits.maxComputeWorkgroupsPerDimension, 'batchNorm'),
+      workgroups: grid1d(ceilDiv(count4, wg), be.limits.maxComputeWorkgroupsPerDimension, 'batchNorm'),
       label: params.name ? `batchNorm '${params.name}'` : 'batchNorm',
     },
     [x, gamma, beta, mean, variance, out],

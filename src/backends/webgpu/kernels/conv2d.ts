@@ -107,6 +107,33 @@ export function conv2dTileBytes(t: Conv2dTile): number {
   return 4 * REG * t.tk * (t.wgY + t.wgX);
 }
 
+/** Whether a tiling fits the device: its invocations, workgroup sides and workgroup memory. */
+export function conv2dTileFits(t: Conv2dTile, limits: GPUSupportedLimits): boolean {
+  return (
+    t.wgX * t.wgY <= limits.maxComputeInvocationsPerWorkgroup &&
+    t.wgX <= limits.maxComputeWorkgroupSizeX &&
+    t.wgY <= limits.maxComputeWorkgroupSizeY &&
+    conv2dTileBytes(t) <= limits.maxComputeWorkgroupStorageSize
+  );
+}
+
+/**
+ * The tuning with only the GEMM tilings that fit the device (a device with fewer invocations or
+ * less workgroup memory than the table's largest tile, e.g. compatibility mode's 128); the
+ * tuning itself when all fit. Throws `LimitExceededError` when none does.
+ */
+export function conv2dTuningForLimits(tuning: Conv2dTuning, limits: GPUSupportedLimits): Conv2dTuning {
+  const gemm = tuning.gemm.filter((e) => conv2dTileFits(e.tile, limits));
+  if (gemm.length === tuning.gemm.length) return tuning;
+  if (gemm.length === 0) {
+    throw new LimitExceededError(
+      `conv2d: no GEMM tiling fits this device (maxComputeInvocationsPerWorkgroup ${limits.maxComputeInvocationsPerWorkgroup}, ` +
+        `maxComputeWorkgroupStorageSize ${limits.maxComputeWorkgroupStorageSize})`,
+    );
+  }
+  return { ...tuning, gemm };
+}
+
 /** Throws if a tiling breaks the kernel's assumptions or the device's limits. */
 export function checkConv2dTile(t: Conv2dTile, limits: GPUSupportedLimits): void {
   const bytes = conv2dTileBytes(t);
@@ -201,7 +228,7 @@ export function conv2dGpu(be: KernelContext, x: GpuTensor, w: GpuTensor, bias: G
       dense.dispose();
     }
   }
-  const tile = selectConv2dTile(tuningFor(CONV2D_TUNING, be.ctx.info), m, n).tile;
+  const tile = selectConv2dTile(conv2dTuningForLimits(tuningFor(CONV2D_TUNING, be.ctx.info), be.limits), m, n).tile;
   if (kind === 'gemm') checkConv2dTile(tile, be.limits);
 
   const out = be.empty(cfg.outShape, 'conv2d'); // (N, Cout, Ho, Wo)

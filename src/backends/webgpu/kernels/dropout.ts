@@ -6,16 +6,13 @@
 import dropoutWgsl from '../../../../shaders/dropout.wgsl?raw';
 import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
-import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
+import { type KernelSpec, grid1d, ceilDiv, flatWorkgroup } from '../program.js';
 import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
 import { uniformStruct } from '../uniform_struct.js';
 import { inferDropoutTrain } from '../../../ops/dropout.js';
 
 /** dropout.wgsl's uniforms: vec4s of x, the drop threshold on the hash's top 24 bits, the kept elements' scale. */
 const DROPOUT_PARAMS = uniformStruct('DropoutParams', { count4: 'u32', threshold: 'u32', scale: 'f32' });
-
-/** Invocations per workgroup (4 elements each). */
-const WG = 256;
 
 // params, x, seed, y, mask
 const DROPOUT: KernelSpec = {
@@ -26,6 +23,7 @@ const DROPOUT: KernelSpec = {
 };
 
 export function dropoutTrainGpu(be: KernelContext, x: GpuTensor, rate: number, seed: GpuTensor): { y: GpuTensor; mask: GpuTensor } {
+  const WG = flatWorkgroup(be.limits);
   const cfg = inferDropoutTrain(x.shape, rate, seed.shape);
   const y = be.empty(x.shape, 'dropoutTrain');
   const mask = be.empty(x.shape, 'dropoutTrain');

@@ -5,7 +5,7 @@ import type { Shape } from '../../../shape.js';
 import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import type { GpuKernel } from '../gpu_kernels.js';
-import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
+import { type KernelSpec, grid1d, ceilDiv, flatWorkgroup } from '../program.js';
 import { withActivation, withPreludes, INDEX_PRELUDE } from '../shaders.js';
 import { uniformStruct } from '../uniform_struct.js';
 import { type Activation, activationOverrides, normalizeActivation } from '../../../ops/activation.js';
@@ -36,8 +36,6 @@ const WHERE_PARAMS = uniformStruct('WhereParams', {
   b_strides: ['u32', MAX_RANK],
 });
 
-const WG = 256;
-
 const BINARY: KernelSpec = {
   name: 'elementwise',
   code: withActivation(withPreludes(elementwiseWgsl.replace('//#BINARY_CASES', binaryWgslCases()), BINARY_PARAMS, INDEX_PRELUDE)),
@@ -48,6 +46,7 @@ const BINARY: KernelSpec = {
 const WHERE: KernelSpec = { name: 'where', code: withPreludes(whereWgsl, WHERE_PARAMS, INDEX_PRELUDE), entryPoint: 'main', bindings: ['uniform', 'read', 'read', 'read', 'write'] };
 
 function binaryGpu(op: BinaryOpName, be: KernelContext, a: GpuTensor, b: GpuTensor, act?: Activation): GpuTensor {
+  const WG = flatWorkgroup(be.limits);
   const { outShape, aStrides, bStrides } = inferBinary(op, a.shape, b.shape);
   if (outShape.length > MAX_RANK) throw new ShapeError(op, `rank ${outShape.length} is above the supported ${MAX_RANK}`);
   const cfg = normalizeActivation(op, act);
@@ -77,6 +76,7 @@ export function mulGpu(be: KernelContext, a: GpuTensor, b: GpuTensor): GpuTensor
 }
 
 function whereGpu(kc: KernelContext, [c, a, b]: readonly GpuTensor[], _attrs: Record<string, never>, outShape: Shape): GpuTensor {
+  const WG = flatWorkgroup(kc.limits);
   if (outShape.length > MAX_RANK) throw new ShapeError('where', `rank ${outShape.length} is above the supported ${MAX_RANK}`);
   const count = sizeOf(outShape);
   const workgroups = grid1d(ceilDiv(count, WG), kc.limits.maxComputeWorkgroupsPerDimension, 'where');

@@ -8,11 +8,9 @@ import { type GatherAttrs, type GatherGradAttrs, inferGather, inferGatherElement
 import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import type { GpuKernel } from '../gpu_kernels.js';
-import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
+import { type KernelSpec, grid1d, ceilDiv, flatWorkgroup } from '../program.js';
 import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
 import { uniformStruct } from '../uniform_struct.js';
-
-const WG = 256;
 
 /** Output elements; the data as (outer, axis_len, inner); the number of indices. */
 const GATHER_PARAMS = uniformStruct('GatherParams', { out_count: 'u32', axis_len: 'u32', inner: 'u32', count: 'u32' });
@@ -23,6 +21,7 @@ const GATHER = spec('gather');
 const GATHER_GRAD = spec('gather_grad');
 
 function run(kernel: KernelSpec, op: string, kc: KernelContext, x: GpuTensor, indices: GpuTensor, data: Shape, axis: number, outShape: Shape): GpuTensor {
+  const WG = flatWorkgroup(kc.limits);
   const g = inferGather(data, indices.shape, axis, op);
   const count = sizeOf(outShape);
   const workgroups = grid1d(ceilDiv(count, WG), kc.limits.maxComputeWorkgroupsPerDimension, op);
@@ -57,6 +56,7 @@ const GATHER_ELEMENTS = elementsSpec('gather_elements');
 const GATHER_ELEMENTS_GRAD = elementsSpec('gather_elements_grad');
 
 function runElements(kernel: KernelSpec, op: string, kc: KernelContext, x: GpuTensor, indices: GpuTensor, data: Shape, axis: number, outShape: Shape): GpuTensor {
+  const WG = flatWorkgroup(kc.limits);
   const a = inferGatherElements(data, indices.shape, axis, op).axis;
   if (data.length > MAX_RANK) throw new ShapeError(op, `rank ${data.length} is above the supported ${MAX_RANK}`);
   const count = sizeOf(outShape);

@@ -10,7 +10,7 @@ import lossWgsl from '../../../../shaders/loss.wgsl?raw';
 import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, grid1d, rowWorkgroup } from '../program.js';
-import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
+import { withPreludes, INDEX_PRELUDE, IEEE_PRELUDE } from '../shaders.js';
 import { uniformStruct } from '../uniform_struct.js';
 import { inferLabelLoss, inferMseLoss } from '../../../ops/loss.js';
 
@@ -18,7 +18,7 @@ import { inferLabelLoss, inferMseLoss } from '../../../ops/loss.js';
 const LOSS_PARAMS = uniformStruct('LossParams', { rows: 'u32', cols: 'u32' });
 
 // Entry points of one module share its name (and so the compiled module).
-const CODE = withPreludes(lossWgsl, LOSS_PARAMS, INDEX_PRELUDE);
+const CODE = withPreludes(lossWgsl, LOSS_PARAMS, INDEX_PRELUDE, IEEE_PRELUDE);
 const lossKernel = (entryPoint: string): KernelSpec => ({ name: 'loss', code: CODE, entryPoint, bindings: ['uniform', 'read', 'read', 'write', 'write'] });
 const SOFTMAX_XENT = lossKernel('softmax_cross_entropy');
 const MSE = lossKernel('mse');

@@ -7,7 +7,7 @@
 import lrnWgsl from '../../../../shaders/lrn.wgsl?raw';
 import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
-import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
+import { type KernelSpec, grid1d, ceilDiv, flatWorkgroup } from '../program.js';
 import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
 import { uniformStruct } from '../uniform_struct.js';
 import { type LrnParams, type LrnConfig, inferLrn } from '../../../ops/pool.js';
@@ -21,9 +21,6 @@ const LRN_PARAMS = uniformStruct('LrnParams', {
   alpha_over_size: 'f32', beta: 'f32', k: 'f32',
 });
 
-/** Invocations per workgroup. */
-const WG = 256;
-
 // One module, two entry points.
 const CODE = withPreludes(lrnWgsl, LRN_PARAMS, INDEX_PRELUDE);
 const LRN: KernelSpec = { name: 'lrn', code: CODE, entryPoint: 'lrn', bindings: ['uniform', 'read', 'write'] };
@@ -31,6 +28,7 @@ const LRN_BACKWARD: KernelSpec = { name: 'lrn', code: CODE, entryPoint: 'lrn_bac
 
 /** Records `kernel` over the `count` values of x's shape, one per invocation. */
 function runLrn(be: KernelContext, kernel: KernelSpec, g: LrnConfig, op: string, name: string | undefined, inputs: GpuTensor[], out: GpuTensor): GpuTensor {
+  const WG = flatWorkgroup(be.limits);
   if (out.size === 0) return out;
   be.run(
     {

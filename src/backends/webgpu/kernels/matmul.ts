@@ -12,7 +12,7 @@ import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import type { GpuKernel } from '../gpu_kernels.js';
 import { type KernelSpec, grid1d, ceilDiv, rowWorkgroup } from '../program.js';
-import { withActivation, withPreludes, INDEX_PRELUDE } from '../shaders.js';
+import { withActivation, withPreludes, INDEX_PRELUDE, IEEE_PRELUDE } from '../shaders.js';
 import { uniformStruct } from '../uniform_struct.js';
 import { type TuningTable, type MatmulTiling, type GemvTiling, MATMUL_TUNING, MATMUL_GEMV_TUNING, tuningFor } from '../tuning.js';
 import { activationOverrides } from '../../../ops/activation.js';
@@ -38,7 +38,7 @@ const MATMUL_GEMV: KernelSpec = { name: 'matmul', code: MATMUL_CODE, entryPoint:
 const MATMUL_NAIVE: KernelSpec = { name: 'matmul', code: MATMUL_CODE, entryPoint: 'naive', bindings: ['uniform', 'read', 'read', 'read', 'write'] };
 const SOFTMAX: KernelSpec = {
   name: 'softmax',
-  code: withPreludes(softmaxWgsl, SOFTMAX_PARAMS, INDEX_PRELUDE),
+  code: withPreludes(softmaxWgsl, SOFTMAX_PARAMS, INDEX_PRELUDE, IEEE_PRELUDE),
   entryPoint: 'main',
   bindings: ['uniform', 'read', 'write'],
 };

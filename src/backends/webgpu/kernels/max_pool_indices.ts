@@ -22,7 +22,7 @@ export function maxPoolIndicesGpu(kc: KernelContext, [x]: readonly GpuTensor[], 
   const out = kc.empty(outShape, 'maxPoolIndices');
   if (out.size === 0) return out;
   const uniforms = { ...windowUniforms(g, out.size), dilation: g.dilation };
-  kc.run(poolCall({ kernel: MAX_POOL_INDICES, op: 'maxPoolIndices', name: window.name, overrides: { COLUMN_MAJOR: columnMajor ? 1 : 0 }, uniforms }, kc.limits.maxComputeWorkgroupsPerDimension), [x, out]);
+  kc.run(poolCall({ kernel: MAX_POOL_INDICES, op: 'maxPoolIndices', name: window.name, overrides: { COLUMN_MAJOR: columnMajor ? 1 : 0 }, uniforms }, kc.limits), [x, out]);
   return out;
 }
 

@@ -8,7 +8,7 @@ import poolWgsl from '../../../../shaders/pool.wgsl?raw';
 import poolWindowWgsl from '../../../../shaders/pool_window.wgsl?raw';
 import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
-import { type KernelSpec, type KernelCall, grid1d, ceilDiv } from '../program.js';
+import { type KernelSpec, type KernelCall, type WorkgroupLimits, grid1d, ceilDiv, flatWorkgroup } from '../program.js';
 import { withActivation, withPreludes, INDEX_PRELUDE } from '../shaders.js';
 import { uniformStruct } from '../uniform_struct.js';
 import { activationOverrides } from '../../../ops/activation.js';
@@ -71,12 +71,12 @@ function poolUniforms(u: PoolUniforms): ArrayBuffer {
   });
 }
 
-/** Invocations per workgroup of the one-output-per-invocation kernels. */
-const WG = 256;
-
-/** A power of two for a tree reduction over `n` values per workgroup, no larger than needed (7×7 → 64), 32..256. */
-function reductionWg(n: number): number {
-  return Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(Math.max(1, n)))));
+/**
+ * A power of two for a tree reduction over `n` values per workgroup, no larger than needed
+ * (7×7 → 64), 32..256 and within the device's limit (`flatWorkgroup`: 256 or less).
+ */
+function reductionWg(n: number, limits: WorkgroupLimits): number {
+  return Math.min(flatWorkgroup(limits), Math.max(32, 2 ** Math.ceil(Math.log2(Math.max(1, n)))));
 }
 
 /** One dispatch of a pooling entry point, forward or backward (pool.wgsl, pool_backward.wgsl). */
@@ -93,15 +93,19 @@ export interface PoolDispatch {
   readonly reduceOver?: number;
 }
 
-/** The call of a pooling dispatch over its `uniforms.count` work items, folded into y when large. */
-export function poolCall(d: PoolDispatch, maxPerDim: number): KernelCall {
+/**
+ * The call of a pooling dispatch over its `uniforms.count` work items, folded into y when large;
+ * one-output-per-invocation kernels take `flatWorkgroup` invocations per workgroup.
+ */
+export function poolCall(d: PoolDispatch, limits: WorkgroupLimits & Pick<GPUSupportedLimits, 'maxComputeWorkgroupsPerDimension'>): KernelCall {
   const perWorkgroup = d.reduceOver !== undefined;
   const count = d.uniforms.count;
+  const wg = flatWorkgroup(limits);
   return {
     kernel: d.kernel,
-    overrides: { WG: perWorkgroup ? reductionWg(d.reduceOver) : WG, ...d.overrides },
+    overrides: { WG: perWorkgroup ? reductionWg(d.reduceOver, limits) : wg, ...d.overrides },
     uniforms: poolUniforms(d.uniforms),
-    workgroups: grid1d(perWorkgroup ? count : ceilDiv(count, WG), maxPerDim, d.op),
+    workgroups: grid1d(perWorkgroup ? count : ceilDiv(count, wg), limits.maxComputeWorkgroupsPerDimension, d.op),
     label: d.label ?? (d.name ? `${d.op} '${d.name}'` : d.op),
   };
 }
@@ -140,7 +144,7 @@ export function pool2dGpu(be: KernelContext, x: GpuTensor, params: Pool2dParams)
   const out = be.empty(g.outShape, 'pool2d');
   if (out.size === 0) return out;
   const call = { kernel: POOL2D, op: 'pool2d', name: params.name, overrides: maxOrAvg(g), uniforms: { ...windowUniforms(g, out.size), dilation: g.dilation } };
-  be.run(poolCall(call, be.limits.maxComputeWorkgroupsPerDimension), [x, out]);
+  be.run(poolCall(call, be.limits), [x, out]);
   return out;
 }
 
@@ -152,7 +156,7 @@ export function globalPoolGpu(be: KernelContext, x: GpuTensor, type: 'max' | 'av
   const d = globalPoolDispatch(GLOBAL_POOL, 'globalPool', type, g);
   // A small plane is one invocation's loop; a large one a workgroup's tree reduction.
   const call = g.plane <= GLOBAL_POOL_THREAD_MAX ? { ...d, kernel: GLOBAL_POOL_THREAD, reduceOver: undefined } : d;
-  be.run(poolCall(call, be.limits.maxComputeWorkgroupsPerDimension), [x, out]);
+  be.run(poolCall(call, be.limits), [x, out]);
   return out;
 }
 
@@ -167,7 +171,7 @@ export function adaptiveAvgPoolGpu(be: KernelContext, x: GpuTensor, params: Adap
   const out = be.empty(g.outShape, 'adaptiveAvgPool');
   if (out.size === 0) return out;
   const uniforms = { count: out.size, c: g.c, h: g.h, w: g.w, ho: g.ho, wo: g.wo };
-  be.run(poolCall({ kernel: ADAPTIVE_AVG_POOL, op: 'adaptiveAvgPool', name: params.name, uniforms }, be.limits.maxComputeWorkgroupsPerDimension), [x, out]);
+  be.run(poolCall({ kernel: ADAPTIVE_AVG_POOL, op: 'adaptiveAvgPool', name: params.name, uniforms }, be.limits), [x, out]);
   return out;
 }
 
@@ -176,6 +180,6 @@ export function subsampleGpu(be: KernelContext, x: GpuTensor, coeff: GpuTensor, 
   const out = be.empty(g.outShape, 'subsample');
   if (out.size === 0) return out;
   const call = { kernel: SUBSAMPLE, op: 'subsample', name: params.name, overrides: activationOverrides(g.activation), uniforms: windowUniforms(g, out.size) };
-  be.run(poolCall(call, be.limits.maxComputeWorkgroupsPerDimension), [x, coeff, bias, out]);
+  be.run(poolCall(call, be.limits), [x, coeff, bias, out]);
   return out;
 }

@@ -34,7 +34,7 @@ export function pool2dBackwardGpu(be: KernelContext, x: GpuTensor, dy: GpuTensor
   const dx = be.empty(x.shape, 'pool2dBackward');
   if (dx.size === 0) return dx;
   const call = { kernel: POOL2D_BACKWARD, op: 'pool2dBackward', name: params.name, overrides: maxOrAvg(g), uniforms: windowUniforms(g, dx.size) };
-  be.run(poolCall(call, be.limits.maxComputeWorkgroupsPerDimension), [x, dy, dx]);
+  be.run(poolCall(call, be.limits), [x, dy, dx]);
   return dx;
 }
 
@@ -43,7 +43,7 @@ export function globalPoolBackwardGpu(be: KernelContext, x: GpuTensor, dy: GpuTe
   const dx = be.empty(x.shape, 'globalPoolBackward');
   const planes = g.n * g.c;
   if (planes === 0) return dx;
-  be.run(poolCall(globalPoolDispatch(GLOBAL_POOL_BACKWARD, 'globalPoolBackward', type, g), be.limits.maxComputeWorkgroupsPerDimension), [x, dy, dx]);
+  be.run(poolCall(globalPoolDispatch(GLOBAL_POOL_BACKWARD, 'globalPoolBackward', type, g), be.limits), [x, dy, dx]);
   return dx;
 }
 
@@ -53,7 +53,7 @@ export function adaptiveAvgPoolBackwardGpu(be: KernelContext, x: GpuTensor, dy: 
   if (dx.size === 0) return dx;
   const uniforms = { count: dx.size, c: g.c, h: g.h, w: g.w, ho: g.ho, wo: g.wo };
   // x is bound (the entry points share one layout) but not read.
-  be.run(poolCall({ kernel: ADAPTIVE_AVG_POOL_BACKWARD, op: 'adaptiveAvgPoolBackward', name: params.name, uniforms }, be.limits.maxComputeWorkgroupsPerDimension), [x, dy, dx]);
+  be.run(poolCall({ kernel: ADAPTIVE_AVG_POOL_BACKWARD, op: 'adaptiveAvgPoolBackward', name: params.name, uniforms }, be.limits), [x, dy, dx]);
   return dx;
 }
 
@@ -63,14 +63,13 @@ export function subsampleBackwardGpu(be: KernelContext, x: GpuTensor, coeff: Gpu
   const dcoeff = be.empty([g.c], 'subsampleBackward');
   const dbias = be.empty([g.c], 'subsampleBackward');
   const op = 'subsampleBackward';
-  const maxDim = be.limits.maxComputeWorkgroupsPerDimension;
   if (dx.size > 0) {
-    be.run(poolCall({ kernel: SUBSAMPLE_BACKWARD_DX, op, name: params.name, uniforms: windowUniforms(g, dx.size, g.n) }, maxDim), [coeff, dy, dx]);
+    be.run(poolCall({ kernel: SUBSAMPLE_BACKWARD_DX, op, name: params.name, uniforms: windowUniforms(g, dx.size, g.n) }, be.limits), [coeff, dy, dx]);
   }
   if (g.c > 0) {
     // One workgroup per channel, reducing its N·Ho·Wo outputs; with an empty batch it writes zeros.
     const label = params.name ? `${op} '${params.name}' dcoeff/dbias` : `${op} dcoeff/dbias`;
-    be.run(poolCall({ kernel: SUBSAMPLE_BACKWARD_PARAMS, op, label, uniforms: windowUniforms(g, g.c, g.n), reduceOver: g.n * g.ho * g.wo }, maxDim), [x, dy, dcoeff, dbias]);
+    be.run(poolCall({ kernel: SUBSAMPLE_BACKWARD_PARAMS, op, label, uniforms: windowUniforms(g, g.c, g.n), reduceOver: g.n * g.ho * g.wo }, be.limits), [x, dy, dcoeff, dbias]);
   }
   return { dx, dcoeff, dbias };
 }

@@ -12,7 +12,7 @@ import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import type { GpuKernel } from '../gpu_kernels.js';
 import { type KernelSpec, grid1d, rowWorkgroup } from '../program.js';
-import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
+import { withPreludes, INDEX_PRELUDE, IEEE_PRELUDE } from '../shaders.js';
 import { uniformStruct } from '../uniform_struct.js';
 
 /** Largest rank: the size and stride lists are two vec4s of the uniforms. */
@@ -30,7 +30,7 @@ const REDUCE_PARAMS = uniformStruct('ReduceParams', {
   red_strides: ['u32', MAX_RANK],
 });
 
-const code = (wgsl: string) => withPreludes(wgsl, REDUCE_PARAMS, INDEX_PRELUDE, reduceIndexWgsl);
+const code = (wgsl: string) => withPreludes(wgsl, REDUCE_PARAMS, INDEX_PRELUDE, IEEE_PRELUDE, reduceIndexWgsl);
 const FORWARD: KernelSpec = { name: 'reduce', code: code(reduceWgsl), entryPoint: 'main', bindings: ['uniform', 'read', 'write'] };
 const ARG: KernelSpec = { name: 'reduce', code: FORWARD.code, entryPoint: 'arg_main', bindings: ['uniform', 'read', 'write'] };
 const BACKWARD: KernelSpec = { name: 'reduce_backward', code: code(reduceBackwardWgsl), entryPoint: 'main', bindings: ['uniform', 'read', 'read', 'read', 'write'] };

@@ -7,13 +7,12 @@ import { type ResampleAttrs, outSizeOf } from '../../../ops/resample.js';
 import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import type { GpuKernel } from '../gpu_kernels.js';
-import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
+import { type KernelSpec, grid1d, ceilDiv, flatWorkgroup } from '../program.js';
 import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
 import { uniformStruct } from '../uniform_struct.js';
 
 /** Most mapped axes: the per-axis lists are two vec4s of the uniforms. */
 const MAX_AXES = 8;
-const WG = 256;
 
 /**
  * Output elements, mapped axes, the size of the kept trailing axes (`inner`) and of one outer
@@ -36,6 +35,7 @@ const RESAMPLE_PARAMS = uniformStruct('ResampleParams', {
 const RESAMPLE: KernelSpec = { name: 'resample', code: withPreludes(resampleWgsl, RESAMPLE_PARAMS, INDEX_PRELUDE), entryPoint: 'main', bindings: ['uniform', 'read', 'read', 'write'] };
 
 export function resampleGpu(kc: KernelContext, [x]: readonly GpuTensor[], { axis, maps, fill }: ResampleAttrs, outShape: Shape): GpuTensor {
+  const WG = flatWorkgroup(kc.limits);
   if (maps.length > MAX_AXES) throw new ShapeError('resample', `${maps.length} mapped axes are above the supported ${MAX_AXES}`);
   const count = sizeOf(outShape);
   const workgroups = grid1d(ceilDiv(count, WG), kc.limits.maxComputeWorkgroupsPerDimension, 'resample');

@@ -7,13 +7,12 @@ import type { StridedViewAttrs } from '../../../ops/strided_view.js';
 import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import type { GpuKernel } from '../gpu_kernels.js';
-import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
+import { type KernelSpec, grid1d, ceilDiv, flatWorkgroup } from '../program.js';
 import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
 import { uniformStruct } from '../uniform_struct.js';
 
 /** Largest rank: the per-axis lists are two vec4s of the uniforms. */
 const MAX_RANK = 8;
-const WG = 256;
 
 /**
  * Output elements, rank, the output's row-major strides; the read tensor's (x's, or dy's for
@@ -31,6 +30,7 @@ const VIEW = spec('view');
 const SCATTER = spec('scatter');
 
 function run(kernel: KernelSpec, op: string, kc: KernelContext, x: GpuTensor, { start, step }: StridedViewAttrs, outShape: Shape): GpuTensor {
+  const WG = flatWorkgroup(kc.limits);
   if (outShape.length > MAX_RANK) throw new ShapeError(op, `rank ${outShape.length} is above the supported ${MAX_RANK}`);
   const count = sizeOf(outShape);
   const workgroups = grid1d(ceilDiv(count, WG), kc.limits.maxComputeWorkgroupsPerDimension, op);

@@ -9,7 +9,7 @@ import tensorOpsWgsl from '../../../../shaders/tensor_ops.wgsl?raw';
 import concatWgsl from '../../../../shaders/concat.wgsl?raw';
 import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
-import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
+import { type KernelSpec, grid1d, ceilDiv, flatWorkgroup } from '../program.js';
 import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
 import { uniformStruct } from '../uniform_struct.js';
 import { type Shape, fmtShape, stridesOf } from '../../../shape.js';
@@ -46,8 +46,6 @@ const CONCAT_PARAMS = uniformStruct('ConcatParams', {
   count: 'u32', block: 'u32', out_block: 'u32', start: 'u32',
 });
 
-/** Invocations per workgroup of the one-value-per-invocation passes. */
-const WG = 256;
 /** Invocations per workgroup of sumTo's per-output reduction. */
 const WG_REDUCE = 128;
 /** sumTo reduces with a whole workgroup per output value from this many summands up. */
@@ -68,6 +66,7 @@ const CONCAT: KernelSpec = {
 };
 
 export function sumToGpu(be: KernelContext, x: GpuTensor, shape: Shape): GpuTensor {
+  const WG = flatWorkgroup(be.limits);
   const g = inferSumTo(x.shape, shape);
   if (g.rank > MAX_RANK) throw new ShapeError('sumTo', `rank ${g.rank} is above the supported ${MAX_RANK} (input ${fmtShape(x.shape)})`);
   const out = be.empty(g.outShape, 'sumTo');
@@ -95,6 +94,7 @@ export function sumToGpu(be: KernelContext, x: GpuTensor, shape: Shape): GpuTens
 }
 
 export function sliceGpu(be: KernelContext, x: GpuTensor, axis: number, start: number, size: number): GpuTensor {
+  const WG = flatWorkgroup(be.limits);
   const g = inferSlice(x.shape, axis, start, size);
   const out = be.empty(g.outShape, 'slice');
   if (out.size === 0) return out;
@@ -112,6 +112,7 @@ export function sliceGpu(be: KernelContext, x: GpuTensor, axis: number, start: n
 }
 
 export function accumulateGpu(be: KernelContext, acc: GpuTensor, x: GpuTensor): void {
+  const WG = flatWorkgroup(be.limits);
   checkSameShape('accumulate', 'accumulator', acc.shape, 'input', x.shape);
   checkNoAlias('accumulate', [['the accumulator', acc.storage], ['the input', x.storage]], 1);
   if (acc.size === 0) return;
@@ -129,6 +130,7 @@ export function accumulateGpu(be: KernelContext, acc: GpuTensor, x: GpuTensor): 
 }
 
 export function concatGpu(be: KernelContext, xs: readonly GpuTensor[], axis: number): GpuTensor {
+  const WG = flatWorkgroup(be.limits);
   const g = inferConcat(
     xs.map((x) => x.shape),
     axis,

@@ -7,13 +7,12 @@ import type { TransposeAttrs } from '../../../ops/transpose.js';
 import type { KernelContext } from '../kernel_context.js';
 import type { GpuTensor } from '../gpu_tensor.js';
 import type { GpuKernel } from '../gpu_kernels.js';
-import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
+import { type KernelSpec, grid1d, ceilDiv, flatWorkgroup } from '../program.js';
 import { withPreludes, INDEX_PRELUDE } from '../shaders.js';
 import { uniformStruct } from '../uniform_struct.js';
 
 /** Largest rank: the stride lists are two vec4s of the uniforms. */
 const MAX_RANK = 8;
-const WG = 256;
 
 /** Output elements, rank, the output's row-major strides and, per output axis, the stride of the input axis it reads. */
 const TRANSPOSE_PARAMS = uniformStruct('TransposeParams', { count: 'u32', rank: 'u32', out_strides: ['u32', MAX_RANK], in_strides: ['u32', MAX_RANK] });
@@ -21,6 +20,7 @@ const TRANSPOSE_PARAMS = uniformStruct('TransposeParams', { count: 'u32', rank: 
 const TRANSPOSE: KernelSpec = { name: 'transpose', code: withPreludes(transposeWgsl, TRANSPOSE_PARAMS, INDEX_PRELUDE), entryPoint: 'main', bindings: ['uniform', 'read', 'write'] };
 
 export function transposeGpu(kc: KernelContext, [x]: readonly GpuTensor[], { perm }: TransposeAttrs, outShape: Shape): GpuTensor {
+  const WG = flatWorkgroup(kc.limits);
   if (outShape.length > MAX_RANK) throw new ShapeError('transpose', `rank ${outShape.length} is above the supported ${MAX_RANK}`);
   const count = sizeOf(outShape);
   // The grid first: a dispatch over the limit is refused before the output is allocated.
