@@ -17,6 +17,7 @@ export type { HostTensor } from './backends/cpu/host_tensor.js';
 export { WebGpuBackend, type WebGpuBackendOptions, type WebGpuDebugOptions, type MemoryInfo } from './backends/webgpu/backend.js';
 export { GpuTensor } from './backends/webgpu/gpu_tensor.js';
 export { ExecutionPlan, type PlanOptions, type PlanMemoryReport, type PlanProfile, type DispatchTiming } from './backends/webgpu/plan.js';
+export { type DispatchReport, type DispatchInfo, SMALL_DISPATCH_WORKGROUPS, formatDispatchReport } from './backends/dispatch_report.js';
 export { planMemory, lifetimesOverlap, type Lifetime, type MemoryPlan } from './backends/memory_plan.js';
 export { type KernelSpec, type KernelCall, type BindingKind, pipelineKey, packUniforms } from './backends/webgpu/program.js';
 export { PipelineCache, type PipelineCacheStats, type PipelineCompilation } from './backends/webgpu/pipeline_cache.js';
