@@ -29,6 +29,8 @@
 // multiple of 4), accumulating one partial sum per row in a vec4 (component m = row m). The
 // partials are summed by a tree reduction in workgroup memory (WG_X a power of two); the x = 0
 // invocation applies bias and activation and stores. No tile of padding, log2(WG_X) barriers.
+// With split-K (as `tiled`: z = batch matrix · splits + s) the workgroup reduces only its
+// chunk of K and stores the raw sums.
 //
 // Entry `naive`: one invocation computes one output element straight from global memory
 // (the debug path, `forceNaive`).
@@ -199,7 +201,11 @@ fn tiled(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn gemv(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let batch = wid.z + params.batch_base;
+  let batch = wid.z / params.splits + params.batch_base;
+  let split = wid.z % params.splits;
+  // Chunks are multiples of 4, so no quad straddles two.
+  let k_begin = split * params.k_chunk;
+  let k_end = min(params.K, k_begin + params.k_chunk);
   let a_off = batch * params.a_batch_stride;
   let b_off = batch * params.b_batch_stride;
   let n = wid.x * WG_Y + lid.y;
@@ -207,7 +213,7 @@ fn gemv(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 
   var acc = vec4<f32>(0.0);
   if (n < params.N) {
-    for (var k = lid.x * 4u; k < params.K; k += WG_X * 4u) {
+    for (var k = k_begin + lid.x * 4u; k < k_end; k += WG_X * 4u) {
       // B stored (N, K), A stored (M, K): quads along k; outside K both read 0.
       let bv = load4_b(b_off, n, k, params.N, params.K);
       for (var m = 0u; m < rows; m++) {
@@ -233,9 +239,13 @@ fn gemv(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 
   if (lid.x == 0u && n < params.N) {
     let sums = partials[base];
-    let out_off = batch * params.M * params.N;
+    let out_off = split * params.total + batch * params.M * params.N;
     for (var m = 0u; m < rows; m++) {
-      out[out_off + m * params.N + n] = finish(sums[m], n);
+      if (PARTIAL == 1u) {
+        out[out_off + m * params.N + n] = sums[m];
+      } else {
+        out[out_off + m * params.N + n] = finish(sums[m], n);
+      }
     }
   }
 }
@@ -249,6 +259,7 @@ fn naive(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) w
   let a_off = batch * params.a_batch_stride;
   let b_off = batch * params.b_batch_stride;
   var acc = 0.0;
+  // (params.splits is 1: the naive kernel never splits K.)
   for (var k = 0u; k < params.K; k++) {
     let av = load_a(a_off, m, k);
     let bv = load_b(b_off, k, n);

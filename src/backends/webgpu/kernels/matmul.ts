@@ -170,13 +170,24 @@ function planMatmul(be: KernelContext, g: MatmulGeometry, hasBias: boolean, dist
   if (gemv) {
     // A is (M, K) and B is (N, K): both contiguous along K.
     const vec4 = g.K % 4 === 0 ? 1 : 0;
-    const cols = gemvCols(gemv, g.N * g.batch, occupancyTuning(be).targetWorkgroups);
+    const occupancy = occupancyTuning(be);
+    const cols = gemvCols(gemv, g.N * g.batch, occupancy.targetWorkgroups);
+    const splitK = gemvSplit(gemv, g.K);
+    // Still too few workgroups (a long K into few columns): split K across workgroups too.
+    const { split } = bestKSplit(occupancy, {
+      workgroups: ceilDiv(g.N, cols) * g.batch,
+      tileWork: cols * g.M,
+      k: g.K,
+      step: 4 * splitK,
+      outputs: g.batch * g.M * g.N,
+      maxSplits: Math.floor(be.limits.maxComputeWorkgroupsPerDimension / g.batch),
+    });
     return {
       kernel: MATMUL_GEMV,
-      overrides: { WG_X: gemvSplit(gemv, g.K), WG_Y: cols, VEC4_A: vec4, VEC4_B: vec4, ...common },
+      overrides: { WG_X: splitK, WG_Y: cols, VEC4_A: vec4, VEC4_B: vec4, ...common },
       blockN: cols,
       blockM: MATMUL_REGISTER_BLOCK,
-      split: noSplit,
+      split,
     };
   }
   const tiling = selectMatmulTiling(ctx, tables.tiled);
