@@ -4,6 +4,9 @@
 // eagerly and inside a plan, and the zoo's dispatch report at 224×224 against the target: at
 // most 10% of multiply-adds in dispatches of fewer than 128 workgroups.
 import { describe, it, expect, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   WebGpuBackend, createModel, ZOO_NAMES, SMALL_DISPATCH_WORKGROUPS,
   type Activation, type Backend, type Conv2dParams, type Padding2d, type Tensor,
@@ -224,4 +227,27 @@ describe('dispatch report of the zoo at 224×224, batch 1', () => {
       }
     }, 120_000);
   }
+});
+
+describe('webcnn dispatches', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const webcnn = (args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'webcnn.js'), 'dispatches', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+
+  it('--json reports the dispatches under the tuning asked for', () => {
+    const r = webcnn(['lenet5', '--tuning', 'default', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout) as { model: string; tuning: string; dispatches: { workgroups: number; macs: number }[]; totalMacs: number; smallWorkgroups: number; smallMacsShare: number };
+    expect(report).toMatchObject({ model: 'lenet5', tuning: 'default', smallWorkgroups: SMALL_DISPATCH_WORKGROUPS });
+    expect(report.dispatches.length).toBeGreaterThan(0);
+    expect(report.totalMacs).toBe(report.dispatches.reduce((s, d) => s + d.macs, 0));
+    // LeNet-5 at 32×32 is too small to fill a GPU whatever the kernels.
+    expect(report.smallMacsShare).toBeGreaterThan(0.5);
+  });
+
+  it('refuses a malformed --tuning in one line', () => {
+    const r = webcnn(['lenet5', '--tuning', 'a/b/c']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim()).toMatch(/^webcnn: dispatches: --tuning must be/);
+  });
 });
