@@ -15,9 +15,16 @@
 // written out as named vec4s, not as loops over a register array, so it needs no dynamic
 // indexing and compiles to straight-line code. Invocation (tx, ty) also stages exactly its own
 // 4 pixel columns of B (rows ty, ty + WG_Y, ...; their coordinates decoded once) and its own
-// 4 channel rows of A (columns tx, tx + WG_X, ...). Bias and the fused activation are applied
-// at the store. The tile grid (tiles of M × tiles of N) may be folded into y: the linear tile
-// id is wid.x + wid.y · nwg.x.
+// 4 channel rows of A (columns tx, tx + WG_X, ...: consecutive invocations read consecutive
+// weights). A K row of the A tile is A_ROW4 vec4s, WG_Y rounded up to odd, so those stores
+// (consecutive invocations, consecutive K rows) fall in different banks rather than 4·WG_Y
+// words apart in one. Bias and the fused activation are applied at the store.
+//
+// Split-K (splits > 1, PARTIAL = 1; kernels/split_k.ts): the workgroups of split s reduce only
+// K values s·k_chunk .. (s+1)·k_chunk - 1 and write their raw sums to out[s·total + i] (out
+// is then the (splits, N·Cout·Ho·Wo) partials); shaders/split_sum.wgsl adds them and applies
+// bias and activation. The grid (tiles of M × tiles of N × splits) may be folded into y: the
+// linear workgroup id wid.x + wid.y · nwg.x is tile + tiles · s.
 //
 // `depthwise` — groups = C (each output channel reads one input channel; Cout = C·multiplier),
 // where K = kH·kW is too short for a GEMM. One invocation computes 4 neighbouring outputs of
@@ -39,9 +46,13 @@ override TK: u32 = 16u;
 override WG: u32 = 64u;
 // 1 when the bias binding holds a bias (otherwise it aliases the weights and is not read).
 override HAS_BIAS: u32 = 0u;
+// 1 when `gemm` writes split-K partial sums (no epilogue), 0 when it writes the output.
+override PARTIAL: u32 = 0u;
 
-// Tiles in workgroup memory, in vec4 columns: TM / 4 = WG_Y and TN / 4 = WG_X per K row.
-override A_TILE4: u32 = TK * WG_Y;
+// Tiles in workgroup memory, in vec4 columns: A_ROW4 ≥ TM / 4 = WG_Y (odd: see above) and
+// TN / 4 = WG_X per K row.
+override A_ROW4: u32 = WG_Y | 1u;
+override A_TILE4: u32 = TK * A_ROW4;
 override B_TILE4: u32 = TK * WG_X;
 
 // Uniforms: Conv2dParams, generated from CONV2D_PARAMS in src/backends/webgpu/kernels/conv2d.ts
@@ -52,7 +63,7 @@ override B_TILE4: u32 = TK * WG_X;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;  // (Cout), if HAS_BIAS
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;  // (N, Cout, Ho, Wo)
 
-// A tile: a_tile[kk · WG_Y + r] holds channels 4r .. 4r+3 of K row kk.
+// A tile: a_tile[kk · A_ROW4 + r] holds channels 4r .. 4r+3 of K row kk (r < WG_Y).
 // B tile: b_tile[kk · WG_X + c] holds pixels 4c .. 4c+3 of K row kk.
 var<workgroup> a_tile: array<vec4<f32>, A_TILE4>;
 var<workgroup> b_tile: array<vec4<f32>, B_TILE4>;
@@ -75,16 +86,22 @@ fn w_at(w_group: u32, m: u32, k: u32) -> f32 {
   return wt[w_group + m * p.kg + k];
 }
 
+// The value stored for output channel co: with bias and activation, or the raw partial sum.
+fn epilogue(v: f32, co: u32) -> f32 {
+  if (PARTIAL == 1u) { return v; }
+  return finish(v, co);
+}
+
 // Writes channel m of the group (4 pixels) if it exists; off holds the pixels' offsets in out
-// without the channel term.
-fn store_row(g: u32, m: u32, v: vec4<f32>, off: vec4<u32>, ok: vec4<bool>) {
+// without the channel term, part the offset of this split's partials (0 without split-K).
+fn store_row(g: u32, m: u32, v: vec4<f32>, off: vec4<u32>, ok: vec4<bool>, part: u32) {
   if (m >= p.mg) { return; }
   let co = g * p.mg + m;
-  let c_off = co * p.ho * p.wo;
-  if (ok.x) { out[off.x + c_off] = finish(v.x, co); }
-  if (ok.y) { out[off.y + c_off] = finish(v.y, co); }
-  if (ok.z) { out[off.z + c_off] = finish(v.z, co); }
-  if (ok.w) { out[off.w + c_off] = finish(v.w, co); }
+  let c_off = co * p.ho * p.wo + part;
+  if (ok.x) { out[off.x + c_off] = epilogue(v.x, co); }
+  if (ok.y) { out[off.y + c_off] = epilogue(v.y, co); }
+  if (ok.z) { out[off.z + c_off] = epilogue(v.z, co); }
+  if (ok.w) { out[off.w + c_off] = epilogue(v.w, co); }
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
@@ -93,9 +110,14 @@ fn gemm(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_id) lid: vec3<u32>,
 ) {
-  let tile = linear_workgroup_id(wid, nwg);
+  let tiles = p.tiles_m * p.tiles_n;
+  let lin = linear_workgroup_id(wid, nwg);
   // Uniform per workgroup, so the barriers below stay in uniform control flow.
-  if (tile >= p.tiles_m * p.tiles_n) { return; }
+  if (lin >= tiles * p.splits) { return; }
+  let tile = lin % tiles;
+  let split = lin / tiles;
+  let k_begin = split * p.k_chunk;
+  let k_end = min(p.kg, k_begin + p.k_chunk);
   let g = wid.z;
   let tx = lid.x;
   let ty = lid.y;
@@ -121,10 +143,10 @@ fn gemm(
   var acc1 = vec4<f32>();
   var acc2 = vec4<f32>();
   var acc3 = vec4<f32>();
-  for (var k0 = 0u; k0 < p.kg; k0 += TK) {
+  for (var k0 = k_begin; k0 < k_end; k0 += TK) {
     for (var kk = tx; kk < TK; kk += WG_X) {
       let k = k0 + kk;
-      a_tile[kk * WG_Y + ty] = vec4<f32>(
+      a_tile[kk * A_ROW4 + ty] = vec4<f32>(
         w_at(w_group, m_row, k), w_at(w_group, m_row + 1u, k), w_at(w_group, m_row + 2u, k), w_at(w_group, m_row + 3u, k));
     }
     for (var kk = ty; kk < TK; kk += WG_Y) {
@@ -141,7 +163,7 @@ fn gemm(
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk++) {
-      let a = a_tile[kk * WG_Y + ty];
+      let a = a_tile[kk * A_ROW4 + ty];
       let b = b_tile[kk * WG_X + tx];
       acc0 = fma(vec4<f32>(a.x), b, acc0);
       acc1 = fma(vec4<f32>(a.y), b, acc1);
@@ -151,10 +173,11 @@ fn gemm(
     workgroupBarrier();
   }
 
-  store_row(g, m_row, acc0, out_off, ok);
-  store_row(g, m_row + 1u, acc1, out_off, ok);
-  store_row(g, m_row + 2u, acc2, out_off, ok);
-  store_row(g, m_row + 3u, acc3, out_off, ok);
+  let part = split * p.total;
+  store_row(g, m_row, acc0, out_off, ok, part);
+  store_row(g, m_row + 1u, acc1, out_off, ok, part);
+  store_row(g, m_row + 2u, acc2, out_off, ok, part);
+  store_row(g, m_row + 3u, acc3, out_off, ok, part);
 }
 
 // x[row + ix], or 0 when ix is padding.

@@ -11,7 +11,15 @@
 // The slices are loaded 4 consecutive values at a time along each operand's contiguous
 // dimension: as one vec4 when that dimension is a multiple of 4 (VEC4_A / VEC4_B), else as 4
 // scalars. Loads outside the matrices read 0 (sizes need not divide the tile); stores are
-// bound-checked. Bias and activation are applied at the store.
+// bound-checked. Bias and activation are applied at the store. A K row of the A slice is
+// A_ROW = TILE_M + 2 floats, so the stores of consecutive invocations (4 K rows apart when A
+// is stored (M, K)) fall in different banks; the B slice is vec4s, B_ROW4 = WG_X rounded up
+// to odd per K row, and the inner loop reads an invocation's 4 columns as one vec4.
+//
+// Split-K (splits > 1, PARTIAL = 1; kernels/split_k.ts): workgroup id z is
+// batch matrix · splits + s, and split s reduces only K values s·k_chunk .. (s+1)·k_chunk - 1,
+// writing its raw sums to out[s·total + i] (out is then the (splits, B·M·N) partials);
+// shaders/split_sum.wgsl adds them and applies bias and activation.
 //
 // Entry `gemv`: small M (≤ 4 rows, batch-1 dense layers) with B transposed (stored (N, K),
 // the dense layout) and A not. One workgroup (WG_X × WG_Y invocations, default 32 × 8)
@@ -21,12 +29,14 @@
 // multiple of 4), accumulating one partial sum per row in a vec4 (component m = row m). The
 // partials are summed by a tree reduction in workgroup memory (WG_X a power of two); the x = 0
 // invocation applies bias and activation and stores. No tile of padding, log2(WG_X) barriers.
+// With split-K (as `tiled`: z = batch matrix · splits + s) the workgroup reduces only its
+// chunk of K and stores the raw sums.
 //
 // Entry `naive`: one invocation computes one output element straight from global memory
 // (the debug path, `forceNaive`).
 //
 // All: workgroup id z → batch matrix (+ params.batch_base, when the batch is split across
-// dispatches). `tiled`, `naive`: x → column (tile), y → row (tile); `gemv`: x → column block.
+// dispatches; `tiled` with split-K: batch matrix · splits + split). `tiled`, `naive`: x → column (tile), y → row (tile); `gemv`: x → column block.
 
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 16u;
@@ -39,6 +49,8 @@ override VEC4_A: u32 = 0u;
 override VEC4_B: u32 = 0u;
 override HAS_BIAS: u32 = 0u;
 override DISTANCE: u32 = 0u;
+// 1 when `tiled` writes split-K partial sums (no epilogue), 0 when it writes the output.
+override PARTIAL: u32 = 0u;
 
 // The register block per invocation: fixed, since function-scope arrays need constant sizes.
 const RM: u32 = 4u;
@@ -52,8 +64,11 @@ const RN: u32 = 4u;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;     // (N); a dummy when HAS_BIAS = 0
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;  // (B, M, N)
 
-var<workgroup> a_tile: array<f32, TILE_K * WG_Y * RM>;  // (TILE_K, TILE_M)
-var<workgroup> b_tile: array<f32, TILE_K * WG_X * RN>;  // (TILE_K, TILE_N)
+// Row lengths of the slices (see the header): A_ROW floats, B_ROW4 vec4s.
+override A_ROW: u32 = WG_Y * RM + 2u;
+override B_ROW4: u32 = WG_X | 1u;
+var<workgroup> a_tile: array<f32, TILE_K * A_ROW>;  // (TILE_K, TILE_M), rows padded to A_ROW
+var<workgroup> b_tile: array<vec4<f32>, TILE_K * B_ROW4>;  // (TILE_K, TILE_N / 4), rows padded to B_ROW4
 // gemv: partial sums (WG_Y columns, WG_X splits of K); component m is output row m.
 var<workgroup> partials: array<vec4<f32>, WG_X * WG_Y>;
 
@@ -108,14 +123,17 @@ fn tiled(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
   let tile_n = WG_X * RN;
   let threads = WG_X * WG_Y;
   let tid = lid.y * WG_X + lid.x;
-  let batch = wid.z + params.batch_base;
+  let batch = wid.z / params.splits + params.batch_base;
+  let split = wid.z % params.splits;
+  let k_begin = split * params.k_chunk;
+  let k_end = min(params.K, k_begin + params.k_chunk);
   let a_off = batch * params.a_batch_stride;
   let b_off = batch * params.b_batch_stride;
   let row0 = wid.y * tile_m;
   let col0 = wid.x * tile_n;
 
   var acc: array<vec4<f32>, RM>;
-  for (var k0 = 0u; k0 < params.K; k0 += TILE_K) {
+  for (var k0 = k_begin; k0 < k_end; k0 += TILE_K) {
     // Stage the slices, 4 values per load along the contiguous dimension; consecutive
     // invocations take consecutive quads of one row of the stored matrix.
     for (var q = tid; q < tile_m * TILE_K / 4u; q += threads) {
@@ -124,13 +142,13 @@ fn tiled(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
         let m = (q % (tile_m / 4u)) * 4u;
         let k = q / (tile_m / 4u);
         let v = load4_a(a_off, k0 + k, row0 + m, params.K, params.M);
-        for (var j = 0u; j < 4u; j++) { a_tile[k * tile_m + m + j] = v[j]; }
+        for (var j = 0u; j < 4u; j++) { a_tile[k * A_ROW + m + j] = v[j]; }
       } else {
         // Stored (M, K): quads along k.
         let k = (q % (TILE_K / 4u)) * 4u;
         let m = q / (TILE_K / 4u);
         let v = load4_a(a_off, row0 + m, k0 + k, params.M, params.K);
-        for (var j = 0u; j < 4u; j++) { a_tile[(k + j) * tile_m + m] = v[j]; }
+        for (var j = 0u; j < 4u; j++) { a_tile[(k + j) * A_ROW + m] = v[j]; }
       }
     }
     for (var q = tid; q < tile_n * TILE_K / 4u; q += threads) {
@@ -139,21 +157,19 @@ fn tiled(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
         let k = (q % (TILE_K / 4u)) * 4u;
         let n = q / (TILE_K / 4u);
         let v = load4_b(b_off, col0 + n, k0 + k, params.N, params.K);
-        for (var j = 0u; j < 4u; j++) { b_tile[(k + j) * tile_n + n] = v[j]; }
+        for (var j = 0u; j < 4u; j++) { b_tile[(k + j) * B_ROW4 + n / 4u][n % 4u] = v[j]; }
       } else {
         // Stored (K, N): quads along n.
         let n = (q % (tile_n / 4u)) * 4u;
         let k = q / (tile_n / 4u);
-        let v = load4_b(b_off, k0 + k, col0 + n, params.K, params.N);
-        for (var j = 0u; j < 4u; j++) { b_tile[k * tile_n + n + j] = v[j]; }
+        b_tile[k * B_ROW4 + n / 4u] = load4_b(b_off, k0 + k, col0 + n, params.K, params.N);
       }
     }
     workgroupBarrier();
 
     for (var k = 0u; k < TILE_K; k++) {
-      let bo = k * tile_n + lid.x * RN;
-      let bv = vec4<f32>(b_tile[bo], b_tile[bo + 1u], b_tile[bo + 2u], b_tile[bo + 3u]);
-      let ao = k * tile_m + lid.y * RM;
+      let bv = b_tile[k * B_ROW4 + lid.x];
+      let ao = k * A_ROW + lid.y * RM;
       for (var i = 0u; i < RM; i++) {
         let av = vec4<f32>(a_tile[ao + i]);
         if (DISTANCE == 1u) {
@@ -167,21 +183,29 @@ fn tiled(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
     workgroupBarrier();
   }
 
-  let out_off = batch * params.M * params.N;
+  let out_off = split * params.total + batch * params.M * params.N;
   for (var i = 0u; i < RM; i++) {
     let m = row0 + lid.y * RM + i;
     if (m >= params.M) { break; }
     for (var j = 0u; j < RN; j++) {
       let n = col0 + lid.x * RN + j;
       if (n >= params.N) { break; }
-      out[out_off + m * params.N + n] = finish(acc[i][j], n);
+      if (PARTIAL == 1u) {
+        out[out_off + m * params.N + n] = acc[i][j];
+      } else {
+        out[out_off + m * params.N + n] = finish(acc[i][j], n);
+      }
     }
   }
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn gemv(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let batch = wid.z + params.batch_base;
+  let batch = wid.z / params.splits + params.batch_base;
+  let split = wid.z % params.splits;
+  // Chunks are multiples of 4, so no quad straddles two.
+  let k_begin = split * params.k_chunk;
+  let k_end = min(params.K, k_begin + params.k_chunk);
   let a_off = batch * params.a_batch_stride;
   let b_off = batch * params.b_batch_stride;
   let n = wid.x * WG_Y + lid.y;
@@ -189,7 +213,7 @@ fn gemv(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 
   var acc = vec4<f32>(0.0);
   if (n < params.N) {
-    for (var k = lid.x * 4u; k < params.K; k += WG_X * 4u) {
+    for (var k = k_begin + lid.x * 4u; k < k_end; k += WG_X * 4u) {
       // B stored (N, K), A stored (M, K): quads along k; outside K both read 0.
       let bv = load4_b(b_off, n, k, params.N, params.K);
       for (var m = 0u; m < rows; m++) {
@@ -215,9 +239,13 @@ fn gemv(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 
   if (lid.x == 0u && n < params.N) {
     let sums = partials[base];
-    let out_off = batch * params.M * params.N;
+    let out_off = split * params.total + batch * params.M * params.N;
     for (var m = 0u; m < rows; m++) {
-      out[out_off + m * params.N + n] = finish(sums[m], n);
+      if (PARTIAL == 1u) {
+        out[out_off + m * params.N + n] = sums[m];
+      } else {
+        out[out_off + m * params.N + n] = finish(sums[m], n);
+      }
     }
   }
 }
@@ -231,6 +259,7 @@ fn naive(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) w
   let a_off = batch * params.a_batch_stride;
   let b_off = batch * params.b_batch_stride;
   var acc = 0.0;
+  // (params.splits is 1: the naive kernel never splits K.)
   for (var k = 0u; k < params.K; k++) {
     let av = load_a(a_off, m, k);
     let bv = load_b(b_off, k, n);

@@ -18,6 +18,7 @@ export { WebGpuBackend, type WebGpuBackendOptions, type WebGpuDebugOptions, type
 export { GpuTensor } from './backends/webgpu/gpu_tensor.js';
 export { SplitTensor } from './backends/webgpu/split_tensor.js';
 export { ExecutionPlan, type PlanOptions, type PlanMemoryReport, type PlanProfile, type DispatchTiming, type ProfileOptions } from './backends/webgpu/plan.js';
+export { type DispatchReport, type DispatchInfo, SMALL_DISPATCH_WORKGROUPS, formatDispatchReport } from './backends/dispatch_report.js';
 export { planMemory, lifetimesOverlap, type Lifetime, type MemoryPlan } from './backends/memory_plan.js';
 export { type KernelSpec, type KernelCall, type BindingKind, pipelineKey, packUniforms } from './backends/webgpu/program.js';
 export { PipelineCache, type PipelineCacheStats, type PipelineCompilation } from './backends/webgpu/pipeline_cache.js';

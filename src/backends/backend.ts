@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor.js';
 import type { Shape } from '../shape.js';
 import type { Activation, Conv2dParams, Pool2dParams, SubsampleParams, LrnParams, AdaptivePoolParams, MatmulParams, BatchNormParams } from '../ops/params.js';
 import type { Primitive } from '../ops/primitive.js';
+import type { DispatchReport } from './dispatch_report.js';
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu' | 'meta';
 
@@ -161,6 +162,12 @@ export interface Backend {
    * an `Executable`. Tensors `build` reads that were made before (weights) stay the caller's.
    */
   compile(inputShapes: readonly Shape[], build: (inputs: Tensor[]) => readonly Tensor[], options?: CompileOptions): Promise<Executable>;
+  /**
+   * The dispatches `build` would issue on placeholder inputs of `inputShapes`, recorded but
+   * neither compiled nor run: workgroups per dispatch and the share of multiply-adds in small
+   * ones (see src/backends/dispatch_report.ts). GPU backends only.
+   */
+  dispatchReport?(inputShapes: readonly Shape[], build: (inputs: Tensor[]) => readonly Tensor[]): DispatchReport;
   /** Attributes the work `fn` issues to `label` (a layer's name) in profiles. */
   scope<T>(label: string, fn: () => T): T;
   /**

@@ -8,6 +8,7 @@ import { version } from '../../package.json';
 import { ZOO_NAMES } from '../models/index.js';
 import { runSummary, type SummaryFlags } from './summary.js';
 import { runInfo, type InfoFlags } from './info.js';
+import { runDispatches, type DispatchesFlags } from './dispatches.js';
 import { runTrain, runEval, type TrainFlags, type EvalFlags } from './mnist_tasks.js';
 import { runModel, collectInput, type RunFlags } from './run_onnx.js';
 import type { CliOutput } from './output.js';
@@ -44,6 +45,17 @@ export function createProgram(out: CliOutput): Command {
     .argument('[model]', `an .onnx file, or a zoo model: ${ZOO_NAMES.join(', ')}`)
     .option('--json', 'print one JSON object on one line')
     .action(async (model: string | undefined, _opts: unknown, cmd: Command) => print(await runInfo(cmd.opts<InfoFlags>(), model)));
+
+  program
+    .command('dispatches')
+    .description("what one forward asks of a GPU's parallelism: dispatches, workgroups per dispatch and the share of multiply-adds in dispatches of fewer than 128 workgroups (which leave a large GPU idle); records the plan without compiling or running it")
+    .argument('<model>', `an .onnx file, or a zoo model: ${ZOO_NAMES.join(', ')}`)
+    .option('-b, --batch <n>', 'batch size (default 1)', positiveInteger)
+    .option('-s, --input-size <s>', "zoo models: input height and width in pixels (default: the model's own)", positiveInteger)
+    .option('--tuning <adapter>', "choose kernels as this adapter class would: 'default' (an unknown hardware GPU), a vendor (nvidia, amd, apple, intel, qualcomm, arm) or vendor/architecture (google/swiftshader); default: this machine's adapter")
+    .option('--all', 'list every dispatch, not only the products in small ones')
+    .option('--json', 'print one JSON object on one line: {model, batch, tuning, dispatches: [{scope, kernel, workgroups, macs}], totalMacs, smallWorkgroups, smallDispatches, smallMacsShare, workgroups}')
+    .action(async (model: string, _opts: unknown, cmd: Command) => print(await runDispatches(model, cmd.opts<DispatchesFlags>())));
 
   const backendChoice = (value: string): 'webgpu' | 'cpu' => {
     if (value !== 'webgpu' && value !== 'cpu') throw new InvalidArgumentError("It must be 'webgpu' or 'cpu'.");

@@ -15,6 +15,7 @@
  * compiles again, then runs as before.
  */
 import type { Backend, Executable, PlanProfile, ProfileOptions } from '../backends/backend.js';
+import type { DispatchReport } from '../backends/dispatch_report.js';
 import type { Tensor } from '../tensor.js';
 import { type Shape, fmtShape } from '../shape.js';
 import { DisposedError, WebCnnError, InvalidArgumentError, ShapeError, WebGpuUnavailableError } from '../errors.js';
@@ -572,6 +573,22 @@ export class Model {
     const bindings = this.#bindData([input], batch, undefined);
     await this.predictAll([input], { dims: bindings });
     return (await this.plan(bindings)).profile([input], options);
+  }
+
+  /**
+   * What one forward at a batch size (default 1) or named sizes asks of the GPU's parallelism:
+   * its dispatches, workgroups per dispatch, and the share of multiply-adds in dispatches of
+   * fewer than 128 workgroups (see `DispatchReport`). Recorded, not compiled or run, so it is
+   * quick at any input size. The kernels are chosen as the backend would choose them (its
+   * adapter's tuning, or the `debug.tuningAdapter` it was made with). WebGPU only.
+   */
+  async dispatchReport(dims: number | Bindings = 1): Promise<DispatchReport> {
+    this.#assertLive('dispatchReport');
+    const info = this.info(dims);
+    const backend = await this.backend();
+    if (!backend.dispatchReport) throw new InvalidArgumentError('dispatchReport', `the ${backend.name} backend issues no GPU dispatches; use a WebGPU backend`, this.name);
+    this.#checkLimits(backend, info.bindings, 'dispatchReport');
+    return backend.dispatchReport(info.inputShapes, (ins) => this.forward(backend, ins));
   }
 
   /**

@@ -28,6 +28,7 @@ import type { KernelContext, WebGpuDebugOptions } from './kernel_context.js';
 import { WebGpuRuntime } from './runtime.js';
 import { ExecutionPlan, type PlanOptions } from './plan.js';
 import { GPU_KERNELS } from './gpu_kernels.js';
+import { type DispatchReport, summarizeDispatches } from '../dispatch_report.js';
 import type { Primitive } from '../../ops/primitive.js';
 import type { Activation } from '../../ops/activation.js';
 import type { Conv2dParams } from '../../ops/conv2d.js';
@@ -219,6 +220,23 @@ export class WebGpuBackend extends WebGpuRuntime implements Backend, TrainingBac
    */
   compile(inputShapes: readonly Shape[], build: (inputs: Tensor[]) => readonly Tensor[], options: PlanOptions = {}): Promise<ExecutionPlan> {
     return ExecutionPlan.create(this, inputShapes, build, options);
+  }
+
+  dispatchReport(inputShapes: readonly Shape[], build: (inputs: Tensor[]) => readonly Tensor[]): DispatchReport {
+    const { recording } = this.record(() => {
+      const inputs = inputShapes.map((s) => this.empty(s, 'dispatch report input'));
+      build(inputs);
+    });
+    // Nothing will run: free the tables and indices the kernels uploaded.
+    for (const b of recording.owned) b.destroy();
+    return summarizeDispatches(
+      recording.dispatches.map(({ call, scope }) => ({
+        scope: scope ?? '',
+        kernel: `${call.kernel.name}:${call.kernel.entryPoint}`,
+        workgroups: call.workgroups[0] * call.workgroups[1] * call.workgroups[2],
+        macs: call.macs ?? 0,
+      })),
+    );
   }
 
   /** Runs one op's kernel code in an allocation scope: if it throws, what it allocated is freed. */

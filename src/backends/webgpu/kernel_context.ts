@@ -23,6 +23,13 @@ export interface WebGpuDebugOptions {
    * or 'async' (`createComputePipelineAsync`, all at once; the default in browsers).
    */
   compilePipelines?: PipelineCompilation;
+  /**
+   * Choose kernel configurations (tiles, split-K) from the tuning tables' entries for this
+   * adapter class instead of the device's own (see src/backends/webgpu/tuning.ts): for
+   * example `{ vendor: '', architecture: '' }`, the default hardware entry, on SwiftShader. The
+   * device's limits still apply.
+   */
+  tuningAdapter?: { readonly vendor: string; readonly architecture: string };
 }
 
 export interface KernelContext {

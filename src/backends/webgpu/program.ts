@@ -28,6 +28,8 @@ export interface KernelCall {
   readonly workgroups: readonly [number, number, number];
   /** A label for debugging and per-layer timing. */
   readonly label?: string;
+  /** Multiply-adds the dispatch performs, when it is a product (conv2d, matmul): for `dispatchReport`. */
+  readonly macs?: number;
 }
 
 /** The explicit pipeline cache key: kernel name, entry point and sorted override constants. */

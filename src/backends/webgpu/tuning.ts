@@ -35,6 +35,54 @@ export function tuningFor<T>(table: TuningTable<T>, info: Pick<AdapterSummary, '
   return undefined;
 }
 
+// ---- occupancy: split-K of the forward GEMMs (kernels/split_k.ts) -----------------------------
+
+/**
+ * How many workgroups an adapter class needs in flight, and how a forward GEMM (conv2d's
+ * `gemm`, matmul's `tiled`) whose output tiles are fewer than that splits its K reduction to
+ * launch more: `splits` workgroups per tile each reduce one chunk of K into a partial sum, and
+ * a second dispatch (`split_sum`) adds the partials and applies bias and activation.
+ */
+export interface OccupancyTuning {
+  /**
+   * Workgroups a dispatch should launch to keep the device busy: about two per compute unit
+   * (SM, CU, core). 1 turns the occupancy term and split-K off (the choice minimises work alone).
+   */
+  readonly targetWorkgroups: number;
+  /** Fewest K values one split reduces (a shorter chunk pays more for its partials than it gains). */
+  readonly minKPerSplit: number;
+  /** Most splits of one GEMM. */
+  readonly maxSplits: number;
+  /** Largest scratch of partial sums (splits × output floats) a split may allocate. */
+  readonly maxScratchBytes: number;
+  /**
+   * What writing one partial sum and reading it back in `split_sum` costs, in multiply-adds of
+   * the GEMM (global memory, not workgroup memory; see `Conv2dTuning.loadCost`).
+   */
+  readonly partialCost: number;
+}
+
+const SPLIT_DEFAULTS = { minKPerSplit: 32, maxSplits: 32, maxScratchBytes: 32 << 20, partialCost: 32 } as const;
+
+/**
+ * By adapter class (`GPUAdapterInfo` vendor, then vendor/architecture), never by a specific
+ * machine. Unknown adapters get the default, sized for a discrete GPU of 60–140 compute units
+ * (two workgroups each would be 120–280): enough parallelism costs a small GPU little (a
+ * split's partials), too little idles most of a large one. Integrated and mobile GPUs have
+ * fewer units. A software adapter (SwiftShader: a few CPU threads) gains nothing from more
+ * workgroups, so it keeps the choice by work alone.
+ */
+export const OCCUPANCY_TUNING: TuningTable<OccupancyTuning> = {
+  default: { targetWorkgroups: 256, ...SPLIT_DEFAULTS },
+  nvidia: { targetWorkgroups: 256, ...SPLIT_DEFAULTS },
+  amd: { targetWorkgroups: 256, ...SPLIT_DEFAULTS },
+  apple: { targetWorkgroups: 128, ...SPLIT_DEFAULTS },
+  intel: { targetWorkgroups: 128, ...SPLIT_DEFAULTS },
+  qualcomm: { targetWorkgroups: 64, ...SPLIT_DEFAULTS },
+  arm: { targetWorkgroups: 32, ...SPLIT_DEFAULTS },
+  'google/swiftshader': { targetWorkgroups: 1, ...SPLIT_DEFAULTS },
+};
+
 // ---- matmul (kernels/matmul.ts, shaders/matmul.wgsl) -----------------------------------------
 
 /** A tiling of the `tiled` matmul kernel. Its output tile is (4·wgY) × (4·wgX). */

@@ -16,7 +16,8 @@ import type { GpuTensor } from '../gpu_tensor.js';
 import { type KernelSpec, grid1d, ceilDiv } from '../program.js';
 import { withActivation, withPreludes, INDEX_PRELUDE } from '../shaders.js';
 import { type UniformValues, uniformStruct } from '../uniform_struct.js';
-import { type Conv2dTile, type Conv2dTuning, CONV2D_TUNING, tuningFor } from '../tuning.js';
+import { type Conv2dTile, type Conv2dTuning, type OccupancyTuning, CONV2D_TUNING, tuningFor } from '../tuning.js';
+import { type KSplit, bestKSplit, occupancyTuning, runSplitK, tuningAdapter } from './split_k.js';
 import { activationOverrides } from '../../../ops/activation.js';
 import { type Conv2dParams, type Conv2dConfig, inferConv2d } from '../../../ops/conv2d.js';
 import { LimitExceededError } from '../../../errors.js';
@@ -53,8 +54,11 @@ const CONV2D_PARAMS = uniformStruct('Conv2dParams', {
   // Tiles of `gemm` along M and N (0 for the other entry points).
   tiles_m: 'u32',
   tiles_n: 'u32',
-  // Work items: output quads (`depthwise`), output values (`direct`, table `main`), dense weights (`table_expand`).
+  // Work items: output quads (`depthwise`), output values (`direct`, table `main`, `gemm`), dense weights (`table_expand`).
   total: 'u32',
+  // `gemm`'s split-K: chunks of K and their length (1 and kg without split-K).
+  splits: 'u32',
+  k_chunk: 'u32',
 });
 
 const CONV_BINDINGS = ['uniform', 'read', 'read', 'read', 'write'] as const;
@@ -78,6 +82,20 @@ const TABLE_EXPAND: KernelSpec = { ...TABLE, entryPoint: 'table_expand' };
 const DIRECT_WG = 64;
 /** Outputs along W per invocation of the depthwise kernel (its vec4 accumulator). */
 const DEPTHWISE_BLOCK = 4;
+/** Smallest workgroup of the depthwise kernel: one wave of most GPUs (32 invocations). */
+const DEPTHWISE_MIN_WG = 32;
+
+/**
+ * The depthwise kernel's workgroup size for `quads` work items: DIRECT_WG, halved (down to
+ * DEPTHWISE_MIN_WG) while it would launch fewer workgroups than the adapter class keeps in
+ * flight. A late-stage depthwise conv at batch 1 (7 × 7 × 576) has only a few hundred rows.
+ */
+export function depthwiseWorkgroup(quads: number, targetWorkgroups: number): number {
+  let wg = DIRECT_WG;
+  while (wg > DEPTHWISE_MIN_WG && Math.ceil(quads / wg) < targetWorkgroups) wg /= 2;
+  return wg;
+}
+
 /** Register block of the GEMM kernel: each invocation computes REG channels × REG pixels (vec4s in conv2d.wgsl). */
 const REG = 4;
 
@@ -88,23 +106,60 @@ export function conv2dTileExtent(t: Conv2dTile): { m: number; n: number } {
 
 /**
  * The GEMM tiling for a group of `m` output channels over `n` output pixels (batch × Ho × Wo):
- * the least modelled cost (see `Conv2dTuning`); ties keep the table's order.
+ * the least modelled cost (see `Conv2dTuning`); ties keep the table's order. By work alone:
+ * `selectConv2dGemm` adds the device's occupancy and split-K.
  */
 export function selectConv2dTile(tuning: Conv2dTuning, m: number, n: number): { readonly name: string; readonly tile: Conv2dTile } {
-  const cost = (t: Conv2dTile) => {
-    const e = conv2dTileExtent(t);
-    const padded = Math.ceil(m / e.m) * e.m * Math.ceil(n / e.n) * e.n;
-    return padded * (1 + tuning.loadCost * (1 / e.m + 1 / e.n));
-  };
-  let best: (typeof tuning.gemm)[number] | null = null;
-  for (const e of tuning.gemm) if (!best || cost(e.tile) < cost(best.tile)) best = e;
-  if (!best) throw new Error('selectConv2dTile: the tuning has no GEMM tilings');
-  return best;
+  return selectConv2dGemm(tuning, NO_OCCUPANCY, { m, n, k: 1, groups: 1 });
 }
 
-/** Bytes of workgroup memory a tiling stages: an A tile (4·wgY × tk) and a B tile (tk × 4·wgX). */
+/** An occupancy tuning that never splits and has no occupancy term: the choice by work alone. */
+const NO_OCCUPANCY: OccupancyTuning = { targetWorkgroups: 1, minKPerSplit: Infinity, maxSplits: 1, maxScratchBytes: 0, partialCost: 0 };
+
+/** A conv2d GEMM's sizes: M and N of one group, K, and the groups (one GEMM each). */
+export interface Conv2dGemmShape {
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly groups: number;
+}
+
+/**
+ * The GEMM tiling and split-K for a conv2d, of least modelled cost: each tiling's workgroups
+ * do its padded multiply-adds weighed with their loads (`Conv2dTuning.loadCost`), and a
+ * dispatch of fewer workgroups than the adapter class keeps in flight costs as much as one of
+ * that many (`bestKSplit`), unless split-K cuts K to launch more. Ties keep the table's order.
+ * `tilings` (default the tuning's) may be narrowed, e.g. to those that fit the device.
+ */
+export function selectConv2dGemm(
+  tuning: Conv2dTuning,
+  occupancy: OccupancyTuning,
+  shape: Conv2dGemmShape,
+  tilings: Conv2dTuning['gemm'] = tuning.gemm,
+): { readonly name: string; readonly tile: Conv2dTile; readonly split: KSplit } {
+  const { m, n, k, groups } = shape;
+  let best: { name: string; tile: Conv2dTile; split: KSplit; cost: number } | null = null;
+  for (const { name, tile } of tilings) {
+    const e = conv2dTileExtent(tile);
+    const { split, cost } = bestKSplit(occupancy, {
+      workgroups: Math.ceil(m / e.m) * Math.ceil(n / e.n) * groups,
+      tileWork: e.m * e.n * (1 + tuning.loadCost * (1 / e.m + 1 / e.n)),
+      k,
+      step: tile.tk,
+      outputs: m * n * groups,
+    });
+    if (!best || cost < best.cost) best = { name, tile, split, cost };
+  }
+  if (!best) throw new Error('selectConv2dGemm: the tuning has no GEMM tilings');
+  return { name: best.name, tile: best.tile, split: best.split };
+}
+
+/**
+ * Bytes of workgroup memory a tiling stages: an A tile (tk rows of 4·wgY channels, rows padded
+ * to an odd number of vec4s; see conv2d.wgsl) and a B tile (tk × 4·wgX).
+ */
 export function conv2dTileBytes(t: Conv2dTile): number {
-  return 4 * REG * t.tk * (t.wgY + t.wgX);
+  return 4 * REG * t.tk * ((t.wgY | 1) + t.wgX);
 }
 
 /** Whether a tiling fits the device: its invocations, workgroup sides and workgroup memory. */
@@ -147,9 +202,10 @@ export function checkConv2dTile(t: Conv2dTile, limits: GPUSupportedLimits): void
   }
 }
 
-/** The forward's uniforms for a layer: its geometry, the GEMM tile grid (0 × 0 outside `gemm`) and the work items. */
-function conv2dUniforms(cfg: Conv2dConfig, total: number, tilesM = 0, tilesN = 0): ArrayBuffer {
-  return CONV2D_PARAMS.pack({ ...convGeometry(cfg), tiles_m: tilesM, tiles_n: tilesN, total });
+/** The forward's uniforms for a layer: its geometry, the GEMM tile grid (0 × 0 outside `gemm`), the work items and `gemm`'s split-K. */
+function conv2dUniforms(cfg: Conv2dConfig, total: number, tilesM = 0, tilesN = 0, split?: KSplit): ArrayBuffer {
+  const kg = cfg.inPerGroup * cfg.kernelH * cfg.kernelW;
+  return CONV2D_PARAMS.pack({ ...convGeometry(cfg), tiles_m: tilesM, tiles_n: tilesN, total, splits: split?.splits ?? 1, k_chunk: split?.kChunk ?? kg });
 }
 
 export type Conv2dKernelKind = 'table' | 'expand' | 'direct' | 'depthwise' | 'gemm';
@@ -228,8 +284,11 @@ export function conv2dGpu(be: KernelContext, x: GpuTensor, w: GpuTensor, bias: G
       dense.dispose();
     }
   }
-  const tile = selectConv2dTile(conv2dTuningForLimits(tuningFor(CONV2D_TUNING, be.ctx.info), be.limits), m, n).tile;
+  const k = cfg.inPerGroup * cfg.kernelH * cfg.kernelW;
+  const { tile, split } = selectConv2dGemm(conv2dTuningForLimits(tuningFor(CONV2D_TUNING, tuningAdapter(be)), be.limits), occupancyTuning(be), { m, n, k, groups: cfg.groups });
   if (kind === 'gemm') checkConv2dTile(tile, be.limits);
+  // Every output value is a sum of k products (depthwise and direct alike).
+  const macs = cfg.batch * cfg.outChannels * cfg.outH * cfg.outW * k;
 
   const out = be.empty(cfg.outShape, 'conv2d'); // (N, Cout, Ho, Wo)
   if (out.size === 0) return out;
@@ -249,36 +308,47 @@ export function conv2dGpu(be: KernelContext, x: GpuTensor, w: GpuTensor, bias: G
         uniforms: conv2dUniforms(cfg, out.size),
         workgroups: grid1d(ceilDiv(out.size, DIRECT_WG), maxDim, label),
         label,
+        macs,
       },
       [x, w, biasBuf, offsets, indices, out],
     );
   } else if (kind === 'direct' || kind === 'depthwise') {
     // One work item per output value (direct) or per DEPTHWISE_BLOCK outputs along a row (depthwise).
     const total = kind === 'direct' ? out.size : cfg.batch * cfg.outChannels * cfg.outH * ceilDiv(cfg.outW, DEPTHWISE_BLOCK);
+    const wg = kind === 'depthwise' ? depthwiseWorkgroup(total, occupancyTuning(be).targetWorkgroups) : DIRECT_WG;
     be.run(
       {
         kernel: kind === 'direct' ? DIRECT : DEPTHWISE,
-        overrides: { WG: DIRECT_WG, ...shared },
+        overrides: { WG: wg, ...shared },
         uniforms: conv2dUniforms(cfg, total),
-        workgroups: grid1d(ceilDiv(total, DIRECT_WG), maxDim, label),
+        workgroups: grid1d(ceilDiv(total, wg), maxDim, label),
         label,
+        macs,
       },
       [x, w, biasBuf, out],
     );
   } else {
     const tilesM = ceilDiv(m, tile.wgY * REG);
     const tilesN = ceilDiv(n, tile.wgX * REG);
-    const [gx, gy] = grid1d(tilesM * tilesN, maxDim, label);
-    be.run(
-      {
-        kernel: GEMM,
-        overrides: { WG_X: tile.wgX, WG_Y: tile.wgY, TK: tile.tk, ...shared },
-        uniforms: conv2dUniforms(cfg, out.size, tilesM, tilesN),
-        workgroups: [gx, gy, cfg.groups],
-        label,
-      },
-      [x, w, biasBuf, out],
-    );
+    const [gx, gy] = grid1d(tilesM * tilesN * split.splits, maxDim, label);
+    const gemm = (dst: GpuTensor, overrides: Record<string, number>) =>
+      be.run(
+        {
+          kernel: GEMM,
+          overrides: { WG_X: tile.wgX, WG_Y: tile.wgY, TK: tile.tk, ...overrides },
+          uniforms: conv2dUniforms(cfg, out.size, tilesM, tilesN, split),
+          workgroups: [gx, gy, cfg.groups],
+          label,
+          macs,
+        },
+        [x, w, biasBuf, dst],
+      );
+    if (split.splits === 1) {
+      gemm(out, shared);
+    } else {
+      const epilogue = { bias, biasInner: cfg.outH * cfg.outW, biasOuter: cfg.outChannels, activation: cfg.activation };
+      runSplitK(be, out, split, epilogue, label, (partials) => gemm(partials, { PARTIAL: 1 }));
+    }
   }
   return out;
 }

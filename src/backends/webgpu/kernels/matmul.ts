@@ -18,8 +18,9 @@ import { type TuningTable, type MatmulTiling, type GemvTiling, MATMUL_TUNING, MA
 import { activationOverrides } from '../../../ops/activation.js';
 import type { Activation } from '../../../ops/activation.js';
 import { type MatmulParams, type MatmulGeometry, type SoftmaxAttrs, inferMatmul, inferDense, inferRbf, inferSoftmax } from '../../../ops/matmul.js';
-import type { GpuContext } from '../../../device/device.js';
+import type { AdapterSummary } from '../../../device/device.js';
 import { LimitExceededError } from '../../../errors.js';
+import { type KSplit, bestKSplit, occupancyTuning, runSplitK, tuningAdapter } from './split_k.js';
 
 /** matmul.wgsl's uniforms: the product's sizes, the first batch matrix of this dispatch and the batch strides. */
 const MATMUL_PARAMS = uniformStruct('MatmulParams', {
@@ -27,6 +28,9 @@ const MATMUL_PARAMS = uniformStruct('MatmulParams', {
   batch_base: 'u32',
   // Elements between batch matrices of a and b; 0 on a broadcast side.
   a_batch_stride: 'u32', b_batch_stride: 'u32',
+  // `tiled`'s split-K: chunks of K and their length (1 and K without), and the output's size
+  // (B·M·N: the distance between two splits' partials).
+  splits: 'u32', k_chunk: 'u32', total: 'u32',
 });
 /** softmax.wgsl's uniforms: x viewed as (rows = outer·inner, axis_len), a row's values `inner` apart. */
 const SOFTMAX_PARAMS = uniformStruct('SoftmaxParams', { rows: 'u32', axis_len: 'u32', inner: 'u32' });
@@ -46,9 +50,9 @@ const SOFTMAX: KernelSpec = {
 /** Rows and columns of output one invocation of the tiled kernel computes (RM, RN in the WGSL). */
 export const MATMUL_REGISTER_BLOCK = 4;
 
-/** Workgroup memory of a tiling: the A and B slices, float32. */
+/** Workgroup memory of a tiling: the A and B slices, float32, rows padded as matmul.wgsl pads them. */
 export function matmulTilingBytes(t: MatmulTiling): number {
-  return 4 * t.tileK * MATMUL_REGISTER_BLOCK * (t.wgX + t.wgY);
+  return 4 * t.tileK * (MATMUL_REGISTER_BLOCK * t.wgY + 2) + 16 * t.tileK * (t.wgX | 1);
 }
 
 /** Whether a workgroup of x × y invocations using `bytes` of workgroup memory fits the device's limits. */
@@ -61,8 +65,14 @@ function workgroupFits(limits: GPUSupportedLimits, x: number, y: number, bytes: 
   );
 }
 
+/** What a kernel's configuration is chosen by: the adapter class (its tuning entries) and the device's limits. */
+export interface TuningContext {
+  readonly info: Pick<AdapterSummary, 'vendor' | 'architecture'>;
+  readonly limits: GPUSupportedLimits;
+}
+
 /** The tiling for this device: the table's entry for its adapter (`tuningFor`) that fits its limits. */
-export function selectMatmulTiling(ctx: Pick<GpuContext, 'info' | 'limits'>, table: TuningTable<MatmulTiling> = MATMUL_TUNING): MatmulTiling {
+export function selectMatmulTiling(ctx: TuningContext, table: TuningTable<MatmulTiling> = MATMUL_TUNING): MatmulTiling {
   const { limits } = ctx;
   const fits = (t: MatmulTiling): boolean => t.tileK % 4 === 0 && workgroupFits(limits, t.wgX, t.wgY, matmulTilingBytes(t));
   const t = tuningFor(table, ctx.info, fits);
@@ -85,7 +95,7 @@ export function gemvTilingBytes(t: GemvTiling): number {
  * no entry that fits the limits.
  */
 export function selectGemvTiling(
-  ctx: Pick<GpuContext, 'info' | 'limits'>,
+  ctx: TuningContext,
   g: Pick<MatmulGeometry, 'M' | 'transposeA' | 'transposeB'>,
   table: TuningTable<GemvTiling> = MATMUL_GEMV_TUNING,
 ): GemvTiling | null {
@@ -110,6 +120,17 @@ export function gemvSplit(t: GemvTiling, k: number): number {
   return split;
 }
 
+/**
+ * Output columns per gemv workgroup: the tiling's `cols`, halved (down to 1) while `columns`
+ * (over all batch matrices) would launch fewer workgroups than the adapter class keeps in
+ * flight (`OccupancyTuning.targetWorkgroups`).
+ */
+export function gemvCols(t: GemvTiling, columns: number, targetWorkgroups: number): number {
+  let cols = t.cols;
+  while (cols > 1 && Math.ceil(columns / cols) < targetWorkgroups) cols = Math.floor(cols / 2);
+  return cols;
+}
+
 /** The tuning tables a matmul picks its kernel's shape from; a test or a benchmark may pass its own. */
 export interface MatmulTables {
   readonly tiled: TuningTable<MatmulTiling>;
@@ -118,12 +139,13 @@ export interface MatmulTables {
 
 const MATMUL_TABLES: MatmulTables = { tiled: MATMUL_TUNING, gemv: MATMUL_GEMV_TUNING };
 
-/** Kernel, overrides and output block (columns, rows) per workgroup of one matmul. */
+/** Kernel, overrides, output block (columns, rows) per workgroup and split-K of one matmul. */
 interface MatmulPlan {
   readonly kernel: KernelSpec;
   readonly overrides: Record<string, number>;
   readonly blockN: number;
   readonly blockM: number;
+  readonly split: KSplit;
 }
 
 /** Naive kernel's workgroup: one invocation per output element. */
@@ -139,21 +161,47 @@ function planMatmul(be: KernelContext, g: MatmulGeometry, hasBias: boolean, dist
     DISTANCE: distance ? 1 : 0,
     ...activationOverrides(g.act),
   };
+  const noSplit: KSplit = { splits: 1, kChunk: g.K };
   if (be.debug.forceNaive === true) {
-    return { kernel: MATMUL_NAIVE, overrides: { WG_X: NAIVE_WG, WG_Y: NAIVE_WG, ...common }, blockN: NAIVE_WG, blockM: NAIVE_WG };
+    return { kernel: MATMUL_NAIVE, overrides: { WG_X: NAIVE_WG, WG_Y: NAIVE_WG, ...common }, blockN: NAIVE_WG, blockM: NAIVE_WG, split: noSplit };
   }
-  const gemv = selectGemvTiling(be.ctx, g, tables.gemv);
+  const ctx = { info: tuningAdapter(be), limits: be.limits };
+  const gemv = selectGemvTiling(ctx, g, tables.gemv);
   if (gemv) {
     // A is (M, K) and B is (N, K): both contiguous along K.
     const vec4 = g.K % 4 === 0 ? 1 : 0;
+    const occupancy = occupancyTuning(be);
+    const cols = gemvCols(gemv, g.N * g.batch, occupancy.targetWorkgroups);
+    const splitK = gemvSplit(gemv, g.K);
+    // Still too few workgroups (a long K into few columns): split K across workgroups too.
+    const { split } = bestKSplit(occupancy, {
+      workgroups: ceilDiv(g.N, cols) * g.batch,
+      tileWork: cols * g.M,
+      k: g.K,
+      step: 4 * splitK,
+      outputs: g.batch * g.M * g.N,
+      maxSplits: Math.floor(be.limits.maxComputeWorkgroupsPerDimension / g.batch),
+    });
     return {
       kernel: MATMUL_GEMV,
-      overrides: { WG_X: gemvSplit(gemv, g.K), WG_Y: gemv.cols, VEC4_A: vec4, VEC4_B: vec4, ...common },
-      blockN: gemv.cols,
+      overrides: { WG_X: splitK, WG_Y: cols, VEC4_A: vec4, VEC4_B: vec4, ...common },
+      blockN: cols,
       blockM: MATMUL_REGISTER_BLOCK,
+      split,
     };
   }
-  const tiling = selectMatmulTiling(be.ctx, tables.tiled);
+  const tiling = selectMatmulTiling(ctx, tables.tiled);
+  const tileM = tiling.wgY * MATMUL_REGISTER_BLOCK;
+  const tileN = tiling.wgX * MATMUL_REGISTER_BLOCK;
+  // Split-K only when the batch matrices and their splits fit one dispatch's z.
+  const { split } = bestKSplit(occupancyTuning(be), {
+    workgroups: ceilDiv(g.M, tileM) * ceilDiv(g.N, tileN) * g.batch,
+    tileWork: tileM * tileN,
+    k: g.K,
+    step: tiling.tileK,
+    outputs: g.batch * g.M * g.N,
+    maxSplits: Math.floor(be.limits.maxComputeWorkgroupsPerDimension / g.batch),
+  });
   return {
     kernel: MATMUL_TILED,
     overrides: {
@@ -165,8 +213,9 @@ function planMatmul(be: KernelContext, g: MatmulGeometry, hasBias: boolean, dist
       VEC4_B: (g.transposeB ? g.K : g.N) % 4 === 0 ? 1 : 0,
       ...common,
     },
-    blockN: tiling.wgX * MATMUL_REGISTER_BLOCK,
-    blockM: tiling.wgY * MATMUL_REGISTER_BLOCK,
+    blockN: tileN,
+    blockM: tileM,
+    split,
   };
 }
 
@@ -184,22 +233,37 @@ function recordMatmul(
   const out = be.empty(g.outShape, op);
   if (out.size === 0) return out;
   const plan = planMatmul(be, g, bias !== undefined, distance, tables);
+  const { split } = plan;
   // The bias binding must hold a buffer even when HAS_BIAS = 0 (never read then).
   const biasBuffer = bias ?? be.auxBuffer(new Float32Array(4), `${op} no bias`);
-  // Batch matrices go in z; more than the device allows per dimension are split into dispatches.
-  const maxZ = be.limits.maxComputeWorkgroupsPerDimension;
-  for (let base = 0; base < g.batch; base += maxZ) {
-    const chunk = Math.min(maxZ, g.batch - base);
-    be.run(
-      {
-        kernel: plan.kernel,
-        overrides: plan.overrides,
-        uniforms: MATMUL_PARAMS.pack({ M: g.M, N: g.N, K: g.K, batch_base: base, a_batch_stride: g.aBatchStride, b_batch_stride: g.bBatchStride }),
-        workgroups: [ceilDiv(g.N, plan.blockN), ceilDiv(g.M, plan.blockM), chunk],
-        label: op,
-      },
-      [a, b, biasBuffer, out],
-    );
+  // Batch matrices (times their splits) go in z; more than the device allows per dimension are
+  // split into dispatches (planMatmul splits K only when they fit one).
+  const maxZ = Math.floor(be.limits.maxComputeWorkgroupsPerDimension / split.splits);
+  const record = (dst: GpuTensor, overrides: Record<string, number>) => {
+    for (let base = 0; base < g.batch; base += maxZ) {
+      const chunk = Math.min(maxZ, g.batch - base);
+      be.run(
+        {
+          kernel: plan.kernel,
+          overrides,
+          uniforms: MATMUL_PARAMS.pack({
+            M: g.M, N: g.N, K: g.K, batch_base: base, a_batch_stride: g.aBatchStride, b_batch_stride: g.bBatchStride,
+            splits: split.splits, k_chunk: split.kChunk, total: out.size,
+          }),
+          workgroups: [ceilDiv(g.N, plan.blockN), ceilDiv(g.M, plan.blockM), chunk * split.splits],
+          label: op,
+          macs: chunk * g.M * g.N * g.K,
+        },
+        [a, b, biasBuffer, dst],
+      );
+    }
+  };
+  if (split.splits === 1) {
+    record(out, plan.overrides);
+  } else {
+    // The partials carry no epilogue: split_sum adds the bias (per column) and the activation.
+    const { HAS_BIAS: _bias, ACT: _act, ACT_A: _a, ACT_B: _b, ...overrides } = plan.overrides;
+    runSplitK(be, out, split, { bias, biasInner: 1, biasOuter: g.N, activation: g.act }, op, (partials) => record(partials, { ...overrides, PARTIAL: 1 }));
   }
   return out;
 }
