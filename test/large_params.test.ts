@@ -151,9 +151,12 @@ describe('models with a parameter over the limit', () => {
       const x = input([256, 1, 1], 'x');
       const y = apply(layers.conv2d({ filters: 256, kernelSize: 3, padding: 1, groups: 256 }), x, 'dw');
       const model = new Model({ inputs: x, outputs: y, name: 'depthwise', backend: be });
-      await expect(model.predict(new Float32Array(256))).rejects.toThrow(
-        "predict: model 'depthwise' layer 'dw' (conv2d) parameter 'weight' [256,1,3,3] needs 9216 bytes, more than this device's maxStorageBufferBindingSize (8192 bytes); it is a parameter: this layer cannot take a parameter split across bindings (dense, and conv2d without groups, can). It runs only on a device with a larger limit",
-      );
+      const why = "layer 'dw' (conv2d) parameter 'weight' [256,1,3,3] needs 9216 bytes, more than this device's maxStorageBufferBindingSize (8192 bytes); it is a parameter: this layer cannot take a parameter split across bindings (dense, and conv2d without groups, can). It runs only on a device with a larger limit";
+      await expect(model.predict(new Float32Array(256))).rejects.toThrow(`predict: model 'depthwise' ${why}`);
+      expect(be.memoryInfo().buffers).toBe(0);
+      // fit says the same before uploading anything.
+      const data = { images: new Float32Array(2 * 256), labels: new Float32Array(2 * 256) };
+      await expect(fit(model, data, { loss: 'mse', batchSize: 2 })).rejects.toThrow(`fit: model 'depthwise' ${why}`);
       expect(be.memoryInfo().buffers).toBe(0);
       model.dispose();
     });

@@ -14,6 +14,7 @@ import { InvalidArgumentError, NonFiniteLossError, ShapeError, WebCnnError } fro
 import { type Graph, type GraphInfo, checkGraph } from '../graph/graph.js';
 import type { TrainingBackend } from '../backends/training.js';
 import type { Backend, Executable } from '../backends/backend.js';
+import { opOf } from '../ops/registry.js';
 import { trainStep, defaultLoss, type LossName, type TrainState } from './step.js';
 import type { AugmentParams } from '../ops/augment.js';
 import { type OptimizerConfig, type LrSchedule, checkOptimizer, slotCount, scheduledLr, hyperValues } from './optimizers.js';
@@ -218,6 +219,15 @@ export async function fit(model: TrainableModel, data: Dataset, options: FitOpti
     (nVal > 0 ? { images: data.images.subarray(nTrain * per), labels: data.labels.subarray(nTrain * labelPer) } : undefined);
 
   const backend = asTraining(await model.backend());
+  // A parameter over the device's binding size that its layer cannot take in blocks is named before any upload.
+  const layers = new Map(graph.nodes.map((n) => [n.name, n.layer]));
+  for (const node of info1.nodes) {
+    const layer = layers.get(node.name)!;
+    const splits = opOf(layer, node.name).splitsParams?.(layer) ?? [];
+    for (const p of node.params) {
+      backend.checkFits(`fit: model '${model.name}' layer '${node.name}' (${node.type}) parameter '${p.name}'`, p.shape, { parameter: true, splittable: splits.includes(p.name) });
+    }
+  }
   const weights = model.getWeights();
   const shapes = model.parameterShapes();
   const params = new Map<string, Tensor>();
