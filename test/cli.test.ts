@@ -199,7 +199,7 @@ describe('webcnn info', () => {
   it('--backend takes auto, webgpu, wasm, reference and cpu, nothing else', () => {
     expect(expectUserError(webcnn(['run', 'lenet', '--backend', 'gpu']), 2)).toMatch(/It must be one of auto, webgpu, wasm, reference, cpu/);
     expect(expectUserError(webcnn(['eval', 'lenet', '--dataset', 'mnist-test', '--threads', '0']), 2)).toMatch(/positive integer/);
-    expect(webcnn(['run', '--help']).stdout).toMatch(/--backend <name>[\s\S]*'auto'[\s\S]*\(default: "auto"\)/);
+    expect(webcnn(['run', '--help']).stdout).toMatch(/--backend <name>\s+'auto'[\s\S]*\(default:\s+"auto"\)/);
   });
 });
 
@@ -208,10 +208,10 @@ describe('bin/webcnn.js', () => {
     // A checkout of its own: the sources linked, the build config and the bin copied, no dist/.
     const clone = mkdtempSync(join(tmpdir(), 'webcnn-clone-'));
     try {
-      for (const dir of ['src', 'shaders', 'weights', 'node_modules']) symlinkSync(join(root, dir), join(clone, dir), 'dir');
+      for (const dir of ['src', 'shaders', 'wasm', 'weights', 'node_modules']) symlinkSync(join(root, dir), join(clone, dir), 'dir');
       mkdirSync(join(clone, 'bin'));
       mkdirSync(join(clone, 'scripts'));
-      for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'vite.lib.config.ts', 'scripts/build.mjs', 'bin/webcnn.js']) {
+      for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'vite.lib.config.ts', 'scripts/build.mjs', 'scripts/build-wasm.mjs', 'bin/webcnn.js']) {
         copyFileSync(join(root, file), join(clone, file));
       }
       const r = webcnn(['summary', 'lenet5', '--json'], { bin: join(clone, 'bin', 'webcnn.js') });
