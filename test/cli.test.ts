@@ -5,7 +5,7 @@
 // checkout that has no dist/ yet.
 import { describe, it, expect } from 'vitest';
 import { execFile, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -212,7 +212,8 @@ describe('bin/webcnn.js', () => {
       mkdirSync(join(clone, 'bin'));
       mkdirSync(join(clone, 'scripts'));
       for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'vite.lib.config.ts', 'scripts/build.mjs', 'scripts/build-wasm.mjs', 'bin/webcnn.js']) {
-        copyFileSync(join(root, file), join(clone, file));
+        // Timestamps kept: a build-wasm.mjs newer than the built kernels would recompile them.
+        cpSync(join(root, file), join(clone, file), { preserveTimestamps: true });
       }
       const r = webcnn(['summary', 'lenet5', '--json'], { bin: join(clone, 'bin', 'webcnn.js') });
       expect(r.status, r.stderr).toBe(0);
