@@ -7,6 +7,8 @@ import type { Block } from './arena.js';
 export class WasmTensor extends Tensor implements HostTensor {
   readonly backend: TensorOwner;
   readonly #block: Block;
+  #view: Float32Array | null = null;
+  #viewGrows = -1;
 
   /** Takes over one reference to `block`. */
   constructor(backend: TensorOwner, block: Block, shape: Shape) {
@@ -26,10 +28,18 @@ export class WasmTensor extends Tensor implements HostTensor {
     return this.#block;
   }
 
-  /** A view of the values (a fresh one each time: the memory may have grown since the last). */
+  /**
+   * A view of the values, made again only when the memory has grown since the last (which
+   * detaches an unshared memory's views): the reference kernels read `data[i]` in their loops.
+   */
   get data(): Float32Array {
     this.assertLive('data');
-    return this.#block.f32(this.size);
+    const grows = this.#block.arena.grows;
+    if (this.#view === null || this.#viewGrows !== grows) {
+      this.#view = this.#block.f32(this.size);
+      this.#viewGrows = grows;
+    }
+    return this.#view;
   }
 
   protected release(): void {
