@@ -130,6 +130,17 @@ test('training on an MNIST subset moves the progress bar and the plots, pauses, 
   expect(errors).toEqual([]);
 });
 
+test("with the force-CPU switch (?backend=cpu) LeNet trains on the wasm backend, and the page says backend and threads", async ({ page }) => {
+  const errors = watchErrors(page);
+  await openDemo(page, '?model=lenet&train=256&test=64&batch=32&epochs=1&warmup=0&backend=cpu');
+  await expect(page.getByTestId('backend')).toContainText('Running on the CPU (WebAssembly, 2 threads), as asked (?backend=cpu)');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('train-status')).toContainText('Done: 1 epoch of 256 images', { timeout: FIRST_RESULT });
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', '8');
+  await expect(page.getByTestId('train-status')).toContainText(/test accuracy \d+\.\d%/);
+  expect(errors).toEqual([]);
+});
+
 test('the explorer shows a layer table and per-layer GPU times, and imports an ONNX file', async ({ page }, info) => {
   const errors = watchErrors(page);
   await openDemo(page, '?warmup=0&backend=webgpu');
