@@ -4,8 +4,8 @@
 // a resume), the explorer profiles a model per layer and imports an ONNX file (these on WebGPU
 // by name, `?backend=webgpu`: Chromium's adapter here is SwiftShader, a software one, where the
 // page would pick the wasm backend), and without WebGPU the page says so and reads digits on the
-// CPU, on the wasm backend with its threads. No console errors anywhere; screenshots
-// are kept in test-results/.
+// CPU, on the wasm backend with its threads, where LeNet also trains (`?backend=cpu`). No
+// console errors anywhere; screenshots are kept in test-results/.
 import { test, expect, type Page, type TestInfo } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 
