@@ -58,10 +58,30 @@ function demoData(): Plugin {
   };
 }
 
+/**
+ * Cross-origin isolation, so that the wasm backend may share memory with its workers (threads):
+ * every page is served with COOP/COEP, except with `?coi=0` in its URL, to see a page that is
+ * not isolated (the wasm backend then runs one thread and says why).
+ */
+function crossOriginIsolation(): Plugin {
+  const isolate: Connect.NextHandleFunction = (req, res, next) => {
+    if (!/[?&]coi=0(&|$)/.test(req.url ?? '')) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    }
+    next();
+  };
+  return {
+    name: 'webcnn-cross-origin-isolation',
+    configureServer: (server) => void server.middlewares.use(isolate),
+    configurePreviewServer: (server) => void server.middlewares.use(isolate),
+  };
+}
+
 // The demo is served from index.html at the repository root; `webcnn` resolves to the
 // source entry so the demo and the browser tests use the public API exactly as an app would.
 export default defineConfig({
-  plugins: [demoData()],
+  plugins: [crossOriginIsolation(), demoData()],
   resolve: {
     alias: [
       { find: /^webcnn\/train$/, replacement: fileURLToPath(new URL('./src/train/index.ts', import.meta.url)) },

@@ -1,4 +1,5 @@
 /** Small DOM helpers for the demo. */
+import type { Backend, WasmBackend } from 'webcnn';
 
 /** The element with `id`, of the given type; throws naming the id when the page lacks it. */
 export function byId<T extends HTMLElement = HTMLElement>(id: string, type?: abstract new () => T): T {
@@ -33,3 +34,10 @@ export const nextFrame = (): Promise<void> => new Promise((r) => setTimeout(r, 0
 
 /** A message from anything thrown. */
 export const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Where the CPU backends run, in words: `the CPU (WebAssembly, 2 threads)` or `the CPU reference backend`. */
+export function cpuBackendName(backend: Backend): string {
+  if (backend.name !== 'wasm') return 'the CPU reference backend';
+  const { threads } = backend as WasmBackend;
+  return `the CPU (WebAssembly, ${threads} thread${threads === 1 ? '' : 's'})`;
+}

@@ -10,7 +10,7 @@ import { toMnist, MNIST_SIDE } from './preprocess.js';
 import { DIGIT_SPECS, argmax, classScores, fetchShippedWeights, makeDigitModel, modelInput, type DigitModelName } from './models.js';
 import { showFilters, showInput, showMaps } from './features.js';
 import { mnist } from './data.js';
-import { byId, el, fmtMs, message } from './dom.js';
+import { byId, cpuBackendName, el, fmtMs, message } from './dom.js';
 
 interface PadModel {
   model: Model;
@@ -185,7 +185,7 @@ export class DrawPanel {
       b.li.classList.toggle('best', d === best);
       b.li.setAttribute('aria-label', `${d}: ${pct}${name === 'lenet5' ? `, RBF distance ${out[d].toFixed(1)}` : ''}`);
     });
-    const where = this.#backend instanceof WebGpuBackend ? 'on the GPU, one submit' : 'on the CPU reference backend';
+    const where = this.#backend instanceof WebGpuBackend ? 'on the GPU, one submit' : `on ${cpuBackendName(this.#backend)}`;
     this.#timing.textContent = `Inference: ${fmtMs(ms)} ${where}.`;
     await this.#showFeatures(model, name, x);
   }

@@ -5,7 +5,7 @@
  * time on WebGPU, host time per layer on the CPU backend).
  */
 import { WebGpuBackend, ZOO, ZOO_NAMES, createModel, fmtShape, type Backend, type Model, type ZooName } from 'webcnn';
-import { byId, el, fmtBytes, fmtInt, fmtMs, message } from './dom.js';
+import { byId, cpuBackendName, el, fmtBytes, fmtInt, fmtMs, message } from './dom.js';
 
 /** Small inputs by default: the software adapters this runs on in CI do about 0.3 GFLOP/s. */
 const DEFAULT_SIZE: Readonly<Record<ZooName, number>> = {
@@ -179,7 +179,7 @@ export class ExplorerPanel {
       const m = (await model.plan(batch)).memory;
       this.#status.textContent = `${model.name}: first run ${fmtMs(firstMs)} (plan and pipeline compile), then ${fmtMs(ms)} per forward in one submit. Execution plan: ${fmtInt(m.buffers)} buffers, ${fmtBytes(m.peakBytes)} of activations (reuse saved ${fmtBytes(m.savedBytes)} of ${fmtBytes(m.naiveBytes)}). Timing each layer…`;
     } else {
-      this.#status.textContent = `${model.name} on the CPU reference backend: first run ${fmtMs(firstMs)}, then ${fmtMs(ms)}. Timing each layer…`;
+      this.#status.textContent = `${model.name} on ${cpuBackendName(this.#backend)}: first run ${fmtMs(firstMs)}, then ${fmtMs(ms)}. Timing each layer…`;
     }
     const prof = await model.profile(x, batch);
     const source = prof.source === 'timestamp-query' ? 'GPU timestamps' : onGpu ? 'CPU clock, one dispatch at a time' : 'CPU clock, one layer at a time';

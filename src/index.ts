@@ -23,6 +23,8 @@ export { planMemory, lifetimesOverlap, type Lifetime, type MemoryPlan } from './
 export { type KernelSpec, type KernelCall, type BindingKind, pipelineKey, packUniforms } from './backends/webgpu/program.js';
 export { PipelineCache, type PipelineCacheStats, type PipelineCompilation } from './backends/webgpu/pipeline_cache.js';
 export { createBackend, type CreateBackendOptions, type BackendChoice } from './backends/create.js';
+// Types only: the wasm backend's code is loaded when it is first made (createBackend, createEngine).
+export type { WasmBackend, WasmBackendOptions } from './backends/wasm/backend.js';
 export { acquireDevice, liveDeviceCount, type GpuContext, type DeviceOptions, type AdapterSummary, type LimitName, OPTIONAL_FEATURES } from './device/device.js';
 export { type Activation, type ActivationName, type ActivationDef, type ActivationArg, ACTIVATIONS, exampleActivations, SCALED_TANH_A, SCALED_TANH_S } from './ops/activation.js';
 export type { Conv2dParams, Padding2d } from './ops/conv2d.js';

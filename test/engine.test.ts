@@ -82,24 +82,39 @@ describe('image conversion', () => {
 });
 
 describe('createEngine', () => {
-  it('gives the CPU reference when asked, with no fallback reason', async () => {
-    const engine = await createEngine({ backend: 'cpu' });
-    expect(engine.backendName).toBe('cpu');
-    expect(engine.fallbackReason).toBeUndefined();
-    engine.dispose();
-    await expect(engine.load('lenet')).rejects.toThrow(DisposedError);
+  it("gives the reference backend when asked by name ('reference', or 'cpu'), with no fallback reason", async () => {
+    for (const name of ['reference', 'cpu'] as const) {
+      const engine = await createEngine({ backend: name });
+      expect(engine.backendName).toBe('cpu');
+      expect(engine.fallbackReason).toBeUndefined();
+      engine.dispose();
+      await expect(engine.load('lenet')).rejects.toThrow(DisposedError);
+    }
   });
 
-  it('picks WebGPU where there is an adapter (in CI: SwiftShader), with no fallback reason', async () => {
+  gpuIt('picks WebGPU on a hardware adapter; on a software one (here SwiftShader) the wasm backend, saying why', async (gpu) => {
     const engine = await createEngine();
-    expect(engine.backendName, `fell back: ${engine.fallbackReason}`).toBe('webgpu');
-    expect(engine.fallbackReason).toBeUndefined();
+    const { isSoftware, description, architecture, vendor } = gpu.ctx.info;
+    if (isSoftware) {
+      expect(engine.backendName, `fallback: ${engine.fallbackReason}`).toBe('wasm');
+      expect(engine.fallbackReason).toContain('software');
+      expect(engine.fallbackReason).toContain(description || architecture || vendor);
+      expect(engine.fallbackReason).toContain("'webgpu'");
+    } else {
+      expect(engine.backendName, `fell back: ${engine.fallbackReason}`).toBe('webgpu');
+      expect(engine.fallbackReason).toBeUndefined();
+    }
     engine.dispose();
+    // Asked for by name, WebGPU runs on whatever adapter there is, software or not.
+    const gpuEngine = await createEngine({ backend: 'webgpu' });
+    expect(gpuEngine.backendName).toBe('webgpu');
+    expect(gpuEngine.fallbackReason).toBeUndefined();
+    gpuEngine.dispose();
   });
 
   gpuIt('loads weights from bytes, ArrayBuffer, a path and a file: URL, and predicts images, tensors and arrays alike', async (gpu) => {
     // On the test's device, so that its error scopes see every dispatch.
-    const engine = await createEngine({ context: gpu.ctx });
+    const engine = await createEngine({ backend: 'webgpu', context: gpu.ctx });
     expect(engine.backendName).toBe('webgpu');
     const source = createModel('lenet5', { seed: 7 });
     const bytes = source.saveWeights();

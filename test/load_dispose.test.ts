@@ -1,12 +1,13 @@
-// Every way of loading a model, 100 load → run → dispose cycles, leaves no GPU device behind:
-// models made without a backend share one default backend, disposed (device and all) with the
-// last of them; an engine's models go with the engine. Also: backend options are checked where
+// Every way of loading a model, 100 load → run → dispose cycles, leaves no GPU device (or wasm
+// worker) behind: models made without a backend share one default backend ('auto': WebGPU on a
+// hardware adapter, else wasm), disposed (device or workers and all) with the last of them; an
+// engine's models go with the engine. Also: backend options are checked where
 // they are given, with a typed error, and engine.load tells a zoo name, ONNX bytes, a Blob, a
 // path and a Model apart.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Model, Sequential, createEngine, createModel, layers, liveDeviceCount, InvalidArgumentError, CpuBackend } from 'webcnn';
+import { Model, Sequential, createBackend, createEngine, createModel, layers, liveDeviceCount, InvalidArgumentError, CpuBackend, DisposedError, type Backend } from 'webcnn';
 import { loadOnnx, OnnxModel } from 'webcnn/onnx';
 import { getGpu } from './helpers/gpu.js';
 
@@ -21,6 +22,24 @@ async function settledDeviceCount(): Promise<number> {
   return liveDeviceCount();
 }
 
+/** Devices the default backend holds: 1 where 'auto' picks WebGPU, 0 where it picks wasm (a software adapter, or none). */
+let autoDevices: number | undefined;
+async function devicesOfAuto(): Promise<number> {
+  if (autoDevices === undefined) {
+    const { backend } = await createBackend();
+    autoDevices = backend.name === 'webgpu' ? 1 : 0;
+    backend.dispose();
+  }
+  return autoDevices;
+}
+
+/** A probe tensor on a CPU-side backend; `expectDisposed` then checks the backend was disposed with its last model. */
+function probe(backend: Backend): () => void {
+  if (backend.name === 'webgpu') return () => undefined; // counted as a device instead
+  const t = backend.tensor([1], [1]);
+  return () => expect(() => backend.activation(t, 'relu'), `the ${backend.name} backend outlived its last model`).toThrow(DisposedError);
+}
+
 function tiny(backend?: 'auto'): Sequential {
   return new Sequential({ inputShape: [4], name: 'tiny', ...(backend ? { backend } : {}) }).add(layers.dense({ units: 3, activation: 'relu' }), 'fc');
 }
@@ -30,30 +49,27 @@ describe('load/dispose cycles leave no device behind', () => {
   // a share of the default one on first use) and disposes. Every 25th cycle also runs the model,
   // compiling its pipelines on that cycle's device: compiling on every cycle would take minutes
   // on a software adapter and tests nothing more.
-  const ways: [string, (run: boolean) => Promise<() => void>][] = [
+  const ways: [string, (run: boolean) => Promise<{ dispose: () => void; backend: Backend; devices: number }>][] = [
     ['loadOnnx(bytes) without a backend', async (run) => {
       const m = await loadOnnx(onnxBytes);
       if (run) await m.predict(shuffleInput);
-      else await m.backend();
-      return () => m.dispose();
+      return { dispose: () => m.dispose(), backend: await m.backend(), devices: await devicesOfAuto() };
     }],
     ["new Sequential(…, { backend: 'auto' })", async (run) => {
       const m = tiny('auto');
       if (run) await m.predict(new Float32Array(4));
-      else await m.backend();
-      return () => m.dispose();
+      return { dispose: () => m.dispose(), backend: await m.backend(), devices: await devicesOfAuto() };
     }],
     ['createModel(name) without a backend', async (run) => {
       const m = createModel('lenet5');
       if (run) await m.predict(new Float32Array(32 * 32));
-      else await m.backend();
-      return () => m.dispose();
+      return { dispose: () => m.dispose(), backend: await m.backend(), devices: await devicesOfAuto() };
     }],
     ["createEngine({ backend: 'webgpu' }) + engine.load(onnx bytes)", async (run) => {
       const engine = await createEngine({ backend: 'webgpu' });
       const m = await engine.load(onnxBytes);
       if (run) await m.predict(shuffleInput);
-      return () => engine.dispose();
+      return { dispose: () => engine.dispose(), backend: engine.backend, devices: 1 };
     }],
   ];
   for (const [way, load] of ways) {
@@ -61,35 +77,42 @@ describe('load/dispose cycles leave no device behind', () => {
       await getGpu(); // the suite's own device, so that the baseline counts it
       const before = await settledDeviceCount();
       for (let i = 0; i < CYCLES; i++) {
-        const dispose = await load(i % 25 === 0);
-        expect(liveDeviceCount(), `cycle ${i}: the loaded model holds a device`).toBe(before + 1);
+        const { dispose, backend, devices } = await load(i % 25 === 0);
+        expect(liveDeviceCount(), `cycle ${i}: the loaded model holds ${devices} device(s) (${backend.name})`).toBe(before + devices);
+        const expectDisposed = probe(backend);
         dispose();
+        expectDisposed();
       }
       expect(await settledDeviceCount()).toBe(before);
     }, 600_000);
   }
 
-  it('models made without a backend share one device while any of them is alive', async () => {
+  it('models made without a backend share one backend (a device, or wasm workers) while any of them is alive', async () => {
     const before = await settledDeviceCount();
+    const devices = await devicesOfAuto();
     const a = tiny();
     const b = tiny('auto');
     await a.predict(new Float32Array(4));
     await b.predict(new Float32Array(4));
-    expect(await a.backend()).toBe(await b.backend());
-    expect(await settledDeviceCount()).toBe(before + 1);
+    const shared = await a.backend();
+    expect(await b.backend()).toBe(shared);
+    expect(shared.name).toBe(devices === 1 ? 'webgpu' : 'wasm');
+    expect(await settledDeviceCount()).toBe(before + devices);
+    const expectDisposed = probe(shared);
     a.dispose();
-    expect(await settledDeviceCount(), 'b still holds it').toBe(before + 1);
+    expect(await settledDeviceCount(), 'b still holds it').toBe(before + devices);
     await b.predict(new Float32Array(4));
     b.dispose();
     expect(await settledDeviceCount()).toBe(before);
+    expectDisposed();
   }, 120_000);
 });
 
 describe('backend options and engine.load sources', () => {
   it('a backend given by an unknown name or a non-backend object is refused at the call, naming the choices', async () => {
     await expect(createEngine({ backend: 'gpu' as 'webgpu' })).rejects.toThrow(InvalidArgumentError);
-    await expect(createEngine({ backend: 'gpu' as 'webgpu' })).rejects.toThrow("backend must be one of 'auto', 'webgpu', 'cpu', got 'gpu'");
-    await expect(loadOnnx(onnxBytes, { backend: 'cuda' as 'cpu' })).rejects.toThrow("backend must be one of 'auto', 'webgpu', 'cpu' or a Backend");
+    await expect(createEngine({ backend: 'gpu' as 'webgpu' })).rejects.toThrow("createEngine: backend must be one of 'auto', 'webgpu', 'wasm', 'reference', 'cpu', got 'gpu'");
+    await expect(loadOnnx(onnxBytes, { backend: 'cuda' as 'cpu' })).rejects.toThrow("backend must be one of 'auto', 'webgpu', 'wasm', 'reference', 'cpu' or a Backend");
     expect(() => tiny().constructor).not.toThrow();
     expect(() => new Sequential({ inputShape: [4], backend: {} as CpuBackend })).toThrow('got an object that is not a Backend');
   });

@@ -28,6 +28,7 @@ function webcnn(args: readonly string[], options: { cwd?: string; env?: NodeJS.P
 interface RunReport {
   outputs: { name: string; shape: number[]; file: string }[];
   backend: string;
+  threads?: number;
   ms: number;
 }
 
@@ -35,17 +36,20 @@ const TOL = { atol: 1e-4, rtol: 1e-3 };
 const loadNpy = (path: string) => readNpy(new Uint8Array(readFileSync(path)), path);
 
 describe('webcnn run', () => {
-  for (const backend of ['webgpu', 'cpu']) {
-    it(`runs an .onnx export on ${backend} and writes outputs equal to PyTorch's`, async () => {
+  // [--backend, the backend that runs, --threads]: 'reference' is named 'cpu' in reports.
+  const cases: [string, string, number?][] = [['webgpu', 'webgpu'], ['wasm', 'wasm', 2], ['reference', 'cpu'], ['cpu', 'cpu']];
+  for (const [flag, backend, threads] of cases) {
+    it(`runs an .onnx export with --backend ${flag}${threads ? ` --threads ${threads}` : ''} and writes outputs equal to PyTorch's`, async () => {
       const out = mkdtempSync(join(tmpdir(), 'webcnn-run-'));
-      const r = await webcnn(['run', join(fixtures, 'lrn.onnx'), '--input', `input=${join(fixtures, 'lrn.input.npy')}`, '--out', out, '--backend', backend, '--json']);
+      const r = await webcnn(['run', join(fixtures, 'lrn.onnx'), '--input', `input=${join(fixtures, 'lrn.input.npy')}`, '--out', out, '--backend', flag, ...(threads ? ['--threads', String(threads)] : []), '--json']);
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr, 'a successful run writes nothing on stderr (no Dawn warnings either)').toBe('');
       const lines = r.stdout.trimEnd().split('\n');
       expect(lines, 'stdout is one JSON line').toHaveLength(1);
       const report = JSON.parse(lines[0]) as RunReport;
-      expect(Object.keys(report).sort()).toEqual(['backend', 'ms', 'outputs']);
+      expect(Object.keys(report).sort()).toEqual(threads ? ['backend', 'ms', 'outputs', 'threads'] : ['backend', 'ms', 'outputs']);
       expect(report.backend).toBe(backend);
+      expect(report.threads).toBe(threads);
       expect(report.ms).toBeGreaterThan(0);
       expect(report.outputs).toEqual([{ name: 'output', shape: [2, 8, 3, 3], file: join(out, 'output.npy') }]);
       const got = loadNpy(join(out, 'output.npy'));

@@ -1,7 +1,9 @@
 /**
- * `webcnn info`: the WebGPU adapter this machine gives (Dawn in Node, SwiftShader when there is
- * no GPU), with the features and limits webcnn runs with. The device is destroyed before
- * returning: Dawn would otherwise keep the process alive.
+ * `webcnn info`: the backend the commands run on by default ('auto': WebGPU on a hardware
+ * adapter, else wasm, with the reason and the wasm backend's threads), then the WebGPU adapter
+ * this machine gives (Dawn in Node, SwiftShader when there is no GPU), with the features and
+ * limits webcnn runs with, or why there is none. Devices are destroyed before returning: Dawn
+ * would otherwise keep the process alive.
  *
  * `webcnn info <model.onnx | zoo-name>`: what a model takes and gives (inputs, outputs and their
  * shapes, layers, parameters, and for an ONNX file its opset, producer and ops, with the ones
@@ -11,6 +13,8 @@ import { acquireDevice, type GpuContext, type LimitName } from '../device/device
 import { WebCnnError } from '../errors.js';
 import { inspectOnnx, SUPPORTED_OPS } from '../onnx/index.js';
 import { isOnnxPath, modelFromArg, readOnnxFile } from './summary.js';
+import { backendReport, formatBackend, type BackendReport } from './backend.js';
+import { createBackend } from '../backends/create.js';
 
 export interface InfoFlags {
   json?: boolean;
@@ -63,6 +67,18 @@ export function formatDeviceReport(r: DeviceReport): string {
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v || '(not reported)'}`).join('\n');
+}
+
+/** The `--json` output of `info` without a model: the default backend, then the adapter or why there is none. */
+export type InfoReport = BackendReport & { fallbackReason?: string } & (DeviceReport | { webgpuError: string });
+
+export function formatInfoReport(r: InfoReport): string {
+  const head: [string, string][] = [['backend', formatBackend(r)]];
+  if (r.fallbackReason) head.push(['why', r.fallbackReason]);
+  if (r.threadsNote) head.push(['threads', r.threadsNote]);
+  const width = Math.max(...head.map(([k]) => k.length));
+  const adapter = 'webgpuError' in r ? `WebGPU adapter: none. ${r.webgpuError}` : `WebGPU adapter:\n${formatDeviceReport(r)}`;
+  return [...head.map(([k, v]) => `${k.padEnd(width)}  ${v}`), '', adapter].join('\n');
 }
 
 /** The `--json` output of `info <model>`. */
@@ -132,17 +148,30 @@ export function formatModelReport(r: ModelReport): string {
   return lines.join('\n');
 }
 
-/** What `webcnn info` prints. Throws WebGpuUnavailableError, with what to do, when there is no adapter. */
+/** What `webcnn info` prints. Without a WebGPU adapter, it says why there is none (WebGpuUnavailableError's message, with what to do). */
 export async function runInfo(flags: InfoFlags, model?: string): Promise<string> {
   if (model !== undefined) {
     const report = await modelReport(model);
     return flags.json ? JSON.stringify(report) : formatModelReport(report);
   }
-  const ctx = await acquireDevice();
+  let adapter: DeviceReport | { webgpuError: string };
   try {
-    const report = deviceReport(ctx);
-    return flags.json ? JSON.stringify(report) : formatDeviceReport(report);
-  } finally {
-    ctx.device.destroy();
+    const ctx = await acquireDevice();
+    try {
+      adapter = deviceReport(ctx);
+    } finally {
+      ctx.device.destroy();
+    }
+  } catch (e) {
+    if (!(e instanceof WebCnnError)) throw e;
+    adapter = { webgpuError: e.message };
   }
+  const { backend, fallbackReason } = await createBackend();
+  let report: InfoReport;
+  try {
+    report = { ...backendReport(backend), ...(fallbackReason ? { fallbackReason } : {}), ...adapter };
+  } finally {
+    backend.dispose();
+  }
+  return flags.json ? JSON.stringify(report) : formatInfoReport(report);
 }

@@ -5,9 +5,6 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Backend } from '../backends/backend.js';
-import { CpuBackend } from '../backends/cpu/backend.js';
-import { WebGpuBackend } from '../backends/webgpu/backend.js';
 import type { Model } from '../graph/model.js';
 import { createModel, ZOO_NAMES, type ZooName } from '../models/index.js';
 import { loadMnist, padTo32 } from '../data/mnist.js';
@@ -15,11 +12,12 @@ import { fit, evaluate, type Dataset, type BatchLogs } from '../train/fit.js';
 import type { OptimizerConfig } from '../train/optimizers.js';
 import { UsageError } from './usage_error.js';
 import type { CliOutput } from './output.js';
+import { cliBackend, backendReport, formatBackend, type BackendFlags } from './backend.js';
 
 export const TRAINABLE = ['lenet5', 'lenet'] as const;
 const LOG_EVERY = 25;
 
-export interface TrainFlags {
+export interface TrainFlags extends BackendFlags {
   epochs: number;
   batch: number;
   out?: string;
@@ -28,7 +26,6 @@ export interface TrainFlags {
   limit?: number;
   testLimit?: number;
   seed: number;
-  backend: 'webgpu' | 'cpu';
   json?: boolean;
   /** Start from these weights (resume from a checkpoint). */
   resume?: string;
@@ -38,16 +35,11 @@ export interface TrainFlags {
   cosine?: number;
 }
 
-export interface EvalFlags {
+export interface EvalFlags extends BackendFlags {
   weights?: string;
   dataset: string;
   limit?: number;
-  backend: 'webgpu' | 'cpu';
   json?: boolean;
-}
-
-async function makeBackend(kind: 'webgpu' | 'cpu'): Promise<Backend> {
-  return kind === 'cpu' ? new CpuBackend() : WebGpuBackend.create();
 }
 
 /** MNIST as the model wants it: 28×28 in [0,1] for lenet, 32×32 LeCun-normalized for lenet5. */
@@ -77,8 +69,9 @@ export async function runTrain(name: string, flags: TrainFlags, out: CliOutput):
   if (!(TRAINABLE as readonly string[]).includes(name)) {
     throw new UsageError(`train: '${name}' is not trainable from the command line; choose ${TRAINABLE.join(' or ')}`);
   }
-  const backend = await makeBackend(flags.backend);
+  const { backend } = await cliBackend(flags);
   try {
+    out.stderr(`training on ${formatBackend(backendReport(backend))}\n`);
     const model = createModel(name as ZooName, { backend, seed: flags.seed });
     if (flags.resume) {
       if (!existsSync(flags.resume)) throw new UsageError(`train: checkpoint '${flags.resume}' does not exist`);
@@ -116,10 +109,10 @@ export async function runTrain(name: string, flags: TrainFlags, out: CliOutput):
     const result = await evaluate(model, test);
     writeFileSync(file, model.saveWeights({ accuracy: String(result.accuracy), epochs: String(flags.epochs) }));
     const imagesPerSec = history.epochs.reduce((s, e) => s + e.imagesPerSec, 0) / Math.max(1, history.epochs.length);
-    const summary = { model: name, epochs: flags.epochs, accuracy: result.accuracy, imagesPerSec: Math.round(imagesPerSec), ms: Math.round(ms), weights: file };
+    const summary = { model: name, epochs: flags.epochs, accuracy: result.accuracy, imagesPerSec: Math.round(imagesPerSec), ms: Math.round(ms), weights: file, ...backendReport(backend) };
     return flags.json
       ? JSON.stringify(summary)
-      : `trained ${name} for ${flags.epochs} epoch(s) in ${(ms / 1000).toFixed(1)} s (${summary.imagesPerSec} images/s); test accuracy ${(result.accuracy * 100).toFixed(2)}%; weights saved to ${file}`;
+      : `trained ${name} for ${flags.epochs} epoch(s) in ${(ms / 1000).toFixed(1)} s (${summary.imagesPerSec} images/s on ${formatBackend(summary)}); test accuracy ${(result.accuracy * 100).toFixed(2)}%; weights saved to ${file}`;
   } finally {
     backend.dispose();
   }
@@ -132,15 +125,15 @@ export async function runEval(name: string, flags: EvalFlags): Promise<string> {
   const file = flags.weights ?? shippedWeights(name);
   if (!file) throw new UsageError(`eval: no weights given and none shipped for ${name}; pass --weights FILE (train some with 'webcnn train ${name}')`);
   if (!existsSync(file)) throw new UsageError(`eval: weights file '${file}' does not exist`);
-  const backend = await makeBackend(flags.backend);
+  const { backend } = await cliBackend(flags);
   try {
     const model: Model = createModel(name as ZooName, { backend });
     model.loadWeights(new Uint8Array(readFileSync(file)), { label: file });
     const test = await mnistFor(name, 'test', flags.limit);
     const r = await evaluate(model, test);
     return flags.json
-      ? `${name}: accuracy ${(r.accuracy * 100).toFixed(2)}% on ${r.images} MNIST test images in ${(r.ms / 1000).toFixed(1)} s\n${JSON.stringify({ model: name, accuracy: r.accuracy, images: r.images, ms: Math.round(r.ms) })}`
-      : `${name}: accuracy ${(r.accuracy * 100).toFixed(2)}% on ${r.images} MNIST test images in ${(r.ms / 1000).toFixed(1)} s (weights ${file})`;
+      ? `${name}: accuracy ${(r.accuracy * 100).toFixed(2)}% on ${r.images} MNIST test images in ${(r.ms / 1000).toFixed(1)} s\n${JSON.stringify({ model: name, accuracy: r.accuracy, images: r.images, ms: Math.round(r.ms), ...backendReport(backend) })}`
+      : `${name}: accuracy ${(r.accuracy * 100).toFixed(2)}% on ${r.images} MNIST test images in ${(r.ms / 1000).toFixed(1)} s on ${formatBackend(backendReport(backend))} (weights ${file})`;
   } finally {
     backend.dispose();
   }

@@ -12,6 +12,7 @@ import { runDispatches, type DispatchesFlags } from './dispatches.js';
 import { runTrain, runEval, type TrainFlags, type EvalFlags } from './mnist_tasks.js';
 import { runModel, collectInput, type RunFlags } from './run_onnx.js';
 import type { CliOutput } from './output.js';
+import { backendChoice, BACKEND_HELP } from './backend.js';
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -22,7 +23,7 @@ function positiveInteger(value: string): number {
 export function createProgram(out: CliOutput): Command {
   const print = (text: string) => out.stdout(text.endsWith('\n') ? text : `${text}\n`);
   const program = new Command('webcnn')
-    .description('A CNN engine on WebGPU: run ONNX models and the model zoo on .npy inputs, inspect models and the GPU, train LeNet on MNIST.')
+    .description('A CNN engine on WebGPU and WebAssembly: run ONNX models and the model zoo on .npy inputs, inspect models and the GPU, train LeNet on MNIST.')
     .version(version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'print help for a command')
     .helpCommand('help [command]', 'print help for a command')
@@ -41,7 +42,7 @@ export function createProgram(out: CliOutput): Command {
 
   program
     .command('info')
-    .description("without a model: acquire the WebGPU device and print the adapter, runtime, features and key limits; with one: its inputs, outputs, shapes, layers, parameters and (ONNX) ops, without a GPU")
+    .description("without a model: the backend 'auto' picks here (and the wasm backend's threads), then the WebGPU adapter, runtime, features and key limits; with one: its inputs, outputs, shapes, layers, parameters and (ONNX) ops, without a GPU")
     .argument('[model]', `an .onnx file, or a zoo model: ${ZOO_NAMES.join(', ')}`)
     .option('--json', 'print one JSON object on one line')
     .action(async (model: string | undefined, _opts: unknown, cmd: Command) => print(await runInfo(cmd.opts<InfoFlags>(), model)));
@@ -56,11 +57,6 @@ export function createProgram(out: CliOutput): Command {
     .option('--all', 'list every dispatch, not only the products in small ones')
     .option('--json', 'print one JSON object on one line: {model, batch, tuning, dispatches: [{scope, kernel, workgroups, macs}], totalMacs, smallWorkgroups, smallDispatches, smallMacsShare, workgroups}')
     .action(async (model: string, _opts: unknown, cmd: Command) => print(await runDispatches(model, cmd.opts<DispatchesFlags>())));
-
-  const backendChoice = (value: string): 'webgpu' | 'cpu' => {
-    if (value !== 'webgpu' && value !== 'cpu') throw new InvalidArgumentError("It must be 'webgpu' or 'cpu'.");
-    return value;
-  };
   const positiveNumber = (value: string): number => {
     const n = Number(value);
     if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('It must be a positive number.');
@@ -69,7 +65,7 @@ export function createProgram(out: CliOutput): Command {
 
   program
     .command('train')
-    .description('train lenet5 or lenet on MNIST on the GPU, show progress, save the weights as safetensors')
+    .description('train lenet5 or lenet on MNIST (on WebGPU, else wasm), show progress, save the weights as safetensors')
     .argument('<model>', 'lenet5 or lenet')
     .option('-e, --epochs <n>', 'epochs', positiveInteger, 1)
     .option('-b, --batch <n>', 'batch size', positiveInteger, 64)
@@ -85,7 +81,8 @@ export function createProgram(out: CliOutput): Command {
     .option('--cosine <minLr>', 'decay the learning rate along a cosine over the whole run, down to minLr', positiveNumber)
     .option('--test-limit <n>', 'measure the final accuracy on the first n test images only', positiveInteger)
     .option('--seed <n>', 'seed for weights, shuffling and dropout', (v: string) => Number.parseInt(v, 10), 0)
-    .option('--backend <name>', "'webgpu' or 'cpu'", backendChoice, 'webgpu')
+    .option('--backend <name>', BACKEND_HELP, backendChoice, 'auto')
+    .option('--threads <n>', 'wasm backend: threads to compute with (default: the cores, at most 4)', positiveInteger)
     .option('--json', 'print one JSON line: {model, epochs, accuracy, imagesPerSec, ms, weights}')
     .action(async (model: string, _opts: unknown, cmd: Command) => print(await runTrain(model, cmd.opts<TrainFlags>(), out)));
 
@@ -96,7 +93,8 @@ export function createProgram(out: CliOutput): Command {
     .option('-w, --weights <file>', 'safetensors weights (default: the weights shipped with the package)')
     .requiredOption('-d, --dataset <name>', 'mnist-test')
     .option('--limit <n>', 'use only the first n test images', positiveInteger)
-    .option('--backend <name>', "'webgpu' or 'cpu'", backendChoice, 'webgpu')
+    .option('--backend <name>', BACKEND_HELP, backendChoice, 'auto')
+    .option('--threads <n>', 'wasm backend: threads to compute with (default: the cores, at most 4)', positiveInteger)
     .option('--json', 'print a last line {"model","accuracy","images","ms"}')
     .action(async (model: string, _opts: unknown, cmd: Command) => print(await runEval(model, cmd.opts<EvalFlags>())));
 
@@ -106,8 +104,9 @@ export function createProgram(out: CliOutput): Command {
     .argument('<model>', `an .onnx file, or a zoo model: ${ZOO_NAMES.join(', ')}`)
     .option('-i, --input <[name=]file>', 'a graph input and its .npy file (float32; int64 for shape inputs); the name may be left out for a model with one input; repeat for each input', collectInput, [])
     .option('-o, --out <dir>', 'directory for the output .npy files (default: the current directory)')
-    .option('--json', 'print one JSON line: {outputs: [{name, shape, file}], backend, ms}')
-    .option('--backend <name>', "'webgpu' or 'cpu'", backendChoice, 'webgpu')
+    .option('--json', 'print one JSON line: {outputs: [{name, shape, file}], backend, threads (wasm), ms}')
+    .option('--backend <name>', BACKEND_HELP, backendChoice, 'auto')
+    .option('--threads <n>', 'wasm backend: threads to compute with (default: the cores, at most 4)', positiveInteger)
     .option('-s, --input-size <s>', 'zoo models: input height and width', positiveInteger)
     .option('-w, --weights <file>', 'zoo models: safetensors weights (default: seeded random weights)')
     .action(async (model: string, _opts: unknown, cmd: Command) => print(await runModel(model, cmd.opts<RunFlags>())));

@@ -10,21 +10,18 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Backend } from '../backends/backend.js';
-import { CpuBackend } from '../backends/cpu/backend.js';
-import { WebGpuBackend } from '../backends/webgpu/backend.js';
 import type { Model } from '../graph/model.js';
 import { createModel, ZOO_NAMES, type ZooName } from '../models/index.js';
 import { readNpy, writeNpy, type NpyArray } from '../io/npy.js';
 import { loadOnnx, inspectOnnx, type OnnxConstant } from '../onnx/index.js';
 import { sizeOf } from '../shape.js';
 import { UsageError } from './usage_error.js';
+import { cliBackend, backendReport, formatBackend, type BackendFlags, type BackendReport } from './backend.js';
 
-export interface RunFlags {
+export interface RunFlags extends BackendFlags {
   input: string[];
   /** Directory for the outputs (default: the current directory). */
   out?: string;
-  backend: 'webgpu' | 'cpu';
   json?: boolean;
   /** Zoo models: input height and width. */
   inputSize?: number;
@@ -32,9 +29,8 @@ export interface RunFlags {
   weights?: string;
 }
 
-export interface RunReport {
+export interface RunReport extends BackendReport {
   outputs: { name: string; shape: number[]; file: string }[];
-  backend: 'webgpu' | 'cpu';
   ms: number;
 }
 
@@ -89,7 +85,7 @@ const asFloat32 = (a: NpyArray) => (a.data instanceof Float32Array ? a.data : Fl
 export function formatRunReport(r: RunReport): string {
   const rows = r.outputs.map((o) => [o.name, `[${o.shape.join(', ')}]`, o.file]);
   const widths = [0, 1].map((k) => Math.max(...rows.map((row) => row[k].length)));
-  return [...rows.map((row) => `${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[2]}`), `${r.backend}, ${r.ms} ms`].join('\n');
+  return [...rows.map((row) => `${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[2]}`), `${formatBackend(r)}, ${r.ms} ms`].join('\n');
 }
 
 export async function runModel(modelArg: string, flags: RunFlags): Promise<string> {
@@ -113,7 +109,7 @@ export async function runModel(modelArg: string, flags: RunFlags): Promise<strin
   }
   const inputs = parseInputs(flags.input, computed, all);
   const outDir = flags.out ?? '.';
-  const backend: Backend = flags.backend === 'cpu' ? new CpuBackend() : await WebGpuBackend.create();
+  const { backend } = await cliBackend(flags);
   try {
     let model: Model;
     let outputNames: readonly string[];
@@ -164,7 +160,7 @@ export async function runModel(modelArg: string, flags: RunFlags): Promise<strin
     const outs = await model.predictAll(values.map(asFloat32), { dims });
     const ms = performance.now() - t0;
     mkdirSync(outDir, { recursive: true });
-    const report: RunReport = { outputs: [], backend: flags.backend, ms: Math.round(ms * 10) / 10 };
+    const report: RunReport = { outputs: [], ...backendReport(backend), ms: Math.round(ms * 10) / 10 };
     const used = new Set<string>();
     outs.forEach((data, i) => {
       let file = fileNameFor(outputNames[i]);

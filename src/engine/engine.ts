@@ -1,6 +1,6 @@
 /**
- * The entry point for apps: `createEngine()` picks a backend (WebGPU, else the CPU reference
- * with the reason), loads models onto it — from the zoo, with safetensors weights from bytes,
+ * The entry point for apps: `createEngine()` picks a backend (WebGPU on a hardware adapter, else
+ * the wasm backend on the CPU, with the reason), loads models onto it — from the zoo, with safetensors weights from bytes,
  * a URL or a file — and frees everything with `dispose()`.
  *
  * ```ts
@@ -92,7 +92,7 @@ async function readBytes(source: WeightsSource | Blob, what: string, op: string)
 export class Engine {
   /** The backend every model of this engine runs on. */
   readonly backend: Backend;
-  /** Why the CPU backend was chosen, when WebGPU was wanted but unavailable; undefined on WebGPU. */
+  /** Why 'auto' chose a CPU backend (no adapter, or only a software one); undefined otherwise. */
   readonly fallbackReason: string | undefined;
   readonly #models = new Set<Model>();
   #disposed = false;
@@ -193,10 +193,11 @@ export class Engine {
 }
 
 /**
- * Makes an engine: WebGPU when an adapter and device can be had, else the CPU reference
- * backend, with `fallbackReason` saying why (no `navigator.gpu`, no adapter, …). Pass
- * `{ backend: 'webgpu' }` to fail with `WebGpuUnavailableError` instead of falling back, or
- * `{ backend: 'cpu' }` for the reference backend.
+ * Makes an engine: WebGPU on a hardware adapter, else the wasm backend (WebAssembly SIMD on the
+ * CPU, on `threads` threads where the page may share memory), with `fallbackReason` saying why
+ * (no `navigator.gpu`, no adapter, only a software one, …). Pass `{ backend: 'webgpu' }` for
+ * WebGPU on any adapter (or `WebGpuUnavailableError`), `{ backend: 'wasm' }` for the CPU engine,
+ * or `{ backend: 'reference' }` (also `'cpu'`) for the reference backend.
  */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('createEngine', `options must be an object, got ${options === null ? 'null' : typeof options}`);

@@ -7,10 +7,10 @@ import type { SymbolicTensor } from './functional.js';
 
 export interface ModelOptions {
   /**
-   * Backend to run on: a `Backend` (an engine's: `engine.backend`), or by name: 'cpu' (the
-   * reference backend), 'webgpu' (the shared default backend, which must then be WebGPU) or
-   * 'auto' (default: the shared default backend, WebGPU else the CPU, made on first use and
-   * disposed with the last model that uses it).
+   * Backend to run on: a `Backend` (an engine's: `engine.backend`), or by name, a backend shared
+   * by the models that name it, made on first use and disposed with the last of them: 'auto'
+   * (default: WebGPU on a hardware adapter, else wasm), 'webgpu' (on any adapter), 'wasm' (the
+   * CPU engine) or 'reference' (also 'cpu': the reference backend).
    */
   backend?: Backend | BackendChoiceName;
   /** Seed of the random initial weights (default 0). */

@@ -1,9 +1,11 @@
 // The demo page (index.html, `npm start`) in headless Chromium with WebGPU: mouse strokes shaped
 // like a 1 and a 0 are read as 1 and 0 by the shipped LeNet-5, the feature maps appear, a few
 // training batches on an MNIST subset move the progress bar and the loss plot (with a pause and
-// a resume), the explorer profiles a model per layer and imports an ONNX file, and without
-// WebGPU the page says so and reads digits on the CPU. No console errors anywhere; screenshots
-// are kept in test-results/.
+// a resume), the explorer profiles a model per layer and imports an ONNX file (these on WebGPU
+// by name, `?backend=webgpu`: Chromium's adapter here is SwiftShader, a software one, where the
+// page would pick the wasm backend), and without WebGPU the page says so and reads digits on the
+// CPU, on the wasm backend with its threads, where LeNet also trains (`?backend=cpu`). No
+// console errors anywhere; screenshots are kept in test-results/.
 import { test, expect, type Page, type TestInfo } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 
@@ -58,7 +60,7 @@ async function shot(page: Page, info: TestInfo, name: string): Promise<void> {
 
 test('a 1 and a 0 drawn with the mouse are read as 1 and 0, with feature maps', async ({ page }, info) => {
   const errors = watchErrors(page);
-  await openDemo(page);
+  await openDemo(page, '?backend=webgpu');
   await expect(page.getByTestId('backend')).toContainText('Running on WebGPU');
   await expect(page.getByTestId('pad-weights')).toContainText('shipped, weights/lenet5.safetensors');
   await expect(page.getByTestId('prediction')).toHaveText('');
@@ -84,7 +86,7 @@ test('a 1 and a 0 drawn with the mouse are read as 1 and 0, with feature maps', 
 test('training on an MNIST subset moves the progress bar and the plots, pauses, resumes and hands its weights on', async ({ page }, info) => {
   const errors = watchErrors(page);
   // 256 images in batches of 32: 8 steps, each loss read back and plotted.
-  await openDemo(page, '?model=lenet&train=256&test=64&batch=32&epochs=1&warmup=0');
+  await openDemo(page, '?model=lenet&train=256&test=64&batch=32&epochs=1&warmup=0&backend=webgpu');
   const progress = page.getByTestId('train-progress');
   const lossChart = page.getByTestId('loss-chart');
   await expect(progress).toHaveJSProperty('value', 0);
@@ -128,9 +130,20 @@ test('training on an MNIST subset moves the progress bar and the plots, pauses, 
   expect(errors).toEqual([]);
 });
 
+test("with the force-CPU switch (?backend=cpu) LeNet trains on the wasm backend, and the page says backend and threads", async ({ page }) => {
+  const errors = watchErrors(page);
+  await openDemo(page, '?model=lenet&train=256&test=64&batch=32&epochs=1&warmup=0&backend=cpu');
+  await expect(page.getByTestId('backend')).toContainText('Running on the CPU (WebAssembly, 2 threads), as asked (?backend=cpu)');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('train-status')).toContainText('Done: 1 epoch of 256 images', { timeout: FIRST_RESULT });
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', '8');
+  await expect(page.getByTestId('train-status')).toContainText(/test accuracy \d+\.\d%/);
+  expect(errors).toEqual([]);
+});
+
 test('the explorer shows a layer table and per-layer GPU times, and imports an ONNX file', async ({ page }, info) => {
   const errors = watchErrors(page);
-  await openDemo(page, '?warmup=0');
+  await openDemo(page, '?warmup=0&backend=webgpu');
   // Every zoo model is offered, the MobileNets and the U-Net with their small default inputs.
   await page.getByTestId('explore-model').selectOption('mobilenet_v3_small');
   await expect(page.getByTestId('explore-size')).toHaveValue('64');
@@ -159,20 +172,20 @@ test('the explorer shows a layer table and per-layer GPU times, and imports an O
   expect(errors).toEqual([]);
 });
 
-test('without WebGPU, on a phone-sized screen, the page says so and reads digits on the CPU', async ({ browser }, info) => {
+test('without WebGPU, on a phone-sized screen, the page says so and reads digits on the CPU (wasm, 2 threads)', async ({ browser }, info) => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
   const page = await context.newPage();
   const errors = watchErrors(page);
   await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true }));
   await openDemo(page);
-  await expect(page.getByTestId('backend')).toContainText('No WebGPU here, so the demo runs on the CPU instead');
+  await expect(page.getByTestId('backend')).toContainText('No WebGPU here, so the demo runs on the CPU instead, on the CPU (WebAssembly, 2 threads)');
   await expect(page.getByTestId('backend')).toContainText('navigator.gpu is missing');
   // Nothing wider than the phone's screen.
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await page.getByTestId('draw-canvas').scrollIntoViewIfNeeded();
   await stroke(page, ONE);
   await expect(page.getByTestId('prediction')).toHaveText('1', { timeout: FIRST_RESULT });
-  await expect(page.getByTestId('inference-time')).toContainText('on the CPU reference backend');
+  await expect(page.getByTestId('inference-time')).toContainText('on the CPU (WebAssembly, 2 threads)');
   await shot(page, info, 'phone-cpu');
   // The explorer times each layer on the CPU too.
   await page.getByTestId('explore-model').selectOption('lenet5');

@@ -1,5 +1,6 @@
-// Starts a module Worker that imports `webcnn`, runs LeNet-5 and a conv on WebGPU inside the
-// worker and compares them with the CPU backend there; the Playwright spec reads the posted
+// Starts a module Worker that imports `webcnn`, runs LeNet-5 and a conv on WebGPU (with `?nogpu`:
+// on what createEngine() gives with WebGPU switched off) inside the worker and compares them with
+// the CPU backend there; the Playwright spec reads the posted
 // result from `window.__webcnnWorker`.
 import type { WorkerResult } from './worker_engine.js';
 
@@ -19,4 +20,4 @@ worker.onmessage = (e: MessageEvent<WorkerResult>) => {
 worker.onerror = (e) => {
   window.__webcnnWorker = { error: `worker error: ${e.message}`, inWorker: false, cases: [] };
 };
-worker.postMessage('run');
+worker.postMessage({ nogpu: new URLSearchParams(location.search).has('nogpu') });

@@ -16,12 +16,18 @@
 //     on) opens it. The page draws real MNIST test digits on a canvas, scaled up 10× like a
 //     drawing pad, and classifies them with the shipped LeNet-5 from `webcnn/weights/lenet5`
 //     (no fetch) and from the `?url` asset (fetched): WebGPU, every prediction equal to its
-//     label, scores equal to the CPU reference's in Node. Then again with navigator.gpu removed:
-//     the engine falls back to the CPU backend with a reason, and still classifies right.
-//  5. Plain Node imports the package from the app's node_modules (Dawn's WebGPU from the
-//     installed `webgpu`) and classifies the same digits; the CLI from the tarball runs
-//     `webcnn info`, `webcnn summary lenet5 --json` and `webcnn eval lenet5` with the shipped
-//     weights.
+//     label, scores equal to Node's. createEngine() gives WebGPU on a hardware adapter, else
+//     the wasm backend with the reason (Chromium's SwiftShader here: wasm, one thread, since
+//     `vite preview` does not isolate the page, and the backend says so); then with WebGPU asked
+//     for by name (and the kernels never fetched), then with navigator.gpu removed (wasm, with
+//     the reason). The JavaScript the page loads up front holds neither the ONNX and training
+//     code nor the wasm kernels, which are chunks of their own, fetched when the wasm backend
+//     is made.
+//  5. Plain Node imports the package from the app's node_modules and classifies the same digits
+//     with createEngine() (wasm here, the kernels loaded from the package) and on Dawn's WebGPU
+//     (the installed `webgpu`) by name; the CLI from the tarball runs `webcnn info` (the backend
+//     and its threads), `webcnn summary lenet5 --json` and `webcnn eval lenet5` with the shipped
+//     weights on the default backend.
 // Prints one line per check and `N passed, N failed`; exits 1 on any failure.
 // WEBCNN_KEEP_APP=1 keeps the temporary app folder for inspection.
 import { spawn, spawnSync } from 'node:child_process';
@@ -32,6 +38,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { Buffer } from 'node:buffer';
 import { chromium } from 'playwright-core';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -174,6 +181,21 @@ const needed = ['package.json', 'README.md', 'LICENSE', 'bin/webcnn.js', 'dist/i
 if (existsSync(join(repo, 'src', 'onnx', 'index.ts'))) needed.push('dist/onnx.js', 'dist/types/onnx/index.d.ts');
 const absent = needed.filter((f) => !listing.includes(f));
 check(absent.length === 0, 'the tarball has the build, types, weights, CLI, README and LICENSE', absent.length ? `missing ${absent.join(', ')}` : `${listing.length} files, ${(statSync(join(work, tarball)).size / 1024).toFixed(0)} KiB`);
+// The wasm kernels ship as two chunks, one per variant (one thread; shared memory for threads).
+const kernelChunks = listing.filter((f) => /^dist\/chunks\/kernels(-threads)?-[\w-]+\.js$/.test(f));
+check(kernelChunks.length === 2, 'the tarball has the wasm kernels, one chunk per variant', kernelChunks.join(', '));
+{
+  const unpacked = join(work, 'unpacked');
+  run('mkdir', ['-p', unpacked], { cwd: work });
+  run('tar', ['-xzf', join(work, tarball), '-C', unpacked], { cwd: work });
+  const sizes = kernelChunks.map((f) => {
+    const text = readFileSync(join(unpacked, 'package', f), 'utf8');
+    const base64 = /data:application\/wasm;base64,([A-Za-z0-9+/=]+)/.exec(text)?.[1] ?? '';
+    return { f, wasm: Buffer.from(base64, 'base64').length, gz: gzipSync(text, { level: 9 }).length };
+  });
+  const gz = sizes.reduce((s, k) => s + k.gz, 0);
+  check(sizes.every((k) => k.wasm > 0) && gz <= 300 * 1024, 'the wasm kernels take at most 300 KiB gzipped, both variants together', sizes.map((k) => `${k.f.replace('dist/chunks/', '')}: ${(k.wasm / 1024).toFixed(1)} KiB of wasm, ${(k.gz / 1024).toFixed(1)} KiB gzipped`).join('; '));
+}
 const extra = listing.filter((f) => !/^(package\.json|README\.md|LICENSE|bin\/[^/]+|dist\/.+|weights\/[^/]+\.safetensors)$/.test(f) || /\.tmp-/.test(f));
 check(extra.length === 0, 'and nothing else (no src/, test/, shaders/, configs)', extra.slice(0, 8).join(', '));
 
@@ -245,6 +267,8 @@ const gzOf = (files) => files.reduce((s, f) => s + gzipSync(readFileSync(join(ap
 check(assets.some((f) => /^lenet5-.*\.safetensors$/.test(f)), 'the ?url import emitted the weights as an asset', assets.join(', '));
 const bundleText = initial.map((f) => readFileSync(join(app, 'dist', 'assets', f), 'utf8')).join('\n');
 check(initial.length > 0 && !/\bprotobuf|OnnxError|trainStep/.test(bundleText), 'the JavaScript the page loads up front has no ONNX or training code', `${initial.length} of ${js.length} file(s) up front`);
+const kernelFiles = js.filter((f) => readFileSync(join(app, 'dist', 'assets', f), 'utf8').includes('data:application/wasm;base64,'));
+check(kernelFiles.length === 2 && !/data:application\/wasm|AGFzbQ/.test(bundleText), 'the wasm kernels are two chunks of their own, not in the JavaScript the page loads up front', `${kernelFiles.join(', ')}: ${(gzOf(kernelFiles) / 1024).toFixed(1)} KiB gzipped`);
 console.log(`     app JavaScript: ${(gzOf(initial) / 1024).toFixed(1)} KiB gzipped up front (the weights module included), ${(gzOf(js) / 1024).toFixed(1)} KiB with the chunks loaded on first use (${js.length} files)`);
 
 // 4. the app in headless Chromium --------------------------------------------------------------
@@ -272,7 +296,17 @@ const nodeCheck = run(process.execPath, ['check-node.mjs'], { cwd: app, timeout:
 let nodeResult = null;
 if (check(nodeCheck.ok, "plain Node imports 'webcnn', 'webcnn/train', 'webcnn/weights/lenet5' from the installed tarball")) {
   nodeResult = JSON.parse(nodeCheck.stdout.trim().split('\n').pop());
-  check(nodeResult.backend === 'webgpu', 'Node: createEngine() picked WebGPU (Dawn from the installed webgpu package)', nodeResult.fallbackReason ?? nodeResult.backend);
+  if (nodeResult.gpu.adapter?.isSoftware) {
+    check(nodeResult.backend === 'wasm' && /software/.test(nodeResult.fallbackReason ?? ''), "Node: createEngine() on a software adapter gives the wasm backend (its kernels from the installed package), saying why", `${nodeResult.backend}, ${nodeResult.threads} thread(s): ${nodeResult.fallbackReason}`);
+  } else {
+    check(nodeResult.backend === 'webgpu', 'Node: createEngine() picked WebGPU on a hardware adapter', nodeResult.fallbackReason ?? nodeResult.backend);
+  }
+  check(nodeResult.gpu.backend === 'webgpu', "Node: createEngine({ backend: 'webgpu' }) runs on Dawn from the installed webgpu package", JSON.stringify(nodeResult.gpu.adapter));
+  {
+    let worst = 0;
+    nodeResult.scores.forEach((row, n) => row.forEach((s, j) => (worst = Math.max(worst, Math.abs(s - nodeResult.gpu.scores[n][j]) / (1e-3 + 1e-3 * Math.abs(s))))));
+    check(worst <= 1, `Node: scores on ${nodeResult.backend} equal WebGPU's (atol 1e-3 + rtol 1e-3)`, `worst ${worst.toFixed(3)} of the tolerance`);
+  }
   check(JSON.stringify(nodeResult.predicted) === JSON.stringify(nodeResult.labels), 'Node: the shipped LeNet-5 classifies the MNIST digits right', `predicted ${nodeResult.predicted}, labels ${nodeResult.labels}`);
   check(nodeResult.fileMatches, 'Node: weights from the inline module and from node_modules/webcnn/weights/lenet5.safetensors agree');
   if (nodeResult.onnx !== undefined) check(nodeResult.onnx === 'function', "Node: 'webcnn/onnx' exports loadOnnx", nodeResult.onnx);
@@ -284,14 +318,14 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
 });
 cleanup.push(() => void browser.close());
-for (const variant of ['webgpu', 'nogpu']) {
+for (const variant of ['auto', 'webgpu', 'nogpu']) {
   const page = await browser.newPage();
   const errors = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(e.message));
   const requests = [];
   page.on('request', (r) => requests.push(r.url()));
-  await page.goto(variant === 'nogpu' ? `${url}?nogpu` : url);
+  await page.goto(variant === 'nogpu' ? `${url}?nogpu` : variant === 'webgpu' ? `${url}?backend=webgpu` : url);
   let result;
   try {
     await page.waitForFunction(() => window.__webcnnApp !== undefined, undefined, { timeout: 480_000 });
@@ -299,12 +333,19 @@ for (const variant of ['webgpu', 'nogpu']) {
   } catch (e) {
     result = { error: `no result: ${e.message}; page said: ${await page.locator('#log').textContent().catch(() => '?')}` };
   }
-  const tag = variant === 'webgpu' ? 'Chromium' : 'Chromium without navigator.gpu';
+  const tag = { auto: 'Chromium', webgpu: "Chromium, backend 'webgpu'", nogpu: 'Chromium without navigator.gpu' }[variant];
   if (!check(!result.error, `${tag}: the app ran`, result.error)) continue;
+  const kernelRequests = requests.filter((r) => kernelFiles.some((f) => r.endsWith(f)));
   if (variant === 'webgpu') {
-    check(result.backend === 'webgpu', `${tag}: createEngine() picked WebGPU`, result.fallbackReason ?? result.backend);
+    check(result.backend === 'webgpu', `${tag}: createEngine({ backend: 'webgpu' }) gives WebGPU`, result.fallbackReason ?? result.backend);
+    check(kernelRequests.length === 0, `${tag}: the wasm kernels are never fetched`, kernelRequests.join(', '));
   } else {
-    check(result.backend === 'cpu' && /WebGPU/.test(result.fallbackReason ?? ''), `${tag}: fell back to the CPU backend with a reason`, result.fallbackReason);
+    const why = variant === 'nogpu' ? /navigator\.gpu/ : /software|adapter/;
+    check((result.backend === 'wasm' && why.test(result.fallbackReason ?? '')) || (variant === 'auto' && result.backend === 'webgpu' && !result.fallbackReason), `${tag}: createEngine() gives WebGPU on a hardware adapter, else wasm with the reason`, `${result.backend}: ${result.fallbackReason}`);
+    if (result.backend === 'wasm') {
+      check(result.threads === 1 && /cross-origin isolated/.test(result.threadsNote ?? ''), `${tag}: one thread on a page without cross-origin isolation, and the backend says why`, `${result.threads} thread(s): ${result.threadsNote}`);
+      check(kernelRequests.length === 1, `${tag}: the one-thread kernels are fetched, once`, kernelRequests.join(', '));
+    }
   }
   const predicted = result.digits.map((d) => d.predicted);
   check(result.digits.every((d) => d.predicted === d.label), `${tag}: the shipped LeNet-5 classifies ${result.digits.length} MNIST test digits drawn on a canvas right`, `predicted ${predicted}, labels ${result.digits.map((d) => d.label)}`);
@@ -325,7 +366,7 @@ await browser.close();
 // 5. the CLI from the tarball ------------------------------------------------------------------
 const bin = join(app, 'node_modules', '.bin', 'webcnn');
 const info = run(bin, ['info'], { cwd: app, env: offline });
-check(info.ok && /adapter|WebGPU/i.test(info.out), 'CLI: webcnn info', info.out.split('\n').find((l) => /adapter/i.test(l))?.trim() ?? '');
+check(info.ok && /^backend\s+(webgpu|wasm \(\d+ threads?\))$/m.test(info.out) && /WebGPU adapter/.test(info.out), 'CLI: webcnn info says the backend (and threads) and the adapter', info.out.split('\n').find((l) => /^backend/.test(l))?.trim() ?? '');
 const summary = run(bin, ['summary', 'lenet5', '--json'], { cwd: app, env: offline });
 let totalParams = null;
 try {
@@ -334,13 +375,13 @@ try {
   // checked below
 }
 check(summary.ok && totalParams === 60840, 'CLI: webcnn summary lenet5 --json', `totalParams ${totalParams}`);
-const evalRun = run(bin, ['eval', 'lenet5', '--dataset', 'mnist-test', '--limit', '200', '--backend', 'cpu', '--json'], { cwd: app, env: offline });
-let accuracy = null;
+const evalRun = run(bin, ['eval', 'lenet5', '--dataset', 'mnist-test', '--limit', '200', '--json'], { cwd: app, env: offline });
+let evaluated = {};
 try {
-  accuracy = JSON.parse(evalRun.stdout.trim().split('\n').pop()).accuracy;
+  evaluated = JSON.parse(evalRun.stdout.trim().split('\n').pop());
 } catch {
   // checked below
 }
-check(evalRun.ok && accuracy >= 0.9, 'CLI: webcnn eval lenet5 (CPU backend; the GPU paths are checked above) finds the shipped weights in the installed package', `accuracy ${accuracy} on 200 test digits`);
+check(evalRun.ok && evaluated.accuracy >= 0.9, "CLI: webcnn eval lenet5 on the default backend finds the shipped weights in the installed package", `accuracy ${evaluated.accuracy} on 200 test digits on ${evaluated.backend}${evaluated.threads ? ` (${evaluated.threads} threads)` : ''}`);
 
 finish();

@@ -54,6 +54,8 @@ export class Arena {
   readonly #free = new Map<number, number[]>();
   /** Bytes in blocks handed out and not freed. */
   liveBytes = 0;
+  /** How many times the memory grew: a view of an unshared memory made before a growth is detached. */
+  grows = 0;
 
   constructor(readonly shared: boolean) {
     this.memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared });
@@ -78,7 +80,10 @@ export class Arena {
       ptr = this.#top;
       this.#top += need;
       const pages = Math.ceil(this.#top / PAGE) - this.memory.buffer.byteLength / PAGE;
-      if (pages > 0) this.memory.grow(pages);
+      if (pages > 0) {
+        this.memory.grow(pages);
+        this.grows++;
+      }
     }
     this.liveBytes += sizeClass;
     return new Block(this, ptr, bytes, sizeClass);

@@ -7,6 +7,8 @@ import type { Block } from './arena.js';
 export class WasmTensor extends Tensor implements HostTensor {
   readonly backend: TensorOwner;
   readonly #block: Block;
+  #view: Float32Array | null = null;
+  #viewGrows = -1;
 
   /** Takes over one reference to `block`. */
   constructor(backend: TensorOwner, block: Block, shape: Shape) {
@@ -26,18 +28,18 @@ export class WasmTensor extends Tensor implements HostTensor {
     return this.#block;
   }
 
-  #view: Float32Array | null = null;
-
   /**
-   * A view of the values. Kept between calls (the reference kernels index it element by
-   * element); made again when a growing memory detached it (an ordinary memory's old buffer
-   * becomes empty; a shared memory's stays valid).
+   * A view of the values, made again only when the memory has grown since the last (which
+   * detaches an unshared memory's views): the reference kernels read `data[i]` in their loops.
    */
   get data(): Float32Array {
     this.assertLive('data');
-    const v = this.#view;
-    if (v !== null && v.length === this.size) return v;
-    return (this.#view = this.#block.f32(this.size));
+    const grows = this.#block.arena.grows;
+    if (this.#view === null || this.#viewGrows !== grows) {
+      this.#view = this.#block.f32(this.size);
+      this.#viewGrows = grows;
+    }
+    return this.#view;
   }
 
   protected release(): void {

@@ -1,6 +1,7 @@
-// Plain Node, importing the installed package: the engine (Dawn's WebGPU from the installed
-// `webgpu` package), the shipped weights as a module and as the file in node_modules, MNIST
-// from `webcnn/train`. Prints one JSON line for the test.
+// Plain Node, importing the installed package: the engine ('auto': WebGPU on a hardware
+// adapter, else the wasm backend, whose kernels load from the package; and Dawn's WebGPU from
+// the installed `webgpu` package asked for by name), the shipped weights as a module and as the
+// file in node_modules, MNIST from `webcnn/train`. Prints one JSON line for the test.
 import { createEngine, classify } from 'webcnn';
 import { loadMnist, padTo32 } from 'webcnn/train';
 import lenet5 from 'webcnn/weights/lenet5';
@@ -16,6 +17,11 @@ const x = padTo32(mnist.images, count, { lecunNormalize: true });
 const all = await classify(model, x);
 const viaFile = await classify(fromFile, x);
 const picked = digits.map((d) => all[d.index]);
+// WebGPU by name: Dawn, whatever its adapter.
+const gpuEngine = await createEngine({ backend: 'webgpu' });
+const onGpu = await classify(await gpuEngine.load('lenet5', { weights: lenet5 }), x);
+const gpu = { backend: gpuEngine.backendName, adapter: gpuEngine.backend.ctx?.info, scores: digits.map((d) => [...onGpu[d.index].scores]) };
+gpuEngine.dispose();
 let onnx;
 try {
   onnx = typeof (await import('webcnn/onnx')).loadOnnx;
@@ -25,6 +31,8 @@ try {
 const result = {
   backend: engine.backendName,
   fallbackReason: engine.fallbackReason,
+  threads: engine.backend.threads,
+  gpu,
   labels: digits.map((d) => mnist.labels[d.index]),
   predicted: picked.map((c) => c.label),
   scores: picked.map((c) => [...c.scores]),

@@ -1,8 +1,9 @@
 // A fresh app using the installed package the way a web developer would: createEngine(),
 // the shipped LeNet-5 weights imported as a module (no fetch) and as an asset URL (fetched),
 // and classify() on a canvas the digits are drawn on. `?nogpu` removes navigator.gpu first, to
-// see the CPU fallback and its reason. The test reads window.__webcnnApp.
-import { createEngine, classify } from 'webcnn';
+// see the CPU fallback and its reason; `?backend=webgpu` asks for WebGPU by name (on any adapter,
+// a software one too). The test reads window.__webcnnApp.
+import { createEngine, classify, type WasmBackend } from 'webcnn';
 import lenet5 from 'webcnn/weights/lenet5';
 import lenet5Url from 'webcnn/weights/lenet5.safetensors?url';
 import mnist from './digits.json';
@@ -11,6 +12,9 @@ interface AppResult {
   error?: string;
   backend: string;
   fallbackReason?: string;
+  /** The wasm backend's threads, and why not more. */
+  threads?: number;
+  threadsNote?: string;
   sameBytes: boolean;
   ms: number;
   /** Milliseconds from page start at each stage. */
@@ -29,8 +33,9 @@ async function main(): Promise<AppResult> {
   const start = performance.now();
   const stages: Record<string, number> = {};
   const stage = (name: string) => (stages[name] = Math.round(performance.now() - start));
-  if (new URLSearchParams(location.search).has('nogpu')) Object.defineProperty(navigator, 'gpu', { value: undefined, configurable: true });
-  const engine = await createEngine();
+  const params = new URLSearchParams(location.search);
+  if (params.has('nogpu')) Object.defineProperty(navigator, 'gpu', { value: undefined, configurable: true });
+  const engine = await createEngine(params.get('backend') === 'webgpu' ? { backend: 'webgpu' } : {});
   stage('engine');
   log.textContent = `backend ${engine.backendName}${engine.fallbackReason ? ` (${engine.fallbackReason})` : ''}`;
   const model = await engine.load('lenet5', { weights: lenet5 });
@@ -61,6 +66,7 @@ async function main(): Promise<AppResult> {
   const result: AppResult = {
     backend: engine.backendName,
     fallbackReason: engine.fallbackReason,
+    ...(engine.backendName === 'wasm' ? { threads: (engine.backend as WasmBackend).threads, threadsNote: (engine.backend as WasmBackend).threadsNote } : {}),
     sameBytes: fetched.length === lenet5.length && fetched.every((b, i) => b === lenet5[i]),
     ms: Math.round(performance.now() - start),
     stages,
