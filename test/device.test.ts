@@ -181,7 +181,7 @@ describe('typed errors for misuse', () => {
   it('createBackend({ backend: "cpu" }) gives the CPU reference', async () => {
     const choice = await createBackend({ backend: 'cpu' });
     expect(choice.backend).toBeInstanceOf(CpuBackend);
-    expect(choice.backend.name).toBe('cpu');
+    expect(choice.backend.name).toBe('reference');
     expect(choice.fallbackReason).toBeUndefined();
     const y = choice.backend.activation(choice.backend.tensor([-1, 1], [2]), 'relu');
     expect(Array.from(await y.read())).toEqual([0, 1]);

@@ -85,7 +85,7 @@ describe('createEngine', () => {
   it("gives the reference backend when asked by name ('reference', or 'cpu'), with no fallback reason", async () => {
     for (const name of ['reference', 'cpu'] as const) {
       const engine = await createEngine({ backend: name });
-      expect(engine.backendName).toBe('cpu');
+      expect(engine.backendName).toBe('reference');
       expect(engine.fallbackReason).toBeUndefined();
       engine.dispose();
       await expect(engine.load('lenet')).rejects.toThrow(DisposedError);

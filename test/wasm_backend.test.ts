@@ -53,7 +53,7 @@ describe('choosing the wasm backend', () => {
     for (const name of ['reference', 'cpu'] as const) {
       const { backend, fallbackReason } = await createBackend({ backend: name });
       expect(backend).toBeInstanceOf(CpuBackend);
-      expect(backend.name).toBe('cpu');
+      expect(backend.name).toBe('reference');
       expect(fallbackReason).toBeUndefined();
     }
     const w = await wasm();

@@ -9,7 +9,7 @@ import type { Activation, Conv2dParams, Pool2dParams, SubsampleParams, LrnParams
 import type { Primitive } from '../ops/primitive.js';
 import type { DispatchReport } from './dispatch_report.js';
 
-export type BackendName = 'webgpu' | 'wasm' | 'cpu' | 'meta';
+export type BackendName = 'webgpu' | 'wasm' | 'reference' | 'meta';
 
 /** Memory of a compiled computation: what it allocates, what one buffer per tensor would, and the count of buffers. */
 export interface ExecutableMemory {

@@ -37,6 +37,14 @@ export function checkBackendName(value: unknown, where: string): BackendChoiceNa
   throw new InvalidArgumentError(where, `backend must be one of ${BACKEND_CHOICES.map((b) => `'${b}'`).join(', ')}${where === 'createEngine' ? '' : ' or a Backend'}, got ${typeof value === 'string' ? `'${value}'` : typeof value}`);
 }
 
+/** `threads` checked wherever it is given, even when no wasm backend is made (a GPU machine). */
+export function checkThreads(threads: unknown, where: string): void {
+  if (threads === undefined) return;
+  if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw new InvalidArgumentError(where, `threads must be an integer from 1 to 64, got ${typeof threads === 'string' ? `'${threads}'` : String(threads)}`);
+  }
+}
+
 async function createWasm(threads: number | undefined): Promise<Backend> {
   const { WasmBackend } = await import('./wasm/backend.js');
   return WasmBackend.create({ threads });
@@ -55,6 +63,7 @@ async function cpuFallback(why: string, threads: number | undefined): Promise<Ba
 export async function createBackend(options: CreateBackendOptions = {}): Promise<BackendChoice> {
   const want = checkBackendName(options.backend, 'createBackend');
   const { backend: _name, threads, ...gpuOptions } = options;
+  checkThreads(threads, 'createBackend');
   if (want === 'cpu' || want === 'reference') return { backend: new CpuBackend() };
   if (want === 'wasm') return { backend: await createWasm(threads) };
   let gpu: WebGpuBackend;
@@ -65,7 +74,8 @@ export async function createBackend(options: CreateBackendOptions = {}): Promise
     return cpuFallback(e.message, threads);
   }
   const info = gpu.ctx.info;
-  if (want === 'webgpu' || !info.isSoftware) return { backend: gpu };
+  // A device the caller made and passed is a request for WebGPU, software or not.
+  if (want === 'webgpu' || gpuOptions.context !== undefined || !info.isSoftware) return { backend: gpu };
   const what = info.description || info.architecture || info.vendor || 'a software rasterizer';
   gpu.dispose();
   return cpuFallback(`the only WebGPU adapter is a software one (${what}), slower than the wasm backend on the same CPU; ask for backend 'webgpu' to use it anyway`, threads);

@@ -104,7 +104,7 @@ export async function acquireDevice(options: DeviceOptions = {}): Promise<GpuCon
     const secure = typeof globalThis.isSecureContext === 'boolean' ? globalThis.isSecureContext : true;
     throw new WebGpuUnavailableError(
       secure
-        ? 'This browser has no WebGPU (navigator.gpu is missing): use a current Chrome, Edge or Safari, or the CPU backend.'
+        ? 'This browser has no WebGPU (navigator.gpu is missing): use a current Chrome, Edge or Safari, or the wasm backend.'
         : 'WebGPU needs a secure context: serve the page over https or from http://localhost, not file:// or a plain-http address.',
     );
   }

@@ -103,7 +103,7 @@ export class Engine {
     this.fallbackReason = fallbackReason;
   }
 
-  /** 'webgpu' or 'cpu'. */
+  /** 'webgpu', 'wasm' or 'reference'. */
   get backendName(): BackendName {
     return this.backend.name;
   }

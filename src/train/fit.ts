@@ -181,7 +181,7 @@ function sampleShapeOf(model: TrainableModel, op: string): Shape {
 function asTraining(b: unknown): TrainingBackend {
   const t = b as Partial<TrainingBackend>;
   if (typeof t.conv2dBackward !== 'function' || typeof t.sgdStep !== 'function') {
-    throw new WebCnnError('fit: this backend cannot train; use the WebGPU or the CPU backend');
+    throw new WebCnnError('fit: this backend cannot train; use the webgpu, wasm or reference backend');
   }
   return b as TrainingBackend;
 }

@@ -43,7 +43,7 @@ import { concatCpu, sumToCpu, sliceCpu, accumulateCpu } from './tensor_ops.js';
 export type OwnedHostTensor = Tensor & HostTensor;
 
 export class CpuBackend implements Backend, TrainingBackend {
-  readonly name: 'cpu' | 'wasm' = 'cpu';
+  readonly name: 'reference' | 'wasm' = 'reference';
   #disposed = false;
 
   /** Whether `t` is one of this backend's tensors (a subclass with its own tensor type says so). */
@@ -237,7 +237,7 @@ export class CpuBackend implements Backend, TrainingBackend {
     const hosts = inputs.map((t, i) => this.own(t, p.name, `input ${i}`));
     const outShape = p.infer(hosts.map((h) => h.shape), attrs);
     const kernel = CPU_KERNELS.get(p.name);
-    if (!kernel) throw new WebCnnError(`${p.name}: the CPU backend has no kernel for this primitive`);
+    if (!kernel) throw new WebCnnError(`${p.name}: the reference backend has no kernel for this primitive`);
     return this.wrap(kernel(hosts, attrs as never, outShape));
   }
 
