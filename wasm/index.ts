@@ -3,3 +3,4 @@
 // the backend; the kernels allocate nothing.
 export { conv2d } from './conv2d';
 export { dense } from './dense';
+export { depthwiseConv2d } from './depthwise';

@@ -1,0 +1,68 @@
+// The wasm backend's forward kernels beyond conv2d/dense (wasm/depthwise.ts, …): each against
+// the reference backend over randomized shapes (odd sizes, strides, padding, dilation, batch > 1,
+// broadcasting, every activation row), and the same inputs at 1, 2 and 4 threads give the same
+// values bit for bit (each output is computed by one thread in one order).
+import { describe, it, expect, afterAll } from 'vitest';
+import { createBackend, type Backend, type Tensor, type Shape } from 'webcnn';
+import { expectClose, type Tolerance } from './helpers/compare.js';
+import { Rng } from './helpers/random.js';
+
+const ref = (await createBackend({ backend: 'reference' })).backend;
+const wasm = await Promise.all([1, 2, 4].map(async (threads) => (await createBackend({ backend: 'wasm', threads })).backend));
+
+afterAll(() => {
+  ref.dispose();
+  for (const b of wasm) b.dispose();
+});
+
+/** Runs `f` on the reference and on the wasm backend at 1, 2 and 4 threads with the same inputs; compares. */
+async function check(label: string, inputs: readonly { data: Float32Array; shape: Shape }[], f: (b: Backend, xs: Tensor[]) => Tensor, tol: Tolerance): Promise<void> {
+  const run = async (b: Backend): Promise<{ values: Float32Array; shape: readonly number[] }> => {
+    const xs = inputs.map((i) => b.tensor(i.data, i.shape));
+    const y = f(b, xs);
+    const values = await b.read(y);
+    const shape = [...y.shape];
+    y.dispose();
+    for (const x of xs) x.dispose();
+    return { values, shape };
+  };
+  const want = await run(ref);
+  const got = await Promise.all(wasm.map(run));
+  expect(got[0].shape, label).toEqual(want.shape);
+  expectClose(got[0].values, want.values, tol, label, want.shape);
+  for (const g of got.slice(1)) expect(g.values, `${label}: threads agree`).toEqual(got[0].values);
+}
+
+const rng = new Rng(1717);
+const rand = (shape: Shape, lo = -1, hi = 1) => ({ data: rng.uniform(shape.reduce((p, d) => p * d, 1), lo, hi), shape });
+
+describe('depthwise conv2d', () => {
+  // [N, C, H, W, multiplier, kH, kW, stride, pad, dilation]
+  const cases: [number, number, number, number, number, number, number, [number, number], [number, number, number, number], [number, number]][] = [
+    [1, 3, 9, 11, 1, 3, 3, [1, 1], [1, 1, 1, 1], [1, 1]],
+    [2, 5, 13, 7, 1, 3, 3, [2, 2], [1, 1, 1, 1], [1, 1]],
+    [1, 4, 17, 19, 2, 5, 5, [1, 1], [2, 2, 2, 2], [1, 1]],
+    [2, 3, 12, 15, 1, 5, 5, [2, 2], [2, 2, 2, 2], [1, 1]],
+    [1, 6, 10, 23, 3, 3, 3, [1, 1], [0, 0, 0, 0], [1, 1]],
+    [1, 2, 14, 14, 1, 3, 3, [1, 1], [2, 2, 2, 2], [2, 2]],
+    [3, 2, 11, 9, 1, 3, 5, [3, 2], [1, 2, 0, 1], [1, 2]],
+    [1, 3, 6, 5, 1, 7, 7, [1, 1], [3, 3, 3, 3], [1, 1]],
+    [1, 1, 1, 1, 4, 1, 1, [1, 1], [0, 0, 0, 0], [1, 1]],
+    [2, 8, 33, 31, 1, 3, 3, [1, 1], [1, 1, 1, 1], [1, 1]],
+    [1, 8, 40, 37, 1, 3, 3, [2, 2], [0, 1, 0, 1], [1, 1]],
+    [1, 2, 5, 50, 1, 1, 9, [1, 3], [0, 0, 4, 4], [1, 1]],
+  ];
+  const acts = [undefined, 'relu', 'clip', 'hardSwish', 'silu', 'sigmoid', 'gelu'] as const;
+  cases.forEach(([N, C, H, W, m, kh, kw, stride, [pt, pl, pb, pr], dilation], i) => {
+    const act = acts[i % acts.length];
+    it(`(${N}, ${C}, ${H}, ${W}) ×${m} ${kh}×${kw} stride ${stride} pads ${[pt, pl, pb, pr]} dilation ${dilation} ${act ?? ''}`, async () => {
+      const activation = act === 'clip' ? ({ type: 'clip', min: -0.3, max: 0.4 } as const) : act;
+      await check(
+        'depthwise',
+        [rand([N, C, H, W]), rand([C * m, 1, kh, kw]), rand([C * m])],
+        (b, [x, w, bias]) => b.conv2d(x, w, i % 3 === 2 ? undefined : bias, { stride, padding: [pt, pl, pb, pr], dilation, groups: C, activation }),
+        { atol: 1e-5, rtol: 1e-5 },
+      );
+    });
+  });
+});
