@@ -3,7 +3,7 @@
 // broadcasting, every activation row), and the same inputs at 1, 2 and 4 threads give the same
 // values bit for bit (each output is computed by one thread in one order).
 import { describe, it, expect, afterAll } from 'vitest';
-import { createBackend, type Backend, type Tensor, type Shape } from 'webcnn';
+import { createBackend, ACTIVATIONS, exampleActivations, type Activation, type ActivationDef, type Backend, type Tensor, type Shape } from 'webcnn';
 import { expectClose, type Tolerance } from './helpers/compare.js';
 import { Rng } from './helpers/random.js';
 
@@ -65,4 +65,47 @@ describe('depthwise conv2d', () => {
       );
     });
   });
+});
+
+/** The table row of an activation. */
+function rowOf(act: Activation): ActivationDef {
+  const name = typeof act === 'string' ? act : act.type;
+  return (ACTIVATIONS as Record<string, ActivationDef>)[name];
+}
+
+/** Inputs for `act`: random values in its domain plus edge values (±20, ±40 for the exp-based ones, halves for rounding). */
+function activationInput(act: Activation, n: number): Float32Array {
+  const d = rowOf(act).domain;
+  const edges = d === 'positive' ? [20, 40, 1e-3, 1, 0.5, 88] : d === 'nonzero' ? [20, -20, 1e-3, -1e-3, 0.5, -7] : [20, -20, 40, -40, 0, 1e-3, -1e-3, 2.5, -2.5, 0.5, -0.5, 3, -3, 88, -88, -100, 100];
+  const v = d === undefined ? rng.uniform(n, -6, 6) : rng.uniform(n, 0.01, 6);
+  if (d === 'nonzero') for (let i = 0; i < n; i += 2) v[i] = -v[i];
+  v.set(edges.slice(0, Math.min(edges.length, n)));
+  return v;
+}
+
+describe('activation', () => {
+  for (const act of exampleActivations()) {
+    const name = typeof act === 'string' ? act : act.type;
+    it(`${name}: every shape and edge value equals the reference`, async () => {
+      for (const shape of [[3], [2, 5, 7], [1, 1, 37, 41], [4, 3, 64, 65]] as Shape[]) {
+        const n = shape.reduce((p, d) => p * d, 1);
+        await check(`${name} ${JSON.stringify(shape)}`, [{ data: activationInput(act, n), shape }], (b, [x]) => b.activation(x, act), { atol: 1e-6, rtol: 4e-6 });
+      }
+    });
+  }
+  it('gelu tanh form', async () => {
+    await check('gelu tanh', [{ data: activationInput('gelu', 999), shape: [999] }], (b, [x]) => b.activation(x, { type: 'gelu', approximate: 'tanh' }), { atol: 1e-6, rtol: 4e-6 });
+  });
+});
+
+describe('conv2d and dense with every fused activation', () => {
+  for (const act of exampleActivations()) {
+    const name = typeof act === 'string' ? act : act.type;
+    if (rowOf(act).domain !== undefined) continue; // log, sqrt, reciprocal of conv outputs of either sign: NaN where both are
+    it(name, async () => {
+      await check(`conv2d ${name}`, [rand([2, 3, 9, 10], -2, 2), rand([5, 3, 3, 3]), rand([5])], (b, [x, w, bias]) => b.conv2d(x, w, bias, { padding: 1, activation: act }), { atol: 2e-6, rtol: 1e-5 });
+      await check(`depthwise ${name}`, [rand([2, 3, 9, 10], -2, 2), rand([3, 1, 3, 3]), rand([3])], (b, [x, w, bias]) => b.conv2d(x, w, bias, { padding: 1, groups: 3, activation: act }), { atol: 2e-6, rtol: 1e-5 });
+      await check(`dense ${name}`, [rand([5, 17], -2, 2), rand([6, 17]), rand([6])], (b, [x, w, bias]) => b.dense(x, w, bias, act), { atol: 2e-6, rtol: 1e-5 });
+    });
+  }
 });

@@ -19,6 +19,9 @@ import { denseWasm } from './kernels/dense.js';
 import { fusesActivation } from './kernels/fused.js';
 import { WASM_KERNELS } from './kernels.js';
 import type { Primitive } from '../../ops/primitive.js';
+import { normalizeActivation } from '../../ops/activation.js';
+import { inferBinary } from '../../ops/elementwise.js';
+import { activationWasm, binaryWasm } from './kernels/elementwise.js';
 
 export interface WasmBackendOptions {
   /**
@@ -165,5 +168,32 @@ export class WasmBackend extends CpuBackend {
     if (kernel(this.#rt, ts, attrs as never, out)) return out;
     out.dispose();
     return super.prim(p, inputs, attrs);
+  }
+
+  // ---- forward kernels (wfwd) ----
+
+  override activation(x: Tensor, act: Activation): Tensor {
+    const xt = this.#ownW(x, 'activation');
+    const cfg = normalizeActivation('activation', act);
+    const y = this.#alloc(xt.shape);
+    if (activationWasm(this.#rt, xt, cfg, y)) return y;
+    y.dispose();
+    return super.activation(x, act);
+  }
+
+  #binary(op: 'add' | 'mul', a: Tensor, b: Tensor): Tensor {
+    const at = this.#ownW(a, op, 'a'), bt = this.#ownW(b, op, 'b');
+    const y = this.#alloc(inferBinary(op, at.shape, bt.shape).outShape);
+    if (binaryWasm(this.#rt, op, at, bt, normalizeActivation(op, undefined), y)) return y;
+    y.dispose();
+    return op === 'add' ? super.add(a, b) : super.mul(a, b);
+  }
+
+  override add(a: Tensor, b: Tensor): Tensor {
+    return this.#binary('add', a, b);
+  }
+
+  override mul(a: Tensor, b: Tensor): Tensor {
+    return this.#binary('mul', a, b);
   }
 }
