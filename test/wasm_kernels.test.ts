@@ -3,7 +3,7 @@
 // broadcasting, every activation row), and the same inputs at 1, 2 and 4 threads give the same
 // values bit for bit (each output is computed by one thread in one order).
 import { describe, it, expect, afterAll } from 'vitest';
-import { createBackend, ACTIVATIONS, exampleActivations, type Activation, type ActivationDef, type Backend, type Tensor, type Shape } from 'webcnn';
+import { createBackend, BINARY, ACTIVATIONS, exampleActivations, type Activation, type ActivationDef, type Backend, type Tensor, type Shape } from 'webcnn';
 import { expectClose, type Tolerance } from './helpers/compare.js';
 import { Rng } from './helpers/random.js';
 
@@ -106,6 +106,84 @@ describe('conv2d and dense with every fused activation', () => {
       await check(`conv2d ${name}`, [rand([2, 3, 9, 10], -2, 2), rand([5, 3, 3, 3]), rand([5])], (b, [x, w, bias]) => b.conv2d(x, w, bias, { padding: 1, activation: act }), { atol: 2e-6, rtol: 1e-5 });
       await check(`depthwise ${name}`, [rand([2, 3, 9, 10], -2, 2), rand([3, 1, 3, 3]), rand([3])], (b, [x, w, bias]) => b.conv2d(x, w, bias, { padding: 1, groups: 3, activation: act }), { atol: 2e-6, rtol: 1e-5 });
       await check(`dense ${name}`, [rand([5, 17], -2, 2), rand([6, 17]), rand([6])], (b, [x, w, bias]) => b.dense(x, w, bias, act), { atol: 2e-6, rtol: 1e-5 });
+    });
+  }
+});
+
+describe('binary ops with broadcasting', () => {
+  const shapes: [Shape, Shape][] = [
+    [[2, 3, 5, 7], [2, 3, 5, 7]],
+    [[4, 6, 1, 1], [4, 6, 9, 11]], // squeeze-excitation
+    [[1, 6, 1, 1], [4, 6, 9, 11]], // per-channel
+    [[3, 5, 7], [7]],
+    [[3, 1, 7], [1, 5, 1]],
+    [[2, 3, 5, 7], [2, 1, 5, 1]],
+    [[5, 1], [1, 9]],
+    [[1], [13, 3]],
+    [[], [2, 3]],
+    [[1, 1], [1]],
+    [[2, 1, 3, 1, 2, 1, 3, 1, 2], [1, 2, 1, 3, 1, 2, 1, 3, 1]],
+  ];
+  const ops = ['add', 'mul', 'sub', 'div', 'max', 'min', 'equal', 'less', 'lessOrEqual', 'greater', 'greaterOrEqual', 'prelu'] as const;
+  shapes.forEach(([sa, sb], i) => {
+    it(`${JSON.stringify(sa)} ∘ ${JSON.stringify(sb)}, both orders, every op`, async () => {
+      const a = rand(sa), b = rand(sb);
+      // Some equal values, for the comparisons.
+      if (a.data.length > 0 && b.data.length > 0) a.data[0] = b.data[0];
+      for (const [x, y] of [[a, b], [b, a]]) {
+        for (const op of ops) {
+          const activation = i % 3 === 1 ? 'silu' : i % 3 === 2 ? 'relu' : undefined;
+          await check(`${op} ${JSON.stringify(x.shape)} ${JSON.stringify(y.shape)} ${activation ?? ''}`, [x, y], (be, [u, v]) => be.prim(BINARY, [u, v], { op, activation }), { atol: 1e-6, rtol: 4e-6 });
+        }
+        await check('add', [x, y], (be, [u, v]) => be.add(u, v), { atol: 0, rtol: 0 });
+        await check('mul', [x, y], (be, [u, v]) => be.mul(u, v), { atol: 0, rtol: 0 });
+      }
+    });
+  });
+  it('a large broadcast split over threads', async () => {
+    await check('add silu', [rand([1, 2, 30001]), rand([3, 2, 30001])], (be, [u, v]) => be.prim(BINARY, [u, v], { op: 'add', activation: 'silu' }), { atol: 1e-6, rtol: 4e-6 });
+    await check('mul', [rand([3, 2, 1]), rand([3, 2, 30001])], (be, [u, v]) => be.mul(u, v), { atol: 0, rtol: 0 });
+  });
+  it('an op without a wasm kernel (pow) runs the reference', async () => {
+    await check('pow', [rand([3, 4], 0.1, 2), rand([4])], (be, [u, v]) => be.prim(BINARY, [u, v], { op: 'pow' }), { atol: 0, rtol: 0 });
+  });
+});
+
+describe('pooling', () => {
+  // [shape, kernel, stride, padding, ceilMode, countIncludePad, dilation]
+  const cases: [Shape, [number, number], [number, number] | undefined, [number, number, number, number], boolean, boolean, [number, number]][] = [
+    [[2, 3, 8, 8], [2, 2], undefined, [0, 0, 0, 0], false, false, [1, 1]],
+    [[1, 4, 13, 17], [3, 3], [2, 2], [1, 1, 1, 1], false, false, [1, 1]],
+    [[2, 2, 13, 17], [3, 3], [2, 2], [1, 1, 1, 1], true, true, [1, 1]],
+    [[1, 3, 15, 29], [3, 3], [1, 1], [1, 1, 1, 1], false, true, [1, 1]],
+    [[3, 2, 11, 10], [2, 3], [2, 1], [1, 0, 0, 1], true, false, [1, 1]],
+    [[1, 2, 20, 21], [3, 3], [1, 2], [0, 0, 0, 0], false, false, [2, 3]],
+    [[1, 5, 7, 31], [5, 5], [3, 3], [2, 2, 2, 2], true, true, [1, 1]],
+    [[2, 3, 56, 57], [3, 3], [2, 2], [1, 1, 1, 1], false, false, [1, 1]],
+    [[2, 8, 56, 57], [3, 3], [1, 1], [1, 1, 1, 1], false, true, [1, 1]], // enough work for several threads
+  ];
+  cases.forEach(([shape, kernelSize, stride, padding, ceilMode, countIncludePad, dilation]) => {
+    for (const type of ['max', 'avg'] as const) {
+      it(`${type} ${JSON.stringify(shape)} kernel ${kernelSize} stride ${stride ?? 'kernel'} pads ${padding}${ceilMode ? ' ceil' : ''}${countIncludePad ? ' countIncludePad' : ''} dilation ${dilation}`, async () => {
+        await check('pool2d', [rand(shape)], (b, [x]) => b.pool2d(x, { type, kernelSize, stride, padding, ceilMode, countIncludePad, dilation }), { atol: 1e-6, rtol: 1e-6 });
+      });
+    }
+  });
+  it('max lets a NaN win', async () => {
+    const x = rand([1, 1, 6, 9]);
+    x.data[10] = NaN;
+    await check('pool2d NaN', [x], (b, [t]) => b.pool2d(t, { type: 'max', kernelSize: 3, stride: 1, padding: 1 }), { atol: 0, rtol: 0 });
+    await check('globalPool NaN', [x], (b, [t]) => b.globalPool(t, 'max'), { atol: 0, rtol: 0 });
+  });
+  for (const shape of [[2, 3, 7, 7], [1, 5, 1, 1], [3, 4, 13, 11], [1, 64, 56, 56]] as Shape[]) {
+    it(`globalPool ${JSON.stringify(shape)}`, async () => {
+      await check('globalPool max', [rand(shape)], (b, [x]) => b.globalPool(x, 'max'), { atol: 0, rtol: 0 });
+      await check('globalPool avg', [rand(shape)], (b, [x]) => b.globalPool(x, 'avg'), { atol: 1e-6, rtol: 1e-5 });
+    });
+  }
+  for (const [shape, outputSize] of [[[2, 3, 13, 11], [6, 6]], [[1, 4, 3, 2], [7, 5]], [[2, 2, 14, 14], 7], [[1, 3, 10, 9], [1, 1]]] as [Shape, number | [number, number]][]) {
+    it(`adaptiveAvgPool ${JSON.stringify(shape)} to ${JSON.stringify(outputSize)}`, async () => {
+      await check('adaptiveAvgPool', [rand(shape)], (b, [x]) => b.adaptiveAvgPool(x, { outputSize }), { atol: 1e-6, rtol: 1e-5 });
     });
   }
 });

@@ -5,3 +5,4 @@ export { conv2d } from './conv2d';
 export { dense } from './dense';
 export { depthwiseConv2d } from './depthwise';
 export { activation, binary } from './elementwise';
+export { pool2d, globalPool, adaptiveAvgPool } from './pool';

@@ -22,6 +22,8 @@ import type { Primitive } from '../../ops/primitive.js';
 import { normalizeActivation } from '../../ops/activation.js';
 import { inferBinary } from '../../ops/elementwise.js';
 import { activationWasm, binaryWasm } from './kernels/elementwise.js';
+import { type AdaptivePoolParams, type Pool2dParams, inferAdaptiveAvgPool, inferGlobalPool, inferPool2d } from '../../ops/pool.js';
+import { adaptiveAvgPoolWasm, globalPoolWasm, pool2dWasm } from './kernels/pool.js';
 
 export interface WasmBackendOptions {
   /**
@@ -195,5 +197,29 @@ export class WasmBackend extends CpuBackend {
 
   override mul(a: Tensor, b: Tensor): Tensor {
     return this.#binary('mul', a, b);
+  }
+
+  override pool2d(x: Tensor, params: Pool2dParams): Tensor {
+    const xt = this.#ownW(x, 'pool2d');
+    const g = inferPool2d(xt.shape, params);
+    const y = this.#alloc(g.outShape);
+    pool2dWasm(this.#rt, xt, g, y);
+    return y;
+  }
+
+  override globalPool(x: Tensor, type: 'max' | 'avg'): Tensor {
+    const xt = this.#ownW(x, 'globalPool');
+    const g = inferGlobalPool(xt.shape, type);
+    const y = this.#alloc(g.outShape);
+    globalPoolWasm(this.#rt, xt, g, type, y);
+    return y;
+  }
+
+  override adaptiveAvgPool(x: Tensor, params: AdaptivePoolParams): Tensor {
+    const xt = this.#ownW(x, 'adaptiveAvgPool');
+    const g = inferAdaptiveAvgPool(xt.shape, params);
+    const y = this.#alloc(g.outShape);
+    adaptiveAvgPoolWasm(this.#rt, xt, g, y);
+    return y;
   }
 }
