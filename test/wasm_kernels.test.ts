@@ -3,7 +3,7 @@
 // broadcasting, every activation row), and the same inputs at 1, 2 and 4 threads give the same
 // values bit for bit (each output is computed by one thread in one order).
 import { describe, it, expect, afterAll } from 'vitest';
-import { createBackend, BINARY, ACTIVATIONS, exampleActivations, type Activation, type ActivationDef, type Backend, type Tensor, type Shape } from 'webcnn';
+import { createBackend, Model, input, apply, BINARY, ACTIVATIONS, exampleActivations, type Activation, type ActivationDef, type Backend, type Tensor, type Shape } from 'webcnn';
 import { expectClose, type Tolerance } from './helpers/compare.js';
 import { Rng } from './helpers/random.js';
 
@@ -186,4 +186,41 @@ describe('pooling', () => {
       await check('adaptiveAvgPool', [rand(shape)], (b, [x]) => b.adaptiveAvgPool(x, { outputSize }), { atol: 1e-6, rtol: 1e-5 });
     });
   }
+});
+
+describe('batchNorm, softmax, log-softmax, concat', () => {
+  for (const [shape, act] of [[[2, 3, 7, 9], undefined], [[1, 5, 13], 'relu'], [[4, 6], 'silu'], [[2, 16, 40, 41], { type: 'clip', min: 0, max: 6 }], [[1, 3, 5, 5], 'tanh']] as [Shape, Activation | undefined][]) {
+    it(`batchNorm ${JSON.stringify(shape)} ${JSON.stringify(act) ?? ''}`, async () => {
+      const C = shape[1];
+      await check(
+        'batchNorm',
+        [rand(shape, -3, 3), rand([C], 0.5, 2), rand([C]), rand([C]), rand([C], 0.1, 2)],
+        (b, [x, gamma, beta, mean, variance]) => b.batchNorm(x, { gamma, beta, mean, variance, epsilon: 1e-3, activation: act }),
+        { atol: 2e-6, rtol: 1e-5 },
+      );
+    });
+  }
+  const softmaxCases: [Shape, number][] = [[[2, 10], -1], [[3, 1000], 1], [[2, 7, 5, 3], 1], [[2, 7, 5, 3], 3], [[2, 7, 5, 3], 0], [[4, 9, 8], 2], [[1, 21, 64, 64], 1], [[5], 0]];
+  for (const [shape, axis] of softmaxCases) {
+    it(`softmax ${JSON.stringify(shape)} axis ${axis}`, async () => {
+      const x = rand(shape, -8, 8);
+      x.data[0] = 30; // a dominant value
+      await check('softmax', [x], (b, [t]) => b.softmax(t, axis), { atol: 1e-7, rtol: 1e-5 });
+      // log-softmax is a primitive, run by the softmax layer with log.
+      const model = (b: Backend) => {
+        const i = input({ shape, name: 'x' });
+        return new Model({ inputs: i, outputs: apply({ type: 'softmax', axis, log: true }, i, 'ls'), name: 'ls', backend: b });
+      };
+      const want = await model(ref).predict(x.data);
+      const got = await Promise.all(wasm.map((b) => model(b).predict(x.data)));
+      expectClose(got[0], want, { atol: 2e-6, rtol: 1e-5 }, 'log-softmax');
+      for (const g of got.slice(1)) expect(g).toEqual(got[0]);
+    });
+  }
+  it('concat along every axis, inputs of different sizes', async () => {
+    for (const axis of [0, 1, 2, 3]) {
+      const shapes: Shape[] = [3, 1, 4].map((k) => [2, 3, 4, 5].map((d, i) => (i === axis ? k : d)));
+      await check(`concat axis ${axis}`, shapes.map((s) => rand(s)), (b, xs) => b.concat(xs, axis), { atol: 0, rtol: 0 });
+    }
+  });
 });

@@ -6,3 +6,4 @@ export { dense } from './dense';
 export { depthwiseConv2d } from './depthwise';
 export { activation, binary } from './elementwise';
 export { pool2d, globalPool, adaptiveAvgPool } from './pool';
+export { batchNorm, softmax } from './norm';

@@ -24,6 +24,9 @@ import { inferBinary } from '../../ops/elementwise.js';
 import { activationWasm, binaryWasm } from './kernels/elementwise.js';
 import { type AdaptivePoolParams, type Pool2dParams, inferAdaptiveAvgPool, inferGlobalPool, inferPool2d } from '../../ops/pool.js';
 import { adaptiveAvgPoolWasm, globalPoolWasm, pool2dWasm } from './kernels/pool.js';
+import { type BatchNormParams, inferBatchNorm, inferConcat } from '../../ops/normalization.js';
+import { batchNormWasm, concatWasm, softmaxWasm } from './kernels/norm.js';
+import { inferSoftmax } from '../../ops/matmul.js';
 
 export interface WasmBackendOptions {
   /**
@@ -220,6 +223,32 @@ export class WasmBackend extends CpuBackend {
     const g = inferAdaptiveAvgPool(xt.shape, params);
     const y = this.#alloc(g.outShape);
     adaptiveAvgPoolWasm(this.#rt, xt, g, y);
+    return y;
+  }
+
+  override batchNorm(x: Tensor, params: BatchNormParams): Tensor {
+    const own = (t: Tensor, what: string) => this.#ownW(t, 'batchNorm', what);
+    const xt = own(x, 'input');
+    const p = { gamma: own(params.gamma, 'gamma'), beta: own(params.beta, 'beta'), mean: own(params.mean, 'mean'), variance: own(params.variance, 'variance') };
+    const g = inferBatchNorm(xt.shape, { gamma: p.gamma.shape, beta: p.beta.shape, mean: p.mean.shape, variance: p.variance.shape }, params);
+    const y = this.#alloc(g.outShape);
+    if (batchNormWasm(this.#rt, xt, p, g, y)) return y;
+    y.dispose();
+    return super.batchNorm(x, params);
+  }
+
+  override softmax(x: Tensor, axis = -1): Tensor {
+    const xt = this.#ownW(x, 'softmax');
+    inferSoftmax(xt.shape, axis);
+    const y = this.#alloc(xt.shape);
+    softmaxWasm(this.#rt, xt, axis, false, y);
+    return y;
+  }
+
+  override concat(xs: readonly Tensor[], axis = 1): Tensor {
+    const ts = xs.map((t, i) => this.#ownW(t, 'concat', `input ${i}`));
+    const y = this.#alloc(inferConcat(ts.map((t) => t.shape), axis).outShape);
+    concatWasm(ts, axis, y);
     return y;
   }
 }
