@@ -26,6 +26,9 @@ async function check(label: string, inputs: readonly { data: Float32Array; shape
     for (const x of xs) x.dispose();
     return { values, shape };
   };
+  // A macrotask turn first: the reference's loops are synchronous, and a long test that never
+  // yields starves vitest's worker channel.
+  await new Promise((r) => setTimeout(r, 0));
   const want = await run(ref);
   const got = await Promise.all(wasm.map(run));
   expect(got[0].shape, label).toEqual(want.shape);
@@ -87,7 +90,7 @@ describe('activation', () => {
   for (const act of exampleActivations()) {
     const name = typeof act === 'string' ? act : act.type;
     it(`${name}: every shape and edge value equals the reference`, async () => {
-      for (const shape of [[3], [2, 5, 7], [1, 1, 37, 41], [4, 3, 64, 65]] as Shape[]) {
+      for (const shape of [[3], [2, 5, 7], [1, 1, 37, 41], [4, 3, 64, 67]] as Shape[]) { // the last large enough for several threads
         const n = shape.reduce((p, d) => p * d, 1);
         await check(`${name} ${JSON.stringify(shape)}`, [{ data: activationInput(act, n), shape }], (b, [x]) => b.activation(x, act), { atol: 1e-6, rtol: 4e-6 });
       }
@@ -223,4 +226,32 @@ describe('batchNorm, softmax, log-softmax, concat', () => {
       await check(`concat axis ${axis}`, shapes.map((s) => rand(s)), (b, xs) => b.concat(xs, axis), { atol: 0, rtol: 0 });
     }
   });
+});
+
+describe('resample (resize, pad)', () => {
+  const layersToTry: [string, Shape, object][] = [
+    ['nearest 2× (U-Net)', [2, 3, 7, 9], { type: 'resize', scales: [1, 1, 2, 2], mode: 'nearest' }],
+    ['linear 2× align_corners', [1, 4, 9, 6], { type: 'resize', scales: [1, 1, 2, 2], mode: 'linear', coordinateTransform: 'align_corners' }],
+    ['linear to 13×17 half_pixel', [2, 2, 8, 11], { type: 'resize', sizes: [2, 2, 13, 17], mode: 'linear' }],
+    ['cubic down to 5×4', [1, 3, 11, 10], { type: 'resize', sizes: [1, 3, 5, 4], mode: 'cubic' }],
+    ['tf_crop_and_resize with extrapolation', [1, 2, 6, 7], { type: 'resize', sizes: [1, 2, 9, 9], mode: 'linear', coordinateTransform: 'tf_crop_and_resize', roi: [0, 0, -0.2, 0.1, 1, 1, 1.3, 0.8], extrapolationValue: 5 }],
+    ['nearest 2× large (threads)', [1, 16, 56, 57], { type: 'resize', scales: [1, 1, 2, 2], mode: 'nearest' }],
+    ['constant pad of H and W', [2, 3, 5, 6], { type: 'pad', pads: [0, 0, 1, 2, 0, 0, 3, 1], value: 0.5 }],
+    ['reflect pad of W', [2, 3, 5, 6], { type: 'pad', pads: [0, 0, 0, 2, 0, 0, 0, 3], mode: 'reflect' }],
+    ['pad of C (the reference)', [2, 3, 5, 6], { type: 'pad', pads: [0, 1, 0, 0, 0, 2, 0, 0] }],
+  ];
+  for (const [label, shape, layer] of layersToTry) {
+    it(label, async () => {
+      const x = rand(shape);
+      const model = (b: Backend) => {
+        const i = input({ shape, name: 'x' });
+        return new Model({ inputs: i, outputs: apply(layer as never, i, 'r'), name: 'r', backend: b });
+      };
+      await new Promise((r) => setTimeout(r, 0));
+      const want = await model(ref).predict(x.data);
+      const got = await Promise.all(wasm.map((b) => model(b).predict(x.data)));
+      expectClose(got[0], want, { atol: 1e-6, rtol: 1e-5 }, label);
+      for (const g of got.slice(1)) expect(g).toEqual(got[0]);
+    });
+  }
 });

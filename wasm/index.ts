@@ -7,3 +7,4 @@ export { depthwiseConv2d } from './depthwise';
 export { activation, binary } from './elementwise';
 export { pool2d, globalPool, adaptiveAvgPool } from './pool';
 export { batchNorm, softmax } from './norm';
+export { resample2d } from './resample';
