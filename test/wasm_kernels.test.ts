@@ -36,6 +36,20 @@ async function check(label: string, inputs: readonly { data: Float32Array; shape
   for (const g of got.slice(1)) expect(g.values, `${label}: threads agree`).toEqual(got[0].values);
 }
 
+/** A model of one layer (for primitives the public API runs only through layers) on each backend, compared as check() does. */
+async function checkLayer(label: string, shape: Shape, layer: object, tol: Tolerance): Promise<void> {
+  const x = rand(shape);
+  const model = (b: Backend) => {
+    const i = input({ shape, name: 'x' });
+    return new Model({ inputs: i, outputs: apply(layer as never, i, 'layer'), name: label, backend: b });
+  };
+  await new Promise((r) => setTimeout(r, 0));
+  const want = await model(ref).predict(x.data);
+  const got = await Promise.all(wasm.map((b) => model(b).predict(x.data)));
+  expectClose(got[0], want, tol, label);
+  for (const g of got.slice(1)) expect(g, `${label}: threads agree`).toEqual(got[0]);
+}
+
 const rng = new Rng(1717);
 const rand = (shape: Shape, lo = -1, hi = 1) => ({ data: rng.uniform(shape.reduce((p, d) => p * d, 1), lo, hi), shape });
 
@@ -242,16 +256,27 @@ describe('resample (resize, pad)', () => {
   ];
   for (const [label, shape, layer] of layersToTry) {
     it(label, async () => {
-      const x = rand(shape);
-      const model = (b: Backend) => {
-        const i = input({ shape, name: 'x' });
-        return new Model({ inputs: i, outputs: apply(layer as never, i, 'r'), name: 'r', backend: b });
-      };
-      await new Promise((r) => setTimeout(r, 0));
-      const want = await model(ref).predict(x.data);
-      const got = await Promise.all(wasm.map((b) => model(b).predict(x.data)));
-      expectClose(got[0], want, { atol: 1e-6, rtol: 1e-5 }, label);
-      for (const g of got.slice(1)) expect(g).toEqual(got[0]);
+      await checkLayer(label, shape, layer, { atol: 1e-6, rtol: 1e-5 });
+    });
+  }
+});
+
+describe('transpose', () => {
+  const cases: [Shape, number[] | undefined][] = [
+    [[7], [0]],
+    [[3, 5], [1, 0]],
+    [[2, 3, 5], undefined],
+    [[2, 3, 5, 7], [0, 2, 3, 1]],
+    [[2, 3, 5, 7], [0, 3, 1, 2]],
+    [[3, 1, 4, 5], [2, 0, 3, 1]],
+    [[2, 4, 3, 5, 3], [0, 2, 1, 3, 4]], // channel shuffle
+    [[2, 3, 1, 2, 3, 2], [5, 4, 3, 2, 1, 0]],
+    [[1, 64, 33, 65], [0, 2, 3, 1]], // enough for several threads
+    [[], []],
+  ];
+  for (const [shape, perm] of cases) {
+    it(`${JSON.stringify(shape)} by ${JSON.stringify(perm)}`, async () => {
+      await checkLayer('transpose', shape, perm ? { type: 'transpose', perm } : { type: 'transpose' }, { atol: 0, rtol: 0 });
     });
   }
 });

@@ -94,3 +94,40 @@ export function binary(args: usize, tid: i32, nt: i32): void {
     }
   }
 }
+
+/**
+ * A strided copy (transpose): args x, y, R (1 to 8), then R output dims and R input strides
+ * (in floats). Output rows along the last dim are copied whole when its stride is 1, else
+ * gathered. A unit of work is a chunk of an output row.
+ */
+export function stridedCopy(args: usize, tid: i32, nt: i32): void {
+  const X = argP(args, 0), Y = argP(args, 1), R = argI(args, 2);
+  const L = argI(args, 3 + R - 1), s = argI(args, 3 + R + R - 1);
+  let rows = 1;
+  for (let d = 0; d < R - 1; d++) rows *= argI(args, 3 + d);
+  const chunks = (L + CHUNK - 1) / CHUNK;
+  const u0 = shareBegin(rows * chunks, tid, nt), u1 = shareBegin(rows * chunks, tid + 1, nt);
+  for (let u = u0; u < u1; u++) {
+    const row = u / chunks;
+    const j0 = (u - row * chunks) * CHUNK;
+    const j1 = min(j0 + CHUNK, L);
+    let rem = row, off = 0;
+    for (let d = R - 2; d >= 0; d--) {
+      const dim = argI(args, 3 + d);
+      off += (rem % dim) * argI(args, 3 + R + d);
+      rem /= dim;
+    }
+    const py = Y + ((<usize>row * <usize>L + <usize>j0) << 2);
+    const px = X + (<usize>(off + j0 * s) << 2);
+    if (s == 1) {
+      memory.copy(py, px, <usize>(j1 - j0) << 2);
+    } else {
+      const sb = <usize>s << 2;
+      let p = px;
+      for (let j = j0; j < j1; j++) {
+        store<f32>(py + (<usize>(j - j0) << 2), load<f32>(p));
+        p += sb;
+      }
+    }
+  }
+}

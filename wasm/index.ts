@@ -4,7 +4,7 @@
 export { conv2d } from './conv2d';
 export { dense } from './dense';
 export { depthwiseConv2d } from './depthwise';
-export { activation, binary } from './elementwise';
+export { activation, binary, stridedCopy } from './elementwise';
 export { pool2d, globalPool, adaptiveAvgPool } from './pool';
 export { batchNorm, softmax } from './norm';
 export { resample2d } from './resample';
