@@ -180,7 +180,13 @@ export function actMath4(x: v128, code: i32, a: f32, b: f32): v128 {
     case 14: return v128.bitselect(x, f32x4.mul(splat(a), expm14(f32x4.div(f32x4.min(x, zero), splat(a)))), f32x4.gt(x, zero));
     case 15: return softplus4(x);
     case 16: return f32x4.div(x, f32x4.add(splat(1), f32x4.abs(x)));
-    case 17: return f32x4.mul(x, tanh4(softplus4(x)));
+    case 17: {
+      // tanh(softplus(x)) = n(n + 2) / (n(n + 2) + 2) with n = eˣ: one exp, no cancellation
+      // for x ≪ 0, and 1 in float32 from x = 20 on (where eˣ is clamped so n² stays finite).
+      const n = exp4(f32x4.min(x, splat(20)));
+      const q = f32x4.mul(n, f32x4.add(n, splat(2)));
+      return f32x4.mul(x, f32x4.div(q, f32x4.add(q, splat(2))));
+    }
     case 18: return v128.and(x, f32x4.gt(x, splat(a)));
     case 19: return exp4(x);
     case 20: return log4(x);
