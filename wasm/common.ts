@@ -25,8 +25,11 @@
   return <i32>((<i64>total * tid) / nt);
 }
 
+import { actMath4 } from './math';
+
 // Activation codes: those of src/ops/activation.ts's table that the kernels apply in their
-// epilogue (the backend applies the others in a second pass).
+// epilogue (the backend applies the others, sin and cos, in a second pass). The piecewise-linear
+// ones are inline here; the rest are math.ts's actMath4, out of line.
 export const ACT_NONE: i32 = 0;
 export const ACT_RELU: i32 = 1;
 export const ACT_LEAKY_RELU: i32 = 2;
@@ -47,7 +50,8 @@ export const ACT_HARD_SIGMOID: i32 = 8;
     const t = f32x4.add(f32x4.mul(v, f32x4.splat(a)), f32x4.splat(b));
     return f32x4.min(f32x4.max(t, f32x4.splat(0)), f32x4.splat(1));
   }
-  return v;
+  if (code == 0) return v;
+  return actMath4(v, code, a, b);
 }
 
 /** The activation on one value. */

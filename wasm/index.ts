@@ -3,3 +3,8 @@
 // the backend; the kernels allocate nothing.
 export { conv2d } from './conv2d';
 export { dense } from './dense';
+export { depthwiseConv2d } from './depthwise';
+export { activation, binary, stridedCopy } from './elementwise';
+export { pool2d, globalPool, adaptiveAvgPool } from './pool';
+export { batchNorm, softmax } from './norm';
+export { resample2d } from './resample';

@@ -19,6 +19,14 @@ import { denseWasm } from './kernels/dense.js';
 import { fusesActivation } from './kernels/fused.js';
 import { WASM_KERNELS } from './kernels.js';
 import type { Primitive } from '../../ops/primitive.js';
+import { normalizeActivation } from '../../ops/activation.js';
+import { inferBinary } from '../../ops/elementwise.js';
+import { activationWasm, binaryWasm } from './kernels/elementwise.js';
+import { type AdaptivePoolParams, type Pool2dParams, inferAdaptiveAvgPool, inferGlobalPool, inferPool2d } from '../../ops/pool.js';
+import { adaptiveAvgPoolWasm, globalPoolWasm, pool2dWasm } from './kernels/pool.js';
+import { type BatchNormParams, inferBatchNorm, inferConcat } from '../../ops/normalization.js';
+import { batchNormWasm, concatWasm, softmaxWasm } from './kernels/norm.js';
+import { inferSoftmax } from '../../ops/matmul.js';
 
 export interface WasmBackendOptions {
   /**
@@ -190,5 +198,82 @@ export class WasmBackend extends CpuBackend {
     if (kernel(this.#rt, ts, attrs as never, out)) return out;
     out.dispose();
     return super.prim(p, inputs, attrs);
+  }
+
+  // ---- forward kernels (wfwd) ----
+
+  override activation(x: Tensor, act: Activation): Tensor {
+    const xt = this.#ownW(x, 'activation');
+    const cfg = normalizeActivation('activation', act);
+    const y = this.#alloc(xt.shape);
+    if (activationWasm(this.#rt, xt, cfg, y)) return y;
+    y.dispose();
+    return super.activation(x, act);
+  }
+
+  #binary(op: 'add' | 'mul', a: Tensor, b: Tensor): Tensor {
+    const at = this.#ownW(a, op, 'a'), bt = this.#ownW(b, op, 'b');
+    const y = this.#alloc(inferBinary(op, at.shape, bt.shape).outShape);
+    if (binaryWasm(this.#rt, op, at, bt, normalizeActivation(op, undefined), y)) return y;
+    y.dispose();
+    return op === 'add' ? super.add(a, b) : super.mul(a, b);
+  }
+
+  override add(a: Tensor, b: Tensor): Tensor {
+    return this.#binary('add', a, b);
+  }
+
+  override mul(a: Tensor, b: Tensor): Tensor {
+    return this.#binary('mul', a, b);
+  }
+
+  override pool2d(x: Tensor, params: Pool2dParams): Tensor {
+    const xt = this.#ownW(x, 'pool2d');
+    const g = inferPool2d(xt.shape, params);
+    const y = this.#alloc(g.outShape);
+    pool2dWasm(this.#rt, xt, g, y);
+    return y;
+  }
+
+  override globalPool(x: Tensor, type: 'max' | 'avg'): Tensor {
+    const xt = this.#ownW(x, 'globalPool');
+    const g = inferGlobalPool(xt.shape, type);
+    const y = this.#alloc(g.outShape);
+    globalPoolWasm(this.#rt, xt, g, type, y);
+    return y;
+  }
+
+  override adaptiveAvgPool(x: Tensor, params: AdaptivePoolParams): Tensor {
+    const xt = this.#ownW(x, 'adaptiveAvgPool');
+    const g = inferAdaptiveAvgPool(xt.shape, params);
+    const y = this.#alloc(g.outShape);
+    adaptiveAvgPoolWasm(this.#rt, xt, g, y);
+    return y;
+  }
+
+  override batchNorm(x: Tensor, params: BatchNormParams): Tensor {
+    const own = (t: Tensor, what: string) => this.#ownW(t, 'batchNorm', what);
+    const xt = own(x, 'input');
+    const p = { gamma: own(params.gamma, 'gamma'), beta: own(params.beta, 'beta'), mean: own(params.mean, 'mean'), variance: own(params.variance, 'variance') };
+    const g = inferBatchNorm(xt.shape, { gamma: p.gamma.shape, beta: p.beta.shape, mean: p.mean.shape, variance: p.variance.shape }, params);
+    const y = this.#alloc(g.outShape);
+    if (batchNormWasm(this.#rt, xt, p, g, y)) return y;
+    y.dispose();
+    return super.batchNorm(x, params);
+  }
+
+  override softmax(x: Tensor, axis = -1): Tensor {
+    const xt = this.#ownW(x, 'softmax');
+    inferSoftmax(xt.shape, axis);
+    const y = this.#alloc(xt.shape);
+    softmaxWasm(this.#rt, xt, axis, false, y);
+    return y;
+  }
+
+  override concat(xs: readonly Tensor[], axis = 1): Tensor {
+    const ts = xs.map((t, i) => this.#ownW(t, 'concat', `input ${i}`));
+    const y = this.#alloc(inferConcat(ts.map((t) => t.shape), axis).outShape);
+    concatWasm(ts, axis, y);
+    return y;
   }
 }

@@ -7,11 +7,13 @@ import type { Conv2dConfig } from '../../../ops/conv2d.js';
 import type { WasmRuntime } from '../runtime.js';
 import type { WasmTensor } from '../wasm_tensor.js';
 import { activationArgs, threadsFor } from './fused.js';
+import { depthwiseConv2dWasm, isDepthwise } from './depthwise.js';
 
 /** Bytes of im2col rows a block may take. */
 const BLOCK_BYTES = 192 * 1024;
 
 export function conv2dWasm(rt: WasmRuntime, x: WasmTensor, w: WasmTensor, bias: WasmTensor | undefined, cfg: Conv2dConfig, y: WasmTensor): void {
+  if (isDepthwise(cfg)) return depthwiseConv2dWasm(rt, x, w, bias, cfg, y);
   const { batch: N, inChannels: C, inH: H, inW: W, outChannels: Cout, kernelH: kh, kernelW: kw, outH: Ho, outW: Wo, groups: G } = cfg;
   const P = Ho * Wo;
   const K = (C / G) * kh * kw;

@@ -1,12 +1,15 @@
-/** The activations the wasm kernels apply in their epilogue (wasm/common.ts `act4`); the rest run as a second pass. */
+/**
+ * The activations the wasm kernels apply in their epilogue (wasm/common.ts `act4`, wasm/math.ts
+ * `actMath4`): every row of the table but sin and cos, which run as a second pass.
+ */
 import type { ActivationConfig } from '../../../ops/activation.js';
 import type { Arg } from '../runtime.js';
 
-const FUSED = new Set(['relu', 'leakyRelu', 'clip', 'hardSwish', 'hardSigmoid']);
+const NOT_FUSED: ReadonlySet<string> = new Set(['sin', 'cos']);
 
 /** Whether a kernel's epilogue applies `act` itself. */
 export function fusesActivation(act: ActivationConfig): boolean {
-  return act.code === 0 || FUSED.has(act.name);
+  return !NOT_FUSED.has(act.name);
 }
 
 /** The three activation arguments (code, a, b) of a kernel call: none when the epilogue cannot apply it. */
