@@ -1,6 +1,6 @@
 /**
- * The dispatch report (`Model.dispatchReport`) of every zoo model at 224×224 (LeNets and U-Net
- * at their own sizes too), batch 1, under two adapter classes' tunings: the default (hardware)
+ * The dispatch report (`Model.dispatchReport`) of every zoo model at 224×224, batch 1, under
+ * two adapter classes' tunings: the default (hardware)
  * one and the software adapter's (SwiftShader, which keeps the choice by work alone). Records
  * the plans without compiling or running them, so it takes seconds.
  *
@@ -21,10 +21,9 @@ const models = ZOO_NAMES.filter((n) => names.length === 0 || names.includes(n));
 const base = await WebGpuBackend.create();
 console.log(`${'model'.padEnd(20)} ${'tuning'.padEnd(9)} ${'dispatches'.padStart(10)} ${'min wg'.padStart(7)} ${'median'.padStart(7)} ${'GMAC'.padStart(7)} ${'small'.padStart(6)} ${'MAC share in small'.padStart(19)}`);
 for (const name of models) {
-  const inputSize = name === 'lenet5' || name === 'lenet' ? undefined : 224;
   for (const t of TUNINGS) {
     const backend = WebGpuBackend.create({ context: base.ctx, debug: { tuningAdapter: t.adapter } });
-    const model = createModel(name as ZooName, { inputSize, backend: await backend });
+    const model = createModel(name as ZooName, { inputSize: 224, backend: await backend });
     const r = await model.dispatchReport(1);
     console.log(
       `${name.padEnd(20)} ${t.name.padEnd(9)} ${String(r.dispatches.length).padStart(10)} ${String(r.workgroups.min).padStart(7)} ${String(r.workgroups.median).padStart(7)} ` +

@@ -229,6 +229,25 @@ describe('dispatch report of the zoo at 224×224, batch 1', () => {
   }
 });
 
+describe('dispatchReport', () => {
+  gpuIt('records without compiling or running, and leaves no buffer behind', async (gpu) => {
+    const be = await WebGpuBackend.create({ context: gpu.ctx });
+    try {
+      const { pipelines: _p, ...before } = be.memoryInfo();
+      const model = createModel('googlenet', { inputSize: 64, numClasses: 10, backend: be });
+      const r = await model.dispatchReport(2);
+      model.dispose();
+      const { pipelines, ...after } = be.memoryInfo();
+      expect(after).toEqual(before);
+      expect(pipelines).toBe(0);
+      expect(r.dispatches.some((d) => d.kernel === 'concat:main' || d.kernel.startsWith('concat'))).toBe(true);
+      expect(r.dispatches.filter((d) => d.macs > 0).every((d) => d.scope !== '')).toBe(true);
+    } finally {
+      be.dispose();
+    }
+  });
+});
+
 describe('webcnn dispatches', () => {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const webcnn = (args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'webcnn.js'), 'dispatches', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });

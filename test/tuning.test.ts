@@ -1,7 +1,7 @@
 // The one lookup rule of the tuning tables, and the tables' entries fitting WebGPU's defaults.
 import { describe, it, expect } from 'vitest';
 import {
-  tuningFor, tuningKeys, MATMUL_TUNING, MATMUL_GEMV_TUNING, CONV2D_TUNING, DW_TUNING, DX_COL_TUNING,
+  tuningFor, tuningKeys, MATMUL_TUNING, MATMUL_GEMV_TUNING, CONV2D_TUNING, DW_TUNING, DX_COL_TUNING, OCCUPANCY_TUNING,
 } from '../src/backends/webgpu/tuning.js';
 import { conv2dTileBytes } from '../src/backends/webgpu/kernels/conv2d.js';
 import { matmulTilingBytes, gemvTilingBytes } from '../src/backends/webgpu/kernels/matmul.js';
@@ -34,7 +34,7 @@ describe('the shipped tables', () => {
   const fits = (x: number, y: number, bytes: number) => x * y <= 256 && x <= 256 && y <= 256 && bytes <= 16384;
 
   it('each have a default entry', () => {
-    for (const table of [MATMUL_TUNING, MATMUL_GEMV_TUNING, CONV2D_TUNING, DW_TUNING, DX_COL_TUNING]) expect(table.default).toBeDefined();
+    for (const table of [MATMUL_TUNING, MATMUL_GEMV_TUNING, CONV2D_TUNING, DW_TUNING, DX_COL_TUNING, OCCUPANCY_TUNING]) expect(table.default).toBeDefined();
   });
 
   it("fit WebGPU's default limits (compact entries fit compatibility mode's 128 invocations)", () => {

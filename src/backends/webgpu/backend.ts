@@ -223,11 +223,12 @@ export class WebGpuBackend extends WebGpuRuntime implements Backend, TrainingBac
   }
 
   dispatchReport(inputShapes: readonly Shape[], build: (inputs: Tensor[]) => readonly Tensor[]): DispatchReport {
-    const { recording } = this.record(() => {
+    const { result, recording } = this.record(() => {
       const inputs = inputShapes.map((s) => this.empty(s, 'dispatch report input'));
-      build(inputs);
+      return [...inputs, ...build(inputs)];
     });
-    // Nothing will run: free the tables and indices the kernels uploaded.
+    // Nothing will run: free the placeholders and the tables and indices the kernels uploaded.
+    for (const t of result) t.dispose();
     for (const b of recording.owned) b.destroy();
     return summarizeDispatches(
       recording.dispatches.map(({ call, scope }) => ({

@@ -1,7 +1,9 @@
 /**
  * WebGPU conv2d: a tiled implicit-GEMM kernel (shared-memory tiles, 4×4 register blocks, the
- * tile picked from the layer's shape by `selectConv2dTile`) for dense, grouped and 1×1
- * convolutions; a depthwise kernel for groups = C; a direct kernel for `debug.forceNaive`.
+ * tile and split-K picked from the layer's shape and the adapter class's occupancy by
+ * `selectConv2dGemm`; with split-K a second dispatch, `split_sum`, adds the partial sums and
+ * applies bias and activation) for dense, grouped and 1×1 convolutions; a depthwise kernel for
+ * groups = C; a direct kernel for `debug.forceNaive`.
  * Connection-table mode expands the table's weights into dense (Cout, C, kH, kW) weights with
  * zeros for the absent pairs (`table_expand`) and runs the dense kernels on them; under
  * `debug.forceNaive` it keeps its own direct kernel. See the header comments of

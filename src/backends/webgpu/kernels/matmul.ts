@@ -2,7 +2,9 @@
  * WebGPU matrix products: batched matmul with fused bias + activation (tiled kernel with
  * workgroup-memory slices and 4×4 register blocks; for M ≤ 4 with B transposed — batch-1
  * dense layers — the gemv kernel, which splits K across a workgroup instead of computing a
- * tile of padding; or the naive kernel under `forceNaive`),
+ * tile of padding; or the naive kernel under `forceNaive`; tiled and gemv split K across
+ * workgroups too, then `split_sum`, when the output is too small for the adapter class's
+ * occupancy: kernels/split_k.ts),
  * dense (matmul with the weights transposed), LeNet-5's RBF layer (the same kernels in
  * squared-distance mode) and softmax (one workgroup per row).
  */
