@@ -41,7 +41,7 @@ export function checkBackendName(value: unknown, where: string): BackendChoiceNa
 export function checkThreads(threads: unknown, where: string): void {
   if (threads === undefined) return;
   if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > 64) {
-    throw new InvalidArgumentError(where, `threads must be an integer from 1 to 64, got ${typeof threads === 'string' ? `'${threads}'` : String(threads)}`);
+    throw new InvalidArgumentError(where, `threads must be an integer from 1 to 64, got ${JSON.stringify(threads)}`);
   }
 }
 
