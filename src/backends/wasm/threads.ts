@@ -3,9 +3,11 @@
  * workers (Web Workers in a browser, worker_threads in Node) each instantiate the same kernel
  * module on the same shared memory. A kernel call writes its index, argument pointer and thread
  * count into a control block in that memory, bumps a generation counter and wakes the workers;
- * every thread then runs its share, `kernel(args, tid, nt)`, and the caller waits (spinning:
- * a browser's main thread may not block) until the pending count is back to 0. Workers spin a
- * little before they sleep, so the back-to-back calls of a forward pass do not pay a wake-up each.
+ * each share, `kernel(args, tid, nt)`, is claimed by its worker or, when that worker has not
+ * started it by the time the caller finished its own, by the caller; the caller then waits
+ * (spinning: a browser's main thread may not block) for the shares under way. So a descheduled
+ * worker delays nothing, and results stay those of the fixed shares. Workers spin a little
+ * before they sleep, so the back-to-back calls of a forward pass do not pay a wake-up each.
  */
 import { WebCnnError } from '../../errors.js';
 import type { KernelFn } from './module.js';
@@ -17,8 +19,11 @@ const KERNEL = 2;
 const ARGS = 3;
 const NT = 4;
 const QUIT = 5;
+/** CLAIM + t: 0 while share t of the current call is free; whoever sets it (its worker, or the caller) runs it. */
+const CLAIM = 16;
+const MAX_THREADS = 64;
 /** Words of the control block. */
-export const CONTROL_WORDS = 16;
+export const CONTROL_WORDS = CLAIM + MAX_THREADS;
 
 /** A stuck worker (it trapped or was killed) fails the call instead of hanging it. */
 const STUCK_MS = 30_000;
@@ -43,8 +48,11 @@ function serve(d, post) {
     }
     seen = Atomics.load(c, ${GEN});
     if (Atomics.load(c, ${QUIT}) !== 0) return;
-    const nt = Atomics.load(c, ${NT});
-    if (d.tid < nt) {
+    // Claim this thread's share before reading the call: if the caller already ran it (this
+    // worker was late), the claim fails; if a newer call began meanwhile, the claim and what
+    // is read after it both belong to that call.
+    if (Atomics.compareExchange(c, ${CLAIM} + d.tid, 0, 1) === 0) {
+      const nt = Atomics.load(c, ${NT});
       fns[Atomics.load(c, ${KERNEL})](Atomics.load(c, ${ARGS}), d.tid, nt);
       if (Atomics.sub(c, ${PENDING}, 1) === 1) Atomics.notify(c, ${PENDING});
     }
@@ -106,6 +114,7 @@ export class ThreadPool {
   static async create(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, controlPtr: number, names: readonly string[]): Promise<ThreadPool> {
     const control = new Int32Array(memory.buffer, controlPtr, CONTROL_WORDS);
     control.fill(0);
+    control.fill(1, CLAIM, CLAIM + MAX_THREADS); // nothing to claim before the first call
     const spawned = await Promise.all(Array.from({ length: threads - 1 }, () => spawn()));
     spawned.forEach(({ worker }, i) => worker.postMessage({ module, memory, control: controlPtr, tid: i + 1, names }));
     try {
@@ -129,10 +138,20 @@ export class ThreadPool {
     Atomics.store(c, ARGS, args);
     Atomics.store(c, NT, nt);
     Atomics.store(c, PENDING, nt - 1);
+    // Shares 1 … nt−1 open for claiming (the rest, and the caller's own, closed).
+    for (let t = 1; t < this.threads; t++) Atomics.store(c, CLAIM + t, t < nt ? 0 : 1);
     Atomics.add(c, GEN, 1);
     Atomics.notify(c, GEN);
     try {
       fn(args, 0, nt);
+      // Shares whose worker has not started yet (descheduled on a busy machine, or still waking):
+      // run them here rather than wait. The same share index gives the same result.
+      for (let t = 1; t < nt; t++) {
+        if (Atomics.compareExchange(c, CLAIM + t, 0, 2) === 0) {
+          fn(args, t, nt);
+          Atomics.sub(c, PENDING, 1);
+        }
+      }
     } catch (e) {
       // The workers may still be running this call: the control block can no longer be trusted.
       this.#broken = `a kernel failed (${e instanceof Error ? e.message : String(e)}); the backend is unusable`;
