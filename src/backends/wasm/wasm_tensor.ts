@@ -7,6 +7,12 @@ import type { Block } from './arena.js';
 export class WasmTensor extends Tensor implements HostTensor {
   readonly backend: TensorOwner;
   readonly #block: Block;
+  /**
+   * The last view handed out. It stays valid until the memory grows: then a non-shared memory's
+   * old buffer is detached (the view's length drops to 0), while a shared memory's old buffer
+   * still covers every address it did.
+   */
+  #view: Float32Array | undefined;
 
   /** Takes over one reference to `block`. */
   constructor(backend: TensorOwner, block: Block, shape: Shape) {
@@ -26,10 +32,15 @@ export class WasmTensor extends Tensor implements HostTensor {
     return this.#block;
   }
 
-  /** A view of the values (a fresh one each time: the memory may have grown since the last). */
+  /**
+   * A view of the values, made again only when the old one was detached by a growing memory
+   * (the reference kernels read `data[i]` in their inner loops).
+   */
   get data(): Float32Array {
     this.assertLive('data');
-    return this.#block.f32(this.size);
+    const v = this.#view;
+    if (v !== undefined && v.length === this.size) return v;
+    return (this.#view = this.#block.f32(this.size));
   }
 
   protected release(): void {
