@@ -3,3 +3,4 @@
 // the backend; the kernels allocate nothing.
 export { conv2d } from './conv2d';
 export { dense } from './dense';
+export { conv2d_backward_weight, conv2d_backward_input, conv2d_backward_bias, sum_slices } from './conv2d_backward';

