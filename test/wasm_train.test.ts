@@ -110,3 +110,99 @@ describe('conv2dBackward', () => {
     await check('conv2dBackward (table)', [x, w, dy], (b, [xt, wt, dyt]) => ({ ...b.conv2dBackward(xt, wt, dyt, params) }), () => sumTol(60));
   });
 });
+
+describe('denseBackward', () => {
+  // [N, IN, OUT]
+  const cases: [number, number, number][] = [[1, 7, 3], [2, 400, 120], [64, 120, 84], [5, 84, 10], [9, 33, 17], [4, 8, 8], [13, 3, 29]];
+  const wants = [{}, { input: false }, { weight: false }, { bias: false, input: false }];
+  cases.forEach(([N, IN, OUT], i) => {
+    const want = wants[i % wants.length];
+    it(`(${N}, ${IN}) → ${OUT} ${JSON.stringify(want)}`, async () => {
+      const terms = { dx: OUT, dw: N, db: N };
+      await check(
+        'denseBackward',
+        [rand([N, IN]), rand([OUT, IN]), rand([N, OUT])],
+        (b, [x, w, dy]) => ({ ...b.denseBackward(x, w, dy, want) }),
+        (k) => sumTol(terms[k as keyof typeof terms]),
+      );
+    });
+  });
+});
+
+describe('activationBackward', () => {
+  const acts = ['relu', { type: 'leakyRelu', alpha: 0.1 }, { type: 'clip', min: -0.5, max: 0.7 }, 'relu6', 'sigmoid', 'tanh', 'scaledTanh', 'silu'] as const;
+  for (const act of acts) {
+    it(JSON.stringify(act), async () => {
+      // From the activation's output for every row here but silu (from its input, on the reference).
+      const x = rand([3, 5, 7, 3], -3, 3);
+      const y = ref.activation(ref.tensor(x.data, x.shape), act);
+      const yv = { data: await ref.read(y), shape: x.shape };
+      y.dispose();
+      await check('activationBackward', [act === 'silu' ? x : yv, rand(x.shape)], (b, [v, dy]) => ({ dx: b.activationBackward(v, dy, act) }), () => ({ atol: 1e-6, rtol: 1e-5 }));
+    });
+  }
+});
+
+describe('pool2dBackward', () => {
+  // [N, C, H, W, kernel, stride, padding, type, countIncludePad, ceilMode]
+  type Case = [number, number, number, number, [number, number], [number, number], [number, number, number, number], 'max' | 'avg', boolean, boolean];
+  const cases: Case[] = [
+    [2, 6, 28, 28, [2, 2], [2, 2], [0, 0, 0, 0], 'max', false, false],
+    [2, 16, 10, 10, [2, 2], [2, 2], [0, 0, 0, 0], 'avg', false, false],
+    [3, 2, 9, 11, [3, 3], [2, 2], [1, 1, 1, 1], 'max', false, false],
+    [1, 3, 13, 8, [3, 2], [1, 2], [1, 0, 1, 1], 'avg', true, false],
+    [2, 2, 7, 9, [3, 3], [2, 2], [1, 1, 1, 1], 'avg', false, true],
+    [1, 4, 6, 6, [3, 3], [1, 1], [0, 0, 0, 0], 'max', false, false],
+  ];
+  for (const [N, C, H, W, kernelSize, stride, padding, pool, countIncludePad, ceilMode] of cases) {
+    it(`${pool} (${N}, ${C}, ${H}, ${W}) kernel ${kernelSize} stride ${stride} pads ${padding}${countIncludePad ? ' counting padding' : ''}${ceilMode ? ' ceil' : ''}`, async () => {
+      const params = { type: pool, kernelSize, stride, padding, countIncludePad, ceilMode };
+      const x = rand([N, C, H, W]);
+      const y = ref.pool2d(ref.tensor(x.data, x.shape), params);
+      const dy = rand(y.shape);
+      y.dispose();
+      await check('pool2dBackward', [x, dy], (b, [xt, dyt]) => ({ dx: b.pool2dBackward(xt, dyt, params) }), () => sumTol(kernelSize[0] * kernelSize[1]));
+    });
+  }
+});
+
+describe('subsampleBackward', () => {
+  for (const [N, C, H, W, k] of [[2, 6, 28, 28, 2], [3, 16, 10, 10, 2], [1, 3, 9, 9, 3]]) {
+    it(`(${N}, ${C}, ${H}, ${W}) ${k}×${k}`, async () => {
+      const Ho = Math.floor(H / k), Wo = Math.floor(W / k);
+      await check(
+        'subsampleBackward',
+        [rand([N, C, H, W]), rand([C]), rand([N, C, Ho, Wo])],
+        (b, [x, coeff, dy]) => ({ ...b.subsampleBackward(x, coeff, dy, { kernelSize: k }) }),
+        (name) => sumTol(name === 'dx' ? 1 : N * Ho * Wo * k * k),
+      );
+    });
+  }
+});
+
+describe('optimizer steps', () => {
+  const sgd = [{}, { momentum: 0.9 }, { momentum: 0.9, nesterov: true, weightDecay: 1e-2 }];
+  for (const [i, params] of sgd.entries()) {
+    for (const size of [1, 6, 4803]) {
+      it(`sgd ${JSON.stringify(params)} on ${size} values`, async () => {
+        const inputs = [rand([size]), rand([size]), rand([size]), { data: new Float32Array([0.05 + i * 0.01]), shape: [1] }];
+        await check('sgdStep', inputs, (b, [p, g, v, h]) => (b.sgdStep(p, g, params.momentum ? v : undefined, h, params), {}), () => ({ atol: 1e-6, rtol: 1e-5 }), [0, 2]);
+      });
+    }
+  }
+  for (const params of [{}, { beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 1e-2 }]) {
+    for (const size of [3, 4803]) {
+      it(`adam ${JSON.stringify(params)} on ${size} values`, async () => {
+        const inputs = [rand([size]), rand([size]), rand([size]), rand([size], 0, 1), { data: new Float32Array([0.01, 1.3]), shape: [2] }];
+        await check('adamStep', inputs, (b, [p, g, m, v, h]) => (b.adamStep(p, g, m, v, h, params), {}), () => ({ atol: 1e-6, rtol: 1e-5 }), [0, 2, 3]);
+      });
+    }
+  }
+  it('refuses a parameter that shares storage with its gradient', () => {
+    const p = wasm[0].tensor(new Float32Array(4), [4]);
+    const h = wasm[0].tensor(new Float32Array([0.1]), [1]);
+    expect(() => wasm[0].sgdStep(p, wasm[0].reshape(p, [4]), undefined, h)).toThrow('sgdStep: param is updated in place and must not share storage with grad');
+    p.dispose();
+    h.dispose();
+  });
+});

@@ -19,9 +19,18 @@ import { denseWasm } from './kernels/dense.js';
 import { fusesActivation } from './kernels/fused.js';
 import { WASM_KERNELS } from './kernels.js';
 import type { Primitive } from '../../ops/primitive.js';
-import type { GradRequest, Conv2dGrads } from '../training.js';
+import type { GradRequest, Conv2dGrads, DenseGrads, SubsampleGrads, SgdParams, AdamParams } from '../training.js';
 import { inferConv2dBackward, wantedGrads } from '../../ops/conv2d_backward.js';
 import { conv2dBackwardWasm } from './kernels/conv2d_backward.js';
+import { inferDenseBackward } from '../../ops/matmul_backward.js';
+import { inferActivationBackward } from '../../ops/activation.js';
+import { inferPool2dBackward, inferSubsampleBackward } from '../../ops/pool_backward.js';
+import type { Pool2dParams, SubsampleParams } from '../../ops/pool.js';
+import { inferSgd, inferAdam } from '../../ops/optimizer.js';
+import { checkNoAlias } from '../../ops/tensor_ops.js';
+import {
+  denseBackwardWasm, hasActivationGrad, activationBackwardWasm, pool2dBackwardWasm, subsampleBackwardWasm, sgdStepWasm, adamStepWasm,
+} from './kernels/training.js';
 
 export interface WasmBackendOptions {
   /**
@@ -180,12 +189,75 @@ export class WasmBackend extends CpuBackend {
     const dx = wanted.input ? this.#alloc(xt.shape) : undefined;
     const dw = wanted.weight ? this.#alloc(wt.shape) : undefined;
     const db = wanted.bias ? this.#alloc([cfg.outChannels]) : undefined;
+    this.#outputs([dx, dw, db], () => conv2dBackwardWasm(this.#rt, xt.ptr, wt.ptr, dyt.ptr, cfg, { dx: dx?.ptr ?? 0, dw: dw?.ptr ?? 0, db: db?.ptr ?? 0 }));
+    return { dx, dw, db };
+  }
+
+  /** `alloc`'s tensors, disposed if `fill` throws. */
+  #outputs<T extends (WasmTensor | undefined)[]>(ts: T, fill: () => void): T {
     try {
-      conv2dBackwardWasm(this.#rt, xt.ptr, wt.ptr, dyt.ptr, cfg, { dx: dx?.ptr ?? 0, dw: dw?.ptr ?? 0, db: db?.ptr ?? 0 });
+      fill();
     } catch (e) {
-      for (const t of [dx, dw, db]) t?.dispose();
+      for (const t of ts) t?.dispose();
       throw e;
     }
+    return ts;
+  }
+
+  override denseBackward(x: Tensor, w: Tensor, dy: Tensor, want: GradRequest = {}): DenseGrads {
+    const op = 'denseBackward';
+    const xt = this.#ownW(x, op), wt = this.#ownW(w, op, 'weights'), dyt = this.#ownW(dy, op, 'dy');
+    const { n, f: IN, k: OUT } = inferDenseBackward(xt.shape, wt.shape, dyt.shape);
+    const wanted = wantedGrads(want);
+    const dx = wanted.input ? this.#alloc([n, IN]) : undefined;
+    const dw = wanted.weight ? this.#alloc([OUT, IN]) : undefined;
+    const db = wanted.bias ? this.#alloc([OUT]) : undefined;
+    this.#outputs([dx, dw, db], () => denseBackwardWasm(this.#rt, xt.ptr, wt.ptr, dyt.ptr, n, IN, OUT, dx?.ptr ?? 0, dw?.ptr ?? 0, db?.ptr ?? 0));
     return { dx, dw, db };
+  }
+
+  override activationBackward(y: Tensor, dy: Tensor, act: Activation): Tensor {
+    const op = 'activationBackward';
+    const yt = this.#ownW(y, op, 'y'), dyt = this.#ownW(dy, op, 'dy');
+    const cfg = inferActivationBackward(yt.shape, dyt.shape, act);
+    if (!hasActivationGrad(cfg)) return super.activationBackward(y, dy, act);
+    const dx = this.#alloc(yt.shape);
+    return this.#outputs([dx], () => activationBackwardWasm(this.#rt, yt.ptr, dyt.ptr, dx.ptr, dx.size, cfg))[0];
+  }
+
+  override pool2dBackward(x: Tensor, dy: Tensor, params: Pool2dParams): Tensor {
+    const op = 'pool2dBackward';
+    const xt = this.#ownW(x, op), dyt = this.#ownW(dy, op, 'dy');
+    const g = inferPool2dBackward(xt.shape, dyt.shape, params);
+    const dx = this.#alloc(xt.shape);
+    return this.#outputs([dx], () => pool2dBackwardWasm(this.#rt, xt.ptr, dyt.ptr, dx.ptr, g))[0];
+  }
+
+  override subsampleBackward(x: Tensor, coeff: Tensor, dy: Tensor, params: SubsampleParams = {}): SubsampleGrads {
+    const op = 'subsampleBackward';
+    const xt = this.#ownW(x, op), ct = this.#ownW(coeff, op, 'coeff'), dyt = this.#ownW(dy, op, 'dy');
+    const g = inferSubsampleBackward(xt.shape, ct.shape, dyt.shape, params);
+    const dx = this.#alloc(xt.shape), dcoeff = this.#alloc([g.c]), dbias = this.#alloc([g.c]);
+    this.#outputs([dx, dcoeff, dbias], () => subsampleBackwardWasm(this.#rt, xt.ptr, ct.ptr, dyt.ptr, dx.ptr, dcoeff.ptr, dbias.ptr, g));
+    return { dx, dcoeff, dbias };
+  }
+
+  override sgdStep(param: Tensor, grad: Tensor, velocity: Tensor | undefined, hyper: Tensor, params: SgdParams = {}): void {
+    const op = 'sgdStep';
+    const p = this.#ownW(param, op, 'param'), g = this.#ownW(grad, op, 'grad'), h = this.#ownW(hyper, op, 'hyper');
+    const v = velocity && this.#ownW(velocity, op, 'velocity');
+    const cfg = inferSgd(p.shape, g.shape, v?.shape, h.shape, params);
+    const state: [string, unknown][] = cfg.momentum > 0 && v ? [['velocity', v.block]] : [];
+    checkNoAlias(op, [['param', p.block], ...state, ['grad', g.block], ['hyper', h.block]], 1 + state.length);
+    sgdStepWasm(this.#rt, p.ptr, g.ptr, v?.ptr ?? 0, h.ptr, p.size, cfg);
+  }
+
+  override adamStep(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hyper: Tensor, params: AdamParams = {}): void {
+    const op = 'adamStep';
+    const p = this.#ownW(param, op, 'param'), g = this.#ownW(grad, op, 'grad'), h = this.#ownW(hyper, op, 'hyper');
+    const mt = this.#ownW(m, op, 'm'), vt = this.#ownW(v, op, 'v');
+    const cfg = inferAdam(p.shape, g.shape, mt.shape, vt.shape, h.shape, params);
+    checkNoAlias(op, [['param', p.block], ['m', mt.block], ['v', vt.block], ['grad', g.block], ['hyper', h.block]], 3);
+    adamStepWasm(this.#rt, p.ptr, g.ptr, mt.ptr, vt.ptr, h.ptr, p.size, cfg);
   }
 }
