@@ -5,7 +5,8 @@
 // and LeNet-5 and LeNet trained for a few steps from the same weights on wasm and on the
 // reference give the same losses and weights.
 import { describe, it, expect, afterAll } from 'vitest';
-import { createBackend, type TrainingBackend, type Tensor, type Shape } from 'webcnn';
+import { createBackend, createModel, type Backend, type TrainingBackend, type Tensor, type Shape } from 'webcnn';
+import { fit, type OptimizerConfig } from 'webcnn/train';
 import { expectClose, type Tolerance } from './helpers/compare.js';
 import { Rng } from './helpers/random.js';
 
@@ -205,4 +206,35 @@ describe('optimizer steps', () => {
     p.dispose();
     h.dispose();
   });
+});
+
+describe('LeNet-5 and LeNet train on wasm as on the reference', () => {
+  const optimizers: [string, OptimizerConfig][] = [
+    ['sgd+momentum', { type: 'sgd', lr: 0.01, momentum: 0.9 }],
+    ['adam', { type: 'adam', lr: 1e-3 }],
+  ];
+  for (const name of ['lenet5', 'lenet'] as const) {
+    for (const [label, optimizer] of optimizers) {
+      it(`${name}, three ${label} steps: the same losses and weights, at 1 and 2 threads alike`, async () => {
+        const side = name === 'lenet5' ? 32 : 28;
+        const r = new Rng(name === 'lenet5' ? 5 : 6);
+        const data = { images: r.uniform(24 * side * side, -1, 1), labels: Float32Array.from({ length: 24 }, () => r.int(0, 9)) };
+        const train = async (backend: Backend) => {
+          const model = createModel(name, { backend, seed: 3 });
+          const losses: number[] = [];
+          await fit(model, data, { batchSize: 8, shuffle: false, optimizer, callbacks: { onBatchEnd: (l) => void losses.push(l.loss!) } });
+          const weights = model.getWeights();
+          model.dispose();
+          return { losses, weights };
+        };
+        const want = await train(ref);
+        const [one, two] = [await train(wasm[0]), await train(wasm[1])];
+        expect(one.losses).toHaveLength(3);
+        expectClose(one.losses, want.losses, { atol: 1e-4, rtol: 1e-4 }, 'batch losses');
+        for (const [k, v] of want.weights) expectClose(one.weights.get(k)!, v, { atol: 1e-5, rtol: 1e-4 }, k);
+        expect(two.losses, 'losses at 2 threads').toEqual(one.losses);
+        for (const [k, v] of one.weights) expect(two.weights.get(k), `${k} at 2 threads`).toEqual(v);
+      }, 60_000);
+    }
+  }
 });
