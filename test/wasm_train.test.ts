@@ -110,6 +110,15 @@ describe('conv2dBackward', () => {
     const dy = rand([3, table.length, 5, 4]);
     await check('conv2dBackward (table)', [x, w, dy], (b, [xt, wt, dyt]) => ({ ...b.conv2dBackward(xt, wt, dyt, params) }), () => sumTol(60));
   });
+
+  it("LeNet-5's C3 connection table, forward (dense with zero kernels), with bias and activation", async () => {
+    const table = [[0, 1], [1, 2, 3], [0, 3], [0, 1, 2, 3]];
+    const pairs = table.reduce((s, r) => s + r.length, 0);
+    for (const activation of [undefined, 'relu', 'scaledTanh'] as const) {
+      const params = { connectionTable: table, activation };
+      await check('conv2d (table)', [rand([2, 4, 9, 10]), rand([pairs, 3, 3]), rand([4])], (b, [xt, wt, bt]) => ({ y: b.conv2d(xt, wt, bt, params) }), () => ({ atol: 1e-5, rtol: 1e-5 }));
+    }
+  });
 });
 
 describe('denseBackward', () => {
@@ -163,6 +172,15 @@ describe('pool2dBackward', () => {
       const dy = rand(y.shape);
       y.dispose();
       await check('pool2dBackward', [x, dy], (b, [xt, dyt]) => ({ dx: b.pool2dBackward(xt, dyt, params) }), () => sumTol(kernelSize[0] * kernelSize[1]));
+    });
+  }
+});
+
+describe('subsample', () => {
+  for (const [N, C, H, W, k, s, activation] of [[2, 6, 28, 28, 2, 2, 'scaledTanh'], [3, 4, 9, 11, 3, 2, 'relu'], [1, 2, 7, 7, 2, 1, undefined]] as const) {
+    it(`(${N}, ${C}, ${H}, ${W}) ${k}×${k} stride ${s} ${activation ?? ''}`, async () => {
+      const params = { kernelSize: k, stride: s, activation };
+      await check('subsample', [rand([N, C, H, W]), rand([C]), rand([C])], (b, [x, coeff, bias]) => ({ y: b.subsample(x, coeff, bias, params) }), () => ({ atol: 1e-5, rtol: 1e-5 }));
     });
   }
 });

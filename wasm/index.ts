@@ -4,4 +4,4 @@
 export { conv2d } from './conv2d';
 export { dense } from './dense';
 export { conv2d_backward_weight, conv2d_backward_input, conv2d_backward_bias, sum_slices } from './conv2d_backward';
-export { dense_backward_input, dense_backward_weight, activation_backward, pool2d_backward, subsample_backward, sgd_step, adam_step } from './train_ops';
+export { dense_backward_input, dense_backward_weight, activation_backward, pool2d_backward, subsample, subsample_backward, sgd_step, adam_step } from './train_ops';

@@ -2,7 +2,7 @@
 // the activations' gradients, pooling's and subsampling's backward, and the optimizer steps.
 // Each output value is computed by one thread in an order fixed by the shapes.
 
-import { argI, argF, argP, shareBegin, ACT_RELU, ACT_LEAKY_RELU, ACT_CLIP } from './common';
+import { argI, argF, argP, shareBegin, act1, ACT_RELU, ACT_LEAKY_RELU, ACT_CLIP } from './common';
 import { tile4x8 } from './gemm';
 
 /** args: dy (N, OUT), w (OUT, IN), dx (N, IN), N, IN, OUT, scratch, scratch bytes per thread. dx = dy·w. */
@@ -264,4 +264,34 @@ export function adam_step(args: usize, tid: i32, nt: i32): void {
   store<f32>(p, f32x4.extract_lane(v, 0));
   if (lanes > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
   if (lanes > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+/**
+ * args: x, coeff, bias, y, N, C, H, W, Ho, Wo, kH, kW, sH, sW, act code, a (f32), b (f32).
+ * LeNet-5's subsampling forward, y = act(coeff[c]·Σ window + bias[c]), one thread per plane.
+ */
+export function subsample(args: usize, tid: i32, nt: i32): void {
+  const x = argP(args, 0), coeff = argP(args, 1), bias = argP(args, 2), y = argP(args, 3);
+  const N = argI(args, 4), C = argI(args, 5), H = argI(args, 6), W = argI(args, 7), Ho = argI(args, 8), Wo = argI(args, 9);
+  const kh = argI(args, 10), kw = argI(args, 11), sh = argI(args, 12), sw = argI(args, 13);
+  const code = argI(args, 14), a = argF(args, 15), b = argF(args, 16);
+  const planes = N * C;
+  const p0 = shareBegin(planes, tid, nt), p1 = shareBegin(planes, tid + 1, nt);
+  const HW = <usize>H * <usize>W;
+  for (let p = p0; p < p1; p++) {
+    const c = p % C;
+    const k = load<f32>(coeff + (<usize>c << 2)), b0 = load<f32>(bias + (<usize>c << 2));
+    const xp = x + ((<usize>p * HW) << 2);
+    let yp = y + ((<usize>p * <usize>Ho * <usize>Wo) << 2);
+    for (let oy = 0; oy < Ho; oy++) {
+      for (let ox = 0; ox < Wo; ox++) {
+        let s: f32 = 0;
+        for (let ky = 0; ky < kh; ky++) {
+          for (let kx = 0; kx < kw; kx++) s += load<f32>(xp + (<usize>((oy * sh + ky) * W + ox * sw + kx) << 2));
+        }
+        store<f32>(yp, act1(k * s + b0, code, a, b));
+        yp += 4;
+      }
+    }
+  }
 }

@@ -21,15 +21,16 @@ import { WASM_KERNELS } from './kernels.js';
 import type { Primitive } from '../../ops/primitive.js';
 import type { GradRequest, Conv2dGrads, DenseGrads, SubsampleGrads, SgdParams, AdamParams } from '../training.js';
 import { inferConv2dBackward, wantedGrads } from '../../ops/conv2d_backward.js';
-import { conv2dBackwardWasm } from './kernels/conv2d_backward.js';
+import { conv2dBackwardWasm, denseTableWeights, denseTableConfig } from './kernels/conv2d_backward.js';
+import type { Conv2dConfig } from '../../ops/conv2d.js';
 import { inferDenseBackward } from '../../ops/matmul_backward.js';
 import { inferActivationBackward } from '../../ops/activation.js';
 import { inferPool2dBackward, inferSubsampleBackward } from '../../ops/pool_backward.js';
-import type { Pool2dParams, SubsampleParams } from '../../ops/pool.js';
+import { type Pool2dParams, type SubsampleParams, inferSubsample } from '../../ops/pool.js';
 import { inferSgd, inferAdam } from '../../ops/optimizer.js';
 import { checkNoAlias } from '../../ops/tensor_ops.js';
 import {
-  denseBackwardWasm, hasActivationGrad, activationBackwardWasm, pool2dBackwardWasm, subsampleBackwardWasm, sgdStepWasm, adamStepWasm,
+  denseBackwardWasm, hasActivationGrad, activationBackwardWasm, pool2dBackwardWasm, subsampleWasm, subsampleBackwardWasm, sgdStepWasm, adamStepWasm,
 } from './kernels/training.js';
 
 export interface WasmBackendOptions {
@@ -155,7 +156,7 @@ export class WasmBackend extends CpuBackend {
   override conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, params: Conv2dParams = {}): Tensor {
     const xt = this.#ownW(x, 'conv2d'), wt = this.#ownW(w, 'conv2d', 'weights'), bt = bias && this.#ownW(bias, 'conv2d', 'bias');
     const cfg = inferConv2d(xt.shape, wt.shape, bt?.shape, params);
-    if (cfg.table) return super.conv2d(x, w, bias, params);
+    if (cfg.table) return this.#conv2dTable(xt, wt, bt, cfg, params.activation);
     const y = this.#alloc(cfg.outShape);
     conv2dWasm(this.#rt, xt, wt, bt, cfg, y);
     return this.#finishActivation(y, params.activation, fusesActivation(cfg.activation));
@@ -180,6 +181,22 @@ export class WasmBackend extends CpuBackend {
   }
 
   // ---- training kernels (wtrain) ----
+
+  /** A connection-table conv (LeNet-5's C3) as the dense conv of its weights expanded with zero kernels. */
+  #conv2dTable(x: WasmTensor, w: WasmTensor, bias: WasmTensor | undefined, cfg: Conv2dConfig, act: Activation | undefined): Tensor {
+    const dense = denseTableConfig(cfg);
+    const wd = new WasmTensor(this, denseTableWeights(this.#rt, cfg, w.ptr), [cfg.outChannels, cfg.inChannels, cfg.kernelH, cfg.kernelW]);
+    const y = this.#alloc(cfg.outShape);
+    try {
+      conv2dWasm(this.#rt, x, wd, bias, dense, y);
+    } catch (e) {
+      y.dispose();
+      throw e;
+    } finally {
+      wd.dispose();
+    }
+    return this.#finishActivation(y, act, fusesActivation(cfg.activation));
+  }
 
   override conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, params: Conv2dParams = {}, want: GradRequest = {}): Conv2dGrads {
     const op = 'conv2dBackward';
@@ -231,6 +248,21 @@ export class WasmBackend extends CpuBackend {
     const g = inferPool2dBackward(xt.shape, dyt.shape, params);
     const dx = this.#alloc(xt.shape);
     return this.#outputs([dx], () => pool2dBackwardWasm(this.#rt, xt.ptr, dyt.ptr, dx.ptr, g))[0];
+  }
+
+  override subsample(x: Tensor, coeff: Tensor, bias: Tensor, params: SubsampleParams = {}): Tensor {
+    const op = 'subsample';
+    const xt = this.#ownW(x, op), ct = this.#ownW(coeff, op, 'coeff'), bt = this.#ownW(bias, op, 'bias');
+    const g = inferSubsample(xt.shape, ct.shape, bt.shape, params);
+    const y = this.#alloc(g.outShape);
+    this.#outputs([y], () => subsampleWasm(this.#rt, xt.ptr, ct.ptr, bt.ptr, y.ptr, g));
+    if (fusesActivation(g.activation) || params.activation === undefined) return y;
+    // An activation the epilogue does not apply runs as the backend's own activation op.
+    try {
+      return this.activation(y, params.activation);
+    } finally {
+      y.dispose();
+    }
   }
 
   override subsampleBackward(x: Tensor, coeff: Tensor, dy: Tensor, params: SubsampleParams = {}): SubsampleGrads {

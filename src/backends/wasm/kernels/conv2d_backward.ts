@@ -27,8 +27,8 @@ export interface Conv2dGradPtrs {
   db: number;
 }
 
-/** The dense (Cout, C, kH, kW) weights of a connection-table conv, zero where the table has no pair. */
-function denseTableWeights(rt: WasmRuntime, cfg: Conv2dConfig, w: number): Block {
+/** The dense (Cout, C, kH, kW) weights of a connection-table conv (at `w`), zero where the table has no pair. */
+export function denseTableWeights(rt: WasmRuntime, cfg: Conv2dConfig, w: number): Block {
   const { offsets, indices } = cfg.table!;
   const khw = cfg.kernelH * cfg.kernelW;
   const C = cfg.inChannels;
@@ -41,6 +41,11 @@ function denseTableWeights(rt: WasmRuntime, cfg: Conv2dConfig, w: number): Block
   return block;
 }
 
+/** A connection-table conv's geometry as the dense convolution of its expanded weights. */
+export function denseTableConfig(cfg: Conv2dConfig): Conv2dConfig {
+  return { ...cfg, table: undefined, groups: 1, inPerGroup: cfg.inChannels, outPerGroup: cfg.outChannels };
+}
+
 export function conv2dBackwardWasm(rt: WasmRuntime, x: number, w: number, dy: number, cfg: Conv2dConfig, out: Conv2dGradPtrs): void {
   if (cfg.table) {
     const khw = cfg.kernelH * cfg.kernelW;
@@ -48,8 +53,7 @@ export function conv2dBackwardWasm(rt: WasmRuntime, x: number, w: number, dy: nu
     const wd = denseTableWeights(rt, cfg, w);
     const dwd = out.dw ? rt.arena.alloc(cfg.outChannels * C * khw * 4, 'conv2dBackward dense dw') : undefined;
     try {
-      const dense: Conv2dConfig = { ...cfg, table: undefined, groups: 1, inPerGroup: C, outPerGroup: cfg.outChannels };
-      conv2dBackwardWasm(rt, x, wd.ptr, dy, dense, { ...out, dw: dwd?.ptr ?? 0 });
+      conv2dBackwardWasm(rt, x, wd.ptr, dy, denseTableConfig(cfg), { ...out, dw: dwd?.ptr ?? 0 });
       if (dwd) {
         const { offsets, indices } = cfg.table;
         const from = dwd.f32(cfg.outChannels * C * khw);

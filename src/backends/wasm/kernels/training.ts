@@ -7,7 +7,7 @@ import type { ActivationConfig } from '../../../ops/activation.js';
 import type { Pool2dConfig, SubsampleConfig } from '../../../ops/pool.js';
 import type { SgdConfig, AdamConfig } from '../../../ops/optimizer.js';
 import type { WasmRuntime } from '../runtime.js';
-import { threadsFor } from './fused.js';
+import { activationArgs, threadsFor } from './fused.js';
 
 /** Elementwise work: worth threads from about 50k values. */
 const elementwise = (rt: WasmRuntime, count: number) => threadsFor(4 * count, rt.threads);
@@ -69,4 +69,13 @@ export function sgdStepWasm(rt: WasmRuntime, param: number, grad: number, veloci
 
 export function adamStepWasm(rt: WasmRuntime, param: number, grad: number, m: number, v: number, hyper: number, count: number, cfg: AdamConfig): void {
   rt.call('adam_step', [param, grad, m, v, hyper, count, { f32: cfg.beta1 }, { f32: cfg.beta2 }, { f32: cfg.epsilon }, { f32: cfg.weightDecay }], elementwise(rt, count));
+}
+
+/** LeNet-5's subsampling into `y`, with its activation when the kernel's epilogue applies it (see fusesActivation). */
+export function subsampleWasm(rt: WasmRuntime, x: number, coeff: number, bias: number, y: number, g: SubsampleConfig): void {
+  rt.call(
+    'subsample',
+    [x, coeff, bias, y, g.n, g.c, g.h, g.w, g.ho, g.wo, g.kernel[0], g.kernel[1], g.stride[0], g.stride[1], ...activationArgs(g.activation)],
+    threadsFor(g.n * g.c * g.ho * g.wo * g.kernel[0] * g.kernel[1] * 2, rt.threads),
+  );
 }
