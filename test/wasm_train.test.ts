@@ -79,6 +79,8 @@ describe('conv2dBackward', () => {
     [5, 2, 8, 8, 4, 2, 2, [2, 2], [0, 0, 0, 0], [1, 1], 2],
     [1, 3, 40, 37, 10, 3, 3, [1, 1], [1, 1, 1, 1], [1, 1], 1],
     [9, 3, 4, 4, 2, 4, 4, [1, 1], [0, 0, 0, 0], [1, 1], 1],
+    // dw's pixel blocks (80 here) straddle images.
+    [3, 64, 7, 7, 64, 3, 3, [1, 1], [1, 1, 1, 1], [1, 1], 1],
   ];
   const wants = [{}, { input: false }, { weight: false, bias: false }, { bias: false }];
   cases.forEach(([N, C, H, W, Cout, kh, kw, stride, padding, dilation, groups], i) => {

@@ -2,8 +2,9 @@
 // microkernel. `dy` is the gradient at the pre-activation output (N, Cout, Ho, Wo).
 //
 // Weights: dwᵀ (K × Coutg) = Σ_n col_n (K × P) · dy_nᵀ (P × Coutg), per group, over blocks of
-// nb output pixels: the block's im2col rows are A (read along pixels), the block of dy packed
-// pixel-major is B, and each 4×8 tile is added into dw. The batch is cut into S slices, fixed by
+// nb output pixels (n, p) in order, a block spanning images when P is small: the block's im2col
+// rows are A (read along pixels), the block of dy packed pixel-major is B, and each 4×8 tile is
+// added into dw. The batch is cut into S slices, fixed by
 // the shapes (not the thread count); slice s sums its images into partial s, and `sum_slices`
 // adds the partials in order, so a single-channel first layer still has S units of work.
 //
@@ -65,30 +66,34 @@ export function conv2d_backward_weight(args: usize, tid: i32, nt: i32): void {
     for (let co = co0; co < co1; co++) {
       memory.fill(dst + ((<usize>(g * Coutg + co) * <usize>K + <usize>kk0) << 2), 0, <usize>rows << 2);
     }
-    const n0 = shareBegin(N, s, S), n1 = shareBegin(N, s + 1, S);
-    for (let n = n0; n < n1; n++) {
-      const xn = x + ((<usize>(n * C) * HW) << 2);
-      for (let p0 = 0; p0 < P; p0 += nb) {
-        const wb = min(nb, P - p0);
-        im2col(xn, col, ldCol, p0, wb, C, H, W, c1 - c0, g * Cg + c0, Wo, kh, kw, sh, sw, pt, pl, dh, dw);
-        // dy's block, pixel-major: dyT[p][co − co0].
+    // The slice's output pixels q = n·P + p in blocks of nb, a block spanning images when P is small.
+    const q0 = shareBegin(N, s, S) * P, q1 = shareBegin(N, s + 1, S) * P;
+    for (let qb = q0; qb < q1; qb += nb) {
+      const wb = min(nb, q1 - qb);
+      for (let j = 0; j < wb; ) {
+        const n = (qb + j) / P;
+        const p0 = qb + j - n * P;
+        const seg = min(P - p0, wb - j);
+        im2col(x + ((<usize>(n * C) * HW) << 2), col + (<usize>j << 2), ldCol, p0, seg, C, H, W, c1 - c0, g * Cg + c0, Wo, kh, kw, sh, sw, pt, pl, dh, dw);
+        // dy's block, pixel-major: dyT[j + p][co − co0].
         for (let co = co0; co < co1; co++) {
           const src = dy + ((<usize>(n * Cout + g * Coutg + co) * <usize>P + <usize>p0) << 2);
-          const d = dyT + (<usize>(co - co0) << 2);
-          for (let p = 0; p < wb; p++) store<f32>(d + <usize>p * ldT, load<f32>(src + (<usize>p << 2)));
+          const d = dyT + <usize>j * ldT + (<usize>(co - co0) << 2);
+          for (let p = 0; p < seg; p++) store<f32>(d + <usize>p * ldT, load<f32>(src + (<usize>p << 2)));
         }
-        for (let k = 0; k < rows; k += 4) {
-          const mr = min(4, rows - k);
-          for (let co = co0; co < co1; co += 8) {
-            const nr = min(8, co1 - co);
-            tile4x8(col + <usize>k * ldCol, ldCol, dyT + (<usize>(co - co0) << 2), ldT, wb, tile, 32, mr, nr, false, 0, 0, 0, 0, 0, tmp);
-            // dw[g·Coutg + co + j][kk0 + k + i] += tile[i][j]
-            for (let j = 0; j < nr; j++) {
-              const row = dst + ((<usize>(g * Coutg + co + j) * <usize>K + <usize>(kk0 + k)) << 2);
-              for (let i = 0; i < mr; i++) {
-                const a = row + (<usize>i << 2);
-                store<f32>(a, load<f32>(a) + load<f32>(tile + (<usize>(i * 8 + j) << 2)));
-              }
+        j += seg;
+      }
+      for (let k = 0; k < rows; k += 4) {
+        const mr = min(4, rows - k);
+        for (let co = co0; co < co1; co += 8) {
+          const nr = min(8, co1 - co);
+          tile4x8(col + <usize>k * ldCol, ldCol, dyT + (<usize>(co - co0) << 2), ldT, wb, tile, 32, mr, nr, false, 0, 0, 0, 0, 0, tmp);
+          // dw[g·Coutg + co + j][kk0 + k + i] += tile[i][j]
+          for (let j = 0; j < nr; j++) {
+            const row = dst + ((<usize>(g * Coutg + co + j) * <usize>K + <usize>(kk0 + k)) << 2);
+            for (let i = 0; i < mr; i++) {
+              const a = row + (<usize>i << 2);
+              store<f32>(a, load<f32>(a) + load<f32>(tile + (<usize>(i * 8 + j) << 2)));
             }
           }
         }

@@ -80,10 +80,11 @@ export function conv2dBackwardWasm(rt: WasmRuntime, x: number, w: number, dy: nu
 
   if (out.dw) {
     const nt = threadsFor(flops, rt.threads);
-    const nb = blockPixels(K, P);
     // Batch slices: enough units for a few threads even with one group of few output channels.
     const natural = G * Math.ceil(Coutg / 8);
     const S = natural >= 8 ? 1 : Math.min(N, Math.ceil(8 / natural));
+    // Blocks run over a slice's pixels of all its images (small P: a block spans images).
+    const nb = blockPixels(K, Math.ceil(N / S) * P);
     // Chunks of output channels (multiples of 8), then of input channels, until every thread has work.
     let coChunks = 1, cChunks = 1;
     const coMax = Math.ceil(Coutg / 8);

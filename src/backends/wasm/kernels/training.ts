@@ -9,8 +9,11 @@ import type { SgdConfig, AdamConfig } from '../../../ops/optimizer.js';
 import type { WasmRuntime } from '../runtime.js';
 import { activationArgs, threadsFor } from './fused.js';
 
-/** Elementwise work: worth threads from about 50k values. */
-const elementwise = (rt: WasmRuntime, count: number) => threadsFor(4 * count, rt.threads);
+/**
+ * Elementwise work is bound by memory and a pass over 256k values takes ~0.1 ms on one core,
+ * about what waking the workers costs: threads only from 1M values.
+ */
+const elementwise = (rt: WasmRuntime, count: number) => (count < 1 << 20 ? 1 : rt.threads);
 
 /** dx = dy·w (N, IN), dw = dyᵀ·x (OUT, IN), db = Σ_n dy (OUT); 0 for a gradient not wanted. */
 export function denseBackwardWasm(rt: WasmRuntime, x: number, w: number, dy: number, N: number, IN: number, OUT: number, dx: number, dw: number, db: number): void {
