@@ -258,3 +258,18 @@ describe('LeNet-5 and LeNet train on wasm as on the reference', () => {
     }
   }
 });
+
+describe('training memory on wasm', () => {
+  it('a training step frees what it makes: further epochs take no more WebAssembly memory', async () => {
+    const b = wasm[0] as TrainingBackend & { memoryBytes: number };
+    const r = new Rng(8);
+    const data = { images: r.uniform(32 * 28 * 28, -1, 1), labels: Float32Array.from({ length: 32 }, () => r.int(0, 9)) };
+    const model = createModel('lenet', { backend: b, seed: 2 });
+    const opts = { batchSize: 8, optimizer: { type: 'adam', lr: 1e-3 } } as const;
+    await fit(model, data, opts);
+    const after1 = b.memoryBytes;
+    await fit(model, data, { ...opts, epochs: 3 });
+    expect(b.memoryBytes).toBe(after1);
+    model.dispose();
+  });
+});

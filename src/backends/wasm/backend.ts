@@ -182,6 +182,17 @@ export class WasmBackend extends CpuBackend {
 
   // ---- training kernels (wtrain) ----
 
+  /** Runs `fill` (a kernel writing into `ts`), disposing the new tensors `ts` if it throws. */
+  #outputs<T extends (WasmTensor | undefined)[]>(ts: T, fill: () => void): T {
+    try {
+      fill();
+    } catch (e) {
+      for (const t of ts) t?.dispose();
+      throw e;
+    }
+    return ts;
+  }
+
   /** A connection-table conv (LeNet-5's C3) as the dense conv of its weights expanded with zero kernels. */
   #conv2dTable(x: WasmTensor, w: WasmTensor, bias: WasmTensor | undefined, cfg: Conv2dConfig, act: Activation | undefined): Tensor {
     const dense = denseTableConfig(cfg);
@@ -208,17 +219,6 @@ export class WasmBackend extends CpuBackend {
     const db = wanted.bias ? this.#alloc([cfg.outChannels]) : undefined;
     this.#outputs([dx, dw, db], () => conv2dBackwardWasm(this.#rt, xt.ptr, wt.ptr, dyt.ptr, cfg, { dx: dx?.ptr ?? 0, dw: dw?.ptr ?? 0, db: db?.ptr ?? 0 }));
     return { dx, dw, db };
-  }
-
-  /** `alloc`'s tensors, disposed if `fill` throws. */
-  #outputs<T extends (WasmTensor | undefined)[]>(ts: T, fill: () => void): T {
-    try {
-      fill();
-    } catch (e) {
-      for (const t of ts) t?.dispose();
-      throw e;
-    }
-    return ts;
   }
 
   override denseBackward(x: Tensor, w: Tensor, dy: Tensor, want: GradRequest = {}): DenseGrads {
