@@ -12,7 +12,7 @@ import { tile4x8 } from './gemm';
  * Writes rows k ∈ [0, K) of the im2col matrix for output pixels [p0, p0 + wb) of image n,
  * group g into `col` (row stride `ld` bytes).
  */
-function im2col(
+export function im2col(
   x: usize, col: usize, ld: usize, p0: i32, wb: i32,
   C: i32, H: i32, W: i32, Cg: i32, cBase: i32, Wo: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,

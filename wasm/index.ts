@@ -8,3 +8,5 @@ export { activation, binary, stridedCopy } from './elementwise';
 export { pool2d, globalPool, adaptiveAvgPool } from './pool';
 export { batchNorm, softmax } from './norm';
 export { resample2d } from './resample';
+export { conv2d_backward_weight, conv2d_backward_input, conv2d_backward_bias, sum_slices } from './conv2d_backward';
+export { dense_backward_input, dense_backward_weight, activation_backward, pool2d_backward, subsample, subsample_backward, sgd_step, adam_step } from './train_ops';

@@ -81,6 +81,9 @@ export function trainStep(
   const paramsOf = new Map(info.map((n) => [n.name, n.params.map((p) => `${n.name}.${p.name}`)]));
   // Augmentation runs on the GPU inside the step, seeded per step like dropout.
   const xin = augment ? b.augment(x, state.seed, augment) : x;
+  // Every tensor the step makes, freed at its end but for the two it returns: on the wasm
+  // backend an undisposed tensor holds its memory until disposed (no garbage collector frees it).
+  const made: Tensor[] = [xin];
   const values = new Map<string, Tensor>([[graph.inputs[0].name, xin]]);
   const outputName = graph.outputs[0];
   // Cross-entropy consumes logits: a trailing softmax is folded into the loss.
@@ -112,10 +115,12 @@ export function trainStep(
     const layer = split ? ({ ...node.layer, activation: undefined } as LayerConfig) : node.layer;
     const args = { layer, name: node.name, inputs, params, seed: state.seed };
     const r = def.train ? def.train(b, args) : { y: def.forward(b, args), saved: {} };
+    made.push(r.y, ...Object.values(r.saved));
     let output = r.y;
     let act: Recorded['act'];
     if (split) {
       output = b.activation(r.y, fused);
+      made.push(output);
       act = { activation: fused, from: r.y };
     } else if (isActivation(fused)) {
       act = { activation: fused, from: r.y };
@@ -138,9 +143,12 @@ export function trainStep(
 
   // ---- Backward: the tape in reverse, each op's gradient; gradients of values read twice add up ----
   const grads = new Map<string, Tensor>([[lossInput, lossResult.grad]]);
+  made.push(lossResult.grad);
   const addGrad = (name: string, g: Tensor) => {
     const prev = grads.get(name);
-    grads.set(name, prev ? b.add(prev, g) : g);
+    const sum = prev ? b.add(prev, g) : g;
+    made.push(sum);
+    grads.set(name, sum);
   };
   const paramGrads = new Map<string, Tensor>();
   const isInput = (n: string) => graph.inputs.some((i) => i.name === n);
@@ -149,6 +157,7 @@ export function trainStep(
     const dOut = grads.get(rec.node.name);
     if (!dOut) continue; // does not reach the loss
     const dy = rec.act ? b.activationBackward(rec.act.from, dOut, rec.act.activation) : dOut;
+    made.push(dy);
     const g = rec.def.backward!(b, {
       layer: rec.layer,
       name: rec.node.name,
@@ -160,11 +169,15 @@ export function trainStep(
       needInput: rec.node.inputs.map((src) => !isInput(src)),
     });
     g.inputs?.forEach((dx, k) => {
+      if (dx) made.push(dx);
       if (dx && !isInput(rec.node.inputs[k])) addGrad(rec.node.inputs[k], dx);
     });
     const keys = paramsOf.get(rec.node.name)!;
     g.params?.forEach((dp, k) => {
-      if (dp) paramGrads.set(keys[k], dp);
+      if (dp) {
+        made.push(dp);
+        paramGrads.set(keys[k], dp);
+      }
     });
   }
 
@@ -183,5 +196,8 @@ export function trainStep(
       });
     }
   }
-  return { loss: lossResult.loss, output: values.get(outputName === lossInput ? outputName : lossInput)! };
+  const output = values.get(outputName === lossInput ? outputName : lossInput)!;
+  const keep = new Set<Tensor>([x, labels, lossResult.loss, output, state.hyper, state.seed, ...state.params.values(), ...[...state.slots.values()].flat()]);
+  for (const t of new Set(made)) if (!keep.has(t)) t.dispose();
+  return { loss: lossResult.loss, output };
 }

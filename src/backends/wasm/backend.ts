@@ -9,7 +9,7 @@ import type { HostTensor } from '../cpu/host_tensor.js';
 import { Tensor } from '../../tensor.js';
 import { type Shape, fmtShape, sizeOf, assertValidShape } from '../../shape.js';
 import { InvalidArgumentError, ShapeError } from '../../errors.js';
-import { type Conv2dParams, type ConnectionTable, inferConv2d } from '../../ops/conv2d.js';
+import { type Conv2dParams, inferConv2d } from '../../ops/conv2d.js';
 import { inferDense } from '../../ops/matmul.js';
 import type { Activation } from '../../ops/activation.js';
 import { WasmRuntime } from './runtime.js';
@@ -19,14 +19,25 @@ import { denseWasm } from './kernels/dense.js';
 import { fusesActivation } from './kernels/fused.js';
 import { WASM_KERNELS } from './kernels.js';
 import type { Primitive } from '../../ops/primitive.js';
-import { normalizeActivation } from '../../ops/activation.js';
+import { normalizeActivation, inferActivationBackward } from '../../ops/activation.js';
 import { inferBinary } from '../../ops/elementwise.js';
 import { activationWasm, binaryWasm } from './kernels/elementwise.js';
-import { type AdaptivePoolParams, type Pool2dParams, inferAdaptiveAvgPool, inferGlobalPool, inferPool2d } from '../../ops/pool.js';
+import { type AdaptivePoolParams, type Pool2dParams, type SubsampleParams, inferAdaptiveAvgPool, inferGlobalPool, inferPool2d, inferSubsample } from '../../ops/pool.js';
 import { adaptiveAvgPoolWasm, globalPoolWasm, pool2dWasm } from './kernels/pool.js';
 import { type BatchNormParams, inferBatchNorm, inferConcat } from '../../ops/normalization.js';
 import { batchNormWasm, concatWasm, softmaxWasm } from './kernels/norm.js';
 import { inferSoftmax } from '../../ops/matmul.js';
+import type { GradRequest, Conv2dGrads, DenseGrads, SubsampleGrads, SgdParams, AdamParams } from '../training.js';
+import { inferConv2dBackward, wantedGrads } from '../../ops/conv2d_backward.js';
+import { conv2dBackwardWasm, denseTableWeights, denseTableConfig } from './kernels/conv2d_backward.js';
+import type { Conv2dConfig } from '../../ops/conv2d.js';
+import { inferDenseBackward } from '../../ops/matmul_backward.js';
+import { inferPool2dBackward, inferSubsampleBackward } from '../../ops/pool_backward.js';
+import { inferSgd, inferAdam } from '../../ops/optimizer.js';
+import { checkNoAlias } from '../../ops/tensor_ops.js';
+import {
+  denseBackwardWasm, hasActivationGrad, activationBackwardWasm, pool2dBackwardWasm, subsampleWasm, subsampleBackwardWasm, sgdStepWasm, adamStepWasm,
+} from './kernels/training.js';
 
 export interface WasmBackendOptions {
   /**
@@ -147,7 +158,7 @@ export class WasmBackend extends CpuBackend {
   #finishActivation(t: WasmTensor, act: Activation | undefined, fused: boolean): Tensor {
     if (fused || act === undefined) return t;
     try {
-      return super.activation(t, act);
+      return this.activation(t, act);
     } finally {
       t.dispose();
     }
@@ -156,30 +167,10 @@ export class WasmBackend extends CpuBackend {
   override conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, params: Conv2dParams = {}): Tensor {
     const xt = this.#ownW(x, 'conv2d'), wt = this.#ownW(w, 'conv2d', 'weights'), bt = bias && this.#ownW(bias, 'conv2d', 'bias');
     const cfg = inferConv2d(xt.shape, wt.shape, bt?.shape, params);
+    if (cfg.table) return this.#conv2dTable(xt, wt, bt, cfg, params.activation);
     const y = this.#alloc(cfg.outShape);
-    if (cfg.table) {
-      // A connection table is a dense conv whose missing (output, input) kernels are zero.
-      const dense = this.#denseTableWeights(wt, cfg.table, cfg.inChannels, cfg.kernelH * cfg.kernelW);
-      try {
-        conv2dWasm(this.#rt, xt, dense, bt, { ...cfg, table: undefined }, y);
-      } finally {
-        dense.dispose();
-      }
-    } else conv2dWasm(this.#rt, xt, wt, bt, cfg, y);
+    conv2dWasm(this.#rt, xt, wt, bt, cfg, y);
     return this.#finishActivation(y, params.activation, fusesActivation(cfg.activation));
-  }
-
-  /** Connection-table weights (Σ|table[o]|, kH, kW) spread to dense ones (Cout, C, kH, kW), zero where o does not read c. */
-  #denseTableWeights(w: WasmTensor, table: ConnectionTable, C: number, kk: number): WasmTensor {
-    const Cout = table.offsets.length - 1;
-    const out = this.#alloc([Cout, C, kk]);
-    const d = out.data;
-    const src = w.data;
-    d.fill(0);
-    for (let o = 0; o < Cout; o++) {
-      for (let j = table.offsets[o]; j < table.offsets[o + 1]; j++) d.set(src.subarray(j * kk, (j + 1) * kk), (o * C + table.indices[j]) * kk);
-    }
-    return out;
   }
 
   override dense(x: Tensor, w: Tensor, bias: Tensor | undefined, activation?: Activation): Tensor {
@@ -275,5 +266,118 @@ export class WasmBackend extends CpuBackend {
     const y = this.#alloc(inferConcat(ts.map((t) => t.shape), axis).outShape);
     concatWasm(ts, axis, y);
     return y;
+  }
+
+  // ---- training kernels (wtrain) ----
+
+  /** Runs `fill` (a kernel writing into `ts`), disposing the new tensors `ts` if it throws. */
+  #outputs<T extends (WasmTensor | undefined)[]>(ts: T, fill: () => void): T {
+    try {
+      fill();
+    } catch (e) {
+      for (const t of ts) t?.dispose();
+      throw e;
+    }
+    return ts;
+  }
+
+  /** A connection-table conv (LeNet-5's C3) as the dense conv of its weights expanded with zero kernels. */
+  #conv2dTable(x: WasmTensor, w: WasmTensor, bias: WasmTensor | undefined, cfg: Conv2dConfig, act: Activation | undefined): Tensor {
+    const dense = denseTableConfig(cfg);
+    const wd = new WasmTensor(this, denseTableWeights(this.#rt, cfg, w.ptr), [cfg.outChannels, cfg.inChannels, cfg.kernelH, cfg.kernelW]);
+    const y = this.#alloc(cfg.outShape);
+    try {
+      conv2dWasm(this.#rt, x, wd, bias, dense, y);
+    } catch (e) {
+      y.dispose();
+      throw e;
+    } finally {
+      wd.dispose();
+    }
+    return this.#finishActivation(y, act, fusesActivation(cfg.activation));
+  }
+
+  override conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, params: Conv2dParams = {}, want: GradRequest = {}): Conv2dGrads {
+    const op = 'conv2dBackward';
+    const xt = this.#ownW(x, op), wt = this.#ownW(w, op, 'weights'), dyt = this.#ownW(dy, op, 'dy');
+    const cfg = inferConv2dBackward(xt.shape, wt.shape, dyt.shape, params);
+    const wanted = wantedGrads(want);
+    const dx = wanted.input ? this.#alloc(xt.shape) : undefined;
+    const dw = wanted.weight ? this.#alloc(wt.shape) : undefined;
+    const db = wanted.bias ? this.#alloc([cfg.outChannels]) : undefined;
+    this.#outputs([dx, dw, db], () => conv2dBackwardWasm(this.#rt, xt.ptr, wt.ptr, dyt.ptr, cfg, { dx: dx?.ptr ?? 0, dw: dw?.ptr ?? 0, db: db?.ptr ?? 0 }));
+    return { dx, dw, db };
+  }
+
+  override denseBackward(x: Tensor, w: Tensor, dy: Tensor, want: GradRequest = {}): DenseGrads {
+    const op = 'denseBackward';
+    const xt = this.#ownW(x, op), wt = this.#ownW(w, op, 'weights'), dyt = this.#ownW(dy, op, 'dy');
+    const { n, f: IN, k: OUT } = inferDenseBackward(xt.shape, wt.shape, dyt.shape);
+    const wanted = wantedGrads(want);
+    const dx = wanted.input ? this.#alloc([n, IN]) : undefined;
+    const dw = wanted.weight ? this.#alloc([OUT, IN]) : undefined;
+    const db = wanted.bias ? this.#alloc([OUT]) : undefined;
+    this.#outputs([dx, dw, db], () => denseBackwardWasm(this.#rt, xt.ptr, wt.ptr, dyt.ptr, n, IN, OUT, dx?.ptr ?? 0, dw?.ptr ?? 0, db?.ptr ?? 0));
+    return { dx, dw, db };
+  }
+
+  override activationBackward(y: Tensor, dy: Tensor, act: Activation): Tensor {
+    const op = 'activationBackward';
+    const yt = this.#ownW(y, op, 'y'), dyt = this.#ownW(dy, op, 'dy');
+    const cfg = inferActivationBackward(yt.shape, dyt.shape, act);
+    if (!hasActivationGrad(cfg)) return super.activationBackward(y, dy, act);
+    const dx = this.#alloc(yt.shape);
+    return this.#outputs([dx], () => activationBackwardWasm(this.#rt, yt.ptr, dyt.ptr, dx.ptr, dx.size, cfg))[0];
+  }
+
+  override pool2dBackward(x: Tensor, dy: Tensor, params: Pool2dParams): Tensor {
+    const op = 'pool2dBackward';
+    const xt = this.#ownW(x, op), dyt = this.#ownW(dy, op, 'dy');
+    const g = inferPool2dBackward(xt.shape, dyt.shape, params);
+    const dx = this.#alloc(xt.shape);
+    return this.#outputs([dx], () => pool2dBackwardWasm(this.#rt, xt.ptr, dyt.ptr, dx.ptr, g))[0];
+  }
+
+  override subsample(x: Tensor, coeff: Tensor, bias: Tensor, params: SubsampleParams = {}): Tensor {
+    const op = 'subsample';
+    const xt = this.#ownW(x, op), ct = this.#ownW(coeff, op, 'coeff'), bt = this.#ownW(bias, op, 'bias');
+    const g = inferSubsample(xt.shape, ct.shape, bt.shape, params);
+    const y = this.#alloc(g.outShape);
+    this.#outputs([y], () => subsampleWasm(this.#rt, xt.ptr, ct.ptr, bt.ptr, y.ptr, g));
+    if (fusesActivation(g.activation) || params.activation === undefined) return y;
+    // An activation the epilogue does not apply runs as the backend's own activation op.
+    try {
+      return this.activation(y, params.activation);
+    } finally {
+      y.dispose();
+    }
+  }
+
+  override subsampleBackward(x: Tensor, coeff: Tensor, dy: Tensor, params: SubsampleParams = {}): SubsampleGrads {
+    const op = 'subsampleBackward';
+    const xt = this.#ownW(x, op), ct = this.#ownW(coeff, op, 'coeff'), dyt = this.#ownW(dy, op, 'dy');
+    const g = inferSubsampleBackward(xt.shape, ct.shape, dyt.shape, params);
+    const dx = this.#alloc(xt.shape), dcoeff = this.#alloc([g.c]), dbias = this.#alloc([g.c]);
+    this.#outputs([dx, dcoeff, dbias], () => subsampleBackwardWasm(this.#rt, xt.ptr, ct.ptr, dyt.ptr, dx.ptr, dcoeff.ptr, dbias.ptr, g));
+    return { dx, dcoeff, dbias };
+  }
+
+  override sgdStep(param: Tensor, grad: Tensor, velocity: Tensor | undefined, hyper: Tensor, params: SgdParams = {}): void {
+    const op = 'sgdStep';
+    const p = this.#ownW(param, op, 'param'), g = this.#ownW(grad, op, 'grad'), h = this.#ownW(hyper, op, 'hyper');
+    const v = velocity && this.#ownW(velocity, op, 'velocity');
+    const cfg = inferSgd(p.shape, g.shape, v?.shape, h.shape, params);
+    const state: [string, unknown][] = cfg.momentum > 0 && v ? [['velocity', v.block]] : [];
+    checkNoAlias(op, [['param', p.block], ...state, ['grad', g.block], ['hyper', h.block]], 1 + state.length);
+    sgdStepWasm(this.#rt, p.ptr, g.ptr, v?.ptr ?? 0, h.ptr, p.size, cfg);
+  }
+
+  override adamStep(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hyper: Tensor, params: AdamParams = {}): void {
+    const op = 'adamStep';
+    const p = this.#ownW(param, op, 'param'), g = this.#ownW(grad, op, 'grad'), h = this.#ownW(hyper, op, 'hyper');
+    const mt = this.#ownW(m, op, 'm'), vt = this.#ownW(v, op, 'v');
+    const cfg = inferAdam(p.shape, g.shape, mt.shape, vt.shape, h.shape, params);
+    checkNoAlias(op, [['param', p.block], ['m', mt.block], ['v', vt.block], ['grad', g.block], ['hyper', h.block]], 3);
+    adamStepWasm(this.#rt, p.ptr, g.ptr, mt.ptr, vt.ptr, h.ptr, p.size, cfg);
   }
 }
