@@ -5,7 +5,7 @@
 // path and the GEMM path; and the same results on 1, 2 and 4 threads (each output value is
 // summed by one thread in one order, so they agree bit for bit).
 import { describe, it, expect, afterAll } from 'vitest';
-import { createBackend, type Backend, type Activation, type Conv2dParams, type Tensor } from 'webcnn';
+import { createBackend, Model, input, apply, type Backend, type Activation, type Conv2dParams, type Tensor, type LayerConfig } from 'webcnn';
 import { expectClose } from './helpers/compare.js';
 import { Rng } from './helpers/random.js';
 
@@ -105,4 +105,34 @@ describe('wasm dense', () => {
       expect(outs[2]).toEqual(outs[0]);
     }
   });
+});
+
+describe('wasm conv2dTranspose (conv2d backward-input kernel, then bias and activation)', () => {
+  const rng = new Rng(1703);
+  const CASES: { x: [number, number, number, number]; layer: Record<string, unknown> }[] = [
+    { x: [1, 4, 5, 5], layer: { filters: 3, kernelSize: 2, strides: 2 } },
+    { x: [2, 6, 7, 9], layer: { filters: 5, kernelSize: 3, strides: 2, padding: 1, outputPadding: 1, activation: 'relu' } },
+    { x: [1, 8, 6, 6], layer: { filters: 8, kernelSize: 4, strides: 2, padding: 1, groups: 2, activation: 'sigmoid' } },
+    { x: [3, 3, 4, 7], layer: { filters: 2, kernelSize: [3, 1], strides: [1, 2], dilation: [2, 1], useBias: false } },
+    { x: [1, 16, 8, 8], layer: { filters: 8, kernelSize: 2, strides: 2 } }, // U-Net's up-conv
+  ];
+  for (const c of CASES) {
+    it(`x ${JSON.stringify(c.x)} ${JSON.stringify(c.layer)} equals the reference on 1 and 3 threads`, async () => {
+      const build = (b: Backend) => {
+        const x = input({ shape: c.x, name: 'x' });
+        return new Model({ inputs: x, outputs: apply({ type: 'conv2dTranspose', ...c.layer } as LayerConfig, x, 'up'), name: 'up', backend: b });
+      };
+      const ref = build(await make('reference'));
+      ref.setWeights(new Map([...ref.parameterShapes()].map(([k, s]) => [k, rng.uniform(s.reduce((a, d) => a * d, 1))])));
+      const xs = rng.uniform(c.x.reduce((a, b) => a * b, 1));
+      const want = await ref.predict(xs);
+      for (const threads of [1, 3]) {
+        const m = build(await make('wasm', threads));
+        m.setWeights(ref.getWeights());
+        expectClose(await m.predict(xs), want, TOL, 'conv2dTranspose');
+        m.dispose();
+      }
+      ref.dispose();
+    });
+  }
 });
