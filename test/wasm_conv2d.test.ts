@@ -136,3 +136,16 @@ describe('wasm conv2dTranspose (conv2d backward-input kernel, then bias and acti
     });
   }
 });
+
+describe('wasm conv2d whose window is the whole input (run as dense)', () => {
+  const rng = new Rng(1704);
+  for (const [n, c, h, w, co, act] of [[1, 16, 5, 5, 120, 'tanh'], [64, 16, 5, 5, 120, undefined], [3, 2, 3, 7, 5, 'relu']] as const) {
+    it(`(${n}, ${c}, ${h}, ${w}) × ${co} filters of ${h}×${w} equals the reference`, async () => {
+      const [wasm, ref] = [await make('wasm', 2), await make('reference')];
+      const xs = rng.uniform(n * c * h * w), ws = rng.uniform(co * c * h * w), bs = rng.uniform(co);
+      const run = (b: Backend): Promise<Float32Array> =>
+        b.conv2d(b.tensor(xs, [n, c, h, w]), b.tensor(ws, [co, c, h, w]), b.tensor(bs, [co]), act ? { activation: act } : {}).read();
+      expectClose(await run(wasm), await run(ref), TOL, 'conv2d');
+    });
+  }
+});

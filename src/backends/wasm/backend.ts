@@ -169,7 +169,13 @@ export class WasmBackend extends CpuBackend {
     const cfg = inferConv2d(xt.shape, wt.shape, bt?.shape, params);
     if (cfg.table) return this.#conv2dTable(xt, wt, bt, cfg, params.activation);
     const y = this.#alloc(cfg.outShape);
-    conv2dWasm(this.#rt, xt, wt, bt, cfg, y);
+    const { pads } = cfg;
+    if (cfg.groups === 1 && cfg.outH === 1 && cfg.outW === 1 && cfg.kernelH === cfg.inH && cfg.kernelW === cfg.inW && pads.top + pads.bottom + pads.left + pads.right === 0) {
+      // The window is the whole input (LeNet-5's C5): a dense layer over the flattened images,
+      // whose batch rows the GEMM blocks together instead of one output pixel per image.
+      const K = cfg.inChannels * cfg.inH * cfg.inW;
+      denseWasm(this.#rt, xt, wt, bt, inferDense([cfg.batch, K], [cfg.outChannels, K], bt?.shape, params.activation), y);
+    } else conv2dWasm(this.#rt, xt, wt, bt, cfg, y);
     return this.#finishActivation(y, params.activation, fusesActivation(cfg.activation));
   }
 
