@@ -36,8 +36,8 @@ const TOL = { atol: 1e-4, rtol: 1e-3 };
 const loadNpy = (path: string) => readNpy(new Uint8Array(readFileSync(path)), path);
 
 describe('webcnn run', () => {
-  // [--backend, the backend that runs, --threads]: 'reference' is named 'cpu' in reports.
-  const cases: [string, string, number?][] = [['webgpu', 'webgpu'], ['wasm', 'wasm', 2], ['reference', 'cpu'], ['cpu', 'cpu']];
+  // [--backend, the backend that runs, --threads]: 'cpu' is an alias of 'reference'.
+  const cases: [string, string, number?][] = [['webgpu', 'webgpu'], ['wasm', 'wasm', 2], ['reference', 'reference'], ['cpu', 'reference']];
   for (const [flag, backend, threads] of cases) {
     it(`runs an .onnx export with --backend ${flag}${threads ? ` --threads ${threads}` : ''} and writes outputs equal to PyTorch's`, async () => {
       const out = mkdtempSync(join(tmpdir(), 'webcnn-run-'));
@@ -110,7 +110,7 @@ describe('webcnn run', () => {
     expect(r.stderr).toBe('');
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^output {2}\[2, 8, 3, 3\] {2}output\.npy$/);
-    expect(lines[1]).toMatch(/^cpu, [\d.]+ ms$/);
+    expect(lines[1]).toMatch(/^reference, [\d.]+ ms$/);
     const want = loadNpy(join(fixtures, 'lrn.output.npy'));
     expectClose(loadNpy(join(dir, 'output.npy')).data as Float32Array, want.data as Float32Array, TOL, 'webcnn run into the current directory');
   }, 120_000);
