@@ -58,3 +58,14 @@ export const ACT_HARD_SIGMOID: i32 = 8;
 @inline export function act1(x: f32, code: i32, a: f32, b: f32): f32 {
   return f32x4.extract_lane(act4(f32x4.splat(x), code, a, b), 0);
 }
+
+/** Four inputs at p, p + s, p + 2s, p + 3s (s in floats). */
+@inline export function load4(p: usize, s: i32): v128 {
+  if (s == 1) return v128.load(p);
+  if (s == 2) return v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
+  const sb = <usize>s << 2;
+  let v = v128.load32_zero(p);
+  v = f32x4.replace_lane(v, 1, load<f32>(p + sb));
+  v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * sb));
+  return f32x4.replace_lane(v, 3, load<f32>(p + 3 * sb));
+}

@@ -7,18 +7,7 @@
 // four scalars), the edges one at a time with their out-of-range taps skipped. Every output
 // sums its taps in (ky, kx) order, so the vector and scalar paths agree.
 
-import { argI, argF, argP, shareBegin, act4, act1 } from './common';
-
-/** Four inputs at x, x + s, x + 2s, x + 3s (s in floats). */
-@inline function load4(p: usize, s: i32): v128 {
-  if (s == 1) return v128.load(p);
-  if (s == 2) return v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
-  const sb = <usize>s << 2;
-  let v = v128.load32_zero(p);
-  v = f32x4.replace_lane(v, 1, load<f32>(p + sb));
-  v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * sb));
-  return f32x4.replace_lane(v, 3, load<f32>(p + 3 * sb));
-}
+import { argI, argF, argP, shareBegin, act4, act1, load4 } from './common';
 
 /** One output with its out-of-range taps skipped. */
 @inline function edge(

@@ -5,18 +5,7 @@
 // average divides by the real cells, or with countIncludePad by the cells inside the padded
 // input (as the reference, src/backends/cpu/pool.ts).
 
-import { argI, argP, shareBegin } from './common';
-
-/** Four inputs at p, p + s, p + 2s, p + 3s (s in floats). */
-@inline function load4(p: usize, s: i32): v128 {
-  if (s == 1) return v128.load(p);
-  if (s == 2) return v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
-  const sb = <usize>s << 2;
-  let v = v128.load32_zero(p);
-  v = f32x4.replace_lane(v, 1, load<f32>(p + sb));
-  v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * sb));
-  return f32x4.replace_lane(v, 3, load<f32>(p + 3 * sb));
-}
+import { argI, argP, shareBegin, load4 } from './common';
 
 /** max(a, b), NaN if either is: a NaN in the window wins, as in the reference. */
 @inline function max4(a: v128, b: v128): v128 {
