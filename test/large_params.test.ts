@@ -6,24 +6,12 @@
 // fit with SGD and Adam; a parameter that cannot be split is refused naming it as a parameter.
 import { describe, it, expect } from 'vitest';
 import {
-  Model, input, apply, layers, CpuBackend, WebGpuBackend, LimitExceededError, type GpuError, type WebGpuBackendOptions, type Tensor,
+  Model, input, apply, layers, CpuBackend, WebGpuBackend, LimitExceededError, type WebGpuBackendOptions, type Tensor,
 } from 'webcnn';
 import { fit, type OptimizerConfig } from 'webcnn/train';
-import { inErrorScopes, counts } from './helpers/gpu.js';
+import { withBackend } from './helpers/gpu.js';
 import { closeReport, expectClose } from './helpers/compare.js';
 import { Rng } from './helpers/random.js';
-
-async function withBackend(options: WebGpuBackendOptions, fn: (be: WebGpuBackend) => Promise<void>): Promise<void> {
-  counts.gpuTests++;
-  const errors: string[] = [];
-  const be = await WebGpuBackend.create({ ...options, onUncapturedError: (e: GpuError) => errors.push(e.message) });
-  try {
-    await inErrorScopes(be, () => fn(be));
-  } finally {
-    be.dispose();
-  }
-  expect(errors).toEqual([]);
-}
 
 const cpu = new CpuBackend();
 const TOL = { atol: 1e-4, rtol: 1e-3 };

@@ -8,22 +8,10 @@
 // allocated its output frees it.
 // Each test makes its own backend and collects its uncaptured errors itself.
 import { describe, it, expect } from 'vitest';
-import { createModel, CpuBackend, WebGpuBackend, LimitExceededError, type GpuError, type WebGpuBackendOptions } from 'webcnn';
-import { inErrorScopes, counts } from './helpers/gpu.js';
+import { createModel, CpuBackend, LimitExceededError } from 'webcnn';
+import { withBackend } from './helpers/gpu.js';
 import { closeReport } from './helpers/compare.js';
 import { lcgImage as image } from './helpers/bits.js';
-
-async function withBackend(options: WebGpuBackendOptions, fn: (be: WebGpuBackend) => Promise<void>): Promise<void> {
-  counts.gpuTests++;
-  const errors: string[] = [];
-  const be = await WebGpuBackend.create({ ...options, onUncapturedError: (e: GpuError) => errors.push(e.message) });
-  try {
-    await inErrorScopes(be, () => fn(be));
-  } finally {
-    be.dispose();
-  }
-  expect(errors).toEqual([]);
-}
 
 const cpu = new CpuBackend();
 const TOL = { atol: 1e-4, rtol: 1e-3 };

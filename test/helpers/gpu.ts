@@ -5,7 +5,7 @@
  * adapter fails the test: tests never skip the GPU.
  */
 import { it, expect } from 'vitest';
-import { WebGpuBackend, CpuBackend, GpuError, type Backend, type Tensor, type Shape, type TrainingBackend } from 'webcnn';
+import { WebGpuBackend, CpuBackend, GpuError, type Backend, type Tensor, type Shape, type TrainingBackend, type WebGpuBackendOptions } from 'webcnn';
 import { expectClose, type Tolerance } from './compare.js';
 
 let backend: Promise<WebGpuBackend> | null = null;
@@ -42,6 +42,23 @@ export async function inErrorScopes<T>(gpu: WebGpuBackend, fn: () => Promise<T>)
     if (uncaptured.length > 0) expect.fail(`uncaptured WebGPU errors:\n${uncaptured.splice(0).join('\n')}`);
   }
   return result;
+}
+
+
+/**
+ * Runs `fn` on a fresh WebGPU backend made with `options` (limit overrides, say), inside
+ * validation error scopes; fails if the device reported an uncaptured error; disposes it.
+ */
+export async function withBackend(options: WebGpuBackendOptions, fn: (be: WebGpuBackend) => Promise<void>): Promise<void> {
+  counts.gpuTests++;
+  const errors: string[] = [];
+  const be = await WebGpuBackend.create({ ...options, onUncapturedError: (e: GpuError) => errors.push(e.message) });
+  try {
+    await inErrorScopes(be, () => fn(be));
+  } finally {
+    be.dispose();
+  }
+  expect(errors).toEqual([]);
 }
 
 /** A test that runs on the real WebGPU device inside empty-must-stay error scopes. */
