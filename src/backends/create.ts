@@ -8,6 +8,7 @@ import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/backend.js';
 import { WebGpuBackend, type WebGpuBackendOptions } from './webgpu/backend.js';
 import { InvalidArgumentError, WebCnnError } from '../errors.js';
+import { checkThreads } from './wasm/threads_option.js';
 
 export interface CreateBackendOptions extends WebGpuBackendOptions {
   /**
@@ -35,14 +36,6 @@ export function checkBackendName(value: unknown, where: string): BackendChoiceNa
   if (value === undefined) return 'auto';
   if (typeof value === 'string' && (BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoiceName;
   throw new InvalidArgumentError(where, `backend must be one of ${BACKEND_CHOICES.map((b) => `'${b}'`).join(', ')}${where === 'createEngine' ? '' : ' or a Backend'}, got ${typeof value === 'string' ? `'${value}'` : typeof value}`);
-}
-
-/** `threads` checked wherever it is given, even when no wasm backend is made (a GPU machine). */
-export function checkThreads(threads: unknown, where: string): void {
-  if (threads === undefined) return;
-  if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > 64) {
-    throw new InvalidArgumentError(where, `threads must be an integer from 1 to 64, got ${JSON.stringify(threads)}`);
-  }
 }
 
 async function createWasm(threads: number | undefined): Promise<Backend> {

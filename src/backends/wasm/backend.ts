@@ -8,11 +8,12 @@ import { CpuBackend, type OwnedHostTensor } from '../cpu/backend.js';
 import type { HostTensor } from '../cpu/host_tensor.js';
 import { Tensor } from '../../tensor.js';
 import { type Shape, fmtShape, sizeOf, assertValidShape } from '../../shape.js';
-import { InvalidArgumentError, ShapeError } from '../../errors.js';
+import { ShapeError } from '../../errors.js';
 import { type Conv2dParams, inferConv2d } from '../../ops/conv2d.js';
 import { inferDense } from '../../ops/matmul.js';
 import type { Activation } from '../../ops/activation.js';
 import { WasmRuntime } from './runtime.js';
+import { checkThreads } from './threads_option.js';
 import { WasmTensor } from './wasm_tensor.js';
 import { conv2dWasm } from './kernels/conv2d.js';
 import { denseWasm } from './kernels/dense.js';
@@ -79,9 +80,7 @@ export class WasmBackend extends CpuBackend {
 
   static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
     const asked = options.threads;
-    if (asked !== undefined && (!Number.isInteger(asked) || asked < 1 || asked > 64)) {
-      throw new InvalidArgumentError('wasm backend', `threads must be an integer from 1 to 64, got ${JSON.stringify(asked)}`);
-    }
+    checkThreads(asked, 'wasm backend');
     let threads = asked ?? (await defaultThreads());
     let note: string | undefined;
     if (threads > 1 && !canUseThreads()) {

@@ -48,10 +48,15 @@ export class WasmRuntime {
    * Runs kernel `name` with `args` on up to `nt` threads (default: all; a kernel with little work
    * asks for fewer, since waking a worker costs microseconds).
    */
+  /** Views of the argument block, made again only when the memory grew (which detaches an unshared memory's). */
+  #argViews: { buffer: ArrayBufferLike; i32: Int32Array; f32: Float32Array } | null = null;
+
   call(name: KernelName, args: readonly Arg[], nt = this.threads): void {
-    const buf = this.arena.memory.buffer;
-    const i32 = new Int32Array(buf, ARGS_PTR, ARGS_WORDS);
-    const f32 = new Float32Array(buf, ARGS_PTR, ARGS_WORDS);
+    const buffer = this.arena.memory.buffer;
+    if (this.#argViews?.buffer !== buffer) {
+      this.#argViews = { buffer, i32: new Int32Array(buffer, ARGS_PTR, ARGS_WORDS), f32: new Float32Array(buffer, ARGS_PTR, ARGS_WORDS) };
+    }
+    const { i32, f32 } = this.#argViews;
     args.forEach((a, i) => {
       if (typeof a === 'number') i32[i] = a;
       else f32[i] = a.f32;
